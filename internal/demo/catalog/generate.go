@@ -1,0 +1,4 @@
+package catalog
+
+// gqlgen finds the repository-root gqlgen.yml by walking up from this directory.
+//go:generate go tool gqlgen generate
