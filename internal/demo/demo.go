@@ -1,0 +1,171 @@
+// Package demo runs the upstreams of Weft's embedded demo shop in-process: a
+// GraphQL product catalog and a REST reviews service, each on its own
+// loopback listener, so that the gateway and its tests call them over real HTTP.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/internal/demo/catalog"
+	"github.com/weft-gateway/weft/internal/demo/reviews"
+)
+
+// Default listen addresses, fixed so that the demo configuration can name them.
+const (
+	DefaultCatalogAddr = "127.0.0.1:4101"
+	DefaultReviewsAddr = "127.0.0.1:4102"
+)
+
+// CatalogPath is where the catalog serves GraphQL.
+const CatalogPath = "/graphql"
+
+// MaxProducts bounds Options.Products.
+const MaxProducts = catalog.MaxGenerated
+
+// maxCatalogBody bounds a GraphQL request body; demo queries are tiny.
+const maxCatalogBody = 1 << 20
+
+// Options configures Start. The zero value runs the five seed products on the
+// default addresses.
+type Options struct {
+	// CatalogAddr is the catalog's listen address; empty means
+	// DefaultCatalogAddr, port 0 picks a free port.
+	CatalogAddr string
+	// ReviewsAddr is the reviews service's listen address; empty means
+	// DefaultReviewsAddr, port 0 picks a free port.
+	ReviewsAddr string
+	// Products is the number of generated products (upcs 6 onwards, with 0 to
+	// 3 reviews each) added after the five seed products, at most MaxProducts.
+	Products int
+}
+
+func (o Options) withDefaults() Options {
+	if o.CatalogAddr == "" {
+		o.CatalogAddr = DefaultCatalogAddr
+	}
+	if o.ReviewsAddr == "" {
+		o.ReviewsAddr = DefaultReviewsAddr
+	}
+	return o
+}
+
+// Upstreams is a running pair of demo upstreams. Its methods are safe for
+// concurrent use.
+type Upstreams struct {
+	calls   *counters
+	catalog *server
+	reviews *server
+}
+
+// Start builds fresh stores and starts the catalog and reviews servers. ctx
+// bounds start-up only: the servers run until Close. On error nothing is left
+// running.
+func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("demo: start upstreams: %w", err)
+	}
+	opts = opts.withDefaults()
+	if opts.Products < 0 || opts.Products > MaxProducts {
+		return nil, fmt.Errorf("demo: products %d out of range [0, %d]", opts.Products, MaxProducts)
+	}
+	products, err := catalog.NewStore(opts.Products)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	reviewStore, err := reviews.NewStore(opts.Products)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+
+	u := &Upstreams{calls: newCounters()}
+	u.catalog = newServer("catalog", opts.CatalogAddr, u.catalogHandler(products), log)
+	u.reviews = newServer("reviews", opts.ReviewsAddr, u.reviewsHandler(reviewStore), log)
+
+	if err := u.catalog.start(ctx); err != nil {
+		return nil, err
+	}
+	if err := u.reviews.start(ctx); err != nil {
+		return nil, errors.Join(err, u.catalog.stop())
+	}
+	return u, nil
+}
+
+func (u *Upstreams) catalogHandler(store *catalog.Store) http.Handler {
+	gql := catalog.NewHandler(store)
+	gql.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		u.calls.add(rootField(ctx))
+		return next(ctx)
+	})
+	mux := http.NewServeMux()
+	mux.Handle(CatalogPath, http.MaxBytesHandler(gql, maxCatalogBody))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := json.Marshal(map[string]string{
+			"error": fmt.Sprintf("no route for %s; GraphQL is served at %s", r.URL.Path, CatalogPath),
+		})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(append(body, '\n'))
+	})
+	return u.calls.counting(CatalogRequests, mux)
+}
+
+func (u *Upstreams) reviewsHandler(store *reviews.Store) http.Handler {
+	h := reviews.NewHandler(store, func(e reviews.Endpoint) {
+		u.calls.add(Endpoint("reviews." + string(e)))
+	})
+	return u.calls.counting(ReviewsRequests, h)
+}
+
+// rootField names the counter of the root field being resolved. The root
+// type comes from the operation because gqlgen fills RootFieldContext.Object
+// with the field's name, not its type's.
+func rootField(ctx context.Context) Endpoint {
+	fc := graphql.GetRootFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	typ := "Query"
+	if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
+		typ = "Mutation"
+	}
+	return Endpoint("catalog." + typ + "." + fc.Field.Name)
+}
+
+// CatalogURL returns the catalog's GraphQL endpoint, e.g.
+// "http://127.0.0.1:4101/graphql".
+func (u *Upstreams) CatalogURL() string { return u.catalog.url() + CatalogPath }
+
+// ReviewsURL returns the reviews service's base URL without a trailing slash,
+// e.g. "http://127.0.0.1:4102".
+func (u *Upstreams) ReviewsURL() string { return u.reviews.url() }
+
+// Calls returns how many calls the endpoint has received since Start or the
+// last ResetCalls; 0 for a name it does not know.
+func (u *Upstreams) Calls(e Endpoint) int64 { return u.calls.get(e) }
+
+// ResetCalls sets every call counter to zero.
+func (u *Upstreams) ResetCalls() { u.calls.reset() }
+
+// StopReviews shuts the reviews server down gracefully, so that calls to it
+// fail to connect until StartReviews. Its data and counters are kept. Stopping
+// a stopped server does nothing.
+func (u *Upstreams) StopReviews() error { return u.reviews.stop() }
+
+// StartReviews brings the reviews server back on the address it had before
+// StopReviews (the same port, even when Options asked for port 0). Starting a
+// running server does nothing; starting after Close is an error.
+func (u *Upstreams) StartReviews() error { return u.reviews.start(context.Background()) }
+
+// Close shuts both servers down gracefully, each within a bounded time, and
+// returns once their goroutines have ended. Calling it again does nothing.
+func (u *Upstreams) Close() error {
+	return errors.Join(u.catalog.close(), u.reviews.close())
+}
