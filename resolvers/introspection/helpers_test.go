@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,13 +128,8 @@ func diffLines(got, want string) string {
 				}
 			}
 			b.WriteString("got " + gl + "\nwant" + wl + "\n")
-			return "first difference at line " + itoa(i+1) + ":\n" + b.String()
+			return "first difference at line " + strconv.Itoa(i+1) + ":\n" + b.String()
 		}
 	}
 	return ""
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }

@@ -190,9 +190,7 @@ func TestFetchDisabledIntrospection(t *testing.T) {
 	srv := graphQLServer(t, s)
 	_, err := introspect.Fetch(context.Background(), srv.Client(), srv.URL, nil, 1<<20)
 	var serverErrs *introspect.ServerErrors
-	if err == nil || !strings.Contains(err.Error(), srv.URL) || !errorsAs(err, &serverErrs) {
+	if err == nil || !strings.Contains(err.Error(), srv.URL) || !errors.As(err, &serverErrs) {
 		t.Fatalf("got %v, want *ServerErrors naming the URL", err)
 	}
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
