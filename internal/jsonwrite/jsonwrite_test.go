@@ -1,0 +1,72 @@
+package jsonwrite
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+)
+
+func TestString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{"q\"b\\", `"q\"b\\"`},
+		{"\n\r\t\x01", `"\n\r\t\u0001"`},
+		{"<a>&", `"\u003ca\u003e\u0026"`},
+		{"é😀", `"é😀"`},
+		{"bad\xffbyte", `"bad\ufffdbyte"`},
+		{"ls\u2028ps\u2029", `"ls\u2028ps\u2029"`},
+	}
+	for _, tt := range tests {
+		if got := string(String(nil, tt.in)); got != tt.want {
+			t.Errorf("String(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAny(t *testing.T) {
+	fv := fastjson.MustParse(`{"a":[1,"x"]}`)
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{nil, `null`},
+		{true, `true`},
+		{int64(-3), `-3`},
+		{3, `3`},
+		{1.5, `1.5`},
+		{1e21, `1e+21`},
+		{math.NaN(), `null`},
+		{json.Number("12.50"), `12.50`},
+		{[]any{"a", nil, 2.0}, `["a",null,2]`},
+		{map[string]any{"b": 1, "a": "x"}, `{"a":"x","b":1}`},
+		{fv, `{"a":[1,"x"]}`},
+		{struct{ X int }{1}, `{"X":1}`},
+	}
+	for _, tt := range tests {
+		if got := string(Any(nil, tt.in)); got != tt.want {
+			t.Errorf("Any(%#v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzString checks that the output is valid JSON that decodes back to the
+// input (with invalid UTF-8 replaced).
+func FuzzString(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\x00\xff", "\u2028<script>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := String(nil, s)
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("String(%q) = %s is not valid JSON: %v", s, out, err)
+		}
+		if want := strings.ToValidUTF8(s, "\ufffd"); back != want && utf8.ValidString(s) {
+			t.Fatalf("round trip of %q gave %q", s, back)
+		}
+	})
+}

@@ -1,0 +1,205 @@
+package tmpl
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+)
+
+// Scope holds the values placeholders read at run time.
+type Scope struct {
+	// Args are the field's coerced arguments, as gqlparser computes them.
+	Args map[string]any
+	// Parent is the parent object as its source returned it.
+	Parent *fastjson.Value
+	// Parents, when set, makes {parent.x} evaluate to the list of x over
+	// every parent: the batch form of a binding.
+	Parents []*fastjson.Value
+	// Headers are the client request's headers.
+	Headers http.Header
+	// Vars are the VirtualService's variables.
+	Vars map[string]string
+}
+
+// NullError reports a placeholder whose value is missing or null where text
+// is required (a path segment, say).
+type NullError struct{ Ref Ref }
+
+func (e *NullError) Error() string {
+	return fmt.Sprintf("{%s} is null or missing", e.Ref)
+}
+
+// Lookup returns the value a placeholder names: nil when missing or null,
+// otherwise one of string, bool, int64, float64, json.Number, []any,
+// map[string]any, *fastjson.Value or []*fastjson.Value (batch parents).
+func (s *Scope) Lookup(r Ref) any {
+	switch r.Root {
+	case Args:
+		var v any = s.Args
+		for _, seg := range r.Path {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[seg]
+		}
+		return v
+	case Parent:
+		if s.Parents != nil {
+			out := make([]*fastjson.Value, 0, len(s.Parents))
+			for _, p := range s.Parents {
+				if v := p.Get(r.Path...); v != nil && v.Type() != fastjson.TypeNull {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
+		if s.Parent == nil {
+			return nil
+		}
+		v := s.Parent.Get(r.Path...)
+		if v == nil || v.Type() == fastjson.TypeNull {
+			return nil
+		}
+		return v
+	case Headers:
+		if vs := s.Headers.Values(r.Path[0]); len(vs) > 0 {
+			return vs[0]
+		}
+		return nil
+	case Vars:
+		if v, ok := s.Vars[r.Path[0]]; ok {
+			return v
+		}
+		return nil
+	}
+	return nil
+}
+
+// Escaper escapes a placeholder's text for its context (a URL path segment,
+// a query value, a header).
+type Escaper func(dst []byte, s string) []byte
+
+// Raw is the identity Escaper.
+func Raw(dst []byte, s string) []byte { return append(dst, s...) }
+
+// AppendText appends the template's text with each placeholder's value
+// escaped by esc. Lists are joined with commas, objects written as JSON. A
+// null or missing placeholder yields a *NullError.
+func (t *Template) AppendText(dst []byte, s *Scope, esc Escaper) ([]byte, error) {
+	for _, p := range t.parts {
+		if p.ref == nil {
+			dst = append(dst, p.lit...)
+			continue
+		}
+		v := s.Lookup(*p.ref)
+		if v == nil {
+			return dst, &NullError{*p.ref}
+		}
+		dst = appendText(dst, v, esc)
+	}
+	return dst, nil
+}
+
+// Text evaluates the template to a string (control path and tests).
+func (t *Template) Text(s *Scope) (string, error) {
+	b, err := t.AppendText(nil, s, Raw)
+	return string(b), err
+}
+
+var scratchPool = newBytePool()
+
+func appendText(dst []byte, v any, esc Escaper) []byte {
+	switch v := v.(type) {
+	case string:
+		return esc(dst, v)
+	case bool:
+		return esc(dst, strconv.FormatBool(v))
+	case int64:
+		return esc(dst, strconv.FormatInt(v, 10))
+	case int:
+		return esc(dst, strconv.Itoa(v))
+	case float64:
+		return esc(dst, string(jsonwrite.Float(nil, v)))
+	case json.Number:
+		return esc(dst, string(v))
+	case *fastjson.Value:
+		switch v.Type() {
+		case fastjson.TypeString:
+			return esc(dst, string(v.GetStringBytes()))
+		case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+			return esc(dst, v.String())
+		case fastjson.TypeArray:
+			for i, e := range v.GetArray() {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendText(dst, e, esc)
+			}
+			return dst
+		}
+		return esc(dst, v.String())
+	case []*fastjson.Value:
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendText(dst, e, esc)
+		}
+		return dst
+	case []any:
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if e != nil {
+				dst = appendText(dst, e, esc)
+			}
+		}
+		return dst
+	default:
+		b := scratchPool.get()
+		b = jsonwrite.Any(b, v)
+		dst = esc(dst, string(b))
+		scratchPool.put(b)
+		return dst
+	}
+}
+
+// AppendJSON appends the template's value as JSON: for a single placeholder
+// the referenced value with its type (null when missing), otherwise the
+// interpolated text as a JSON string.
+func (t *Template) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
+	if r, ok := t.Single(); ok {
+		return appendJSON(dst, s.Lookup(r)), nil
+	}
+	if lit, ok := t.Literal(); ok {
+		return jsonwrite.String(dst, lit), nil
+	}
+	b := scratchPool.get()
+	b, err := t.AppendText(b, s, Raw)
+	if err == nil {
+		dst = jsonwrite.Bytes(dst, b)
+	}
+	scratchPool.put(b)
+	return dst, err
+}
+
+func appendJSON(dst []byte, v any) []byte {
+	if ps, ok := v.([]*fastjson.Value); ok {
+		dst = append(dst, '[')
+		for i, p := range ps {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = p.MarshalTo(dst)
+		}
+		return append(dst, ']')
+	}
+	return jsonwrite.Any(dst, v)
+}

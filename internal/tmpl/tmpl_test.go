@@ -1,0 +1,181 @@
+package tmpl
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fastjson"
+)
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		src, want string
+	}{
+		{"/p/{args.x", `at offset 3: unclosed "{"`},
+		{"/p/}", `at offset 3: unmatched "}"`},
+		{"{x}", `placeholder {x} must be root.path`},
+		{"{env.HOME}", `unknown root "env"`},
+		{"{args.1x}", `"1x" is not a valid name`},
+		{"{args.a-b}", `"a-b" is not a valid name`},
+		{"{headers.a.b}", `headers takes exactly one name`},
+		{"{args.}", `"" is not a valid name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			_, err := Parse(tt.src)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) error = %v, want a *SyntaxError", tt.src, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse(%q) error = %q, want it to contain %q", tt.src, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRefsAndShapes(t *testing.T) {
+	tm := MustParse("/products/{parent.upc}/reviews?limit={args.first}&x={{lit}}")
+	refs := tm.Refs()
+	if len(refs) != 2 || refs[0].String() != "parent.upc" || refs[1].String() != "args.first" || refs[0].Offset != 10 {
+		t.Fatalf("refs = %+v", refs)
+	}
+	if _, ok := tm.Single(); ok {
+		t.Fatal("Single() = true for a mixed template")
+	}
+	if r, ok := MustParse("{headers.X-Tenant}").Single(); !ok || r.Path[0] != "x-tenant" {
+		t.Fatalf("Single() = %v, %v; want the lowercased header", r, ok)
+	}
+	if lit, ok := MustParse("a{{b}}").Literal(); !ok || lit != "a{b}" {
+		t.Fatalf("Literal() = %q, %v", lit, ok)
+	}
+}
+
+func scope(t *testing.T) *Scope {
+	t.Helper()
+	parent, err := fastjson.Parse(`{"upc":"a/b","n":3,"tags":["x","y"],"obj":{"k":"v"},"nul":null,"esc":"q\"u"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Scope{
+		Args:    map[string]any{"first": int64(2), "s": "hé llo", "f": 1.5, "in": map[string]any{"id": "7"}, "list": []any{"a", "b"}, "num": json.Number("12")},
+		Parent:  parent,
+		Headers: http.Header{"X-Tenant": {"acme"}},
+		Vars:    map[string]string{"v": "2"},
+	}
+}
+
+func TestAppendText(t *testing.T) {
+	s := scope(t)
+	pathEsc := func(dst []byte, v string) []byte { return append(dst, url.PathEscape(v)...) }
+	tests := []struct {
+		src, want string
+		esc       Escaper
+	}{
+		{"/p/{parent.upc}/r", "/p/a%2Fb/r", pathEsc},
+		{"{args.first}-{args.f}-{args.num}", "2-1.5-12", Raw},
+		{"{args.s}", "hé llo", Raw},
+		{"{args.in.id}", "7", Raw},
+		{"{args.list}", "a,b", Raw},
+		{"{parent.tags}", "x,y", Raw},
+		{"{parent.obj}", `{"k":"v"}`, Raw},
+		{"{parent.n}/{parent.esc}", `3/q"u`, Raw},
+		{"{headers.x-tenant}:{vars.v}", "acme:2", Raw},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			got, err := MustParse(tt.src).AppendText(nil, s, tt.esc)
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("AppendText(%q) = %q, %v; want %q", tt.src, got, err, tt.want)
+			}
+		})
+	}
+	for _, src := range []string{"{args.nope}", "{parent.nul}", "{headers.nope}", "{vars.nope}", "{args.in.id.deeper}"} {
+		_, err := MustParse(src).AppendText(nil, s, Raw)
+		var ne *NullError
+		if !errors.As(err, &ne) {
+			t.Errorf("AppendText(%q) error = %v, want *NullError", src, err)
+		}
+	}
+}
+
+func TestAppendJSON(t *testing.T) {
+	s := scope(t)
+	tests := []struct{ src, want string }{
+		{"{args.first}", `2`},
+		{"{args.in}", `{"id":"7"}`},
+		{"{parent.obj}", `{"k":"v"}`},
+		{"{parent.nul}", `null`},
+		{"{args.nope}", `null`},
+		{"n={parent.n}", `"n=3"`},
+		{"plain \"text\"", `"plain \"text\""`},
+	}
+	for _, tt := range tests {
+		got, err := MustParse(tt.src).AppendJSON(nil, s)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("AppendJSON(%q) = %s, %v; want %s", tt.src, got, err, tt.want)
+		}
+	}
+	// Batch form: {parent.x} over many parents is a list.
+	p1, _ := fastjson.Parse(`{"upc":"1"}`)
+	p2, _ := fastjson.Parse(`{"upc":"2"}`)
+	bs := &Scope{Parents: []*fastjson.Value{p1, p2}}
+	if got, _ := MustParse("{parent.upc}").AppendJSON(nil, bs); string(got) != `["1","2"]` {
+		t.Errorf("batch AppendJSON = %s", got)
+	}
+	if got, _ := MustParse("ids={parent.upc}").AppendText(nil, bs, Raw); string(got) != `ids=1,2` {
+		t.Errorf("batch AppendText = %s", got)
+	}
+}
+
+func TestJSONDocument(t *testing.T) {
+	s := scope(t)
+	doc := JSONObject(
+		[]string{"upc", "qty", "note", "list"},
+		[]*JSON{
+			JSONString(MustParse("{parent.upc}")),
+			JSONString(MustParse("{args.first}")),
+			JSONString(MustParse("fixed")),
+			JSONArray([]*JSON{JSONLiteral([]byte("1")), JSONString(MustParse("{vars.v}"))}),
+		})
+	got, err := doc.AppendJSON(nil, s)
+	want := `{"upc":"a/b","qty":2,"note":"fixed","list":[1,"2"]}`
+	if err != nil || string(got) != want {
+		t.Fatalf("AppendJSON = %s, %v; want %s", got, err, want)
+	}
+	if refs := doc.Refs(); len(refs) != 3 {
+		t.Fatalf("Refs() = %v", refs)
+	}
+}
+
+// FuzzParse checks that any template either fails with a *SyntaxError or
+// evaluates without panicking, and that its source round-trips.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"/p/{parent.upc}", "{{x}}", "{args.a.b}{headers.x-y}", "{", "}", "{vars.}", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		tm, err := Parse(src)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) error %T is not a *SyntaxError", src, err)
+			}
+			return
+		}
+		if tm.String() != src {
+			t.Fatalf("String() = %q, want %q", tm.String(), src)
+		}
+		_, _ = tm.AppendText(nil, &Scope{}, Raw)
+		if _, err := tm.AppendJSON(nil, &Scope{}); err != nil {
+			var ne *NullError
+			if !errors.As(err, &ne) {
+				t.Fatalf("AppendJSON error %v", err)
+			}
+		}
+	})
+}
