@@ -1,0 +1,241 @@
+package schema
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
+)
+
+// defaultBatchSize caps a batch when the binding does not say.
+const defaultBatchSize = 100
+
+var restMethods = map[string]bool{
+	http.MethodGet: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true,
+}
+
+func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveArgs, isRoot bool, where string) {
+	r := &RESTBinding{}
+	bd.REST = r
+	r.RESTRequest = b.restRequest(bd, parent, restRequestArgs{
+		method:  args.string("method", false),
+		path:    args.string("path", true),
+		headers: args.strings("headers"),
+		body:    args.value("body"),
+		pos:     args.pos,
+	}, isRoot, where)
+	if s := args.string("result", false); s != "" {
+		bd.Result = b.resultPath(s, bd.Def.Type, args.pos("result"), where)
+	}
+	if v := args.value("batch"); v != nil {
+		r.Batch = b.restBatch(bd, parent, v, isRoot, where)
+	}
+}
+
+type restRequestArgs struct {
+	method, path string
+	headers      []string
+	body         *ast.Value
+	pos          func(string) *ast.Position
+}
+
+func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequestArgs, isRoot bool, where string) RESTRequest {
+	req := RESTRequest{Method: strings.ToUpper(a.method)}
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	if !restMethods[req.Method] {
+		b.errorf(a.pos("method"), where, "method %q is not one of GET, POST, PUT, PATCH, DELETE", a.method)
+	}
+	if a.path != "" {
+		path, query, _ := strings.Cut(a.path, "?")
+		if !strings.HasPrefix(path, "/") {
+			b.errorf(a.pos("path"), where, "path %q must start with \"/\" (it is joined to the upstream's base URL)", a.path)
+		}
+		req.Path = b.parseTemplate(path, a.pos("path"), where)
+		if req.Path != nil {
+			b.checkRefs(req.Path.Refs(), bd, parent, isRoot, a.pos("path"), where)
+		}
+		for _, kv := range strings.Split(query, "&") {
+			if kv == "" {
+				continue
+			}
+			name, val, _ := strings.Cut(kv, "=")
+			if name == "" || strings.ContainsAny(name, "{}") {
+				b.errorf(a.pos("path"), where, "query parameter %q must have a literal name", kv)
+				continue
+			}
+			t := b.parseTemplate(val, a.pos("path"), where)
+			if t != nil {
+				b.checkRefs(t.Refs(), bd, parent, isRoot, a.pos("path"), where)
+				req.Query = append(req.Query, Param{Name: name, Value: t})
+			}
+		}
+	}
+	for _, h := range a.headers {
+		name, val, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, "{} ") {
+			b.errorf(a.pos("headers"), where, "header %q must be written \"Name: value\"", h)
+			continue
+		}
+		t := b.parseTemplate(strings.TrimSpace(val), a.pos("headers"), where)
+		if t != nil {
+			b.checkRefs(t.Refs(), bd, parent, isRoot, a.pos("headers"), where)
+			req.Headers = append(req.Headers, Param{Name: http.CanonicalHeaderKey(name), Value: t})
+		}
+	}
+	if a.body != nil {
+		if req.Method == http.MethodGet {
+			b.errorf(a.body.Position, where, "a GET request cannot have a body; set method: \"POST\" (or another method)")
+		}
+		req.Body = b.jsonTemplate(a.body, where)
+		b.checkRefs(req.Body.Refs(), bd, parent, isRoot, a.body.Position, where)
+	}
+	return req
+}
+
+func (b *builder) parseTemplate(s string, p *ast.Position, where string) *tmpl.Template {
+	t, err := tmpl.Parse(s)
+	if err != nil {
+		b.errorf(p, where, "%v", err)
+		return nil
+	}
+	return t
+}
+
+// resultPath parses a result path and checks it against the field's type:
+// each [] maps over a list, so there cannot be more of them than the type
+// has list levels.
+func (b *builder) resultPath(s string, t *ast.Type, p *ast.Position, where string) Path {
+	path, err := ParsePath(s)
+	if err != nil {
+		b.errorf(p, where, "%v", err)
+		return nil
+	}
+	if n, d := path.Lists(), listDepth(t); n > d {
+		b.errorf(p, where, "result path %q maps over %d list level(s), but the field's type %s has %d", s, n, t, d)
+	}
+	return path
+}
+
+// restBatch reads batch: {path, method, headers, body, key, result, maxSize}.
+func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, isRoot bool, where string) *RESTBatch {
+	where += " batch"
+	if v.Kind != ast.ObjectValue {
+		b.errorf(v.Position, where, "batch must be an object such as {path: \"/reviews?upcs={parent.upc}\", key: \"productUpc\"}")
+		return nil
+	}
+	if isRoot {
+		b.errorf(v.Position, where, "root fields have no parents to batch")
+		return nil
+	}
+	field := map[string]*ast.ChildValue{}
+	for _, c := range v.Children {
+		switch c.Name {
+		case "path", "method", "headers", "body", "key", "result", "maxSize":
+			field[c.Name] = c
+		default:
+			b.errorf(c.Position, where, "unknown batch field %q (allowed: body, headers, key, maxSize, method, path, result)", c.Name)
+		}
+	}
+	str := func(name string, required bool) string {
+		c := field[name]
+		if c == nil {
+			if required {
+				b.errorf(v.Position, where, "missing field %q", name)
+			}
+			return ""
+		}
+		if c.Value.Kind != ast.StringValue && c.Value.Kind != ast.BlockValue {
+			b.errorf(c.Value.Position, where, "field %q must be a string", name)
+			return ""
+		}
+		return c.Value.Raw
+	}
+	pos := func(name string) *ast.Position {
+		if c := field[name]; c != nil {
+			return c.Position
+		}
+		return v.Position
+	}
+	var headers []string
+	if c := field["headers"]; c != nil {
+		for _, h := range c.Value.Children {
+			headers = append(headers, h.Value.Raw)
+		}
+		if c.Value.Kind == ast.StringValue {
+			headers = []string{c.Value.Raw}
+		}
+	}
+	var body *ast.Value
+	if c := field["body"]; c != nil {
+		body = c.Value
+	}
+	batch := &RESTBatch{MaxSize: defaultBatchSize}
+	batch.RESTRequest = b.restRequest(bd, parent, restRequestArgs{
+		method: str("method", false), path: str("path", true), headers: headers, body: body, pos: pos,
+	}, false, where)
+	// The batch's parent references are its key; they are not extra parent refs
+	// beyond those the single form already declared.
+	refs := map[string][]string{}
+	for _, r := range batchRefs(batch) {
+		if r.Root == tmpl.Parent {
+			refs[r.String()] = r.Path
+		}
+	}
+	switch len(refs) {
+	case 0:
+		b.errorf(v.Position, where, "batch templates must read exactly one parent field (the key), as in ?upcs={parent.upc}; they read none")
+	case 1:
+		for _, p := range refs {
+			batch.ParentKey = p
+		}
+	default:
+		b.errorf(v.Position, where, "batch templates must read exactly one parent field (the key); they read %d", len(refs))
+	}
+	if s := str("key", true); s != "" {
+		kp, err := ParsePath(s)
+		if err != nil || kp.Lists() > 0 {
+			b.errorf(pos("key"), where, "key %q must be a path such as \"productUpc\" or \"product.upc\"", s)
+		}
+		batch.Key = kp
+	}
+	if s := str("result", false); s != "" {
+		rp, err := ParsePath(s)
+		if err != nil || rp.Lists() > 0 {
+			b.errorf(pos("result"), where, "result %q must be a path to the list of items, such as \"items\"", s)
+		}
+		batch.Result = rp
+	}
+	if c := field["maxSize"]; c != nil {
+		n, err := strconv.Atoi(c.Value.Raw)
+		if c.Value.Kind != ast.IntValue || err != nil || n < 1 || n > 10000 {
+			b.errorf(c.Value.Position, where, "maxSize must be an integer from 1 to 10000")
+		} else {
+			batch.MaxSize = n
+		}
+	}
+	return batch
+}
+
+func batchRefs(r *RESTBatch) []tmpl.Ref {
+	var out []tmpl.Ref
+	if r.Path != nil {
+		out = append(out, r.Path.Refs()...)
+	}
+	for _, q := range r.Query {
+		out = append(out, q.Value.Refs()...)
+	}
+	for _, h := range r.Headers {
+		out = append(out, h.Value.Refs()...)
+	}
+	if r.Body != nil {
+		out = append(out, r.Body.Refs()...)
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+// Package schema builds a VirtualService's unified GraphQL schema: the SDL a
+// team writes, with binding directives that say which upstream operation
+// resolves each field. Building checks every binding against the schema and
+// the upstreams (names, arguments, templates, result shapes) so that a config
+// that loads cannot fail at run time for a reason a load could have seen.
+//
+// The package knows no network: upstreams are described to it by
+// UpstreamInfo values, and its output (Schema, Binding) is plain data that the
+// planner plans with and the upstream clients execute.
+package schema
+
+import (
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
+)
+
+// Kind is the protocol of an upstream.
+type Kind string
+
+// The upstream kinds a binding can target.
+const (
+	KindGraphQL Kind = "graphql"
+	KindREST    Kind = "rest"
+)
+
+// UpstreamInfo is what the builder needs to know of an upstream to check the
+// bindings that target it.
+type UpstreamInfo struct {
+	Name string
+	Kind Kind
+	// Schema is a GraphQL upstream's schema; nil for other kinds.
+	Schema *ast.Schema
+	// Version changes whenever what the upstream exposes changes; it feeds
+	// the schema's Version.
+	Version string
+}
+
+// FieldRef names a field of a type.
+type FieldRef struct{ Type, Field string }
+
+func (r FieldRef) String() string { return r.Type + "." + r.Field }
+
+// Pos is a position in a config or SDL file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// Binding says how one field is resolved: by one upstream operation.
+type Binding struct {
+	FieldRef
+	Def      *ast.FieldDefinition
+	Upstream string
+	Kind     Kind
+	Pos      Pos
+	// Result is where in the operation's result the field's value lives.
+	Result Path
+	// Timeout bounds one call; zero means the upstream's timeout.
+	Timeout time.Duration
+	// ParentRefs are the parent fields the binding's templates read; the
+	// planner makes the parent's source return them.
+	ParentRefs [][]string
+
+	GraphQL *GraphQLBinding
+	REST    *RESTBinding
+
+	// forwardedInputs are the types of arguments forwarded as they are to a
+	// GraphQL upstream; their definitions must match the upstream's.
+	forwardedInputs []string
+}
+
+// GraphQLBinding delegates a field to a root field of a GraphQL upstream.
+type GraphQLBinding struct {
+	// Field is the upstream root field.
+	Field string
+	// Operation is the upstream root type the field is on.
+	Operation ast.Operation
+	// UpstreamDef is the upstream's definition of Field.
+	UpstreamDef *ast.FieldDefinition
+	// Args, when set, builds the upstream arguments from templates;
+	// when nil, the client's arguments are forwarded by name.
+	Args []Arg
+}
+
+// Arg is one templated argument or parameter.
+type Arg struct {
+	Name string
+	// Type is the upstream argument's type (GraphQL bindings).
+	Type  *ast.Type
+	Value *tmpl.JSON
+}
+
+// Param is a named text template (query parameter, header).
+type Param struct {
+	Name  string
+	Value *tmpl.Template
+}
+
+// RESTBinding calls one HTTP operation of a REST upstream.
+type RESTBinding struct {
+	RESTRequest
+	// Batch, when set, is the form that resolves many parents in one call.
+	Batch *RESTBatch
+}
+
+// RESTRequest describes one HTTP request in templates.
+type RESTRequest struct {
+	Method string
+	// Path is the URL path below the upstream's base URL; placeholders are
+	// escaped as path segments.
+	Path *tmpl.Template
+	// Query parameters; a parameter that is exactly one placeholder whose
+	// value is null is left out.
+	Query   []Param
+	Headers []Param
+	Body    *tmpl.JSON
+}
+
+// RESTBatch is the batch form of a REST binding: its templates see
+// {parent.x} as the list of x over the batch's parents.
+type RESTBatch struct {
+	RESTRequest
+	// Result is where the list of result items lives in the response.
+	Result Path
+	// Key is the path, in each result item, of the value that matches the
+	// parent's key.
+	Key Path
+	// ParentKey is the parent field the batch is keyed by.
+	ParentKey []string
+	// MaxSize caps the parents per call.
+	MaxSize int
+}

@@ -1,0 +1,280 @@
+package schema
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// preludeName names the source holding the binding directives' definitions.
+const preludeName = "weft:bindings"
+
+// prelude declares the binding directives so gqlparser accepts them; Build
+// checks their arguments itself (gqlparser checks only that required ones are
+// present) and removes them from the schema it serves.
+const prelude = `
+scalar _WeftValue
+directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], body: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+`
+
+// bindingDirectives are the directives that bind a field to an upstream.
+var bindingDirectives = map[string]bool{"graphql": true, "rest": true}
+
+// Options are the inputs to Build beyond the SDL.
+type Options struct {
+	// Upstreams are the upstreams bindings may name.
+	Upstreams map[string]UpstreamInfo
+	// Vars are the values {vars.x} placeholders may read.
+	Vars map[string]string
+}
+
+// Schema is a built VirtualService schema: what it serves and how each field
+// is resolved. It is immutable once built.
+type Schema struct {
+	// AST is the schema clients see: the binding directives are removed.
+	AST *ast.Schema
+	// Version identifies the schema and everything its bindings depend on.
+	Version  string
+	Source   Source
+	bindings map[FieldRef]*Binding
+}
+
+// Binding returns the binding of typeName.field, or nil when the field is
+// resolved from its parent's value.
+func (s *Schema) Binding(typeName, field string) *Binding {
+	return s.bindings[FieldRef{typeName, field}]
+}
+
+// Bindings returns every binding, sorted by type and field.
+func (s *Schema) Bindings() []*Binding {
+	out := make([]*Binding, 0, len(s.bindings))
+	for _, b := range s.bindings {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].Field < out[j].Field
+	})
+	return out
+}
+
+// Build parses and checks src and returns the schema, or every problem found
+// as Errors.
+func Build(src Source, opts Options) (*Schema, error) {
+	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}}
+	ast, err := gqlparser.LoadSchema(
+		&ast.Source{Name: preludeName, Input: prelude, BuiltIn: true},
+		&ast.Source{Name: src.File, Input: src.Input},
+	)
+	if err != nil {
+		return nil, b.gqlErrors(err)
+	}
+	b.ast = ast
+	b.collect()
+	if len(b.errs) == 0 {
+		b.checkOwnedTypes()
+	}
+	if len(b.errs) > 0 {
+		b.errs.sort()
+		return nil, b.errs
+	}
+	b.strip()
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings}, nil
+}
+
+type builder struct {
+	src      *Source
+	opts     Options
+	ast      *ast.Schema
+	bindings map[FieldRef]*Binding
+	errs     Errors
+}
+
+func (b *builder) errorf(p *ast.Position, where, format string, args ...any) {
+	b.errs = append(b.errs, &Error{Pos: b.src.pos(p), Where: where, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) gqlErrors(err error) error {
+	var list gqlerror.List
+	var one *gqlerror.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = gqlerror.List{one}
+	default:
+		return Errors{{Pos: Pos{File: b.src.File}, Msg: err.Error()}}
+	}
+	var out Errors
+	for _, e := range list {
+		var p *ast.Position
+		if len(e.Locations) > 0 {
+			p = &ast.Position{Line: e.Locations[0].Line, Column: e.Locations[0].Column}
+		}
+		out = append(out, &Error{Pos: b.src.pos(p), Msg: e.Message})
+	}
+	return out
+}
+
+// sortedTypes returns the user's type definitions in source order, so errors
+// come out in the order a reader meets them.
+func (b *builder) sortedTypes() []*ast.Definition {
+	var out []*ast.Definition
+	for _, d := range b.ast.Types {
+		if d.BuiltIn || d.Position == nil || d.Position.Src == nil || d.Position.Src.Name == preludeName {
+			continue
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Position.Line != out[j].Position.Line {
+			return out[i].Position.Line < out[j].Position.Line
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func (b *builder) rootKind(typeName string) (ast.Operation, bool) {
+	switch {
+	case b.ast.Query != nil && typeName == b.ast.Query.Name:
+		return ast.Query, true
+	case b.ast.Mutation != nil && typeName == b.ast.Mutation.Name:
+		return ast.Mutation, true
+	case b.ast.Subscription != nil && typeName == b.ast.Subscription.Name:
+		return ast.Subscription, true
+	}
+	return "", false
+}
+
+// collect finds every binding directive and builds its Binding.
+func (b *builder) collect() {
+	if b.ast.Subscription != nil {
+		b.errorf(b.ast.Subscription.Position, b.ast.Subscription.Name, "subscriptions are not supported yet: remove the subscription type")
+	}
+	for _, def := range b.sortedTypes() {
+		if def.Kind != ast.Object && def.Kind != ast.Interface {
+			continue
+		}
+		op, isRoot := b.rootKind(def.Name)
+		for _, f := range def.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			where := def.Name + "." + f.Name
+			var found []*ast.Directive
+			for _, d := range f.Directives {
+				if bindingDirectives[d.Name] {
+					found = append(found, d)
+				}
+			}
+			switch {
+			case len(found) > 1:
+				b.errorf(found[1].Position, where, "has %d bindings (@%s and @%s); a field has at most one", len(found), found[0].Name, found[1].Name)
+				continue
+			case len(found) == 0:
+				if isRoot && op != ast.Subscription {
+					b.errorf(f.Position, where, "root field has no binding: add @graphql(...) or @rest(...) to say which upstream resolves it")
+				}
+				continue
+			}
+			if def.Kind == ast.Interface {
+				b.errorf(found[0].Position, where, "bindings go on object type fields, not interface fields")
+				continue
+			}
+			d := found[0]
+			ref := FieldRef{def.Name, f.Name}
+			bd := &Binding{FieldRef: ref, Def: f, Pos: b.src.pos(d.Position)}
+			if ok := b.bind(bd, def, d, op, isRoot); ok {
+				b.bindings[ref] = bd
+			}
+		}
+	}
+}
+
+// bind fills bd from directive d; it reports problems and returns false when
+// the binding is unusable.
+func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op ast.Operation, isRoot bool) bool {
+	where := bd.FieldRef.String() + " @" + d.Name
+	args := newDirectiveArgs(b, d, where)
+	bd.Upstream = args.string("upstream", true)
+	if t, ok := args.duration("timeout"); ok {
+		bd.Timeout = t
+	}
+	info, ok := b.opts.Upstreams[bd.Upstream]
+	if bd.Upstream != "" && !ok {
+		b.errorf(args.pos("upstream"), where, "unknown upstream %q%s", bd.Upstream, suggest(bd.Upstream, keys(b.opts.Upstreams)))
+	}
+	n := len(b.errs)
+	switch d.Name {
+	case "graphql":
+		bd.Kind = KindGraphQL
+		if ok && info.Kind != KindGraphQL {
+			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @graphql needs a graphql upstream", bd.Upstream, info.Kind)
+			ok = false
+		}
+		b.bindGraphQL(bd, parent, args, info, ok, op, isRoot, where)
+	case "rest":
+		bd.Kind = KindREST
+		if ok && info.Kind != KindREST {
+			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @rest needs a rest upstream", bd.Upstream, info.Kind)
+		}
+		b.bindREST(bd, parent, args, isRoot, where)
+	}
+	args.rejectUnknown()
+	return len(b.errs) == n
+}
+
+// strip removes the binding machinery from the served schema.
+func (b *builder) strip() {
+	for _, def := range b.ast.Types {
+		for _, f := range def.Fields {
+			kept := f.Directives[:0:0]
+			for _, d := range f.Directives {
+				if !bindingDirectives[d.Name] {
+					kept = append(kept, d)
+				}
+			}
+			f.Directives = kept
+		}
+	}
+	for name, def := range b.ast.Types {
+		if def.Position != nil && def.Position.Src != nil && def.Position.Src.Name == preludeName {
+			delete(b.ast.Types, name)
+		}
+	}
+	for name := range bindingDirectives {
+		delete(b.ast.Directives, name)
+	}
+}
+
+func (b *builder) version() string {
+	h := sha256.New()
+	h.Write([]byte(b.src.Input))
+	for _, name := range keys(b.opts.Upstreams) {
+		u := b.opts.Upstreams[name]
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", name, u.Kind, u.Version)
+	}
+	for _, name := range keys(b.opts.Vars) {
+		fmt.Fprintf(h, "\x00%s=%s", name, b.opts.Vars[name])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

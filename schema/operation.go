@@ -1,0 +1,24 @@
+package schema
+
+import "github.com/weft-gateway/weft/internal/tmpl"
+
+// GraphQLOperation is an operation the planner wrote for a GraphQL
+// upstream: the part of a client's query that upstream serves.
+type GraphQLOperation struct {
+	// Document is the operation text.
+	Document string
+	// Head is the start of the JSON request body, `{"query":"..."`, encoded
+	// once at plan time.
+	Head []byte
+	// ForwardVariables are the client variables the document uses.
+	ForwardVariables []string
+	// Args are computed variables: the document declares $name for each and
+	// a template computes its value.
+	Args []GraphQLArg
+}
+
+// GraphQLArg is a document variable whose value a template computes.
+type GraphQLArg struct {
+	Variable string
+	Value    *tmpl.JSON
+}

@@ -1,0 +1,109 @@
+package schema
+
+import (
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// checkOwnedTypes checks, for every GraphQL binding, that the upstream can
+// return every field the gateway type declares without a binding of its own:
+// those fields are forwarded in the upstream query, so they must exist there
+// with a type that fits.
+func (b *builder) checkOwnedTypes() {
+	seen := map[[2]string]bool{}
+	for _, bd := range b.sortedBindings() {
+		if bd.Kind != KindGraphQL || bd.GraphQL.UpstreamDef == nil {
+			continue
+		}
+		up := b.opts.Upstreams[bd.Upstream].Schema
+		b.checkOwned(bd.Def.Type.Name(), bd.Upstream, up, seen)
+		for _, in := range bd.forwardedInputs {
+			b.checkOwned(in, bd.Upstream, up, seen)
+		}
+	}
+}
+
+func (b *builder) sortedBindings() []*Binding {
+	s := &Schema{bindings: b.bindings}
+	return s.Bindings()
+}
+
+func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]string]bool) {
+	key := [2]string{upName, name}
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	gw := b.ast.Types[name]
+	if gw == nil || gw.BuiltIn {
+		return
+	}
+	ut := up.Types[name]
+	if ut == nil {
+		b.errorf(gw.Position, name, "type %s is returned by upstream %q, which has no type of that name", name, upName)
+		return
+	}
+	if ut.Kind != gw.Kind {
+		b.errorf(gw.Position, name, "type %s is %s here but %s in upstream %q", name, gw.Kind, ut.Kind, upName)
+		return
+	}
+	switch gw.Kind {
+	case ast.Enum:
+		for _, v := range ut.EnumValues {
+			if gw.EnumValues.ForName(v.Name) == nil {
+				b.errorf(gw.Position, name, "enum %s lacks value %s, which upstream %q can return", name, v.Name, upName)
+			}
+		}
+	case ast.InputObject:
+		for _, f := range gw.Fields {
+			uf := ut.Fields.ForName(f.Name)
+			if uf == nil {
+				b.errorf(f.Position, name+"."+f.Name, "input field is not in upstream %q's input %s", upName, name)
+			} else if msg := argFits(f.Type, uf.Type); msg != "" {
+				b.errorf(f.Position, name+"."+f.Name, "type %s cannot be passed as upstream %q input field of type %s: %s", f.Type, upName, uf.Type, msg)
+			} else {
+				b.checkOwned(f.Type.Name(), upName, up, seen)
+			}
+		}
+		for _, uf := range ut.Fields {
+			if uf.Type.NonNull && uf.DefaultValue == nil && gw.Fields.ForName(uf.Name) == nil {
+				b.errorf(gw.Position, name, "upstream %q's input %s requires field %q, which is missing here", upName, name, uf.Name)
+			}
+		}
+	case ast.Union:
+		for _, t := range gw.Types {
+			b.checkOwned(t, upName, up, seen)
+		}
+	case ast.Object, ast.Interface:
+		for _, f := range gw.Fields {
+			if len(f.Name) > 1 && f.Name[:2] == "__" || b.bindings[FieldRef{name, f.Name}] != nil {
+				continue
+			}
+			where := name + "." + f.Name
+			uf := ut.Fields.ForName(f.Name)
+			if uf == nil {
+				b.errorf(f.Position, where, "has no binding, and upstream %q's type %s has no field %q to forward it to", upName, name, f.Name)
+				continue
+			}
+			if msg := fits(f.Type, uf.Type); msg != "" {
+				b.errorf(f.Position, where, "type %s cannot hold upstream %q %s.%s of type %s: %s", f.Type, upName, name, f.Name, uf.Type, msg)
+				continue
+			}
+			for _, a := range f.Arguments {
+				ua := uf.Arguments.ForName(a.Name)
+				if ua == nil {
+					b.errorf(a.Position, where, "argument %q is not an argument of upstream %q's %s.%s", a.Name, upName, name, f.Name)
+				} else if msg := argFits(a.Type, ua.Type); msg != "" {
+					b.errorf(a.Position, where, "argument %q of type %s cannot be passed as upstream argument of type %s: %s", a.Name, a.Type, ua.Type, msg)
+				} else {
+					b.checkOwned(a.Type.Name(), upName, up, seen)
+				}
+			}
+			b.checkOwned(f.Type.Name(), upName, up, seen)
+		}
+		if gw.Kind == ast.Interface {
+			for _, impl := range b.ast.PossibleTypes[name] {
+				b.checkOwned(impl.Name, upName, up, seen)
+			}
+		}
+	}
+}
