@@ -1,0 +1,385 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/schema"
+)
+
+// Build plans the operation named opName (or the only one) of a document
+// that gqlparser validated against s.AST.
+func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, error) {
+	op := doc.Operations.ForName(opName)
+	if op == nil {
+		if opName == "" {
+			return nil, errors.New("the document has several operations: name the one to run")
+		}
+		return nil, fmt.Errorf("the document has no operation %q", opName)
+	}
+	var root *ast.Definition
+	switch op.Operation {
+	case ast.Query:
+		root = s.AST.Query
+	case ast.Mutation:
+		root = s.AST.Mutation
+	default:
+		return nil, fmt.Errorf("%s operations are not supported yet", op.Operation)
+	}
+	if root == nil {
+		return nil, fmt.Errorf("the schema has no %s type", op.Operation)
+	}
+	p := &planner{s: s, doc: doc, op: op, plan: &Plan{Operation: op.Operation, Name: op.Name}, rootGraphQL: map[string]*Fetch{}}
+	p.plan.Aliases = countAliases(op.SelectionSet, doc, map[string]bool{})
+	p.plan.Root = p.selection(root, []ast.SelectionSet{op.SelectionSet}, &owner{kind: ownerRoot}, nil, nil, 1)
+	if p.err != nil {
+		return nil, p.err
+	}
+	p.finish()
+	return p.plan, nil
+}
+
+type ownerKind uint8
+
+const (
+	ownerRoot    ownerKind = iota // the root object the executor creates
+	ownerGraphQL                  // objects in a GraphQL upstream's answer
+	ownerValue                    // objects in another upstream's answer, read by field name
+)
+
+// owner says where the objects of a selection come from.
+type owner struct {
+	kind  ownerKind
+	fetch *Fetch
+	// doc is the upstream operation's selection for these objects
+	// (ownerGraphQL).
+	doc *docSel
+}
+
+type planner struct {
+	s    *schema.Schema
+	doc  *ast.QueryDocument
+	op   *ast.OperationDefinition
+	plan *Plan
+	err  error
+
+	keys int
+	// rootGraphQL groups the root query fields each GraphQL upstream serves
+	// into one operation.
+	rootGraphQL map[string]*Fetch
+	// lastRoot is the latest root fetch, to group consecutive mutation
+	// fields of one upstream.
+	lastRoot *Fetch
+	// paths holds each fetch's path as fields until keys are assigned.
+	paths map[*Fetch][]*Field
+	// docs holds each GraphQL fetch's operation selection until printing.
+	docs map[*Fetch]*fetchDoc
+}
+
+func (p *planner) fail(f *ast.Field, format string, args ...any) {
+	if p.err == nil {
+		msg := fmt.Sprintf(format, args...)
+		if f != nil && f.Position != nil {
+			msg = fmt.Sprintf("%d:%d: %s", f.Position.Line, f.Position.Column, msg)
+		}
+		p.err = errors.New(msg)
+	}
+}
+
+// selection compiles the selection sets (merged occurrences) on type def.
+func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *owner, path []*Field, conds []Conds, depth int) *Selection {
+	if depth > p.plan.MaxDepth {
+		p.plan.MaxDepth = depth
+	}
+	sel := &Selection{Type: def}
+	if def.Kind == ast.Object {
+		sel.Fields = p.fields(def, sets, o, path, conds, depth, false)
+		return sel
+	}
+	sel.ByType = map[string][]*Field{}
+	if o.kind == ownerGraphQL {
+		o.doc.typename = true
+	}
+	for _, t := range p.s.AST.GetPossibleTypes(def) {
+		co := *o
+		if o.kind == ownerGraphQL {
+			co.doc = o.doc.fragment(t.Name)
+		}
+		sel.ByType[t.Name] = p.fields(t, sets, &co, path, conds, depth, true)
+	}
+	return sel
+}
+
+// fields compiles the fields selected on concrete type def.
+func (p *planner) fields(def *ast.Definition, sets []ast.SelectionSet, o *owner, path []*Field, conds []Conds, depth int, abstract bool) []*Field {
+	c := &collector{p: p, typeName: def.Name, index: map[string]*collected{}}
+	for _, set := range sets {
+		c.collect(set, nil)
+	}
+	out := make([]*Field, 0, len(c.out))
+	for _, cf := range c.out {
+		if f := p.field(def, cf, o, path, conds, depth, abstract); f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (p *planner) newKey() string {
+	p.keys++
+	return "\x00" + strconv.Itoa(p.keys)
+}
+
+func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []*Field, conds []Conds, depth int, abstract bool) *Field {
+	first := cf.fields[0]
+	f := &Field{ResponseKey: cf.key, Name: first.Name, ParentType: parent.Name, Conds: cf.conds(), AST: first, Occurrences: cf.fields}
+	f.KeyJSON = append(jsonwrite.String(nil, cf.key), ':')
+	switch first.Name {
+	case "__typename":
+		f.Kind = KindTypename
+		return f
+	case "__schema", "__type":
+		if o.kind != ownerRoot {
+			p.fail(first, "%s is only available on the root query type", first.Name)
+			return nil
+		}
+		f.Kind = KindSchema
+		p.plan.Introspects = true
+		if first.Name == "__type" {
+			f.Kind = KindType
+		}
+		return f
+	}
+	def := parent.Fields.ForName(first.Name)
+	if def == nil {
+		p.fail(first, "type %s has no field %s", parent.Name, first.Name)
+		return nil
+	}
+	f.Def, f.Type = def, def.Type
+	named := p.s.AST.Types[def.Type.Name()]
+	if named == nil {
+		p.fail(first, "type %s of %s.%s is not defined", def.Type.Name(), parent.Name, def.Name)
+		return nil
+	}
+	f.Leaf = leafKind(named)
+	if f.Leaf == LeafEnum {
+		f.Enum = named
+	}
+	fieldConds := conds
+	if f.Conds != nil {
+		fieldConds = append(append([]Conds(nil), conds...), f.Conds)
+	}
+
+	child := o
+	if b := p.s.Binding(parent.Name, def.Name); b != nil {
+		f.Key = p.newKey()
+		fetch := p.fetchFor(f, b, o, path, fieldConds, abstract)
+		if fetch == nil {
+			return nil
+		}
+		f.Fetch = fetch
+		switch b.Kind {
+		case schema.KindGraphQL:
+			child = &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f)}
+		default:
+			f.Result = b.Result
+			child = &owner{kind: ownerValue, fetch: fetch}
+		}
+	} else {
+		switch o.kind {
+		case ownerRoot:
+			p.fail(first, "root field %s has no binding", def.Name)
+			return nil
+		case ownerGraphQL:
+			child = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc.addClient(p, f, named.IsLeafType())}
+		case ownerValue:
+			f.Key = def.Name
+		}
+	}
+	if !named.IsLeafType() {
+		sets := make([]ast.SelectionSet, len(cf.fields))
+		for i, occ := range cf.fields {
+			sets[i] = occ.SelectionSet
+		}
+		childPath := append(append([]*Field(nil), path...), f)
+		f.Sel = p.selection(named, sets, child, childPath, fieldConds, depth+1)
+	}
+	return f
+}
+
+// fetchFor returns the fetch that resolves field f bound by b: a new one, or
+// a root GraphQL operation it joins.
+func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field, conds []Conds, abstract bool) *Fetch {
+	if o.kind == ownerRoot && b.Kind == schema.KindGraphQL {
+		if fetch := p.joinRoot(f, b); fetch != nil {
+			return fetch
+		}
+	}
+	fetch := &Fetch{
+		ID:       len(p.plan.Fetches),
+		Upstream: b.Upstream,
+		Kind:     b.Kind,
+		Binding:  b,
+		Fields:   []*Field{f},
+		Parent:   o.fetch,
+		Conds:    conds,
+	}
+	if abstract {
+		fetch.ParentTypes = []string{f.ParentType}
+	}
+	if b.REST != nil && b.REST.Batch != nil && o.kind != ownerRoot {
+		fetch.Batch = true
+	}
+	p.plan.Fetches = append(p.plan.Fetches, fetch)
+	if p.paths == nil {
+		p.paths = map[*Fetch][]*Field{}
+	}
+	p.paths[fetch] = path
+	if o.fetch != nil {
+		o.fetch.Children = append(o.fetch.Children, fetch)
+	}
+	if o.kind == ownerRoot {
+		p.lastRoot = fetch
+		if b.Kind == schema.KindGraphQL && p.op.Operation == ast.Query && b.GraphQL.Args == nil {
+			p.rootGraphQL[b.Upstream] = fetch
+		}
+	}
+	// The parent's source must return what the templates read.
+	if o.kind == ownerGraphQL {
+		for _, ref := range b.ParentRefs {
+			o.doc.require(p, ref)
+		}
+	}
+	if b.Kind == schema.KindGraphQL {
+		p.newDoc(fetch)
+		p.docs[fetch].addRoot(p, f, b)
+	}
+	return fetch
+}
+
+// joinRoot adds a root field to the GraphQL operation already planned for
+// its upstream: all query fields of one upstream go in one operation, and
+// consecutive mutation fields of one upstream too (the upstream runs them in
+// order).
+func (p *planner) joinRoot(f *Field, b *schema.Binding) *Fetch {
+	var fetch *Fetch
+	if b.GraphQL.Args != nil {
+		// Templated arguments read this field's arguments: the operation
+		// cannot be shared with another field's.
+		return nil
+	}
+	if p.op.Operation == ast.Query {
+		fetch = p.rootGraphQL[b.Upstream]
+	} else if p.lastRoot != nil && p.lastRoot.Kind == schema.KindGraphQL && p.lastRoot.Upstream == b.Upstream {
+		fetch = p.lastRoot
+	}
+	if fetch == nil || fetch.Binding.GraphQL.Args != nil {
+		return nil
+	}
+	fetch.Fields = append(fetch.Fields, f)
+	p.docs[fetch].addRoot(p, f, b)
+	return fetch
+}
+
+// finish assigns paths, prints upstream operations and builds the tree.
+func (p *planner) finish() {
+	for _, fetch := range p.plan.Fetches {
+		var at strings.Builder
+		for i, f := range p.paths[fetch] {
+			fetch.Path = append(fetch.Path, f.Key)
+			if i > 0 {
+				at.WriteByte('.')
+			}
+			at.WriteString(f.ResponseKey)
+			for t := f.Type; t.Elem != nil; t = t.Elem {
+				at.WriteString("[]")
+			}
+		}
+		fetch.At = at.String()
+		if d := p.docs[fetch]; d != nil {
+			fetch.Operation = d.print(p)
+		}
+	}
+	var roots []Node
+	for _, fetch := range p.plan.Fetches {
+		if fetch.Parent == nil {
+			roots = append(roots, subtree(fetch))
+		}
+	}
+	switch {
+	case len(roots) == 0:
+	case len(roots) == 1:
+		p.plan.Tree = roots[0]
+	case p.op.Operation == ast.Mutation:
+		p.plan.Tree = &Sequence{Nodes: roots}
+	default:
+		p.plan.Tree = &Parallel{Nodes: roots}
+	}
+}
+
+func subtree(f *Fetch) Node {
+	switch len(f.Children) {
+	case 0:
+		return f
+	case 1:
+		return &Sequence{Nodes: []Node{f, subtree(f.Children[0])}}
+	}
+	kids := make([]Node, len(f.Children))
+	for i, c := range f.Children {
+		kids[i] = subtree(c)
+	}
+	return &Sequence{Nodes: []Node{f, &Parallel{Nodes: kids}}}
+}
+
+func leafKind(def *ast.Definition) LeafKind {
+	switch def.Kind {
+	case ast.Enum:
+		return LeafEnum
+	case ast.Scalar:
+		switch def.Name {
+		case "String":
+			return LeafString
+		case "ID":
+			return LeafID
+		case "Int":
+			return LeafInt
+		case "Float":
+			return LeafFloat
+		case "Boolean":
+			return LeafBoolean
+		}
+		return LeafCustom
+	}
+	return NotLeaf
+}
+
+// countAliases counts the aliased fields an operation writes, each
+// fragment once.
+func countAliases(set ast.SelectionSet, doc *ast.QueryDocument, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Alias != "" && sel.Alias != sel.Name {
+				n++
+			}
+			n += countAliases(sel.SelectionSet, doc, seen)
+		case *ast.InlineFragment:
+			n += countAliases(sel.SelectionSet, doc, seen)
+		case *ast.FragmentSpread:
+			if seen[sel.Name] {
+				continue
+			}
+			seen[sel.Name] = true
+			if def := doc.Fragments.ForName(sel.Name); def != nil {
+				n += countAliases(def.SelectionSet, doc, seen)
+			}
+		}
+	}
+	return n
+}

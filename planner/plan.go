@@ -1,0 +1,210 @@
+// Package planner turns a validated GraphQL operation into a Plan: the
+// upstream calls that answer it (fetches), the order they run in, and the
+// compiled shape of the response. Planning is pure: no I/O, no goroutines,
+// no clocks. Plans are data, cached per schema version, document and
+// operation name, printed by `weft plan` and golden-tested.
+package planner
+
+import (
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/schema"
+)
+
+// Plan is the plan of one operation.
+type Plan struct {
+	Operation ast.Operation
+	// Name is the operation's name, if any.
+	Name string
+	// Root is the response shape of the root type.
+	Root *Selection
+	// Fetches are every fetch of the plan, by ID.
+	Fetches []*Fetch
+	// Tree is the order fetches run in; nil when nothing is fetched (an
+	// introspection query, say).
+	Tree Node
+	// MaxDepth is the depth of the deepest field, for the executor's path
+	// buffers.
+	MaxDepth int
+	// Aliases counts aliased fields.
+	Aliases int
+	// Introspects says the operation reads __schema or __type.
+	Introspects bool
+
+	jsonCache
+}
+
+// Node is a step of a plan's tree: a *Sequence, a *Parallel or a *Fetch.
+type Node interface{ node() }
+
+// Sequence runs its nodes one after the other.
+type Sequence struct{ Nodes []Node }
+
+// Parallel runs its nodes at the same time.
+type Parallel struct{ Nodes []Node }
+
+func (*Sequence) node() {}
+func (*Parallel) node() {}
+func (*Fetch) node()    {}
+
+// Fetch is one upstream operation, run once per parent object (or once per
+// batch of parents, or once for the root).
+type Fetch struct {
+	ID       int
+	Upstream string
+	Kind     schema.Kind
+	// Binding is the binding of the fetched field; for a root GraphQL fetch
+	// that serves several root fields, the first field's.
+	Binding *schema.Binding
+	// Fields are the fields the fetch resolves: one, or several root fields
+	// served by one GraphQL operation.
+	Fields []*Field
+	// Path leads from the root object to the parent objects: each key is
+	// read in turn, lists are flattened. Empty for root fetches.
+	Path []string
+	// At is Path in the client's terms, such as "products[].reviews[]", for
+	// printing.
+	At string
+	// ParentTypes, when set, keeps only parents of these concrete types (a
+	// field selected in a fragment on an abstract type).
+	ParentTypes []string
+	// Conds must all hold for the fetch to run: the @skip/@include of the
+	// field and of every field above it.
+	Conds []Conds
+	// Operation is the operation sent to a GraphQL upstream.
+	Operation *schema.GraphQLOperation
+	// Batch says the binding's batch form is used for lists of parents.
+	Batch bool
+	// Parent is the fetch that produces the parent objects; nil for root
+	// fetches.
+	Parent *Fetch
+	// Children are the fetches that read this fetch's results.
+	Children []*Fetch
+}
+
+// FieldKind says how a field's value is produced.
+type FieldKind uint8
+
+// The kinds of fields.
+const (
+	// KindValue: read from the parent object (or stored there by a fetch).
+	KindValue FieldKind = iota
+	// KindTypename: __typename.
+	KindTypename
+	// KindSchema: the introspection root field __schema.
+	KindSchema
+	// KindType: the introspection root field __type.
+	KindType
+)
+
+// LeafKind says how a leaf value is checked and written.
+type LeafKind uint8
+
+// The kinds of leaf values.
+const (
+	NotLeaf LeafKind = iota
+	LeafString
+	LeafID
+	LeafInt
+	LeafFloat
+	LeafBoolean
+	LeafEnum
+	// LeafCustom: a custom scalar, written as the upstream sent it.
+	LeafCustom
+)
+
+// Field is one field of a response shape.
+type Field struct {
+	// ResponseKey is the key in the response: the alias, or the name.
+	ResponseKey string
+	// KeyJSON is ResponseKey encoded as a JSON object key with its colon.
+	KeyJSON []byte
+	Name    string
+	Kind    FieldKind
+	Def     *ast.FieldDefinition
+	// Type is the field's type, with its list and non-null wrappers.
+	Type *ast.Type
+	// ParentType is the concrete type the field is selected on.
+	ParentType string
+	Leaf       LeafKind
+	// Enum is the enum definition for LeafEnum.
+	Enum *ast.Definition
+	// Key is where the value lives in the parent object.
+	Key string
+	// Fetch is set when a fetch resolves the field; it stores the value at
+	// Key.
+	Fetch *Fetch
+	// Result, for a fetched field, is where in the fetch's result the value
+	// lives.
+	Result schema.Path
+	// Sel is the shape of a composite field's value.
+	Sel *Selection
+	// Conds decide whether the field is in the response.
+	Conds Conds
+	// AST is the first occurrence of the field in the query: its position
+	// for errors, its arguments, its selection set for introspection.
+	AST *ast.Field
+	// Occurrences are every occurrence merged into this field.
+	Occurrences []*ast.Field
+}
+
+// Selection is the compiled selection set of a composite type.
+type Selection struct {
+	// Type is the static type the selection is on.
+	Type *ast.Definition
+	// Fields are the fields for an object type.
+	Fields []*Field
+	// ByType are the fields per concrete type, for an abstract type.
+	ByType map[string][]*Field
+}
+
+// FieldsFor returns the fields to write for an object of concrete type
+// typeName.
+func (s *Selection) FieldsFor(typeName string) []*Field {
+	if s.ByType == nil {
+		return s.Fields
+	}
+	return s.ByType[typeName]
+}
+
+// Abstract reports whether the selection is on an interface or union.
+func (s *Selection) Abstract() bool { return s.ByType != nil }
+
+// Cond is one @skip or @include.
+type Cond struct {
+	// Include is true for @include, false for @skip.
+	Include bool
+	// Variable is the variable read; empty when the argument is a literal.
+	Variable string
+	// Literal is the argument when it is a literal.
+	Literal bool
+}
+
+// Conds is a disjunction of conjunctions: the field is in the response when
+// every Cond of at least one group holds. A nil Conds always holds.
+type Conds [][]Cond
+
+// Holds evaluates the conditions against the request's variables.
+func (cs Conds) Holds(vars map[string]any) bool {
+	if cs == nil {
+		return true
+	}
+	for _, group := range cs {
+		ok := true
+		for _, c := range group {
+			v := c.Literal
+			if c.Variable != "" {
+				b, _ := vars[c.Variable].(bool)
+				v = b
+			}
+			if v != c.Include {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/schema"
+)
+
+// String prints the plan as an indented tree, for `weft plan` and golden
+// files.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan %s", p.Operation)
+	if p.Name != "" {
+		fmt.Fprintf(&b, " %s", p.Name)
+	}
+	b.WriteString(" {\n")
+	if p.Tree != nil {
+		printNode(&b, p.Tree, 1)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func printNode(b *strings.Builder, n Node, depth int) {
+	ind := strings.Repeat("  ", depth)
+	switch n := n.(type) {
+	case *Sequence:
+		b.WriteString(ind + "Sequence {\n")
+		for _, c := range n.Nodes {
+			printNode(b, c, depth+1)
+		}
+		b.WriteString(ind + "}\n")
+	case *Parallel:
+		b.WriteString(ind + "Parallel {\n")
+		for _, c := range n.Nodes {
+			printNode(b, c, depth+1)
+		}
+		b.WriteString(ind + "}\n")
+	case *Fetch:
+		fmt.Fprintf(b, "%sFetch #%d %s (%s)", ind, n.ID, n.Upstream, n.Kind)
+		if n.At != "" {
+			fmt.Fprintf(b, " at %s", n.At)
+		}
+		if n.ParentTypes != nil {
+			fmt.Fprintf(b, " on %s", strings.Join(n.ParentTypes, "|"))
+		}
+		if n.Batch {
+			fmt.Fprintf(b, " batched by %d", n.Binding.REST.Batch.MaxSize)
+		}
+		b.WriteString(" {\n")
+		fmt.Fprintf(b, "%s  %s\n", ind, n.Request())
+		b.WriteString(ind + "}\n")
+	}
+}
+
+// Request describes what the fetch sends: the operation of a GraphQL
+// fetch, the method and templates of a REST one.
+func (f *Fetch) Request() string {
+	switch {
+	case f.Operation != nil:
+		return f.Operation.Document
+	case f.Binding != nil && f.Binding.REST != nil:
+		r := &f.Binding.REST.RESTRequest
+		if f.Batch {
+			r = &f.Binding.REST.Batch.RESTRequest
+		}
+		return restString(r)
+	}
+	return ""
+}
+
+func restString(r *schema.RESTRequest) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	b.WriteString(r.Path.String())
+	for i, q := range r.Query {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(q.Name + "=" + q.Value.String())
+	}
+	for _, h := range r.Headers {
+		fmt.Fprintf(&b, " [%s: %s]", h.Name, h.Value)
+	}
+	return b.String()
+}
+
+// JSON returns the plan as JSON, for a response's extensions.queryPlan.
+func (p *Plan) JSON() []byte {
+	p.jsonOnce.Do(func() {
+		b := []byte(`{"kind":"QueryPlan","operation":`)
+		b = jsonwrite.String(b, string(p.Operation))
+		b = append(b, `,"node":`...)
+		if p.Tree == nil {
+			b = append(b, "null"...)
+		} else {
+			b = nodeJSON(b, p.Tree)
+		}
+		p.json = append(b, '}')
+	})
+	return p.json
+}
+
+type jsonCache struct {
+	jsonOnce sync.Once
+	json     []byte
+}
+
+func nodeJSON(b []byte, n Node) []byte {
+	switch n := n.(type) {
+	case *Sequence:
+		return nodesJSON(append(b, `{"kind":"Sequence","nodes":[`...), n.Nodes)
+	case *Parallel:
+		return nodesJSON(append(b, `{"kind":"Parallel","nodes":[`...), n.Nodes)
+	case *Fetch:
+		b = fmt.Appendf(b, `{"kind":"Fetch","id":%d,"upstream":`, n.ID)
+		b = jsonwrite.String(b, n.Upstream)
+		b = append(b, `,"protocol":`...)
+		b = jsonwrite.String(b, string(n.Kind))
+		if n.At != "" {
+			b = append(b, `,"at":`...)
+			b = jsonwrite.String(b, n.At)
+		}
+		if n.Batch {
+			b = append(b, `,"batch":true`...)
+		}
+		b = append(b, `,"request":`...)
+		b = jsonwrite.String(b, n.Request())
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
+
+func nodesJSON(b []byte, nodes []Node) []byte {
+	for i, c := range nodes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = nodeJSON(b, c)
+	}
+	return append(b, "]}"...)
+}
