@@ -1,0 +1,78 @@
+package upstreams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+)
+
+// Code classifies an upstream failure; it is the GraphQL error's
+// extensions.code.
+type Code string
+
+// The codes of upstream failures.
+const (
+	// CodeTimeout: the call did not finish within its deadline.
+	CodeTimeout Code = "UPSTREAM_TIMEOUT"
+	// CodeUnavailable: no connection could be made, or it broke.
+	CodeUnavailable Code = "UPSTREAM_UNAVAILABLE"
+	// CodeError: the upstream answered with an error (a 5xx or 4xx status, a
+	// GraphQL error).
+	CodeError Code = "UPSTREAM_ERROR"
+	// CodeBadResponse: the answer could not be read (not JSON, too large,
+	// the wrong shape).
+	CodeBadResponse Code = "UPSTREAM_BAD_RESPONSE"
+	// CodeBadRequest: the gateway could not build the request, e.g. a path
+	// template read a null value.
+	CodeBadRequest Code = "UPSTREAM_REQUEST_INVALID"
+)
+
+// Error is a failed call.
+type Error struct {
+	Code     Code
+	Upstream string
+	// Status is the HTTP status, if any.
+	Status int
+	// Msg is safe to show clients: it names no upstream internals.
+	Msg string
+	// Err is the underlying error, for logs.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("upstream %s: %s: %v", e.Upstream, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("upstream %s: %s", e.Upstream, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error.
+func Errorf(code Code, upstream string, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Upstream: upstream, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// TransportError classifies an error from sending a request or reading its
+// answer.
+func TransportError(upstream string, err error) *Error {
+	var ue *Error
+	if errors.As(err, &ue) {
+		return ue
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return Errorf(CodeTimeout, upstream, err, "timed out")
+	case errors.Is(err, context.Canceled):
+		return Errorf(CodeUnavailable, upstream, err, "request cancelled")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Errorf(CodeUnavailable, upstream, err, "connection refused")
+	case errors.Is(err, syscall.ECONNRESET):
+		return Errorf(CodeUnavailable, upstream, err, "connection reset")
+	default:
+		return Errorf(CodeUnavailable, upstream, err, "unavailable")
+	}
+}

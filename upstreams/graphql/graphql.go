@@ -1,0 +1,270 @@
+// Package graphql is the GraphQL upstream kind: a GraphQL server (plain, or
+// later an Apollo Federation subgraph) that fields delegate to. Its schema
+// comes from an SDL file, inline SDL or introspection at load; its calls are
+// operations the planner wrote, sent as POST JSON.
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/valyala/fastjson"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/graphql/introspect"
+	"github.com/weft-gateway/weft/upstreams/transport"
+)
+
+// Spec is the spec of a graphql Upstream resource.
+type Spec struct {
+	transport.Options `yaml:",inline"`
+	GraphQL           Options `yaml:"graphql" weft:"required"`
+}
+
+// Options are the graphql-specific options.
+type Options struct {
+	// URL is the server's GraphQL endpoint.
+	URL string `yaml:"url" weft:"required"`
+	// Schema says where the upstream's schema comes from.
+	Schema SchemaSource `yaml:"schema" weft:"required"`
+}
+
+// SchemaSource names exactly one source of an upstream's schema.
+type SchemaSource struct {
+	// File is an SDL file, relative to the resource's file.
+	File string `yaml:"file"`
+	// Inline is SDL text.
+	Inline string `yaml:"inline"`
+	// Introspect asks the server for its schema at load.
+	Introspect bool `yaml:"introspect"`
+}
+
+// Upstream is a GraphQL upstream.
+type Upstream struct {
+	name   string
+	url    string
+	client *transport.Client
+}
+
+var _ upstreams.Upstream = (*Upstream)(nil)
+
+// Build is the upstreams.Builder of the graphql kind.
+func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
+	d := src.Doc
+	var spec Spec
+	if err := d.DecodeSpec(&spec); err != nil {
+		return nil, schema.UpstreamInfo{}, err
+	}
+	u, err := url.Parse(spec.GraphQL.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.url", "%q is not an http or https URL", spec.GraphQL.URL)
+	}
+	client, err := transport.New(d.Name, spec.Options)
+	if err != nil {
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
+	}
+	up := &Upstream{name: d.Name, url: spec.GraphQL.URL, client: client}
+	sdl, err := up.loadSchema(ctx, src, spec.GraphQL.Schema)
+	if err != nil {
+		client.Close()
+		return nil, schema.UpstreamInfo{}, err
+	}
+	s, gerr := gqlparser.LoadSchema(sdl)
+	if gerr != nil {
+		client.Close()
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.schema", "schema of upstream %s is invalid: %v", d.Name, gerr)
+	}
+	return up, schema.UpstreamInfo{Name: d.Name, Kind: schema.KindGraphQL, Schema: s, Version: version(sdl.Input)}, nil
+}
+
+func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s SchemaSource) (*ast.Source, error) {
+	d := src.Doc
+	n := 0
+	for _, set := range []bool{s.File != "", s.Inline != "", s.Introspect} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, d.Errorf("spec.graphql.schema", "set exactly one of file, inline or introspect: true")
+	}
+	switch {
+	case s.File != "":
+		data, path, err := src.ReadFile(s.File)
+		if err != nil {
+			return nil, d.Errorf("spec.graphql.schema.file", "%v", err)
+		}
+		return &ast.Source{Name: path, Input: string(data)}, nil
+	case s.Inline != "":
+		return &ast.Source{Name: d.File + " (upstream " + d.Name + ")", Input: s.Inline}, nil
+	default:
+		out, err := introspect.Fetch(ctx, u.client.HTTP(), u.url, u.client.Header(&upstreams.Call{}), u.client.Options().MaxResponseBytes)
+		if err != nil {
+			return nil, d.Errorf("spec.graphql.schema.introspect", "introspecting upstream %s: %v", d.Name, err)
+		}
+		return out, nil
+	}
+}
+
+func version(sdl string) string {
+	h := fnv.New64a()
+	h.Write([]byte(sdl))
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
+// Name returns the upstream's name.
+func (u *Upstream) Name() string { return u.name }
+
+// Close releases idle connections.
+func (u *Upstream) Close() { u.client.Close() }
+
+type prepared struct {
+	body   []byte
+	header http.Header
+}
+
+// Prepare writes the request body: the planned document and its variables,
+// forwarded from the client or computed from templates.
+func (u *Upstream) Prepare(c *upstreams.Call) error {
+	op := c.Operation
+	if op == nil {
+		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "no operation planned")
+	}
+	body := make([]byte, 0, len(op.Head)+64)
+	body = append(body, op.Head...)
+	if len(op.ForwardVariables)+len(op.Args) > 0 {
+		body = append(body, `,"variables":{`...)
+		first := true
+		for _, name := range op.ForwardVariables {
+			v, ok := c.Variables[name]
+			if !ok {
+				continue
+			}
+			if !first {
+				body = append(body, ',')
+			}
+			first = false
+			body = jsonwrite.String(body, name)
+			body = append(body, ':')
+			body = jsonwrite.Any(body, v)
+		}
+		for _, a := range op.Args {
+			if !first {
+				body = append(body, ',')
+			}
+			first = false
+			body = jsonwrite.String(body, a.Variable)
+			body = append(body, ':')
+			var err error
+			if body, err = a.Value.AppendJSON(body, c.Scope); err != nil {
+				return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build variable %s: %v", a.Variable, err)
+			}
+		}
+		body = append(body, '}')
+	}
+	body = append(body, '}')
+	h := u.client.Header(c)
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/graphql-response+json, application/json")
+	c.Prepared = &prepared{body: body, header: h}
+	c.Key = keyOf(u.name, body, h)
+	return nil
+}
+
+// keyOf identifies a request: the same body with the same headers is the
+// same call.
+func keyOf(name string, body []byte, h http.Header) string {
+	var b bytes.Buffer
+	b.Grow(len(name) + len(body) + 32)
+	b.WriteString(name)
+	b.WriteByte(0)
+	b.Write(body)
+	for _, k := range []string{"Authorization", "Cookie"} {
+		for _, v := range h.Values(k) {
+			b.WriteByte(0)
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// Do sends the operation and splits the answer into data and errors.
+func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
+	p, ok := c.Prepared.(*prepared)
+	if !ok {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
+	}
+	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body)
+	if err != nil {
+		return nil, err
+	}
+	root := resp.Value
+	if root == nil || root.Type() != fastjson.TypeObject {
+		resp.Release()
+		if resp.Status/100 != 2 {
+			return nil, &upstreams.Error{Code: statusCode(resp.Status), Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status)}
+		}
+		return nil, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: u.name, Status: resp.Status, Msg: "answer is not a GraphQL response object"}
+	}
+	data := root.Get("data")
+	errs := root.GetArray("errors")
+	if data == nil && len(errs) == 0 {
+		resp.Release()
+		if resp.Status/100 != 2 {
+			return nil, &upstreams.Error{Code: statusCode(resp.Status), Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status)}
+		}
+		return nil, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: u.name, Status: resp.Status, Msg: "answer has neither data nor errors"}
+	}
+	if data != nil && data.Type() != fastjson.TypeObject && data.Type() != fastjson.TypeNull {
+		resp.Release()
+		return nil, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: u.name, Status: resp.Status, Msg: "data is not an object"}
+	}
+	if data != nil && data.Type() == fastjson.TypeNull {
+		data = nil
+	}
+	res := upstreams.NewResult(data, resp.Status, resp.Detach())
+	for _, e := range errs {
+		res.Errors = append(res.Errors, upstreamError(e))
+	}
+	return res, nil
+}
+
+func upstreamError(e *fastjson.Value) upstreams.GraphQLError {
+	out := upstreams.GraphQLError{Message: string(e.GetStringBytes("message"))}
+	if out.Message == "" {
+		out.Message = "upstream error"
+	}
+	for _, seg := range e.GetArray("path") {
+		switch seg.Type() {
+		case fastjson.TypeString:
+			out.Path = append(out.Path, string(seg.GetStringBytes()))
+		case fastjson.TypeNumber:
+			out.Path = append(out.Path, seg.GetInt())
+		}
+	}
+	if ext := e.Get("extensions"); ext != nil && ext.Type() == fastjson.TypeObject {
+		out.Extensions = ext
+	}
+	return out
+}
+
+// statusCode maps an HTTP status without a GraphQL body to an error code.
+func statusCode(status int) upstreams.Code {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return upstreams.CodeUnavailable
+	}
+	return upstreams.CodeError
+}
+
+// String describes the upstream for plans and logs.
+func (u *Upstream) String() string { return fmt.Sprintf("graphql %s (%s)", u.name, u.url) }

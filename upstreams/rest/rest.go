@@ -1,0 +1,174 @@
+// Package rest is the REST upstream kind: an HTTP API whose operations
+// fields bind to with @rest (method, path and query templates, headers, a
+// JSON body, and a batch form that resolves many parents in one call).
+package rest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/transport"
+)
+
+// Spec is the spec of a rest Upstream resource.
+type Spec struct {
+	transport.Options `yaml:",inline"`
+	REST              Options `yaml:"rest" weft:"required"`
+}
+
+// Options are the rest-specific options.
+type Options struct {
+	// BaseURL is joined with each binding's path.
+	BaseURL string `yaml:"baseURL" weft:"required"`
+}
+
+// Upstream is a REST upstream.
+type Upstream struct {
+	name   string
+	base   string // without a trailing slash
+	client *transport.Client
+}
+
+var _ upstreams.Upstream = (*Upstream)(nil)
+
+// Build is the upstreams.Builder of the rest kind.
+func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
+	d := src.Doc
+	var spec Spec
+	if err := d.DecodeSpec(&spec); err != nil {
+		return nil, schema.UpstreamInfo{}, err
+	}
+	u, err := url.Parse(spec.REST.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", spec.REST.BaseURL)
+	}
+	client, err := transport.New(d.Name, spec.Options)
+	if err != nil {
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
+	}
+	up := &Upstream{name: d.Name, base: strings.TrimSuffix(spec.REST.BaseURL, "/"), client: client}
+	return up, schema.UpstreamInfo{Name: d.Name, Kind: schema.KindREST, Version: "1"}, nil
+}
+
+// Name returns the upstream's name.
+func (u *Upstream) Name() string { return u.name }
+
+// Close releases idle connections.
+func (u *Upstream) Close() { u.client.Close() }
+
+type prepared struct {
+	method string
+	url    string
+	header http.Header
+	body   []byte
+}
+
+func pathSegment(dst []byte, s string) []byte { return append(dst, url.PathEscape(s)...) }
+func queryValue(dst []byte, s string) []byte  { return append(dst, url.QueryEscape(s)...) }
+
+// Prepare evaluates the binding's templates into a request.
+func (u *Upstream) Prepare(c *upstreams.Call) error {
+	b := c.Binding.REST
+	if b == nil {
+		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "field %s has no REST binding", c.Binding.FieldRef)
+	}
+	req := &b.RESTRequest
+	if c.Batch {
+		req = &b.Batch.RESTRequest
+	}
+	target := make([]byte, 0, len(u.base)+64)
+	target = append(target, u.base...)
+	var err error
+	if target, err = req.Path.AppendText(target, c.Scope, pathSegment); err != nil {
+		return u.badRequest(err)
+	}
+	sep := byte('?')
+	for _, q := range req.Query {
+		if ref, ok := q.Value.Single(); ok && c.Scope.Lookup(ref) == nil {
+			continue // an absent optional value leaves its parameter out
+		}
+		mark := len(target)
+		target = append(target, sep)
+		target = append(target, url.QueryEscape(q.Name)...)
+		target = append(target, '=')
+		if target, err = q.Value.AppendText(target, c.Scope, queryValue); err != nil {
+			target = target[:mark]
+			continue
+		}
+		sep = '&'
+	}
+	h := u.client.Header(c)
+	for _, p := range req.Headers {
+		v, err := p.Value.AppendText(nil, c.Scope, tmpl.Raw)
+		if err != nil {
+			continue // a header whose value is absent is not sent
+		}
+		h.Set(p.Name, string(v))
+	}
+	h.Set("Accept", "application/json")
+	var body []byte
+	if req.Body != nil {
+		if body, err = req.Body.AppendJSON(make([]byte, 0, 128), c.Scope); err != nil {
+			return u.badRequest(err)
+		}
+		h.Set("Content-Type", "application/json")
+	}
+	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
+	c.Prepared = p
+	c.Key = keyOf(p)
+	return nil
+}
+
+func (u *Upstream) badRequest(err error) error {
+	return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
+}
+
+func keyOf(p *prepared) string {
+	var b bytes.Buffer
+	b.Grow(len(p.method) + len(p.url) + len(p.body) + 16)
+	b.WriteString(p.method)
+	b.WriteByte(' ')
+	b.WriteString(p.url)
+	for _, k := range []string{"Authorization", "Cookie"} {
+		for _, v := range p.header.Values(k) {
+			b.WriteByte(0)
+			b.WriteString(v)
+		}
+	}
+	b.WriteByte(0)
+	b.Write(p.body)
+	return b.String()
+}
+
+// Do sends the request. A 2xx answer's JSON body is the result; any other
+// status is an UPSTREAM_ERROR carrying the status.
+func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
+	p, ok := c.Prepared.(*prepared)
+	if !ok {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
+	}
+	resp, err := u.client.Send(ctx, p.method, p.url, p.header, p.body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status/100 != 2 {
+		resp.Release()
+		code := upstreams.CodeError
+		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusBadGateway || resp.Status == http.StatusGatewayTimeout {
+			code = upstreams.CodeUnavailable
+		}
+		return nil, &upstreams.Error{Code: code, Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
+	}
+	return upstreams.NewResult(resp.Value, resp.Status, resp.Detach()), nil
+}
+
+// String describes the upstream for plans and logs.
+func (u *Upstream) String() string { return fmt.Sprintf("rest %s (%s)", u.name, u.base) }

@@ -1,0 +1,282 @@
+// Package transport is the HTTP machinery the HTTP-based upstream kinds
+// share: a pooled client per upstream, the options every such upstream has
+// (timeouts, headers, TLS, size limits), and reading bounded JSON answers
+// into the value model.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// Defaults for options left unset.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultMaxResponseBytes = 16 << 20
+	DefaultMaxIdleConns     = 256
+)
+
+// Options configure an HTTP-based upstream; they are the common part of
+// every Upstream resource's spec.
+type Options struct {
+	// Timeout bounds one call, from sending to the last byte of the answer.
+	Timeout time.Duration `yaml:"timeout"`
+	// ConnectTimeout bounds dialing and the TLS handshake.
+	ConnectTimeout time.Duration `yaml:"connectTimeout"`
+	// Headers are added to every call.
+	Headers map[string]string `yaml:"headers"`
+	// ForwardHeaders are client request headers copied to every call.
+	ForwardHeaders []string `yaml:"forwardHeaders"`
+	// MaxResponseBytes caps an answer's body.
+	MaxResponseBytes int64 `yaml:"maxResponseBytes"`
+	// MaxIdleConns caps idle keep-alive connections kept to the upstream.
+	MaxIdleConns int `yaml:"maxIdleConns"`
+	// TLS configures HTTPS to the upstream.
+	TLS *TLSOptions `yaml:"tls"`
+}
+
+// TLSOptions configure TLS to an upstream.
+type TLSOptions struct {
+	// CAFile is a PEM bundle of CAs to trust instead of the system's.
+	CAFile string `yaml:"caFile"`
+	// CertFile and KeyFile are a client certificate for mutual TLS.
+	CertFile string `yaml:"certFile"`
+	KeyFile  string `yaml:"keyFile"`
+	// ServerName overrides the name checked in the server's certificate.
+	ServerName string `yaml:"serverName"`
+	// InsecureSkipVerify disables certificate checks; for tests only.
+	InsecureSkipVerify bool `yaml:"insecureSkipVerify"`
+}
+
+// Client sends calls for one upstream over a pooled HTTP client.
+type Client struct {
+	name    string
+	opts    Options
+	http    *http.Client
+	headers http.Header
+	parsers fastjson.ParserPool
+	bufs    sync.Pool
+}
+
+// New builds the client of upstream name.
+func New(name string, opts Options) (*Client, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = min(opts.Timeout, 5*time.Second)
+	}
+	if opts.MaxResponseBytes <= 0 {
+		opts.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if opts.MaxIdleConns <= 0 {
+		opts.MaxIdleConns = DefaultMaxIdleConns
+	}
+	tlsConf, err := opts.TLS.config()
+	if err != nil {
+		return nil, fmt.Errorf("upstream %s: tls: %w", name, err)
+	}
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          opts.MaxIdleConns,
+		MaxIdleConnsPerHost:   opts.MaxIdleConns,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	h := make(http.Header, len(opts.Headers))
+	for k, v := range opts.Headers {
+		h.Set(k, v)
+	}
+	c := &Client{
+		name:    name,
+		opts:    opts,
+		headers: h,
+		http: &http.Client{
+			Transport: tr,
+			// Redirects are followed a bounded number of times.
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 5 {
+					return errors.New("stopped after 5 redirects")
+				}
+				return nil
+			},
+		},
+	}
+	c.bufs.New = func() any { return new(bytes.Buffer) }
+	return c, nil
+}
+
+// Options returns the client's options with defaults applied.
+func (c *Client) Options() Options { return c.opts }
+
+// HTTP returns the underlying HTTP client (for control-path calls such as
+// introspection).
+func (c *Client) HTTP() *http.Client { return c.http }
+
+// Close closes idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// Header builds the headers of one call: the upstream's static headers, the
+// client headers it forwards, and the request id.
+func (c *Client) Header(call *upstreams.Call) http.Header {
+	h := make(http.Header, len(c.headers)+len(c.opts.ForwardHeaders)+3)
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	for _, name := range c.opts.ForwardHeaders {
+		if vs := call.ClientHeader.Values(name); len(vs) > 0 {
+			h[http.CanonicalHeaderKey(name)] = vs
+		}
+	}
+	if call.RequestID != "" {
+		h.Set("X-Request-Id", call.RequestID)
+	}
+	return h
+}
+
+// Response is a read answer.
+type Response struct {
+	Status int
+	Header http.Header
+	// Value is the parsed JSON body, nil for an empty body.
+	Value   *fastjson.Value
+	release func()
+}
+
+// Send sends one request and reads its whole answer, bounded in size and
+// time, parsing a JSON body into the value model. A 2xx body that is not
+// JSON yields an UPSTREAM_BAD_RESPONSE error; for other statuses it is
+// dropped and Value is nil.
+func (c *Client) Send(ctx context.Context, method, url string, header http.Header, body []byte) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, c.name, err, "cannot build the request")
+	}
+	req.Header = header
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, upstreams.TransportError(c.name, err)
+	}
+	defer resp.Body.Close()
+
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer c.putBuf(buf)
+	if resp.ContentLength > c.opts.MaxResponseBytes {
+		return nil, c.tooLarge(resp.StatusCode)
+	}
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
+	if err != nil {
+		e := upstreams.TransportError(c.name, err)
+		e.Status = resp.StatusCode
+		return nil, e
+	}
+	if n > c.opts.MaxResponseBytes {
+		return nil, c.tooLarge(resp.StatusCode)
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return out, nil
+	}
+	p := c.parsers.Get()
+	v, err := p.ParseBytes(buf.Bytes())
+	if err != nil {
+		c.parsers.Put(p)
+		if resp.StatusCode/100 != 2 {
+			// An error status with a non-JSON body (an HTML error page, say):
+			// the status is what the caller reports.
+			return out, nil
+		}
+		return out, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: resp.StatusCode,
+			Msg: "answer is not valid JSON (HTTP " + strconv.Itoa(resp.StatusCode) + ")", Err: err}
+	}
+	out.Value = v
+	out.release = func() { c.parsers.Put(p) }
+	return out, nil
+}
+
+// Release frees the response's parsed value.
+func (r *Response) Release() {
+	if r != nil && r.release != nil {
+		r.release()
+		r.release = nil
+	}
+}
+
+// Detach hands the release of the response's memory to the caller, who
+// must call the returned function once done with Value.
+func (r *Response) Detach() func() {
+	f := r.release
+	r.release = nil
+	return f
+}
+
+func (c *Client) tooLarge(status int) error {
+	return &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: status,
+		Msg: fmt.Sprintf("answer is larger than the %d byte limit", c.opts.MaxResponseBytes)}
+}
+
+func (c *Client) putBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // let outsized buffers go
+	}
+	c.bufs.Put(b)
+}
+
+func (t *TLSOptions) config() (*tls.Config, error) {
+	if t == nil {
+		return nil, nil
+	}
+	conf := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // opt-in, for tests
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("caFile: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("caFile %s: no PEM certificate found", t.CAFile)
+		}
+		conf.RootCAs = pool
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return nil, errors.New("certFile and keyFile go together")
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	return conf, nil
+}

@@ -1,0 +1,106 @@
+// Package upstreams defines what the executor calls: an Upstream, one
+// routable destination (a GraphQL server, a REST API, ...), and the Call it
+// sends there. Each protocol lives in a sub-package that owns its spec type,
+// its client and, where there is one, its importer.
+//
+// A call runs in two steps. Prepare evaluates the binding's templates and
+// builds the request bytes; it is cheap, does not block, and yields a Key
+// equal for identical requests, so the executor makes each distinct call
+// once. Do sends it.
+package upstreams
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/rs/zerolog"
+	"github.com/valyala/fastjson"
+
+	"github.com/weft-gateway/weft/internal/resource"
+	"github.com/weft-gateway/weft/internal/tmpl"
+	"github.com/weft-gateway/weft/schema"
+)
+
+// Upstream is one routable destination.
+type Upstream interface {
+	Name() string
+	// Prepare builds c's request from its binding and scope and sets c.Key.
+	// It must not block: the executor may hold the request's lock.
+	Prepare(c *Call) error
+	// Do sends a prepared call.
+	Do(ctx context.Context, c *Call) (*Result, error)
+	// Close releases idle connections; calls in flight finish.
+	Close()
+}
+
+// Call is one request to one upstream operation.
+type Call struct {
+	Binding *schema.Binding
+	// Scope is what the binding's templates read. For a batch, Scope.Parents
+	// holds every parent.
+	Scope *tmpl.Scope
+	// Batch selects the binding's batch form.
+	Batch bool
+	// Operation is the planned operation for GraphQL upstreams.
+	Operation *schema.GraphQLOperation
+	// Variables are the client's variables, for operations that forward them.
+	Variables map[string]any
+	// ClientHeader is the client request's header; an upstream forwards only
+	// the headers its spec allows.
+	ClientHeader http.Header
+	// RequestID is sent upstream as X-Request-Id.
+	RequestID string
+
+	// Key is set by Prepare: equal keys mean identical requests.
+	Key string
+	// Prepared is the kind-specific request Prepare built.
+	Prepared any
+}
+
+// Result is an upstream's answer to one call.
+type Result struct {
+	// Value is the operation's result: a GraphQL upstream's data, a REST
+	// body. Nil when the upstream returned nothing usable.
+	Value *fastjson.Value
+	// Errors are errors the upstream reported alongside data.
+	Errors []GraphQLError
+	// Status is the HTTP status, when the protocol has one.
+	Status int
+
+	release func()
+}
+
+// GraphQLError is an error a GraphQL upstream returned.
+type GraphQLError struct {
+	Message string
+	// Path is relative to the upstream operation's root.
+	Path []any
+	// Extensions are the upstream's error extensions, as raw JSON.
+	Extensions *fastjson.Value
+}
+
+// NewResult wraps a value whose memory release frees.
+func NewResult(v *fastjson.Value, status int, release func()) *Result {
+	return &Result{Value: v, Status: status, release: release}
+}
+
+// Release returns the result's memory; its values must not be used after.
+func (r *Result) Release() {
+	if r != nil && r.release != nil {
+		r.release()
+		r.release = nil
+	}
+}
+
+// Source is an Upstream resource handed to its kind's Builder.
+type Source struct {
+	Doc *resource.Document
+	// ReadFile reads a file the spec names, relative to the resource's file.
+	// It returns the content and the path to name in errors.
+	ReadFile func(name string) (data []byte, path string, err error)
+	Log      zerolog.Logger
+}
+
+// Builder builds the upstream a resource describes, and what the schema
+// builder needs to know of it. Errors name the resource's file and line.
+type Builder func(ctx context.Context, src *Source) (Upstream, schema.UpstreamInfo, error)
