@@ -1,0 +1,165 @@
+// Package resolvers runs plans: it implements gqlgen's ExecutableSchema over
+// a VirtualService's schema, runs each operation's fetches (in parallel,
+// in sequence, batched, each distinct call once), merges the answers into
+// one value tree and writes the response once, walking the selection set.
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// Options tune an Executable.
+type Options struct {
+	// Upstreams are the upstreams the schema's bindings name.
+	Upstreams map[string]upstreams.Upstream
+	// Vars are the VirtualService's variables, read by {vars.x}.
+	Vars map[string]string
+	// PlanCacheSize caps cached plans.
+	PlanCacheSize int
+	// MaxConcurrency caps the calls one fetch runs at once.
+	MaxConcurrency int
+	// ExposePlan allows a client to ask for the plan with the header
+	// X-Weft-Plan: 1.
+	ExposePlan bool
+	// MaxDepth and MaxAliases bound an operation; zero means no bound.
+	MaxDepth, MaxAliases int
+	// Log receives executor problems (panics recovered, say).
+	Log zerolog.Logger
+}
+
+// Executable is the gqlgen ExecutableSchema of one schema version.
+type Executable struct {
+	schema *schema.Schema
+	plans  *planner.Cache
+	opts   Options
+	// sizeHint is a recent response size, to size response buffers.
+	sizeHint atomic.Int64
+}
+
+var _ graphql.ExecutableSchema = (*Executable)(nil)
+
+// New returns the Executable of s.
+func New(s *schema.Schema, opts Options) (*Executable, error) {
+	if opts.PlanCacheSize <= 0 {
+		opts.PlanCacheSize = 1000
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 32
+	}
+	plans, err := planner.NewCache(s, opts.PlanCacheSize)
+	if err != nil {
+		return nil, err
+	}
+	e := &Executable{schema: s, plans: plans, opts: opts}
+	e.sizeHint.Store(1024)
+	return e, nil
+}
+
+// Schema returns the schema clients see.
+func (e *Executable) Schema() *ast.Schema { return e.schema.AST }
+
+// Plans returns the plan cache.
+func (e *Executable) Plans() *planner.Cache { return e.plans }
+
+// Complexity counts each field as one plus its children, so gqlgen's
+// complexity limit bounds the work of a query.
+func (e *Executable) Complexity(_ context.Context, _, _ string, childComplexity int, _ map[string]any) (int, bool) {
+	return childComplexity + 1, true
+}
+
+// Exec runs the operation in ctx's operation context.
+func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
+	opCtx := graphql.GetOperationContext(ctx)
+	stats := StatsFrom(ctx)
+	if stats != nil {
+		stats.Operation = opCtx.OperationName
+		if opCtx.Operation != nil && stats.Operation == "" {
+			stats.Operation = opCtx.Operation.Name
+		}
+	}
+	plan, err := e.plans.Plan(opCtx.RawQuery, opCtx.Doc, opCtx.OperationName)
+	if err != nil {
+		return requestError("PLAN_FAILED", "%v", err)
+	}
+	if e.opts.MaxDepth > 0 && plan.MaxDepth > e.opts.MaxDepth {
+		return requestError("QUERY_TOO_DEEP", "the operation is %d levels deep; the limit is %d", plan.MaxDepth, e.opts.MaxDepth)
+	}
+	if e.opts.MaxAliases > 0 && plan.Aliases > e.opts.MaxAliases {
+		return requestError("TOO_MANY_ALIASES", "the operation has %d aliases; the limit is %d", plan.Aliases, e.opts.MaxAliases)
+	}
+	if plan.Introspects && opCtx.DisableIntrospection {
+		return requestError("INTROSPECTION_DISABLED", "introspection is disabled for this API")
+	}
+	// Run when gqlgen asks for the response, in the response context it
+	// collects extensions from.
+	done := false
+	return func(ctx context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		done = true
+		return e.execute(ctx, opCtx, plan, stats)
+	}
+}
+
+func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContext, plan *planner.Plan, stats *Stats) *graphql.Response {
+	r := newRequest(e, plan, opCtx, stats)
+	defer r.release()
+	if plan.Tree != nil {
+		r.run(ctx, plan.Tree)
+	}
+	data := r.render()
+	e.sizeHint.Store(int64(len(data)))
+	resp := &graphql.Response{Data: data, Errors: r.errs}
+	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
+		// gqlgen replaces Response.Extensions with those registered in the
+		// context once the handler returns.
+		graphql.RegisterExtension(ctx, "queryPlan", json.RawMessage(plan.JSON()))
+	}
+	if stats != nil {
+		stats.Errors += len(r.errs)
+	}
+	return resp
+}
+
+func requestError(code, format string, args ...any) graphql.ResponseHandler {
+	gerr := gqlerror.Errorf(format, args...)
+	gerr.Extensions = map[string]any{"code": code}
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{gerr}})
+}
+
+// Stats are counters of one request, for the access log.
+type Stats struct {
+	Operation string
+	// UpstreamCalls counts calls sent (identical calls merged count once).
+	UpstreamCalls atomic.Int64
+	Errors        int
+}
+
+type statsKey struct{}
+
+// WithStats returns a context whose requests count into s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
+
+// StatsFrom returns the request's Stats, or nil.
+func StatsFrom(ctx context.Context) *Stats {
+	s, _ := ctx.Value(statsKey{}).(*Stats)
+	return s
+}
+
+// requestID returns the id the HTTP layer gave the request.
+func requestID(h http.Header) string { return h.Get("X-Request-Id") }

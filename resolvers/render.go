@@ -1,0 +1,368 @@
+package resolvers
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fastjson"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/resolvers/introspection"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// render writes the response's data by walking the plan's selection over
+// the merged value tree. A null in a non-null position propagates to the
+// nearest nullable parent, as the spec says, by truncating what was
+// written of the parent and writing null instead.
+func (r *request) render() []byte {
+	r.buf = make([]byte, 0, r.e.sizeHint.Load()+64)
+	r.path = make([]any, 0, r.plan.MaxDepth*2+2)
+	var ok bool
+	r.buf, ok = r.object(r.buf, r.plan.Root, r.root, r.plan.Root.Type.Name, "")
+	if !ok {
+		return []byte("null")
+	}
+	return r.buf
+}
+
+// object writes the fields of one object of concrete type typeName; it
+// returns false when a non-null field was null, so the caller writes null
+// in its place.
+func (r *request) object(dst []byte, sel *planner.Selection, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
+	dst = append(dst, '{')
+	first := true
+	for _, f := range sel.FieldsFor(typeName) {
+		if f.Conds != nil && !f.Conds.Holds(r.vars) {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, f.KeyJSON...)
+		r.path = append(r.path, f.ResponseKey)
+		var ok bool
+		dst, ok = r.field(dst, f, obj, typeName, up)
+		r.path = r.path[:len(r.path)-1]
+		if !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// field writes one field's value.
+func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
+	switch f.Kind {
+	case planner.KindTypename:
+		return jsonwrite.String(dst, typeName), true
+	case planner.KindSchema, planner.KindType:
+		out, err := introspection.Write(dst, r.e.schema.AST, f.AST, r.vars)
+		if err != nil {
+			r.fieldError(f, err.Error(), "INTROSPECTION_FAILED", "")
+			return append(dst, "null"...), true
+		}
+		return out, true
+	}
+	if f.Fetch != nil {
+		up = f.Fetch.Upstream
+		s := slot{obj, f.Key}
+		if err := r.failures[s]; err != nil {
+			r.upstreamError(f, err)
+			return r.null(dst, f.Type, f, true)
+		}
+		if errs := r.upErrs[s]; errs != nil {
+			r.reportUpstreamErrors(f, errs)
+		}
+	}
+	return r.value(dst, f, f.Type, obj.Get(f.Key), up)
+}
+
+// value writes v as type t.
+func (r *request) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.Value, up string) ([]byte, bool) {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return r.null(dst, t, f, false)
+	}
+	if t.Elem != nil {
+		items, err := v.Array()
+		if err != nil {
+			r.badValue(f, up, "expected a list, got "+v.Type().String())
+			return r.null(dst, t, f, true)
+		}
+		mark := len(dst)
+		dst = append(dst, '[')
+		for i, item := range items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			r.path = append(r.path, i)
+			var ok bool
+			dst, ok = r.value(dst, f, t.Elem, item, up)
+			r.path = r.path[:len(r.path)-1]
+			if !ok {
+				dst = dst[:mark]
+				return r.null(dst, t, f, true)
+			}
+		}
+		return append(dst, ']'), true
+	}
+	if f.Sel != nil {
+		if v.Type() != fastjson.TypeObject {
+			r.badValue(f, up, "expected an object, got "+v.Type().String())
+			return r.null(dst, t, f, true)
+		}
+		typeName := f.Sel.Type.Name
+		if f.Sel.Abstract() {
+			typeName = string(v.GetStringBytes("__typename"))
+			if _, ok := f.Sel.ByType[typeName]; !ok {
+				r.badValue(f, up, "cannot tell which type implements "+f.Sel.Type.Name+" (__typename "+strconv.Quote(typeName)+")")
+				return r.null(dst, t, f, true)
+			}
+		}
+		mark := len(dst)
+		out, ok := r.object(dst, f.Sel, v, typeName, up)
+		if !ok {
+			return r.null(out[:mark], t, f, true)
+		}
+		return out, true
+	}
+	out, msg := leaf(dst, f, v)
+	if msg != "" {
+		r.badValue(f, up, msg)
+		return r.null(dst, t, f, true)
+	}
+	return out, true
+}
+
+// null writes null for a value of type t, or reports false when t is
+// non-null so the parent becomes null. explained says an error for this
+// position was already reported.
+func (r *request) null(dst []byte, t *ast.Type, f *planner.Field, explained bool) ([]byte, bool) {
+	if !t.NonNull {
+		return append(dst, "null"...), true
+	}
+	if !explained && !r.hasErrorAt() {
+		r.fieldError(f, "Cannot return null for non-nullable field "+f.ParentType+"."+f.Name+".", "", "")
+	}
+	return dst, false
+}
+
+// leaf writes a scalar or enum value, coercing as the spec's result
+// coercion allows; it returns a message when v cannot be represented.
+func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
+	switch f.Leaf {
+	case planner.LeafString:
+		switch v.Type() {
+		case fastjson.TypeString:
+			return v.MarshalTo(dst), ""
+		case fastjson.TypeNumber:
+			return jsonwrite.String(dst, v.String()), ""
+		case fastjson.TypeTrue, fastjson.TypeFalse:
+			return jsonwrite.String(dst, v.String()), ""
+		}
+		return dst, "String cannot represent a " + v.Type().String()
+	case planner.LeafID:
+		switch v.Type() {
+		case fastjson.TypeString:
+			return v.MarshalTo(dst), ""
+		case fastjson.TypeNumber:
+			if _, err := strconv.ParseInt(v.String(), 10, 64); err == nil {
+				return jsonwrite.String(dst, v.String()), ""
+			}
+		}
+		return dst, "ID cannot represent " + describe(v)
+	case planner.LeafInt:
+		var n int64
+		var err error
+		switch v.Type() {
+		case fastjson.TypeNumber:
+			n, err = v.Int64()
+			if err != nil {
+				f, ferr := v.Float64()
+				if ferr != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
+					return dst, "Int cannot represent non-integer value " + v.String()
+				}
+				n, err = int64(f), nil
+			}
+		case fastjson.TypeString:
+			n, err = strconv.ParseInt(string(v.GetStringBytes()), 10, 64)
+			if err != nil {
+				return dst, "Int cannot represent " + describe(v)
+			}
+		case fastjson.TypeTrue:
+			n = 1
+		case fastjson.TypeFalse:
+			n = 0
+		default:
+			return dst, "Int cannot represent " + describe(v)
+		}
+		if n > math.MaxInt32 || n < math.MinInt32 {
+			return dst, "Int cannot represent non 32-bit signed integer value " + strconv.FormatInt(n, 10)
+		}
+		return strconv.AppendInt(dst, n, 10), ""
+	case planner.LeafFloat:
+		switch v.Type() {
+		case fastjson.TypeNumber:
+			x, err := v.Float64()
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return dst, "Float cannot represent " + describe(v)
+			}
+			return v.MarshalTo(dst), ""
+		case fastjson.TypeString:
+			x, err := strconv.ParseFloat(string(v.GetStringBytes()), 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return dst, "Float cannot represent " + describe(v)
+			}
+			return jsonwrite.Float(dst, x), ""
+		}
+		return dst, "Float cannot represent " + describe(v)
+	case planner.LeafBoolean:
+		switch v.Type() {
+		case fastjson.TypeTrue:
+			return append(dst, "true"...), ""
+		case fastjson.TypeFalse:
+			return append(dst, "false"...), ""
+		}
+		return dst, "Boolean cannot represent " + describe(v)
+	case planner.LeafEnum:
+		if v.Type() == fastjson.TypeString {
+			s := v.GetStringBytes()
+			for _, ev := range f.Enum.EnumValues {
+				if ev.Name == string(s) {
+					return jsonwrite.String(dst, ev.Name), ""
+				}
+			}
+		}
+		return dst, "Enum " + f.Enum.Name + " cannot represent " + describe(v)
+	default:
+		if v.Type() == fastjson.TypeNumber {
+			if x, err := v.Float64(); err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return dst, f.Type.Name() + " cannot represent " + describe(v)
+			}
+		}
+		return v.MarshalTo(dst), ""
+	}
+}
+
+func describe(v *fastjson.Value) string {
+	s := v.String()
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return "value " + s
+}
+
+// Errors.
+
+func (r *request) currentPath() ast.Path {
+	p := make(ast.Path, len(r.path))
+	for i, seg := range r.path {
+		switch seg := seg.(type) {
+		case string:
+			p[i] = ast.PathName(seg)
+		case int:
+			p[i] = ast.PathIndex(seg)
+		}
+	}
+	return p
+}
+
+func pathString(p ast.Path) string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e := e.(type) {
+		case ast.PathName:
+			b.WriteString("." + string(e))
+		case ast.PathIndex:
+			b.WriteString("." + strconv.Itoa(int(e)))
+		}
+	}
+	return b.String()
+}
+
+func (r *request) hasErrorAt() bool {
+	return r.errPaths != nil && r.errPaths[pathString(r.currentPath())]
+}
+
+func (r *request) addError(e *gqlerror.Error) {
+	if r.errPaths == nil {
+		r.errPaths = map[string]bool{}
+	}
+	r.errPaths[pathString(e.Path)] = true
+	r.errs = append(r.errs, e)
+}
+
+func locations(f *planner.Field) []gqlerror.Location {
+	if f.AST == nil || f.AST.Position == nil {
+		return nil
+	}
+	return []gqlerror.Location{{Line: f.AST.Position.Line, Column: f.AST.Position.Column}}
+}
+
+func (r *request) fieldError(f *planner.Field, msg, code, up string) {
+	e := &gqlerror.Error{Message: msg, Path: r.currentPath(), Locations: locations(f)}
+	if code != "" || up != "" {
+		e.Extensions = map[string]any{}
+		if code != "" {
+			e.Extensions["code"] = code
+		}
+		if up != "" {
+			e.Extensions["upstream"] = up
+		}
+	}
+	r.addError(e)
+}
+
+func (r *request) badValue(f *planner.Field, up, msg string) {
+	r.fieldError(f, msg, string(upstreams.CodeBadResponse), up)
+}
+
+func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
+	e := &gqlerror.Error{
+		Message:   "upstream " + err.Upstream + ": " + err.Msg,
+		Path:      r.currentPath(),
+		Locations: locations(f),
+		Extensions: map[string]any{
+			"code":     string(err.Code),
+			"upstream": err.Upstream,
+		},
+	}
+	if err.Status != 0 {
+		e.Extensions["status"] = err.Status
+	}
+	r.addError(e)
+}
+
+// reportUpstreamErrors adds the errors a GraphQL upstream returned for a
+// field, at the field's path plus the path the upstream gave.
+func (r *request) reportUpstreamErrors(f *planner.Field, errs []relError) {
+	base := r.currentPath()
+	for _, re := range errs {
+		p := append(ast.Path(nil), base...)
+		for _, seg := range re.path {
+			switch seg := seg.(type) {
+			case string:
+				p = append(p, ast.PathName(seg))
+			case int:
+				p = append(p, ast.PathIndex(seg))
+			}
+		}
+		code := string(upstreams.CodeError)
+		if re.err.Extensions != nil {
+			if c := re.err.Extensions.GetStringBytes("code"); len(c) > 0 {
+				code = string(c)
+			}
+		}
+		r.addError(&gqlerror.Error{
+			Message:    re.err.Message,
+			Path:       p,
+			Locations:  locations(f),
+			Extensions: map[string]any{"code": code, "upstream": re.up},
+		})
+	}
+}
