@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need first, so a fresh machine with
-# only Go passes too.
+# Runs every test. Installs what the tests need first (Chromium for the
+# playground's browser tests), so a fresh machine with only Go passes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
+
+./scripts/install-test-deps.sh
+# Browser tests fail rather than skip here: the browser was just installed.
+export WEFT_REQUIRE_BROWSER=1
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed:"; echo "$unformatted"; exit 1
+fi
 go vet ./...
 go test -race -count=1 ./...

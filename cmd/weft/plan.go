@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/weft-gateway/weft/virtualservices"
+)
+
+func newPlan() *cobra.Command {
+	var (
+		src       configSource
+		vs        string
+		query     string
+		operation string
+		asJSON    bool
+		host      string
+	)
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Print the plan of a query: the upstream calls, their order and batching",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if query == "" {
+				return fmt.Errorf("--query is required")
+			}
+			log := zerolog.Nop()
+			cfg, ups, err := src.open(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			if ups != nil {
+				defer ups.Close()
+			}
+			loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
+			snap, err := loader.Load(cmd.Context(), cfg, nil)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return &exitError{code: 1}
+			}
+			defer virtualservices.CloseSnapshot(snap)
+			var api *virtualservices.API
+			if vs != "" {
+				api = snap.API(vs)
+			} else {
+				api = snap.APIForHost(host)
+			}
+			if api == nil {
+				return fmt.Errorf("no GraphQL API for virtual service %q / host %q (virtual services: %v)", vs, host, snap.VirtualServices())
+			}
+			plan, err := api.Plan(query, operation)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return &exitError{code: 1}
+			}
+			if asJSON {
+				fmt.Fprintln(cmd.OutOrStdout(), string(plan.JSON()))
+				return nil
+			}
+			fmt.Fprint(cmd.OutOrStdout(), plan.String())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
+	cmd.Flags().StringVar(&vs, "virtual-service", "", "the VirtualService whose API plans the query (default: the one serving --host)")
+	cmd.Flags().StringVar(&host, "host", "localhost", "plan for the VirtualService that serves this host")
+	cmd.Flags().StringVar(&query, "query", "", "the GraphQL operation to plan")
+	cmd.Flags().StringVar(&operation, "operation", "", "the operation's name, if the document has several")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	return cmd
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weft-gateway/weft/virtualservices"
+)
+
+func newServe() *cobra.Command {
+	var (
+		src    configSource
+		logs   logFlags
+		listen string
+		watch  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway (with no --config: the embedded demo shop)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("demo-upstreams") {
+				src.demoUpstreams = src.dir == ""
+			}
+			log, err := logs.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			cfg, ups, err := src.open(ctx, log)
+			if err != nil {
+				return err
+			}
+			if ups != nil {
+				defer ups.Close()
+				log.Info().Str("catalog", ups.CatalogURL()).Str("reviews", ups.ReviewsURL()).Msg("demo upstreams running")
+			}
+			server := virtualservices.NewServer(log)
+			defer server.Close()
+			reloader := &virtualservices.Reloader{
+				Loader: &virtualservices.Loader{Kinds: kinds(), Log: log},
+				Server: server, Config: cfg, Dir: src.dir, Log: log,
+			}
+			if err := reloader.Reload(ctx); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return &exitError{code: 1}
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("--listen %s: %w", listen, err)
+			}
+			httpServer := &http.Server{
+				Handler:           server,
+				ReadHeaderTimeout: 10 * time.Second,
+				IdleTimeout:       120 * time.Second,
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- httpServer.Serve(ln) }()
+
+			base := "http://" + ln.Addr().String()
+			fmt.Fprintf(cmd.OutOrStdout(), "Weft is listening on %s\n", base)
+			for _, vs := range server.Snapshot().VirtualServices() {
+				fmt.Fprintf(cmd.OutOrStdout(), "  virtual service %s\n", vs)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Playground: %s/graphql (open it in a browser)\n", base)
+
+			watchDone := make(chan struct{})
+			watchCtx, stopWatch := context.WithCancel(ctx)
+			defer func() { stopWatch(); <-watchDone }()
+			go func() {
+				defer close(watchDone)
+				if watch && src.dir != "" {
+					if err := reloader.Watch(watchCtx); err != nil {
+						log.Error().Err(err).Msg("config watch stopped")
+					}
+				}
+			}()
+
+			select {
+			case err := <-errc:
+				return fmt.Errorf("serve: %w", err)
+			case <-ctx.Done():
+			}
+			log.Info().Msg("shutting down")
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
+	cmd.Flags().BoolVar(&src.demoUpstreams, "demo-upstreams", false, "run the demo's upstreams in-process (default: on when --config is not set)")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
+	logs.register(cmd)
+	return cmd
+}

@@ -1,0 +1,46 @@
+package demo
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed config
+var configFS embed.FS
+
+// Config returns the demo's config: the same YAML files that
+// `weft serve --config internal/demo/config` loads.
+func Config() fs.FS {
+	sub, err := fs.Sub(configFS, "config")
+	if err != nil {
+		panic(err) // the embedded directory is always there
+	}
+	return sub
+}
+
+// ConfigDir is the demo config's directory in the repository.
+const ConfigDir = "internal/demo/config"
+
+// Names of the environment variables the demo config reads its upstream
+// URLs from.
+const (
+	EnvCatalogURL = "WEFT_DEMO_CATALOG_URL"
+	EnvReviewsURL = "WEFT_DEMO_REVIEWS_URL"
+)
+
+// Env looks up environment variables for the demo config: the URLs of these
+// running upstreams, then next (os.LookupEnv, say) for anything else.
+func (u *Upstreams) Env(next func(string) (string, bool)) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		switch name {
+		case EnvCatalogURL:
+			return u.CatalogURL(), true
+		case EnvReviewsURL:
+			return u.ReviewsURL(), true
+		}
+		if next == nil {
+			return "", false
+		}
+		return next(name)
+	}
+}

@@ -1,0 +1,85 @@
+package virtualservices
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/resolvers"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/virtualservices/playground"
+)
+
+// PlaygroundAssetsPath is where the playground's assets are served, on
+// every host.
+const PlaygroundAssetsPath = "/-/playground/"
+
+// API is one route's GraphQL API: a schema version, its executor and the
+// gqlgen server in front of it. It is built per snapshot, so gqlgen's query
+// cache only ever holds documents validated against this schema.
+type API struct {
+	Schema     *schema.Schema
+	Executable *resolvers.Executable
+	action     GraphQLAction
+	server     *handler.Server
+	playground http.Handler
+	vsName     string
+}
+
+func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[string]upstreams.Upstream, vars map[string]string, log zerolog.Logger) (*API, error) {
+	exec, err := resolvers.New(s, resolvers.Options{
+		Upstreams:      ups,
+		Vars:           vars,
+		MaxConcurrency: action.MaxConcurrency,
+		ExposePlan:     action.ExposePlan,
+		MaxDepth:       action.Limits.MaxDepth,
+		MaxAliases:     action.Limits.MaxAliases,
+		Log:            log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("virtual service %s: %w", vsName, err)
+	}
+	srv := handler.New(exec)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.GRAPHQL{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(action.Limits.MaxTokens)
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(action.Limits.MaxComplexity))
+	if *action.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.Error().Interface("panic", p).Str("virtualService", vsName).Msg("request panicked")
+		return fmt.Errorf("internal server error")
+	})
+	srv.SetErrorPresenter(graphql.DefaultErrorPresenter)
+	a := &API{Schema: s, Executable: exec, action: action, server: srv, vsName: vsName}
+	if *action.Playground {
+		a.playground = playground.Handler(playground.Options{Title: vsName + " · Weft", AssetsPath: PlaygroundAssetsPath})
+	}
+	return a, nil
+}
+
+// ServeHTTP serves GraphQL requests, and the playground to browsers.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.playground != nil && playground.Wants(r) {
+		a.playground.ServeHTTP(w, r)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.action.Timeout)
+	defer cancel()
+	r.Body = http.MaxBytesReader(w, r.Body, a.action.Limits.MaxBodyBytes)
+	a.server.ServeHTTP(w, r.WithContext(ctx))
+}

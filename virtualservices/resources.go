@@ -1,0 +1,142 @@
+// Package virtualservices is Weft's HTTP face and control path: it loads
+// Upstream and VirtualService resources into an immutable Snapshot (every
+// upstream built, every schema and binding checked), routes each request by
+// host and route to a VirtualService's GraphQL API, and swaps snapshots
+// atomically when the config changes, keeping the old one on a bad change.
+package virtualservices
+
+import (
+	"time"
+)
+
+// Kinds of resources.
+const (
+	KindUpstream       = "Upstream"
+	KindVirtualService = "VirtualService"
+)
+
+// VirtualServiceSpec is the spec of a VirtualService: one audience's API,
+// served on a set of domains by an ordered route table.
+type VirtualServiceSpec struct {
+	VirtualHost VirtualHost `yaml:"virtualHost" weft:"required"`
+	// Vars are values bindings read as {vars.name}.
+	Vars map[string]string `yaml:"vars"`
+}
+
+// VirtualHost is the domains and routes of a VirtualService.
+type VirtualHost struct {
+	// Domains are exact hosts ("shop.example.com"), wildcards
+	// ("*.example.com") or "*"; a request goes to the VirtualService with
+	// the most specific matching domain.
+	Domains []string `yaml:"domains" weft:"required"`
+	// Routes are tried in order; the first that matches serves.
+	Routes []Route `yaml:"routes" weft:"required"`
+}
+
+// Route matches requests and says what serves them.
+type Route struct {
+	// Name labels the route in logs; it defaults to its index.
+	Name string `yaml:"name"`
+	// Matchers: the route matches when any matcher matches (none: all).
+	Matchers []Matcher `yaml:"matchers"`
+	// GraphQL serves a GraphQL API.
+	GraphQL *GraphQLAction `yaml:"graphql"`
+	// DirectResponse answers with a fixed status and body.
+	DirectResponse *DirectResponse `yaml:"directResponse"`
+}
+
+// Matcher matches a request by path, headers and method; every condition
+// it sets must hold.
+type Matcher struct {
+	Prefix  string          `yaml:"prefix"`
+	Exact   string          `yaml:"exact"`
+	Regex   string          `yaml:"regex"`
+	Headers []HeaderMatcher `yaml:"headers"`
+	Methods []string        `yaml:"methods"`
+}
+
+// HeaderMatcher matches one request header.
+type HeaderMatcher struct {
+	Name string `yaml:"name" weft:"required"`
+	// Value must equal the header's value; with Regex, match it fully.
+	Value string `yaml:"value"`
+	Regex bool   `yaml:"regex"`
+	// Present alone requires only that the header is there.
+	Present bool `yaml:"present"`
+	// Invert negates the match.
+	Invert bool `yaml:"invert"`
+}
+
+// DirectResponse is a fixed answer.
+type DirectResponse struct {
+	Status int    `yaml:"status" weft:"required"`
+	Body   string `yaml:"body"`
+}
+
+// GraphQLAction serves a GraphQL API: a schema whose fields are bound to
+// upstreams.
+type GraphQLAction struct {
+	Schema SchemaSource `yaml:"schema" weft:"required"`
+	// Introspection allows __schema and __type queries (default true).
+	Introspection *bool `yaml:"introspection"`
+	// Playground serves GraphiQL to browsers (default true).
+	Playground *bool `yaml:"playground"`
+	// ExposePlan lets clients ask for the query plan with the header
+	// X-Weft-Plan: 1 (default false).
+	ExposePlan bool `yaml:"exposePlan"`
+	// Timeout is the deadline of a whole request (default 30s).
+	Timeout time.Duration `yaml:"timeout"`
+	// Limits bound what one request may ask.
+	Limits Limits `yaml:"limits"`
+	// MaxConcurrency caps the calls one fetch runs at once (default 32).
+	MaxConcurrency int `yaml:"maxConcurrency"`
+}
+
+// SchemaSource names the SDL of an API: a file or inline text.
+type SchemaSource struct {
+	File   string `yaml:"file"`
+	Inline string `yaml:"inline"`
+}
+
+// Limits bound a request.
+type Limits struct {
+	// MaxBodyBytes caps a request body (default 1 MiB).
+	MaxBodyBytes int64 `yaml:"maxBodyBytes"`
+	// MaxDepth caps the nesting of fields (default 32).
+	MaxDepth int `yaml:"maxDepth"`
+	// MaxAliases caps aliased fields in one operation (default 100).
+	MaxAliases int `yaml:"maxAliases"`
+	// MaxComplexity caps the field count, lists counted once (default 5000).
+	MaxComplexity int `yaml:"maxComplexity"`
+	// MaxTokens caps the tokens of a query (default 10000).
+	MaxTokens int `yaml:"maxTokens"`
+}
+
+func (a *GraphQLAction) withDefaults() {
+	yes := true
+	if a.Introspection == nil {
+		a.Introspection = &yes
+	}
+	if a.Playground == nil {
+		a.Playground = &yes
+	}
+	if a.Timeout <= 0 {
+		a.Timeout = 30 * time.Second
+	}
+	l := &a.Limits
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = 1 << 20
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = 32
+	}
+	if l.MaxAliases <= 0 {
+		l.MaxAliases = 100
+	}
+	if l.MaxComplexity <= 0 {
+		l.MaxComplexity = 5000
+	}
+	if l.MaxTokens <= 0 {
+		l.MaxTokens = 10000
+	}
+}

@@ -1,0 +1,180 @@
+package virtualservices
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/weft-gateway/weft/resolvers"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/virtualservices/playground"
+)
+
+// Server serves the current snapshot. Swapping is atomic: a request runs
+// entirely on the snapshot it started with.
+type Server struct {
+	log        zerolog.Logger
+	snap       atomic.Pointer[Snapshot]
+	mu         sync.Mutex // serializes Swap
+	assets     http.Handler
+	reqCounter atomic.Uint64
+	idPrefix   string
+}
+
+// NewServer returns a server with no snapshot yet: it answers 503 until the
+// first Swap.
+func NewServer(log zerolog.Logger) *Server {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return &Server{
+		log:      log,
+		assets:   playground.Handler(playground.Options{AssetsPath: PlaygroundAssetsPath}),
+		idPrefix: hex.EncodeToString(b[:]),
+	}
+}
+
+// Snapshot returns the snapshot being served, or nil.
+func (s *Server) Snapshot() *Snapshot { return s.snap.Load() }
+
+// Swap starts serving next and releases the upstreams of the previous
+// snapshot that next does not reuse. In-flight requests finish on the
+// snapshot they started with: closing an upstream only drops its idle
+// connections.
+func (s *Server) Swap(next *Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.snap.Swap(next)
+	if prev == nil {
+		return
+	}
+	kept := map[upstreams.Upstream]bool{}
+	for _, b := range next.ups {
+		kept[b.up] = true
+	}
+	for _, b := range prev.ups {
+		if !kept[b.up] {
+			b.up.Close()
+		}
+	}
+}
+
+// Close releases the upstreams of the current snapshot.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if snap := s.snap.Swap(nil); snap != nil {
+		for _, b := range snap.ups {
+			b.up.Close()
+		}
+	}
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServeHTTP routes a request by host and route, and logs one access line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	case "/readyz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if s.snap.Load() == nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("no config loaded\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	if len(r.URL.Path) > len(PlaygroundAssetsPath) && r.URL.Path[:len(PlaygroundAssetsPath)] == PlaygroundAssetsPath {
+		s.assets.ServeHTTP(w, r)
+		return
+	}
+
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 128 {
+		id = s.idPrefix + "-" + strconv.FormatUint(s.reqCounter.Add(1), 16)
+		r.Header.Set("X-Request-Id", id)
+	}
+	w.Header().Set("X-Request-Id", id)
+	sw := &statusWriter{ResponseWriter: w}
+	stats := &resolvers.Stats{}
+	vsName, routeName := "", ""
+
+	snap := s.snap.Load()
+	switch {
+	case snap == nil:
+		http.Error(sw, "no config loaded", http.StatusServiceUnavailable)
+	default:
+		vh := snap.router.host(r.Host)
+		if vh == nil {
+			http.Error(sw, "no virtual service for host "+r.Host, http.StatusNotFound)
+			break
+		}
+		vsName = vh.name
+		rt := vh.route(r)
+		if rt == nil {
+			http.Error(sw, "no route for "+r.URL.Path, http.StatusNotFound)
+			break
+		}
+		routeName = rt.name
+		rt.handler.ServeHTTP(sw, r.WithContext(resolvers.WithStats(r.Context(), stats)))
+	}
+
+	ev := s.log.Info()
+	if sw.status >= 500 {
+		ev = s.log.Warn()
+	}
+	ev.Str("requestId", id).
+		Str("method", r.Method).
+		Str("host", r.Host).
+		Str("path", r.URL.Path).
+		Str("virtualService", vsName).
+		Str("route", routeName).
+		Str("operation", stats.Operation).
+		Int("status", sw.status).
+		Int("bytes", sw.bytes).
+		Dur("duration", time.Since(start)).
+		Int64("upstreamCalls", stats.UpstreamCalls.Load()).
+		Int("errors", stats.Errors).
+		Msg("request")
+}

@@ -1,0 +1,371 @@
+package virtualservices
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/weft-gateway/weft/internal/resource"
+	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// Config says where resources come from.
+type Config struct {
+	// FS holds the resources; Dir is the directory in it to load.
+	FS  fs.FS
+	Dir string
+	// DisplayRoot is prefixed to file names in errors (the directory FS
+	// was opened at).
+	DisplayRoot string
+	// Env expands ${VAR} in values; nil disables expansion.
+	Env func(string) (string, bool)
+}
+
+// Loader builds snapshots from config.
+type Loader struct {
+	// Kinds are the upstream kinds, by the key of their block in an
+	// Upstream's spec ("graphql", "rest").
+	Kinds map[string]upstreams.Builder
+	Log   zerolog.Logger
+}
+
+// Snapshot is one immutable, fully checked config: its upstreams, its
+// VirtualServices' APIs and the router over them.
+type Snapshot struct {
+	// Version identifies the config's content.
+	Version string
+	router  *router
+	ups     map[string]*builtUpstream
+	apis    map[string]*API // by VirtualService name: its first GraphQL route's API
+	names   []string
+}
+
+type builtUpstream struct {
+	up   upstreams.Upstream
+	info schema.UpstreamInfo
+	hash string
+}
+
+// VirtualServices returns the names of the snapshot's VirtualServices.
+func (s *Snapshot) VirtualServices() []string { return s.names }
+
+// API returns the GraphQL API of a VirtualService (its first GraphQL
+// route's), or nil.
+func (s *Snapshot) API(vs string) *API { return s.apis[vs] }
+
+// APIForHost returns the GraphQL API a request to host would reach first:
+// the first GraphQL route of the host's VirtualService.
+func (s *Snapshot) APIForHost(host string) *API {
+	vh := s.router.host(host)
+	if vh == nil {
+		return nil
+	}
+	return s.apis[vh.name]
+}
+
+// Upstream returns an upstream by name.
+func (s *Snapshot) Upstream(name string) upstreams.Upstream {
+	if b := s.ups[name]; b != nil {
+		return b.up
+	}
+	return nil
+}
+
+// Plan validates a query against the API's schema and plans it.
+func (a *API) Plan(query, operation string) (*planner.Plan, error) {
+	doc, errs := gqlparser.LoadQuery(a.Schema.AST, query)
+	if errs != nil {
+		return nil, errs
+	}
+	return planner.Build(a.Schema, doc, operation)
+}
+
+// Load reads and checks cfg and builds a snapshot. Upstreams of prev whose
+// spec did not change are reused, keeping their connection pools and
+// schemas. On error nothing is built and every problem is returned, as
+// resource.Errors, one per line.
+func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapshot, error) {
+	docs, err := resource.LoadDir(cfg.FS, cfg.Dir, resource.Options{
+		Env:         cfg.Env,
+		DisplayRoot: cfg.DisplayRoot,
+		Kinds:       []string{KindUpstream, KindVirtualService},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var errs resource.Errors
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, resourceErrors(err)...)
+		}
+	}
+	readFile := func(d *resource.Document) func(string) ([]byte, string, error) {
+		return func(name string) ([]byte, string, error) {
+			return readRelative(cfg, d, name)
+		}
+	}
+
+	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}}
+	var fresh []upstreams.Upstream
+	var vss []*resource.Document
+	h := sha256.New()
+	for _, d := range docs {
+		fmt.Fprintf(h, "%s/%s\x00", d.Kind, d.Name)
+		if d.Spec != nil {
+			b, _ := yaml.Marshal(d.Spec)
+			h.Write(b)
+		}
+		switch d.Kind {
+		case KindVirtualService:
+			vss = append(vss, d)
+		case KindUpstream:
+			b, err := l.buildUpstream(ctx, d, prev, readFile(d))
+			if err != nil {
+				add(err)
+				continue
+			}
+			if prev == nil || prev.ups[d.Name] == nil || prev.ups[d.Name].up != b.up {
+				fresh = append(fresh, b.up)
+			}
+			snap.ups[d.Name] = b
+		}
+	}
+	infos := make(map[string]schema.UpstreamInfo, len(snap.ups))
+	live := make(map[string]upstreams.Upstream, len(snap.ups))
+	for name, b := range snap.ups {
+		infos[name] = b.info
+		live[name] = b.up
+	}
+
+	var hosts []*vhost
+	var domains [][]string
+	var refs [][]domainRef
+	for _, d := range vss {
+		vh, doms, drefs, err := l.buildVirtualService(d, infos, live, readFile(d))
+		add(err)
+		if vh == nil {
+			continue
+		}
+		hosts = append(hosts, vh)
+		domains = append(domains, doms)
+		refs = append(refs, drefs)
+		snap.names = append(snap.names, d.Name)
+		for _, rt := range vh.routes {
+			if api, ok := rt.handler.(*API); ok && snap.apis[d.Name] == nil {
+				snap.apis[d.Name] = api
+			}
+		}
+	}
+	rt, rerrs := newRouter(hosts, domains, refs)
+	errs = append(errs, rerrs...)
+	if len(errs) > 0 {
+		for _, u := range fresh {
+			u.Close()
+		}
+		errs.Sort()
+		return nil, errs
+	}
+	snap.router = rt
+	sort.Strings(snap.names)
+	snap.Version = hex.EncodeToString(h.Sum(nil))[:12]
+	return snap, nil
+}
+
+// readRelative reads a file a resource names, relative to the resource's
+// own file, inside the config's file system.
+func readRelative(cfg Config, d *resource.Document, name string) ([]byte, string, error) {
+	if path.IsAbs(name) || filepath.IsAbs(name) {
+		return nil, "", fmt.Errorf("file %q: use a path relative to %s", name, d.File)
+	}
+	rel := filepath.ToSlash(d.File)
+	if cfg.DisplayRoot != "" {
+		rel = strings.TrimPrefix(rel, filepath.ToSlash(cfg.DisplayRoot)+"/")
+	}
+	p := path.Clean(path.Join(path.Dir(rel), name))
+	if cfg.Dir != "" && cfg.Dir != "." && !strings.HasPrefix(p, cfg.Dir+"/") && cfg.DisplayRoot == "" {
+		p = path.Clean(path.Join(cfg.Dir, p))
+	}
+	data, err := fs.ReadFile(cfg.FS, p)
+	display := p
+	if cfg.DisplayRoot != "" {
+		display = filepath.Join(cfg.DisplayRoot, filepath.FromSlash(p))
+	}
+	if err != nil {
+		return nil, display, fmt.Errorf("cannot read %s: %w", display, err)
+	}
+	return data, display, nil
+}
+
+func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error)) (*builtUpstream, error) {
+	if d.Spec == nil || d.Spec.Kind != yaml.MappingNode {
+		return nil, d.Errorf("spec", "an Upstream needs a spec with one of: %s", strings.Join(l.kindNames(), ", "))
+	}
+	var kinds []string
+	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
+		if _, ok := l.Kinds[d.Spec.Content[i].Value]; ok {
+			kinds = append(kinds, d.Spec.Content[i].Value)
+		}
+	}
+	if len(kinds) != 1 {
+		if len(kinds) == 0 {
+			return nil, d.Errorf("spec", "an Upstream spec needs one kind block: one of %s", strings.Join(l.kindNames(), ", "))
+		}
+		return nil, d.Errorf("spec."+kinds[1], "an Upstream has one kind; this one sets both %s and %s", kinds[0], kinds[1])
+	}
+	b, _ := yaml.Marshal(d.Spec)
+	sum := sha256.Sum256(b)
+	hash := hex.EncodeToString(sum[:])
+	if prev != nil {
+		if old := prev.ups[d.Name]; old != nil && old.hash == hash {
+			return old, nil
+		}
+	}
+	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: d, ReadFile: read, Log: l.Log})
+	if err != nil {
+		return nil, err
+	}
+	return &builtUpstream{up: up, info: info, hash: hash}, nil
+}
+
+func (l *Loader) kindNames() []string {
+	out := make([]string, 0, len(l.Kinds))
+	for k := range l.Kinds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (l *Loader) buildVirtualService(d *resource.Document, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*vhost, []string, []domainRef, error) {
+	var spec VirtualServiceSpec
+	if err := d.DecodeSpec(&spec); err != nil {
+		return nil, nil, nil, err
+	}
+	var errs resource.Errors
+	vh := &vhost{name: d.Name}
+	var drefs []domainRef
+	for i := range spec.VirtualHost.Domains {
+		drefs = append(drefs, domainRef{doc: d, path: fmt.Sprintf("spec.virtualHost.domains[%d]", i)})
+	}
+	if len(spec.VirtualHost.Domains) == 0 {
+		errs = append(errs, d.Errorf("spec.virtualHost.domains", "list at least one domain (\"*\" for any)"))
+	}
+	if len(spec.VirtualHost.Routes) == 0 {
+		errs = append(errs, d.Errorf("spec.virtualHost.routes", "list at least one route"))
+	}
+	for i, r := range spec.VirtualHost.Routes {
+		rp := fmt.Sprintf("spec.virtualHost.routes[%d]", i)
+		rt := &route{name: r.Name}
+		if rt.name == "" {
+			rt.name = fmt.Sprintf("%s/%d", d.Name, i)
+		}
+		for j, m := range r.Matchers {
+			cm, merrs := compileMatcher(d, fmt.Sprintf("%s.matchers[%d]", rp, j), m)
+			errs = append(errs, merrs...)
+			rt.matchers = append(rt.matchers, cm)
+		}
+		switch {
+		case r.GraphQL != nil && r.DirectResponse != nil:
+			errs = append(errs, d.Errorf(rp, "a route has one action: graphql or directResponse, not both"))
+		case r.GraphQL != nil:
+			api, err := l.buildAPI(d, rp+".graphql", r.GraphQL, spec.Vars, infos, live, read)
+			if err != nil {
+				errs = append(errs, resourceErrors(err)...)
+				continue
+			}
+			rt.handler = api
+		case r.DirectResponse != nil:
+			dr := r.DirectResponse
+			if dr.Status < 100 || dr.Status > 599 {
+				errs = append(errs, d.Errorf(rp+".directResponse.status", "%d is not an HTTP status", dr.Status))
+			}
+			rt.handler = directResponse(dr)
+		default:
+			errs = append(errs, d.Errorf(rp, "a route needs an action: graphql or directResponse"))
+		}
+		vh.routes = append(vh.routes, rt)
+	}
+	if len(errs) > 0 {
+		return nil, nil, nil, errs
+	}
+	return vh, spec.VirtualHost.Domains, drefs, nil
+}
+
+// resourceErrors converts schema build errors to config errors.
+func resourceErrors(err error) resource.Errors {
+	if es := resource.AsErrors(err); es != nil {
+		return es
+	}
+	var se schema.Errors
+	if errors.As(err, &se) {
+		out := make(resource.Errors, 0, len(se))
+		for _, e := range se {
+			out = append(out, &resource.Error{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col, Path: e.Where, Msg: e.Msg})
+		}
+		return out
+	}
+	return resource.Errors{&resource.Error{Msg: err.Error()}}
+}
+
+func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction, vars map[string]string, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*API, error) {
+	action.withDefaults()
+	src := action.Schema
+	if (src.File == "") == (src.Inline == "") {
+		return nil, d.Errorf(p+".schema", "set exactly one of file and inline")
+	}
+	var ss schema.Source
+	if src.File != "" {
+		data, display, err := read(src.File)
+		if err != nil {
+			return nil, d.Errorf(p+".schema.file", "%v", err)
+		}
+		ss = schema.Source{File: display, Input: string(data)}
+	} else {
+		n := d.Node(p + ".schema.inline")
+		ss = schema.Source{File: d.File, Input: src.Inline}
+		if n != nil {
+			ss.Line, ss.Col = n.Line, n.Column-1
+			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				// A block scalar's text starts on the line after its indicator,
+				// indented one level below its key.
+				_, keyCol := d.Pos(p + ".schema")
+				ss.Line, ss.Col = n.Line+1, keyCol+1
+			}
+		}
+	}
+	s, err := schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars})
+	if err != nil {
+		return nil, err
+	}
+	return newAPI(d.Name, s, *action, live, vars, l.Log)
+}
+
+func directResponse(dr *DirectResponse) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(dr.Status)
+		_, _ = w.Write([]byte(dr.Body))
+	})
+}
+
+// CloseSnapshot releases the upstreams of a snapshot that is not served
+// (one built to validate or plan).
+func CloseSnapshot(s *Snapshot) {
+	for _, b := range s.ups {
+		b.up.Close()
+	}
+}
