@@ -29,7 +29,7 @@ func kinds() map[string]upstreams.Builder {
 
 // gateway is a running Weft over a config, with its upstreams.
 type gateway struct {
-	t      *testing.T
+	t      testing.TB
 	ups    *demo.Upstreams
 	server *virtualservices.Server
 	http   *httptest.Server
@@ -38,7 +38,7 @@ type gateway struct {
 
 // startDemo runs the embedded demo config against demo upstreams on free
 // ports.
-func startDemo(t *testing.T) *gateway {
+func startDemo(t testing.TB) *gateway {
 	t.Helper()
 	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -50,7 +50,7 @@ func startDemo(t *testing.T) *gateway {
 	return g
 }
 
-func startGateway(t *testing.T, cfg virtualservices.Config) *gateway {
+func startGateway(t testing.TB, cfg virtualservices.Config) *gateway {
 	t.Helper()
 	logs := &logBuffer{}
 	log := zerolog.New(logs)

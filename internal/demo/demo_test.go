@@ -37,6 +37,7 @@ func start(t *testing.T, opts demo.Options) (*demo.Upstreams, *http.Client) {
 	}
 	c := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	t.Cleanup(func() {
+		c.CloseIdleConnections()
 		if err := u.Close(); err != nil {
 			t.Error(err)
 		}
