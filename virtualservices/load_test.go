@@ -67,6 +67,7 @@ func TestConfigErrors(t *testing.T) {
 		{"duplicate domain", map[string]string{"a.yaml": restUpstream + "---\n" + vsYAML(`type Query { r: String @rest(upstream: "reviews", path: "/r") }`) + "---\n" + strings.Replace(vsYAML(`type Query { r: String @rest(upstream: "reviews", path: "/r") }`), "name: api", "name: api2", 1)}, []string{"a.yaml:", `domain "*" is already served by VirtualService api`}},
 		{"bad regex", map[string]string{"a.yaml": restUpstream + "---\n" + strings.Replace(vsYAML(`type Query { r: String @rest(upstream: "reviews", path: "/r") }`), "{prefix: /graphql}", "{regex: '/g(raph'}", 1)}, []string{"a.yaml:14", "invalid regular expression"}},
 		{"route without action", map[string]string{"a.yaml": restUpstream + "---\napiVersion: weft.dev/v1\nkind: VirtualService\nmetadata: {name: x}\nspec:\n  virtualHost:\n    domains: [a.com]\n    routes:\n      - matchers: [{prefix: /}]\n"}, []string{"a.yaml:14", "a route needs an action"}},
+		{"upstream name in two namespaces", map[string]string{"a.yaml": restUpstream + "---\n" + strings.Replace(restUpstream, "{name: reviews}", "{name: reviews, namespace: other}", 1)}, []string{"a.yaml:9", `upstream "reviews" is already defined at cfg/a.yaml:3`}},
 		{"unset env", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: x}\nspec:\n  rest: {baseURL: \"${WEFT_TEST_UNSET_VAR}\"}\n"}, []string{"a.yaml:5", "WEFT_TEST_UNSET_VAR"}},
 	}
 	for _, tt := range tests {

@@ -38,7 +38,7 @@ func TestHotReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ups.Close()
+	t.Cleanup(func() { _ = ups.Close() })
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
 	srv := virtualservices.NewServer(log)

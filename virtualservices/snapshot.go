@@ -122,6 +122,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}}
 	var fresh []upstreams.Upstream
 	var vss []*resource.Document
+	seen := map[string]*resource.Document{}
 	h := sha256.New()
 	for _, d := range docs {
 		fmt.Fprintf(h, "%s/%s\x00", d.Kind, d.Name)
@@ -133,6 +134,12 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		case KindVirtualService:
 			vss = append(vss, d)
 		case KindUpstream:
+			if first := seen[d.Name]; first != nil {
+				line, _ := first.Pos("metadata.name")
+				add(d.Errorf("metadata.name", "upstream %q is already defined at %s:%d; bindings name upstreams without a namespace, so names must be unique", d.Name, first.File, line))
+				continue
+			}
+			seen[d.Name] = d
 			b, err := l.buildUpstream(ctx, d, prev, readFile(d))
 			if err != nil {
 				add(err)

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -104,5 +108,82 @@ func TestPlanCommand(t *testing.T) {
 	_, errs, code = run(t, "plan", "--query", `{ nope }`)
 	if code != 1 || !strings.Contains(errs, `Cannot query field "nope"`) {
 		t.Fatalf("invalid query: code %d, %s", code, errs)
+	}
+}
+
+// TestServe runs `weft serve` on a free port, queries it, and stops it by
+// cancelling its context, as SIGTERM does.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: echo}
+spec:
+  rest: {baseURL: "http://127.0.0.1:1"}
+---
+apiVersion: weft.dev/v1
+kind: VirtualService
+metadata: {name: api}
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes:
+      - matchers: [{exact: /ping}]
+        directResponse: {status: 200, body: pong}
+      - matchers: [{prefix: /graphql}]
+        graphql:
+          schema:
+            inline: "type Query { x: String @rest(upstream: \"echo\", path: \"/x\") }"
+`
+	if err := os.WriteFile(filepath.Join(dir, "weft.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		root := newRoot(pw, io.Discard)
+		root.SetArgs([]string{"serve", "--config", dir, "--listen", "127.0.0.1:0"})
+		done <- root.ExecuteContext(ctx)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var base string
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "Weft is listening on "); ok {
+			base = addr
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if base == "" {
+		t.Fatal("serve printed no address")
+	}
+	resp, err := http.Get(base + "/ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "pong" {
+		t.Fatalf("GET /ping = %q", body)
+	}
+	resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ x }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"UPSTREAM_UNAVAILABLE"`) {
+		t.Fatalf("query against a dead upstream: %s", body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }
