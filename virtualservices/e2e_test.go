@@ -3,6 +3,8 @@ package virtualservices_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -414,4 +416,54 @@ func startDir(t *testing.T, dir string) *gateway {
 	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, Env: ups.Env(nil)})
 	g.ups = ups
 	return g
+}
+
+// TestGraphQLOverHTTP checks the media types and statuses of the
+// GraphQL-over-HTTP spec, and automatic persisted queries.
+func TestGraphQLOverHTTP(t *testing.T) {
+	g := startDemo(t)
+	post := func(body, accept string) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodPost, g.http.URL+"/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := g.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	const gqlResp = "application/graphql-response+json"
+	resp, body := post(`{"query":"{ product(upc: \"4\") { name } }"}`, gqlResp)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), gqlResp) || !strings.Contains(body, "Lamp") {
+		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// A query that does not validate is a request error: 400 with the new
+	// media type. (gqlgen writes "data": null beside the errors.)
+	resp, body = post(`{"query":"{ nope }"}`, gqlResp)
+	if resp.StatusCode != 400 || !strings.Contains(body, "GRAPHQL_VALIDATION_FAILED") {
+		t.Fatalf("invalid query: %d %s", resp.StatusCode, body)
+	}
+	// Malformed JSON is a 400 too, whatever the client accepts.
+	if resp, body = post(`{"query":`, "application/json"); resp.StatusCode != 400 {
+		t.Fatalf("malformed body: %d %s", resp.StatusCode, body)
+	}
+	// Automatic persisted queries: the hash alone fails first, then works
+	// once the query was sent with it.
+	const q = `{ product(upc: "1") { name } }`
+	sum := sha256.Sum256([]byte(q))
+	ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+	if _, body = post(`{`+ext+`}`, ""); !strings.Contains(body, "PersistedQueryNotFound") {
+		t.Fatalf("unknown hash: %s", body)
+	}
+	qj, _ := json.Marshal(q)
+	if _, body = post(`{"query":`+string(qj)+`,`+ext+`}`, ""); !strings.Contains(body, "Table") {
+		t.Fatalf("register: %s", body)
+	}
+	if _, body = post(`{`+ext+`}`, ""); !strings.Contains(body, "Table") {
+		t.Fatalf("hash alone after registering: %s", body)
+	}
 }
