@@ -75,8 +75,8 @@ func TestHotReload(t *testing.T) {
 	}
 	r := g.query("", `{ products { price } }`, nil)
 	r.noErrors(t)
-	if srv.Snapshot() == first {
-		t.Fatal("snapshot not swapped")
+	if srv.Snapshot() == first || srv.Snapshot().Version == first.Version {
+		t.Fatal("snapshot not swapped, or its version did not change with the SDL file")
 	}
 	if srv.Snapshot().Upstream("catalog") != first.Upstream("catalog") {
 		t.Error("an unchanged upstream was rebuilt instead of reused")

@@ -172,8 +172,13 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		refs = append(refs, drefs)
 		snap.names = append(snap.names, d.Name)
 		for _, rt := range vh.routes {
-			if api, ok := rt.handler.(*API); ok && snap.apis[d.Name] == nil {
-				snap.apis[d.Name] = api
+			if api, ok := rt.handler.(*API); ok {
+				// The schema's version covers SDL files and upstream schemas,
+				// which the resources' own text does not.
+				h.Write([]byte(api.Schema.Version))
+				if snap.apis[d.Name] == nil {
+					snap.apis[d.Name] = api
+				}
 			}
 		}
 	}
