@@ -5,7 +5,6 @@
 package graphql
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -176,25 +175,19 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/graphql-response+json, application/json")
 	c.Prepared = &prepared{body: body, header: h}
-	c.Key = keyOf(u.name, body, h)
+	c.Key = u.keyOf(body, h)
 	return nil
 }
 
-// keyOf identifies a request: the same body with the same headers is the
-// same call.
-func keyOf(name string, body []byte, h http.Header) string {
-	var b bytes.Buffer
-	b.Grow(len(name) + len(body) + 32)
-	b.WriteString(name)
-	b.WriteByte(0)
-	b.Write(body)
-	for _, k := range []string{"Authorization", "Cookie"} {
-		for _, v := range h.Values(k) {
-			b.WriteByte(0)
-			b.WriteString(v)
-		}
-	}
-	return b.String()
+// keyOf identifies a request: the same body with the same forwarded
+// headers is the same call.
+func (u *Upstream) keyOf(body []byte, h http.Header) string {
+	b := make([]byte, 0, len(u.name)+len(body)+32)
+	b = append(b, u.name...)
+	b = append(b, 0)
+	b = append(b, body...)
+	b = u.client.AppendKeyHeaders(b, h)
+	return string(b)
 }
 
 // Do sends the operation and splits the answer into data and errors.
@@ -203,7 +196,11 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if !ok {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
 	}
-	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body)
+	merge := ""
+	if c.Binding.GraphQL == nil || c.Binding.GraphQL.Operation != ast.Mutation {
+		merge = c.Key // a query: identical ones in flight may share the exchange
+	}
+	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body, merge)
 	if err != nil {
 		return nil, err
 	}

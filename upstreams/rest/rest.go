@@ -4,7 +4,6 @@
 package rest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -123,7 +122,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	}
 	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
 	c.Prepared = p
-	c.Key = keyOf(p)
+	c.Key = u.keyOf(p, req.Headers)
 	return nil
 }
 
@@ -131,21 +130,21 @@ func (u *Upstream) badRequest(err error) error {
 	return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 }
 
-func keyOf(p *prepared) string {
-	var b bytes.Buffer
-	b.Grow(len(p.method) + len(p.url) + len(p.body) + 16)
-	b.WriteString(p.method)
-	b.WriteByte(' ')
-	b.WriteString(p.url)
-	for _, k := range []string{"Authorization", "Cookie"} {
-		for _, v := range p.header.Values(k) {
-			b.WriteByte(0)
-			b.WriteString(v)
-		}
+// keyOf identifies a request: method, URL, body, the forwarded client
+// headers and the binding's own headers.
+func (u *Upstream) keyOf(p *prepared, params []schema.Param) string {
+	b := make([]byte, 0, len(p.method)+len(p.url)+len(p.body)+32)
+	b = append(b, p.method...)
+	b = append(b, ' ')
+	b = append(b, p.url...)
+	b = append(b, 0)
+	b = append(b, p.body...)
+	b = u.client.AppendKeyHeaders(b, p.header)
+	for _, param := range params {
+		b = append(b, 0)
+		b = append(b, p.header.Get(param.Name)...)
 	}
-	b.WriteByte(0)
-	b.Write(p.body)
-	return b.String()
+	return string(b)
 }
 
 // Do sends the request. A 2xx answer's JSON body is the result; any other
@@ -155,7 +154,11 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if !ok {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
 	}
-	resp, err := u.client.Send(ctx, p.method, p.url, p.header, p.body)
+	merge := ""
+	if p.method == http.MethodGet {
+		merge = c.Key // a read: identical ones in flight may share the exchange
+	}
+	resp, err := u.client.Send(ctx, p.method, p.url, p.header, p.body, merge)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -48,6 +49,11 @@ type Options struct {
 	MaxIdleConns int `yaml:"maxIdleConns"`
 	// TLS configures HTTPS to the upstream.
 	TLS *TLSOptions `yaml:"tls"`
+	// MergeInFlight lets identical reads in flight at the same moment, from
+	// different client requests, share one upstream exchange (default
+	// true). Reads are GETs and GraphQL queries; identical means the same
+	// method, URL, body and forwarded headers.
+	MergeInFlight *bool `yaml:"mergeInFlight"`
 }
 
 // TLSOptions configure TLS to an upstream.
@@ -66,6 +72,8 @@ type TLSOptions struct {
 // Client sends calls for one upstream over a pooled HTTP client.
 type Client struct {
 	name    string
+	merge   bool
+	flights flights
 	opts    Options
 	http    *http.Client
 	headers http.Header
@@ -109,6 +117,7 @@ func New(name string, opts Options) (*Client, error) {
 	}
 	c := &Client{
 		name:    name,
+		merge:   opts.MergeInFlight == nil || *opts.MergeInFlight,
 		opts:    opts,
 		headers: h,
 		http: &http.Client{
@@ -154,6 +163,20 @@ func (c *Client) Header(call *upstreams.Call) http.Header {
 	return h
 }
 
+// AppendKeyHeaders appends to a call's key the values of the client headers
+// this upstream forwards: two calls that differ in them are different calls
+// (another user's Authorization, say). Static headers are the same for every
+// call and need not be in the key.
+func (c *Client) AppendKeyHeaders(dst []byte, h http.Header) []byte {
+	for _, name := range c.opts.ForwardHeaders {
+		for _, v := range h.Values(name) {
+			dst = append(dst, 0)
+			dst = append(dst, v...)
+		}
+	}
+	return dst
+}
+
 // Response is a read answer.
 type Response struct {
 	Status int
@@ -167,7 +190,44 @@ type Response struct {
 // time, parsing a JSON body into the value model. A 2xx body that is not
 // JSON yields an UPSTREAM_BAD_RESPONSE error; for other statuses it is
 // dropped and Value is nil.
-func (c *Client) Send(ctx context.Context, method, url string, header http.Header, body []byte) (*Response, error) {
+//
+// A non-empty mergeKey marks a read that may share its exchange with
+// identical calls in flight from other requests (see Options.MergeInFlight):
+// one request goes upstream, and every caller parses the answer for itself.
+func (c *Client) Send(ctx context.Context, method, url string, header http.Header, body []byte, mergeKey string) (*Response, error) {
+	var ex *exchange
+	var err error
+	if mergeKey != "" && c.merge {
+		ex, err = c.shared(ctx, mergeKey, method, url, header, body)
+	} else {
+		ex, err = c.exchange(ctx, method, url, header, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer ex.release()
+	return c.parse(ex)
+}
+
+// exchange is one HTTP round trip's answer, its body in a pooled buffer.
+type exchange struct {
+	status int
+	header http.Header
+	buf    *bytes.Buffer
+	// refs counts the holders of buf; the last release pools it.
+	refs atomic.Int32
+	c    *Client
+}
+
+func (e *exchange) release() {
+	if e.refs.Add(-1) == 0 {
+		e.c.putBuf(e.buf)
+		e.buf = nil
+	}
+}
+
+// exchange sends a request and reads its body.
+func (c *Client) exchange(ctx context.Context, method, url string, header http.Header, body []byte) (*exchange, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -184,40 +244,47 @@ func (c *Client) Send(ctx context.Context, method, url string, header http.Heade
 		return nil, upstreams.TransportError(c.name, err)
 	}
 	defer resp.Body.Close()
-
-	buf := c.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer c.putBuf(buf)
 	if resp.ContentLength > c.opts.MaxResponseBytes {
 		return nil, c.tooLarge(resp.StatusCode)
 	}
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
 	if resp.ContentLength > 0 {
 		buf.Grow(int(resp.ContentLength))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
 	if err != nil {
+		c.putBuf(buf)
 		e := upstreams.TransportError(c.name, err)
 		e.Status = resp.StatusCode
 		return nil, e
 	}
 	if n > c.opts.MaxResponseBytes {
+		c.putBuf(buf)
 		return nil, c.tooLarge(resp.StatusCode)
 	}
-	out := &Response{Status: resp.StatusCode, Header: resp.Header}
-	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+	ex := &exchange{status: resp.StatusCode, header: resp.Header, buf: buf, c: c}
+	ex.refs.Store(1)
+	return ex, nil
+}
+
+// parse reads an exchange's body into the value model.
+func (c *Client) parse(ex *exchange) (*Response, error) {
+	out := &Response{Status: ex.status, Header: ex.header}
+	if len(bytes.TrimSpace(ex.buf.Bytes())) == 0 {
 		return out, nil
 	}
 	p := c.parsers.Get()
-	v, err := p.ParseBytes(buf.Bytes())
+	v, err := p.ParseBytes(ex.buf.Bytes())
 	if err != nil {
 		c.parsers.Put(p)
-		if resp.StatusCode/100 != 2 {
+		if ex.status/100 != 2 {
 			// An error status with a non-JSON body (an HTML error page, say):
 			// the status is what the caller reports.
 			return out, nil
 		}
-		return out, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: resp.StatusCode,
-			Msg: "answer is not valid JSON (HTTP " + strconv.Itoa(resp.StatusCode) + ")", Err: err}
+		return out, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: ex.status,
+			Msg: "answer is not valid JSON (HTTP " + strconv.Itoa(ex.status) + ")", Err: err}
 	}
 	out.Value = v
 	out.release = func() { c.parsers.Put(p) }
