@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,7 +45,10 @@ type Executable struct {
 	schema *schema.Schema
 	plans  *planner.Cache
 	opts   Options
-	// sizeHint is a recent response size, to size response buffers.
+	// bufs recycles response buffers; see Recycle.
+	bufs sync.Pool
+	// sizeHint is a recent response's size: a new buffer starts at it
+	// rather than growing through every size on the way.
 	sizeHint atomic.Int64
 }
 
@@ -62,9 +66,7 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Executable{schema: s, plans: plans, opts: opts}
-	e.sizeHint.Store(1024)
-	return e, nil
+	return &Executable{schema: s, plans: plans, opts: opts}, nil
 }
 
 // Schema returns the schema clients see.
@@ -120,8 +122,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 	if plan.Tree != nil {
 		r.run(ctx, plan.Tree)
 	}
-	data := r.render()
-	e.sizeHint.Store(int64(len(data)))
+	data := r.render(e.buffer())
 	resp := &graphql.Response{Data: data, Errors: r.errs}
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the
@@ -138,6 +139,24 @@ func requestError(code, format string, args ...any) graphql.ResponseHandler {
 	gerr := gqlerror.Errorf(format, args...)
 	gerr.Extensions = map[string]any{"code": code}
 	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{gerr}})
+}
+
+func (e *Executable) buffer() []byte {
+	if b, ok := e.bufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, max(4096, e.sizeHint.Load()))
+}
+
+// Recycle takes back a response's data once it is written, so the next
+// response reuses its memory. Data must not be used after.
+func (e *Executable) Recycle(data []byte) {
+	if cap(data) == 0 || cap(data) > 4<<20 {
+		return // keep no outsized buffer alive
+	}
+	e.sizeHint.Store(int64(len(data)))
+	data = data[:0]
+	e.bufs.Put(&data)
 }
 
 // Stats are counters of one request, for the access log.

@@ -53,8 +53,7 @@ type request struct {
 	// errs are the response's errors, written by render.
 	errs     gqlerror.List
 	errPaths map[string]bool
-	path     []any
-	buf      []byte
+	path     []pathSeg
 }
 
 // callState is one distinct call of the request, shared by every item that
@@ -127,7 +126,7 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	up := r.e.opts.Upstreams[f.Upstream]
 	field := f.Fields[0]
 	var args map[string]any
-	if field.AST != nil {
+	if field.AST != nil && readsArgs(f.Binding) {
 		args = field.AST.ArgumentMap(r.vars)
 	}
 
@@ -163,6 +162,13 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	for _, j := range jobs {
 		r.store(f, j)
 	}
+}
+
+// readsArgs reports whether a binding's templates may read the field's
+// arguments; forwarding a GraphQL field's arguments as they are needs no
+// coerced copy of them.
+func readsArgs(b *schema.Binding) bool {
+	return b != nil && (b.REST != nil || b.GraphQL != nil && b.GraphQL.Args != nil)
 }
 
 // parents walks the fetch's path from the root and returns the objects it
@@ -225,8 +231,20 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 	if f.Batch && len(parents) > 1 {
 		return r.batchJobs(f, up, args, parents, newCall)
 	}
+	if len(parents) == 1 {
+		p := parents[0]
+		scope := &tmpl.Scope{Args: args, Headers: r.header, Vars: r.e.opts.Vars}
+		if p != r.root {
+			scope.Parent = p
+		}
+		c := newCall(scope, false)
+		if err := up.Prepare(c); err != nil {
+			return []*job{{parents: parents, err: asUpstreamError(f.Upstream, err)}}
+		}
+		return []*job{{call: c, parents: parents}}
+	}
 	var out []*job
-	byKey := map[string]*job{}
+	byKey := make(map[string]*job, len(parents))
 	for _, p := range parents {
 		scope := &tmpl.Scope{Args: args, Headers: r.header, Vars: r.e.opts.Vars}
 		if p != r.root {

@@ -19,15 +19,13 @@ import (
 // the merged value tree. A null in a non-null position propagates to the
 // nearest nullable parent, as the spec says, by truncating what was
 // written of the parent and writing null instead.
-func (r *request) render() []byte {
-	r.buf = make([]byte, 0, r.e.sizeHint.Load()+64)
-	r.path = make([]any, 0, r.plan.MaxDepth*2+2)
-	var ok bool
-	r.buf, ok = r.object(r.buf, r.plan.Root, r.root, r.plan.Root.Type.Name, "")
+func (r *request) render(buf []byte) []byte {
+	r.path = make([]pathSeg, 0, r.plan.MaxDepth*2+2)
+	out, ok := r.object(buf, r.plan.Root, r.root, r.plan.Root.Type.Name, "")
 	if !ok {
-		return []byte("null")
+		return append(out[:0], "null"...)
 	}
-	return r.buf
+	return out
 }
 
 // object writes the fields of one object of concrete type typeName; it
@@ -45,7 +43,7 @@ func (r *request) object(dst []byte, sel *planner.Selection, obj *fastjson.Value
 		}
 		first = false
 		dst = append(dst, f.KeyJSON...)
-		r.path = append(r.path, f.ResponseKey)
+		r.path = append(r.path, pathSeg{name: f.ResponseKey})
 		var ok bool
 		dst, ok = r.field(dst, f, obj, typeName, up)
 		r.path = r.path[:len(r.path)-1]
@@ -100,7 +98,7 @@ func (r *request) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.V
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			r.path = append(r.path, i)
+			r.path = append(r.path, pathSeg{index: i})
 			var ok bool
 			dst, ok = r.value(dst, f, t.Elem, item, up)
 			r.path = r.path[:len(r.path)-1]
@@ -259,14 +257,21 @@ func describe(v *fastjson.Value) string {
 
 // Errors.
 
+// pathSeg is one step of the response path being written: a response key,
+// or a list index when name is empty. A struct, not an interface, so that
+// keeping the path costs no allocation per field.
+type pathSeg struct {
+	name  string
+	index int
+}
+
 func (r *request) currentPath() ast.Path {
 	p := make(ast.Path, len(r.path))
 	for i, seg := range r.path {
-		switch seg := seg.(type) {
-		case string:
-			p[i] = ast.PathName(seg)
-		case int:
-			p[i] = ast.PathIndex(seg)
+		if seg.name != "" {
+			p[i] = ast.PathName(seg.name)
+		} else {
+			p[i] = ast.PathIndex(seg.index)
 		}
 	}
 	return p

@@ -50,8 +50,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 	}
 	srv := handler.New(exec)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(&httpTransport{exec: exec})
 	srv.AddTransport(transport.GRAPHQL{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)

@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -375,6 +377,12 @@ func (b *logBuffer) String() string {
 
 // writeConfig writes files into a new temp config directory.
 func writeConfig(t *testing.T, files map[string]string) string {
+	return writeConfigTB(t, files)
+}
+
+func fsReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }
+
+func writeConfigTB(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -442,10 +450,37 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	// A query that does not validate is a request error: 400 with the new
-	// media type. (gqlgen writes "data": null beside the errors.)
+	// media type, 200 with application/json, and no data entry either way.
 	resp, body = post(`{"query":"{ nope }"}`, gqlResp)
-	if resp.StatusCode != 400 || !strings.Contains(body, "GRAPHQL_VALIDATION_FAILED") {
+	if resp.StatusCode != 400 || !strings.Contains(body, "GRAPHQL_VALIDATION_FAILED") || strings.Contains(body, `"data"`) {
 		t.Fatalf("invalid query: %d %s", resp.StatusCode, body)
+	}
+	resp, body = post(`{"query":"{ nope }"}`, "application/json")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || strings.Contains(body, `"data"`) {
+		t.Fatalf("invalid query as application/json: %d %s", resp.StatusCode, body)
+	}
+	for _, bad := range []string{`[1]`, `{"query": 3}`, `{"query":"{ products { upc } }","variables":[1]}`} {
+		if resp, body = post(bad, ""); resp.StatusCode != 400 || !strings.Contains(body, `"errors"`) {
+			t.Errorf("body %s: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+	// GET runs queries, never mutations.
+	get, err := g.http.Client().Get(g.http.URL + "/graphql?" + url.Values{"query": {`mutation { setPrice(upc: "1", price: 1) { price } }`}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	get.Body.Close()
+	if get.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("mutation over GET: %d", get.StatusCode)
+	}
+	get, err = g.http.Client().Get(g.http.URL + "/graphql?" + url.Values{"query": {`query($u: ID!) { product(upc: $u) { name } }`}, "variables": {`{"u":"3"}`}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	getBody, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	if !strings.Contains(string(getBody), "Chair") {
+		t.Errorf("GET with variables: %s", getBody)
 	}
 	// Malformed JSON is a 400 too, whatever the client accepts.
 	if resp, body = post(`{"query":`, "application/json"); resp.StatusCode != 400 {

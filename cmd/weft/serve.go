@@ -18,6 +18,7 @@ func newServe() *cobra.Command {
 		src    configSource
 		logs   logFlags
 		listen string
+		admin  string
 		watch  bool
 	)
 	cmd := &cobra.Command{
@@ -60,8 +61,15 @@ func newServe() *cobra.Command {
 				ReadHeaderTimeout: 10 * time.Second,
 				IdleTimeout:       120 * time.Second,
 			}
-			errc := make(chan error, 1)
+			errc := make(chan error, 2)
 			go func() { errc <- httpServer.Serve(ln) }()
+			if admin != "" {
+				adminServer, err := serveAdmin(admin, log)
+				if err != nil {
+					return err
+				}
+				defer adminServer.Close()
+			}
 
 			base := "http://" + ln.Addr().String()
 			fmt.Fprintf(cmd.OutOrStdout(), "Weft is listening on %s\n", base)
@@ -100,6 +108,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().BoolVar(&src.demoUpstreams, "demo-upstreams", false, "run the demo's upstreams in-process (default: on when --config is not set)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
+	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/debug/pprof/); off when empty")
 	logs.register(cmd)
 	return cmd
 }

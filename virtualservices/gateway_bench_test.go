@@ -1,0 +1,134 @@
+package virtualservices_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/virtualservices"
+)
+
+// memo answers each distinct request (method, URL, body) with the answer
+// the wrapped upstream gave it the first time, so that benchmarks measure
+// the gateway rather than the demo upstreams.
+type memo struct {
+	mu      sync.RWMutex
+	answers map[string][]byte
+	next    *http.Client
+	target  string
+}
+
+func (m *memo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	key := r.Method + " " + r.URL.String() + "\x00" + string(body)
+	m.mu.RLock()
+	ans, ok := m.answers[key]
+	m.mu.RUnlock()
+	if !ok {
+		req, _ := http.NewRequest(r.Method, m.target+r.URL.String(), bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		resp, err := m.next.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		ans, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m.mu.Lock()
+		m.answers[key] = ans
+		m.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(ans)
+}
+
+func memoOf(t testing.TB, target string) string {
+	m := &memo{answers: map[string][]byte{}, next: &http.Client{}, target: target}
+	s := httptest.NewServer(m)
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+// benchmarkGateway serves one query through the gateway's handler (no
+// client socket), against memoized upstreams, without merging in-flight
+// calls: the gateway's own work per request.
+func benchmarkGateway(b *testing.B, products int, query string) {
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: products})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = ups.Close() })
+	catalog := memoOf(b, ups.CatalogURL()[:len(ups.CatalogURL())-len("/graphql")])
+	reviews := memoOf(b, ups.ReviewsURL())
+	cfgFiles := map[string]string{}
+	fsys := demo.Config()
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql"} {
+		data, err := fsReadFile(fsys, name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfgFiles[name] = string(data)
+	}
+	cfgFiles["upstreams.yaml"] = `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: catalog}
+spec:
+  mergeInFlight: false
+  graphql: {url: "` + catalog + `/graphql", schema: {file: catalog.graphql}}
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: reviews}
+spec:
+  mergeInFlight: false
+  rest: {baseURL: "` + reviews + `"}
+`
+	dir := writeConfigTB(b, cfgFiles)
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop()}
+	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: "."}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := virtualservices.NewServer(zerolog.Nop())
+	srv.Swap(snap)
+	b.Cleanup(srv.Close)
+	body, _ := json.Marshal(map[string]string{"query": query})
+	do := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return w
+	}
+	if w := do(); w.Code != 200 || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
+		b.Fatalf("%d %s", w.Code, w.Body.String())
+	} else {
+		b.SetBytes(int64(w.Body.Len()))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		do()
+	}
+}
+
+func BenchmarkGatewaySmall(b *testing.B) {
+	benchmarkGateway(b, 0, `{ product(upc: "1") { upc name price } }`)
+}
+
+func BenchmarkGatewayLarge(b *testing.B) {
+	benchmarkGateway(b, 395, `{ products { upc name price weight } }`)
+}
+
+func BenchmarkGatewayFanOut(b *testing.B) {
+	benchmarkGateway(b, 0, `{ products { upc name reviews { rating body author { name } } } }`)
+}
