@@ -40,6 +40,7 @@ func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, erro
 	if p.err != nil {
 		return nil, p.err
 	}
+	p.plan.Complexity = complexity(p.plan.Root)
 	p.finish()
 	return p.plan, nil
 }
@@ -382,4 +383,26 @@ func countAliases(set ast.SelectionSet, doc *ast.QueryDocument, seen map[string]
 		}
 	}
 	return n
+}
+
+// complexity counts a selection's fields: one each, plus their own.
+func complexity(sel *Selection) int {
+	if sel == nil {
+		return 0
+	}
+	count := func(fields []*Field) int {
+		n := 0
+		for _, f := range fields {
+			n += 1 + complexity(f.Sel)
+		}
+		return n
+	}
+	if !sel.Abstract() {
+		return count(sel.Fields)
+	}
+	most := 0
+	for _, fields := range sel.ByType {
+		most = max(most, count(fields))
+	}
+	return most
 }

@@ -28,6 +28,9 @@ type Plan struct {
 	MaxDepth int
 	// Aliases counts aliased fields.
 	Aliases int
+	// Complexity counts the fields the response can hold, each list
+	// counted once (for an abstract type, its largest concrete shape).
+	Complexity int
 	// Introspects says the operation reads __schema or __type.
 	Introspects bool
 

@@ -124,6 +124,16 @@ func TestPlanShape(t *testing.T) {
 	}
 }
 
+func TestLimitsCounts(t *testing.T) {
+	s := testSchema(t)
+	p := plan(t, s, `{ a: products { upc name reviews { rating } } media { ... on Book { title pages } ... on Movie { title } } }`)
+	// products(1) + upc + name + reviews(1) + rating = 5; media(1) + the
+	// larger concrete shape (Book: 2) = 3.
+	if p.Complexity != 8 || p.Aliases != 1 || p.MaxDepth != 3 {
+		t.Fatalf("complexity %d, aliases %d, depth %d; want 8, 1, 3", p.Complexity, p.Aliases, p.MaxDepth)
+	}
+}
+
 func TestConditions(t *testing.T) {
 	s := testSchema(t)
 	p := plan(t, s, `query($a: Boolean!, $b: Boolean!) { product(upc: "1") { name @include(if: $a) name @skip(if: $b) upc @skip(if: true) price @include(if: false) weight @include(if: true) } }`)

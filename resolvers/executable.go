@@ -34,8 +34,10 @@ type Options struct {
 	// ExposePlan allows a client to ask for the plan with the header
 	// X-Weft-Plan: 1.
 	ExposePlan bool
-	// MaxDepth and MaxAliases bound an operation; zero means no bound.
-	MaxDepth, MaxAliases int
+	// MaxDepth, MaxAliases and MaxComplexity bound an operation; zero
+	// means no bound. They are checked against the cached plan, so they
+	// cost nothing per request.
+	MaxDepth, MaxAliases, MaxComplexity int
 	// Log receives executor problems (panics recovered, say).
 	Log zerolog.Logger
 }
@@ -75,8 +77,9 @@ func (e *Executable) Schema() *ast.Schema { return e.schema.AST }
 // Plans returns the plan cache.
 func (e *Executable) Plans() *planner.Cache { return e.plans }
 
-// Complexity counts each field as one plus its children, so gqlgen's
-// complexity limit bounds the work of a query.
+// Complexity is gqlgen's per-field complexity hook: one plus the children.
+// Weft's own limit uses the plan's count instead (MaxComplexity), computed
+// once per cached plan rather than per request.
 func (e *Executable) Complexity(_ context.Context, _, _ string, childComplexity int, _ map[string]any) (int, bool) {
 	return childComplexity + 1, true
 }
@@ -100,6 +103,9 @@ func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
 	}
 	if e.opts.MaxAliases > 0 && plan.Aliases > e.opts.MaxAliases {
 		return requestError("TOO_MANY_ALIASES", "the operation has %d aliases; the limit is %d", plan.Aliases, e.opts.MaxAliases)
+	}
+	if e.opts.MaxComplexity > 0 && plan.Complexity > e.opts.MaxComplexity {
+		return requestError("COMPLEXITY_LIMIT_EXCEEDED", "the operation's complexity is %d; the limit is %d", plan.Complexity, e.opts.MaxComplexity)
 	}
 	if plan.Introspects && opCtx.DisableIntrospection {
 		return requestError("INTROSPECTION_DISABLED", "introspection is disabled for this API")

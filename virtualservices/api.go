@@ -43,6 +43,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		ExposePlan:     action.ExposePlan,
 		MaxDepth:       action.Limits.MaxDepth,
 		MaxAliases:     action.Limits.MaxAliases,
+		MaxComplexity:  action.Limits.MaxComplexity,
 		Log:            log,
 	})
 	if err != nil {
@@ -55,7 +56,6 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(action.Limits.MaxComplexity))
 	if *action.Introspection {
 		srv.Use(extension.Introspection{})
 	}
