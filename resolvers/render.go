@@ -157,7 +157,7 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 	case planner.LeafString:
 		switch v.Type() {
 		case fastjson.TypeString:
-			return v.MarshalTo(dst), ""
+			return jsonwrite.Bytes(dst, v.GetStringBytes()), ""
 		case fastjson.TypeNumber:
 			return jsonwrite.String(dst, v.String()), ""
 		case fastjson.TypeTrue, fastjson.TypeFalse:
@@ -167,7 +167,7 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 	case planner.LeafID:
 		switch v.Type() {
 		case fastjson.TypeString:
-			return v.MarshalTo(dst), ""
+			return jsonwrite.Bytes(dst, v.GetStringBytes()), ""
 		case fastjson.TypeNumber:
 			if _, err := strconv.ParseInt(v.String(), 10, 64); err == nil {
 				return jsonwrite.String(dst, v.String()), ""
@@ -210,7 +210,7 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 				return dst, "Float cannot represent " + describe(v)
 			}
-			return v.MarshalTo(dst), ""
+			return jsonwrite.Value(dst, v), ""
 		case fastjson.TypeString:
 			x, err := strconv.ParseFloat(string(v.GetStringBytes()), 64)
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
@@ -243,7 +243,7 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 				return dst, f.Type.Name() + " cannot represent " + describe(v)
 			}
 		}
-		return v.MarshalTo(dst), ""
+		return jsonwrite.Value(dst, v), ""
 	}
 }
 

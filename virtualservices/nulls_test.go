@@ -23,6 +23,7 @@ func faultyREST(t *testing.T) *httptest.Server {
 		"/big":     {200, `{"name":"x","rating":3000000000}`},
 		"/500":     {500, `<html>oops</html>`},
 		"/empty":   {204, ``},
+		"/odd":     {200, `{"name":"ctl\u0001 quote\" emoji\ud83d\ude00 <tag>","rating":1}`},
 	}
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, ok := bodies[r.URL.Path]
@@ -77,6 +78,7 @@ spec:
   badJSON: Item @rest(upstream: "fake", path: "/garbage")
   status500: Item @rest(upstream: "fake", path: "/500")
   empty: Item @rest(upstream: "fake", path: "/empty")
+  odd: Item @rest(upstream: "fake", path: "/odd")
   name: String @rest(upstream: "fake", path: "/item", result: "name")
   names: [String!] @rest(upstream: "fake", path: "/items", result: "[].name")
   thing: Thing @graphql(upstream: "g")
@@ -137,6 +139,11 @@ func TestBadUpstreamAnswers(t *testing.T) {
 	r := g.query("", `{ empty { name } }`, nil)
 	r.noErrors(t)
 	equalJSON(t, r.Data, `{"empty":null}`)
+	// Control characters, quotes and astral characters come out as valid
+	// JSON that decodes to the upstream's string.
+	r = g.query("", `{ odd { name } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"odd":{"name":"ctl\u0001 quote\" emoji😀 <tag>"}}`)
 }
 
 func TestUpstreamGraphQLErrors(t *testing.T) {

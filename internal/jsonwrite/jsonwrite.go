@@ -139,10 +139,7 @@ func Any(dst []byte, v any) []byte {
 		}
 		return append(dst, '}')
 	case *fastjson.Value:
-		if v == nil {
-			return append(dst, "null"...)
-		}
-		return v.MarshalTo(dst)
+		return Value(dst, v)
 	default:
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -167,4 +164,98 @@ func Float(dst []byte, f float64) []byte {
 		format = 'e'
 	}
 	return strconv.AppendFloat(dst, f, format, -1, 64)
+}
+
+// Value appends a parsed JSON value. Strings and keys are escaped here
+// rather than with fastjson's MarshalTo, which quotes with strconv and can
+// write escapes JSON does not have (\x01, \U0001F600). Numbers JSON cannot
+// carry (NaN, infinities, which fastjson accepts) become null.
+func Value(dst []byte, v *fastjson.Value) []byte {
+	if v == nil {
+		return append(dst, "null"...)
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		return Bytes(dst, v.GetStringBytes())
+	case fastjson.TypeNumber:
+		n := v.String()
+		if !validNumber(n) {
+			return append(dst, "null"...)
+		}
+		return append(dst, n...)
+	case fastjson.TypeTrue:
+		return append(dst, "true"...)
+	case fastjson.TypeFalse:
+		return append(dst, "false"...)
+	case fastjson.TypeArray:
+		dst = append(dst, '[')
+		for i, e := range v.GetArray() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = Value(dst, e)
+		}
+		return append(dst, ']')
+	case fastjson.TypeObject:
+		dst = append(dst, '{')
+		first := true
+		o, _ := v.Object()
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = Bytes(dst, k)
+			dst = append(dst, ':')
+			dst = Value(dst, e)
+		})
+		return append(dst, '}')
+	}
+	return append(dst, "null"...)
+}
+
+// validNumber reports whether s is a JSON number (fastjson also accepts
+// NaN and Inf, and some forms JSON forbids).
+func validNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i == len(s) {
+		return false
+	}
+	if s[i] == '0' {
+		i++
+	} else {
+		if s[i] < '1' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(s)
 }

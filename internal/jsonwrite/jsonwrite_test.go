@@ -70,3 +70,47 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestValue(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"a":"x\u0001y","b":[1,-2.5e3,true,null],"c\"d":{}}`, `{"a":"x\u0001y","b":[1,-2.5e3,true,null],"c\"d":{}}`},
+		{`"😀 \ud83d\ude00"`, `"😀 😀"`},
+		{`NaN`, `null`},
+	}
+	for _, tt := range tests {
+		v, err := fastjson.Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(Value(nil, v)); got != tt.want {
+			t.Errorf("Value(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	for _, n := range []string{"0", "-1", "1.5", "1e9", "-0.0E-1"} {
+		if !validNumber(n) {
+			t.Errorf("validNumber(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"", "-", "01", "1.", ".5", "1e", "NaN", "inf", "+1"} {
+		if validNumber(n) {
+			t.Errorf("validNumber(%q) = true", n)
+		}
+	}
+}
+
+// FuzzValue checks that whatever fastjson accepts, Value writes valid JSON.
+func FuzzValue(f *testing.F) {
+	for _, s := range []string{`{"a":[1,"b"]}`, `"\u0000"`, `NaN`, `[1e400]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := fastjson.Parse(s)
+		if err != nil {
+			return
+		}
+		out := Value(nil, v)
+		if !json.Valid(out) {
+			t.Fatalf("Value(%q) = %s is not valid JSON", s, out)
+		}
+	})
+}

@@ -143,7 +143,11 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 			}
 			return dst
 		}
-		return esc(dst, v.String())
+		b := scratchPool.get()
+		b = jsonwrite.Value(b, v)
+		dst = esc(dst, string(b))
+		scratchPool.put(b)
+		return dst
 	case []*fastjson.Value:
 		for i, e := range v {
 			if i > 0 {
@@ -197,7 +201,7 @@ func appendJSON(dst []byte, v any) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = p.MarshalTo(dst)
+			dst = jsonwrite.Value(dst, p)
 		}
 		return append(dst, ']')
 	}

@@ -1,0 +1,109 @@
+package resolvers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/valyala/fastjson"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+const benchUpstream = `type Query { products: [Product!]! }
+type Product { upc: ID! name: String! price: Int! weight: Int }`
+
+const benchSchema = `type Query { products: [Product!]! @graphql(upstream: "catalog") }
+type Product { upc: ID! name: String! price: Int! weight: Int
+  reviews: [Review!] @rest(upstream: "reviews", path: "/products/{parent.upc}/reviews") }
+type Review { rating: Int! body: String! }`
+
+// benchPlan builds the schema and plans query over it.
+func benchPlan(b *testing.B, query string) (*Executable, *planner.Plan) {
+	b.Helper()
+	up, err := gqlparser.LoadSchema(&ast.Source{Input: benchUpstream})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := schema.Build(schema.Source{File: "bench.graphql", Input: benchSchema}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{
+		"catalog": {Name: "catalog", Kind: schema.KindGraphQL, Schema: up},
+		"reviews": {Name: "reviews", Kind: schema.KindREST},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(s, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, gerr := gqlparser.LoadQuery(s.AST, query)
+	if gerr != nil {
+		b.Fatal(gerr)
+	}
+	p, err := planner.Build(s, doc, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, p
+}
+
+// catalogAnswer is a GraphQL upstream's data for n products, about 200
+// bytes of JSON each.
+func catalogAnswer(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString(`{"products":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"upc":"%d","name":"Product number %d with a \"quoted\" name and some words","price":%d,"weight":%d}`, i+1, i+1, 1000+i, 100+i)
+	}
+	sb.WriteString(`]}`)
+	return []byte(sb.String())
+}
+
+// BenchmarkRender writes the response of 400 products (about 80 KB) from
+// a merged value tree: the response-writing half of the data path.
+func BenchmarkRender(b *testing.B) {
+	e, p := benchPlan(b, `{ products { upc name price weight } }`)
+	var parser fastjson.Parser
+	data, err := parser.ParseBytes(catalogAnswer(400))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opCtx := &graphql.OperationContext{}
+	f := p.Fetches[0]
+	buf := make([]byte, 0, 128<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newRequest(e, p, opCtx, nil)
+		r.store(f, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.root}})
+		buf = r.render(buf[:0])
+		r.release()
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkMerge stores one REST answer into each of 400 products: the
+// merging half of a fan-out.
+func BenchmarkMerge(b *testing.B) {
+	e, p := benchPlan(b, `{ products { upc reviews { rating body } } }`)
+	var catalog, reviews fastjson.Parser
+	data, _ := catalog.ParseBytes(catalogAnswer(400))
+	answer, _ := reviews.Parse(`[{"rating":5,"body":"Great"},{"rating":3,"body":"Fine"}]`)
+	opCtx := &graphql.OperationContext{}
+	root, fan := p.Fetches[0], p.Fetches[1]
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newRequest(e, p, opCtx, nil)
+		r.store(root, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.root}})
+		parents := r.parents(fan)
+		r.store(fan, &job{res: upstreams.NewResult(answer, 200, nil), parents: parents})
+		r.release()
+	}
+}
