@@ -31,6 +31,9 @@ const (
 	DefaultMaxIdleConns     = 256
 )
 
+// maxRedirects bounds the redirects one call follows.
+const maxRedirects = 5
+
 // Options configure an HTTP-based upstream; they are the common part of
 // every Upstream resource's spec.
 type Options struct {
@@ -113,10 +116,13 @@ func New(name string, opts Options) (*Client, error) {
 		headers: h,
 		http: &http.Client{
 			Transport: tr,
-			// Redirects are followed a bounded number of times.
+			// Redirects are followed at most maxRedirects times. The
+			// answer that asks for one more is the result, so the caller
+			// reports it as the non-2xx status it is (UPSTREAM_ERROR with
+			// its status), not as a broken connection.
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) >= 5 {
-					return errors.New("stopped after 5 redirects")
+				if len(via) > maxRedirects {
+					return http.ErrUseLastResponse
 				}
 				return nil
 			},
@@ -204,7 +210,10 @@ func (c *Client) Send(ctx context.Context, method, url string, header http.Heade
 		return nil, c.tooLarge(resp.StatusCode)
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header}
-	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+	// Only JSON's white space makes an empty body: bytes.TrimSpace would
+	// also take a body of Unicode spaces (U+00A0, \v) for empty, and that
+	// body is not JSON.
+	if len(bytes.Trim(buf.Bytes(), " \t\r\n")) == 0 {
 		return out, nil
 	}
 	p := c.parsers.Get()
