@@ -95,13 +95,14 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		if ref, ok := q.Value.Single(); ok && c.Scope.Lookup(ref) == nil {
 			continue // an absent optional value leaves its parameter out
 		}
-		mark := len(target)
 		target = append(target, sep)
 		target = append(target, url.QueryEscape(q.Name)...)
 		target = append(target, '=')
+		// A null inside a longer value ("owner:{args.owner}") fails the
+		// call, as in a path: leaving the parameter out would send a
+		// different request (a filter dropped) than the binding says.
 		if target, err = q.Value.AppendText(target, c.Scope, queryValue); err != nil {
-			target = target[:mark]
-			continue
+			return u.badRequest(err)
 		}
 		sep = '&'
 	}
@@ -110,6 +111,12 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		v, err := p.Value.AppendText(nil, c.Scope, tmpl.Raw)
 		if err != nil {
 			continue // a header whose value is absent is not sent
+		}
+		// Values come from arguments and parents; one that HTTP cannot
+		// carry is the request's fault, not a broken upstream's, so it is
+		// refused here rather than failing in the transport.
+		if i := invalidHeaderByte(v); i >= 0 {
+			return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "cannot build the request: header %s: byte %#x at %d is not allowed in a header value", p.Name, v[i], i)
 		}
 		h.Set(p.Name, string(v))
 	}
@@ -123,24 +130,49 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	}
 	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
 	c.Prepared = p
-	c.Key = keyOf(p)
+	c.Key = keyOf(p, req.Headers)
 	return nil
+}
+
+// invalidHeaderByte returns the index of the first byte HTTP does not allow
+// in a header field value (controls other than tab, and DEL), or -1.
+func invalidHeaderByte(v []byte) int {
+	for i, b := range v {
+		if b < ' ' && b != '\t' || b == 0x7f {
+			return i
+		}
+	}
+	return -1
 }
 
 func (u *Upstream) badRequest(err error) error {
 	return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 }
 
-func keyOf(p *prepared) string {
+// keyOf identifies a request: its method, URL and body, its credentials,
+// and the headers the binding computes, which may differ between calls
+// with the same URL ("X-Product: {parent.upc}"). Each header is written
+// with its name, so that values cannot pair up with the wrong header;
+// names hold no ':' and values no NUL, and a JSON body holds no raw NUL.
+func keyOf(p *prepared, params []schema.Param) string {
 	var b bytes.Buffer
 	b.Grow(len(p.method) + len(p.url) + len(p.body) + 16)
 	b.WriteString(p.method)
 	b.WriteByte(' ')
 	b.WriteString(p.url)
-	for _, k := range []string{"Authorization", "Cookie"} {
+	writeHeader := func(k string) {
 		for _, v := range p.header.Values(k) {
 			b.WriteByte(0)
+			b.WriteString(k)
+			b.WriteByte(':')
 			b.WriteString(v)
+		}
+	}
+	writeHeader("Authorization")
+	writeHeader("Cookie")
+	for _, q := range params {
+		if q.Name != "Authorization" && q.Name != "Cookie" {
+			writeHeader(q.Name)
 		}
 	}
 	b.WriteByte(0)
