@@ -107,6 +107,11 @@ func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s Sche
 	case s.Inline != "":
 		return &ast.Source{Name: d.File + " (upstream " + d.Name + ")", Input: s.Inline}, nil
 	default:
+		// The client's HTTP has no deadline of its own (calls get theirs in
+		// Send) and a load's ctx may have none: without this bound a server
+		// that never answers would hang the load, and every reload after.
+		ctx, cancel := context.WithTimeout(ctx, u.client.Options().Timeout)
+		defer cancel()
 		out, err := introspect.Fetch(ctx, u.client.HTTP(), u.url, u.client.Header(&upstreams.Call{}), u.client.Options().MaxResponseBytes)
 		if err != nil {
 			return nil, d.Errorf("spec.graphql.schema.introspect", "introspecting upstream %s: %v", d.Name, err)
@@ -243,12 +248,23 @@ func upstreamError(e *fastjson.Value) upstreams.GraphQLError {
 	if out.Message == "" {
 		out.Message = "upstream error"
 	}
+	// A path stops at the first segment that is neither a name nor a list
+	// index: skipping it, or reading 1.5 as 0, would file the error under
+	// another field or element; its valid prefix is the nearest place that
+	// is surely right.
+segments:
 	for _, seg := range e.GetArray("path") {
 		switch seg.Type() {
 		case fastjson.TypeString:
 			out.Path = append(out.Path, string(seg.GetStringBytes()))
 		case fastjson.TypeNumber:
-			out.Path = append(out.Path, seg.GetInt())
+			i, err := seg.Int()
+			if err != nil || i < 0 {
+				break segments
+			}
+			out.Path = append(out.Path, i)
+		default:
+			break segments
 		}
 	}
 	if ext := e.Get("extensions"); ext != nil && ext.Type() == fastjson.TypeObject {
