@@ -198,7 +198,7 @@ func (d *fetchDoc) print(p *planner) *schema.GraphQLOperation {
 	op.VariableDefinitions = append(op.VariableDefinitions, d.argDefs...)
 	text := printOperation(op)
 	head := append([]byte(`{"query":`), jsonwrite.String(nil, text)...)
-	return &schema.GraphQLOperation{Document: text, Head: head, ForwardVariables: names, Args: d.args}
+	return &schema.GraphQLOperation{Document: text, Mutation: op.Operation == ast.Mutation, Head: head, ForwardVariables: names, Args: d.args}
 }
 
 func collectVariables(set ast.SelectionSet, used map[string]bool) {

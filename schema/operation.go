@@ -7,6 +7,9 @@ import "github.com/weft-gateway/weft/internal/tmpl"
 type GraphQLOperation struct {
 	// Document is the operation text.
 	Document string
+	// Mutation says the operation is a mutation: never merged with
+	// another caller's.
+	Mutation bool
 	// Head is the start of the JSON request body, `{"query":"..."`, encoded
 	// once at plan time.
 	Head []byte

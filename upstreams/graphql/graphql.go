@@ -67,6 +67,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.url", "%q is not an http or https URL", spec.GraphQL.URL)
 	}
+	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
@@ -106,6 +107,11 @@ func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s Sche
 	case s.Inline != "":
 		return &ast.Source{Name: d.File + " (upstream " + d.Name + ")", Input: s.Inline}, nil
 	default:
+		// The client's HTTP has no deadline of its own (calls get theirs in
+		// Send) and a load's ctx may have none: without this bound a server
+		// that never answers would hang the load, and every reload after.
+		ctx, cancel := context.WithTimeout(ctx, u.client.Options().Timeout)
+		defer cancel()
 		out, err := introspect.Fetch(ctx, u.client.HTTP(), u.url, u.client.Header(&upstreams.Call{}), u.client.Options().MaxResponseBytes)
 		if err != nil {
 			return nil, d.Errorf("spec.graphql.schema.introspect", "introspecting upstream %s: %v", d.Name, err)
@@ -129,6 +135,9 @@ func (u *Upstream) Close() { u.client.Close() }
 type prepared struct {
 	body   []byte
 	header http.Header
+	// merge is the key under which identical queries in flight may share
+	// the exchange; empty for a mutation.
+	merge string
 }
 
 // Prepare writes the request body: the planned document and its variables,
@@ -174,8 +183,12 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	h := u.client.Header(c)
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/graphql-response+json, application/json")
-	c.Prepared = &prepared{body: body, header: h}
 	c.Key = u.keyOf(body, h)
+	p := &prepared{body: body, header: h}
+	if !op.Mutation {
+		p.merge = c.Key
+	}
+	c.Prepared = p
 	return nil
 }
 
@@ -196,11 +209,7 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if !ok {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
 	}
-	merge := ""
-	if c.Binding.GraphQL == nil || c.Binding.GraphQL.Operation != ast.Mutation {
-		merge = c.Key // a query: identical ones in flight may share the exchange
-	}
-	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body, merge)
+	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body, p.merge)
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +249,23 @@ func upstreamError(e *fastjson.Value) upstreams.GraphQLError {
 	if out.Message == "" {
 		out.Message = "upstream error"
 	}
+	// A path stops at the first segment that is neither a name nor a list
+	// index: skipping it, or reading 1.5 as 0, would file the error under
+	// another field or element; its valid prefix is the nearest place that
+	// is surely right.
+segments:
 	for _, seg := range e.GetArray("path") {
 		switch seg.Type() {
 		case fastjson.TypeString:
 			out.Path = append(out.Path, string(seg.GetStringBytes()))
 		case fastjson.TypeNumber:
-			out.Path = append(out.Path, seg.GetInt())
+			i, err := seg.Int()
+			if err != nil || i < 0 {
+				break segments
+			}
+			out.Path = append(out.Path, i)
+		default:
+			break segments
 		}
 	}
 	if ext := e.Get("extensions"); ext != nil && ext.Type() == fastjson.TypeObject {

@@ -49,6 +49,7 @@ func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", spec.REST.BaseURL)
 	}
+	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
@@ -94,13 +95,14 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		if ref, ok := q.Value.Single(); ok && c.Scope.Lookup(ref) == nil {
 			continue // an absent optional value leaves its parameter out
 		}
-		mark := len(target)
 		target = append(target, sep)
 		target = append(target, url.QueryEscape(q.Name)...)
 		target = append(target, '=')
+		// A null inside a longer value ("owner:{args.owner}") fails the
+		// call, as in a path: leaving the parameter out would send a
+		// different request (a filter dropped) than the binding says.
 		if target, err = q.Value.AppendText(target, c.Scope, queryValue); err != nil {
-			target = target[:mark]
-			continue
+			return u.badRequest(err)
 		}
 		sep = '&'
 	}
@@ -109,6 +111,12 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		v, err := p.Value.AppendText(nil, c.Scope, tmpl.Raw)
 		if err != nil {
 			continue // a header whose value is absent is not sent
+		}
+		// Values come from arguments and parents; one that HTTP cannot
+		// carry is the request's fault, not a broken upstream's, so it is
+		// refused here rather than failing in the transport.
+		if i := invalidHeaderByte(v); i >= 0 {
+			return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "cannot build the request: header %s: byte %#x at %d is not allowed in a header value", p.Name, v[i], i)
 		}
 		h.Set(p.Name, string(v))
 	}
@@ -126,24 +134,36 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	return nil
 }
 
+// invalidHeaderByte returns the index of the first byte HTTP does not allow
+// in a header field value (controls other than tab, and DEL), or -1.
+func invalidHeaderByte(v []byte) int {
+	for i, b := range v {
+		if b < ' ' && b != '\t' || b == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
 func (u *Upstream) badRequest(err error) error {
 	return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 }
 
-// keyOf identifies a request: method, URL, body, the forwarded client
-// headers and the binding's own headers.
+// keyOf identifies a request: its method, URL and body, the client headers
+// it forwards (credentials among them), and the headers the binding
+// computes, which may differ between calls with the same URL
+// ("X-Product: {parent.upc}"). A JSON body holds no raw NUL.
 func (u *Upstream) keyOf(p *prepared, params []schema.Param) string {
 	b := make([]byte, 0, len(p.method)+len(p.url)+len(p.body)+32)
 	b = append(b, p.method...)
 	b = append(b, ' ')
 	b = append(b, p.url...)
-	b = append(b, 0)
-	b = append(b, p.body...)
 	b = u.client.AppendKeyHeaders(b, p.header)
 	for _, param := range params {
-		b = append(b, 0)
-		b = append(b, p.header.Get(param.Name)...)
+		b = transport.AppendKeyHeader(b, p.header, param.Name)
 	}
+	b = append(b, 0)
+	b = append(b, p.body...)
 	return string(b)
 }
 

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,9 @@ const (
 	DefaultMaxResponseBytes = 16 << 20
 	DefaultMaxIdleConns     = 256
 )
+
+// maxRedirects bounds the redirects one call follows.
+const maxRedirects = 5
 
 // Options configure an HTTP-based upstream; they are the common part of
 // every Upstream resource's spec.
@@ -54,6 +58,22 @@ type Options struct {
 	// true). Reads are GETs and GraphQL queries; identical means the same
 	// method, URL, body and forwarded headers.
 	MergeInFlight *bool `yaml:"mergeInFlight"`
+
+	// ReadFile reads the TLS files; nil means os.ReadFile. Kinds set it
+	// (see FileReader) so relative paths are relative to the resource's file.
+	ReadFile func(name string) ([]byte, error) `yaml:"-"`
+}
+
+// FileReader reads files a spec names: an absolute path from disk (a mounted
+// secret, say), a relative one through the config's own reader.
+func FileReader(relative func(string) ([]byte, string, error)) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) {
+		if filepath.IsAbs(name) || relative == nil {
+			return os.ReadFile(name)
+		}
+		data, _, err := relative(name)
+		return data, err
+	}
 }
 
 // TLSOptions configure TLS to an upstream.
@@ -95,7 +115,7 @@ func New(name string, opts Options) (*Client, error) {
 	if opts.MaxIdleConns <= 0 {
 		opts.MaxIdleConns = DefaultMaxIdleConns
 	}
-	tlsConf, err := opts.TLS.config()
+	tlsConf, err := opts.TLS.config(opts.ReadFile)
 	if err != nil {
 		return nil, fmt.Errorf("upstream %s: tls: %w", name, err)
 	}
@@ -122,10 +142,13 @@ func New(name string, opts Options) (*Client, error) {
 		headers: h,
 		http: &http.Client{
 			Transport: tr,
-			// Redirects are followed a bounded number of times.
+			// Redirects are followed at most maxRedirects times. The
+			// answer that asks for one more is the result, so the caller
+			// reports it as the non-2xx status it is (UPSTREAM_ERROR with
+			// its status), not as a broken connection.
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) >= 5 {
-					return errors.New("stopped after 5 redirects")
+				if len(via) > maxRedirects {
+					return http.ErrUseLastResponse
 				}
 				return nil
 			},
@@ -169,10 +192,20 @@ func (c *Client) Header(call *upstreams.Call) http.Header {
 // call and need not be in the key.
 func (c *Client) AppendKeyHeaders(dst []byte, h http.Header) []byte {
 	for _, name := range c.opts.ForwardHeaders {
-		for _, v := range h.Values(name) {
-			dst = append(dst, 0)
-			dst = append(dst, v...)
-		}
+		dst = AppendKeyHeader(dst, h, name)
+	}
+	return dst
+}
+
+// AppendKeyHeader appends one header's values to a call's key, each with
+// the header's name, so values cannot pair up with the wrong header (names
+// hold no ':' and values no NUL).
+func AppendKeyHeader(dst []byte, h http.Header, name string) []byte {
+	for _, v := range h.Values(name) {
+		dst = append(dst, 0)
+		dst = append(dst, name...)
+		dst = append(dst, ':')
+		dst = append(dst, v...)
 	}
 	return dst
 }
@@ -271,7 +304,10 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 // parse reads an exchange's body into the value model.
 func (c *Client) parse(ex *exchange) (*Response, error) {
 	out := &Response{Status: ex.status, Header: ex.header}
-	if len(bytes.TrimSpace(ex.buf.Bytes())) == 0 {
+	// Only JSON's white space makes an empty body: bytes.TrimSpace would
+	// also take a body of Unicode spaces (U+00A0, \v) for empty, and that
+	// body is not JSON.
+	if len(bytes.Trim(ex.buf.Bytes(), " \t\r\n")) == 0 {
 		return out, nil
 	}
 	p := c.parsers.Get()
@@ -319,13 +355,16 @@ func (c *Client) putBuf(b *bytes.Buffer) {
 	c.bufs.Put(b)
 }
 
-func (t *TLSOptions) config() (*tls.Config, error) {
+func (t *TLSOptions) config(read func(string) ([]byte, error)) (*tls.Config, error) {
 	if t == nil {
 		return nil, nil
 	}
+	if read == nil {
+		read = os.ReadFile
+	}
 	conf := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // opt-in, for tests
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
+		pem, err := read(t.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("caFile: %w", err)
 		}
@@ -339,7 +378,15 @@ func (t *TLSOptions) config() (*tls.Config, error) {
 		return nil, errors.New("certFile and keyFile go together")
 	}
 	if t.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		certPEM, err := read(t.CertFile)
+		if err != nil {
+			return nil, fmt.Errorf("certFile: %w", err)
+		}
+		keyPEM, err := read(t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("keyFile: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("client certificate: %w", err)
 		}
