@@ -197,9 +197,9 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []
 			p.fail(first, "root field %s has no binding", def.Name)
 			return nil
 		case ownerGraphQL:
-			child = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc.addClient(p, f, named.IsLeafType())}
+			child = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc.addClient(p, f, p.s.SourceName(parent.Name, def.Name), named.IsLeafType())}
 		case ownerValue:
-			f.Key = def.Name
+			f.Key = p.s.SourceName(parent.Name, def.Name)
 		}
 	}
 	if !named.IsLeafType() {

@@ -101,12 +101,12 @@ func (p *planner) freshAlias() string {
 }
 
 // addClient adds a client field with no binding of its own: the upstream
-// returns it. It sets f.Key and returns the field's sub-selection (nil for
-// a leaf).
-func (s *docSel) addClient(p *planner, f *Field, leaf bool) *docSel {
+// returns it, as its field name (f's name, or the name @from gives). It
+// sets f.Key and returns the field's sub-selection (nil for a leaf).
+func (s *docSel) addClient(p *planner, f *Field, name string, leaf bool) *docSel {
 	alias := f.ResponseKey
 	if ex := s.byAlias(alias); ex != nil {
-		if ex.client == nil && ex.name == f.Name && len(f.AST.Arguments) == 0 {
+		if ex.client == nil && ex.name == name && len(f.AST.Arguments) == 0 {
 			// A field a template needs, under the same key: share it.
 			ex.client = f
 			f.Key = alias
@@ -117,7 +117,7 @@ func (s *docSel) addClient(p *planner, f *Field, leaf bool) *docSel {
 		}
 		alias = p.freshAlias()
 	}
-	df := &docField{alias: alias, name: f.Name, args: f.AST.Arguments, client: f}
+	df := &docField{alias: alias, name: name, args: f.AST.Arguments, client: f}
 	if !leaf {
 		df.sel = &docSel{}
 	}

@@ -340,6 +340,9 @@ func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
 	if err.Status != 0 {
 		e.Extensions["status"] = err.Status
 	}
+	if err.Detail != "" {
+		e.Extensions["detail"] = err.Detail
+	}
 	r.addError(e)
 }
 

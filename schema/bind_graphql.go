@@ -62,7 +62,7 @@ func (b *builder) templatedGraphQLArgs(bd *Binding, parent *ast.Definition, v *a
 			continue
 		}
 		val := b.jsonTemplate(c.Value, where)
-		b.checkRefs(val.Refs(), bd, parent, isRoot, c.Value.Position, where)
+		b.checkRefs(val, bd, parent, isRoot, c.Value.Position, where)
 		bd.GraphQL.Args = append(bd.GraphQL.Args, Arg{Name: c.Name, Type: ua.Type, Value: val})
 	}
 	for _, ua := range up.Arguments {
@@ -96,26 +96,31 @@ func (b *builder) forwardedGraphQLArgs(bd *Binding, up *ast.FieldDefinition, whe
 	}
 }
 
-// checkRefs checks each placeholder against what exists where the binding is.
-func (b *builder) checkRefs(refs []tmpl.Ref, bd *Binding, parent *ast.Definition, isRoot bool, p *ast.Position, where string) {
-	for _, r := range refs {
+// refHolder is a template or a JSON template: something with placeholders.
+type refHolder interface{ EachRef(func(*tmpl.Ref)) }
+
+// checkRefs checks each placeholder against what exists where the binding
+// is, and rewrites parent paths to the names the parent's source uses.
+func (b *builder) checkRefs(h refHolder, bd *Binding, parent *ast.Definition, isRoot bool, p *ast.Position, where string) {
+	h.EachRef(func(r *tmpl.Ref) {
 		switch r.Root {
 		case tmpl.Args:
-			b.checkArgRef(r, bd.Def, p, where)
+			b.checkArgRef(*r, bd.Def, p, where)
 		case tmpl.Parent:
 			if isRoot {
 				b.errorf(p, where, "{%s}: root fields have no parent", r)
-				continue
+				return
 			}
-			if b.checkParentRef(r, parent, p, where) {
-				bd.addParentRef(r.Path)
+			if src, ok := b.checkParentRef(*r, parent, p, where); ok {
+				r.Path = src
+				bd.addParentRef(src)
 			}
 		case tmpl.Vars:
 			if _, ok := b.opts.Vars[r.Path[0]]; !ok {
 				b.errorf(p, where, "{%s}: no variable %q is defined in the VirtualService's vars%s", r, r.Path[0], suggest(r.Path[0], keys(b.opts.Vars)))
 			}
 		}
-	}
+	})
 }
 
 func (bd *Binding) addParentRef(path []string) {
@@ -166,13 +171,15 @@ func (b *builder) checkArgRef(r tmpl.Ref, f *ast.FieldDefinition, p *ast.Positio
 }
 
 // checkParentRef reports whether parent.path names fields the parent's
-// source returns: fields with no binding of their own.
-func (b *builder) checkParentRef(r tmpl.Ref, parent *ast.Definition, p *ast.Position, where string) bool {
+// source returns (fields with no binding of their own), and returns the
+// path in the source's names.
+func (b *builder) checkParentRef(r tmpl.Ref, parent *ast.Definition, p *ast.Position, where string) ([]string, bool) {
 	def := parent
+	src := make([]string, 0, len(r.Path))
 	for i, seg := range r.Path {
 		if def == nil || (def.Kind != ast.Object && def.Kind != ast.Interface) {
 			b.errorf(p, where, "{%s}: %s is not an object, so it has no field %q", r, joinPath(r.Path[:i]), seg)
-			return false
+			return nil, false
 		}
 		fd := def.Fields.ForName(seg)
 		if fd == nil {
@@ -181,17 +188,18 @@ func (b *builder) checkParentRef(r tmpl.Ref, parent *ast.Definition, p *ast.Posi
 				names = append(names, f.Name)
 			}
 			b.errorf(p, where, "{%s}: type %s has no field %q%s", r, def.Name, seg, suggest(seg, names))
-			return false
+			return nil, false
 		}
 		for _, d := range fd.Directives {
 			if bindingDirectives[d.Name] {
 				b.errorf(p, where, "{%s}: %s.%s is resolved by its own binding; templates can read only fields the parent's source returns", r, def.Name, seg)
-				return false
+				return nil, false
 			}
 		}
+		src = append(src, b.sourceName(def.Name, seg))
 		def = b.ast.Types[fd.Type.Name()]
 	}
-	return true
+	return src, true
 }
 
 func joinPath(p []string) string {

@@ -22,11 +22,13 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 	r := &RESTBinding{}
 	bd.REST = r
 	r.RESTRequest = b.restRequest(bd, parent, restRequestArgs{
-		method:  args.string("method", false),
-		path:    args.string("path", true),
-		headers: args.strings("headers"),
-		body:    args.value("body"),
-		pos:     args.pos,
+		method:      args.string("method", false),
+		path:        args.string("path", true),
+		headers:     args.strings("headers"),
+		cookies:     args.strings("cookies"),
+		body:        args.value("body"),
+		contentType: args.string("contentType", false),
+		pos:         args.pos,
 	}, isRoot, where)
 	if s := args.string("result", false); s != "" {
 		bd.Result = b.resultPath(s, bd.Def.Type, args.pos("result"), where)
@@ -37,10 +39,10 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 }
 
 type restRequestArgs struct {
-	method, path string
-	headers      []string
-	body         *ast.Value
-	pos          func(string) *ast.Position
+	method, path, contentType string
+	headers, cookies          []string
+	body                      *ast.Value
+	pos                       func(string) *ast.Position
 }
 
 func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequestArgs, isRoot bool, where string) RESTRequest {
@@ -58,7 +60,7 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 		}
 		req.Path = b.parseTemplate(path, a.pos("path"), where)
 		if req.Path != nil {
-			b.checkRefs(req.Path.Refs(), bd, parent, isRoot, a.pos("path"), where)
+			b.checkRefs(req.Path, bd, parent, isRoot, a.pos("path"), where)
 		}
 		for _, kv := range strings.Split(query, "&") {
 			if kv == "" {
@@ -71,32 +73,72 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 			}
 			t := b.parseTemplate(val, a.pos("path"), where)
 			if t != nil {
-				b.checkRefs(t.Refs(), bd, parent, isRoot, a.pos("path"), where)
+				b.checkRefs(t, bd, parent, isRoot, a.pos("path"), where)
 				req.Query = append(req.Query, Param{Name: name, Value: t})
 			}
 		}
 	}
-	for _, h := range a.headers {
-		name, val, ok := strings.Cut(h, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, "{} ") {
-			b.errorf(a.pos("headers"), where, "header %q must be written \"Name: value\"", h)
-			continue
-		}
-		t := b.parseTemplate(strings.TrimSpace(val), a.pos("headers"), where)
-		if t != nil {
-			b.checkRefs(t.Refs(), bd, parent, isRoot, a.pos("headers"), where)
-			req.Headers = append(req.Headers, Param{Name: http.CanonicalHeaderKey(name), Value: t})
-		}
+	for _, p := range b.namedTemplates(a.headers, "header", bd, parent, isRoot, a.pos("headers"), where) {
+		req.Headers = append(req.Headers, Param{Name: http.CanonicalHeaderKey(p.Name), Value: p.Value})
 	}
+	req.Cookies = b.namedTemplates(a.cookies, "cookie", bd, parent, isRoot, a.pos("cookies"), where)
 	if a.body != nil {
 		if req.Method == http.MethodGet {
 			b.errorf(a.body.Position, where, "a GET request cannot have a body; set method: \"POST\" (or another method)")
 		}
-		req.Body = b.jsonTemplate(a.body, where)
-		b.checkRefs(req.Body.Refs(), bd, parent, isRoot, a.body.Position, where)
+		req.Body = b.bodyTemplate(a.body, where)
+		b.checkRefs(req.Body, bd, parent, isRoot, a.body.Position, where)
+	}
+	switch a.contentType {
+	case "", ContentJSON:
+		req.ContentType = ContentJSON
+	case ContentForm, ContentMultipart:
+		req.ContentType = a.contentType
+		if a.body == nil {
+			b.errorf(a.pos("contentType"), where, "contentType %q needs a body", a.contentType)
+		}
+	default:
+		b.errorf(a.pos("contentType"), where, "contentType %q is not one of %s, %s, %s", a.contentType, ContentJSON, ContentForm, ContentMultipart)
 	}
 	return req
+}
+
+// namedTemplates parses "Name: template" entries (headers, cookies).
+func (b *builder) namedTemplates(entries []string, what string, bd *Binding, parent *ast.Definition, isRoot bool, p *ast.Position, where string) []Param {
+	var out []Param
+	for _, e := range entries {
+		name, val, ok := strings.Cut(e, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, "{}; =,") {
+			b.errorf(p, where, "%s %q must be written \"Name: value\"", what, e)
+			continue
+		}
+		t := b.parseTemplate(strings.TrimSpace(val), p, where)
+		if t != nil {
+			b.checkRefs(t, bd, parent, isRoot, p, where)
+			out = append(out, Param{Name: name, Value: t})
+		}
+	}
+	return out
+}
+
+// bodyTemplate reads a body: a GraphQL value literal, or a string holding
+// JSON whose string leaves are templates (JSON keys need not be GraphQL
+// names), or a string that is a template itself ("{args.input}").
+func (b *builder) bodyTemplate(v *ast.Value, where string) *tmpl.JSON {
+	if v.Kind != ast.StringValue && v.Kind != ast.BlockValue {
+		return b.jsonTemplate(v, where)
+	}
+	j, jerr := tmpl.ParseJSON(v.Raw)
+	if jerr == nil {
+		return j
+	}
+	t, terr := tmpl.Parse(v.Raw)
+	if terr != nil {
+		b.errorf(v.Position, where, "body: %v", jerr)
+		return tmpl.JSONLiteral([]byte("null"))
+	}
+	return tmpl.JSONString(t)
 }
 
 func (b *builder) parseTemplate(s string, p *ast.Position, where string) *tmpl.Template {
@@ -137,10 +179,10 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 	field := map[string]*ast.ChildValue{}
 	for _, c := range v.Children {
 		switch c.Name {
-		case "path", "method", "headers", "body", "key", "result", "maxSize":
+		case "path", "method", "headers", "body", "contentType", "key", "result", "maxSize":
 			field[c.Name] = c
 		default:
-			b.errorf(c.Position, where, "unknown batch field %q (allowed: body, headers, key, maxSize, method, path, result)", c.Name)
+			b.errorf(c.Position, where, "unknown batch field %q (allowed: body, contentType, headers, key, maxSize, method, path, result)", c.Name)
 		}
 	}
 	str := func(name string, required bool) string {
@@ -178,7 +220,8 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 	}
 	batch := &RESTBatch{MaxSize: defaultBatchSize}
 	batch.RESTRequest = b.restRequest(bd, parent, restRequestArgs{
-		method: str("method", false), path: str("path", true), headers: headers, body: body, pos: pos,
+		method: str("method", false), path: str("path", true), headers: headers, body: body,
+		contentType: str("contentType", false), pos: pos,
 	}, false, where)
 	// The batch's parent references are its key; they are not extra parent refs
 	// beyond those the single form already declared.
@@ -233,6 +276,9 @@ func batchRefs(r *RESTBatch) []tmpl.Ref {
 	}
 	for _, h := range r.Headers {
 		out = append(out, h.Value.Refs()...)
+	}
+	for _, c := range r.Cookies {
+		out = append(out, c.Value.Refs()...)
 	}
 	if r.Body != nil {
 		out = append(out, r.Body.Refs()...)

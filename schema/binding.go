@@ -116,8 +116,20 @@ type RESTRequest struct {
 	// value is null is left out.
 	Query   []Param
 	Headers []Param
+	// Cookies are sent in one Cookie header.
+	Cookies []Param
 	Body    *tmpl.JSON
+	// ContentType is how Body is encoded: application/json (the default),
+	// application/x-www-form-urlencoded or multipart/form-data.
+	ContentType string
 }
+
+// The body encodings a REST binding can ask for.
+const (
+	ContentJSON      = "application/json"
+	ContentForm      = "application/x-www-form-urlencoded"
+	ContentMultipart = "multipart/form-data"
+)
 
 // RESTBatch is the batch form of a REST binding: its templates see
 // {parent.x} as the list of x over the batch's parents.

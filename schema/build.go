@@ -22,11 +22,16 @@ const preludeName = "weft:bindings"
 const prelude = `
 scalar _WeftValue
 directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], body: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @from(key: String!) on FIELD_DEFINITION
 `
 
 // bindingDirectives are the directives that bind a field to an upstream.
 var bindingDirectives = map[string]bool{"graphql": true, "rest": true}
+
+// machineryDirectives are every directive of Weft's own, removed from the
+// served schema.
+var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "from": true}
 
 // Options are the inputs to Build beyond the SDL.
 type Options struct {
@@ -45,6 +50,19 @@ type Schema struct {
 	Version  string
 	Source   Source
 	bindings map[FieldRef]*Binding
+	// sources are the names fields have in their parent's source, where
+	// @from renames them.
+	sources map[FieldRef]string
+}
+
+// SourceName returns the name of typeName.field in the parent object's
+// source: the JSON key (REST) or the upstream field (GraphQL). It is the
+// field's own name unless @from(key:) says otherwise.
+func (s *Schema) SourceName(typeName, field string) string {
+	if k, ok := s.sources[FieldRef{typeName, field}]; ok {
+		return k
+	}
+	return field
 }
 
 // Binding returns the binding of typeName.field, or nil when the field is
@@ -71,7 +89,7 @@ func (s *Schema) Bindings() []*Binding {
 // Build parses and checks src and returns the schema, or every problem found
 // as Errors.
 func Build(src Source, opts Options) (*Schema, error) {
-	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}}
+	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}}
 	ast, err := gqlparser.LoadSchema(
 		&ast.Source{Name: preludeName, Input: prelude, BuiltIn: true},
 		&ast.Source{Name: src.File, Input: src.Input},
@@ -89,7 +107,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources}, nil
 }
 
 type builder struct {
@@ -97,6 +115,7 @@ type builder struct {
 	opts     Options
 	ast      *ast.Schema
 	bindings map[FieldRef]*Binding
+	sources  map[FieldRef]string
 	errs     Errors
 }
 
@@ -177,6 +196,9 @@ func (b *builder) collect() {
 					found = append(found, d)
 				}
 			}
+			if from := f.Directives.ForName("from"); from != nil {
+				b.from(def, f, from, len(found) > 0, where)
+			}
 			switch {
 			case len(found) > 1:
 				b.errorf(found[1].Position, where, "has %d bindings (@%s and @%s); a field has at most one", len(found), found[0].Name, found[1].Name)
@@ -234,13 +256,45 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 	return len(b.errs) == n
 }
 
+// from records a @from(key:) rename of a field without a binding.
+func (b *builder) from(def *ast.Definition, f *ast.FieldDefinition, d *ast.Directive, bound bool, where string) {
+	args := newDirectiveArgs(b, d, where+" @from")
+	key := args.string("key", true)
+	args.rejectUnknown()
+	switch {
+	case bound:
+		b.errorf(d.Position, where, "@from names where a field is in its parent's source; a field with a binding gets its value from the binding instead")
+	case key == "" && args.d.Arguments.ForName("key") != nil:
+		b.errorf(d.Position, where, "@from(key:) must not be empty")
+	case key != "":
+		b.sources[FieldRef{def.Name, f.Name}] = key
+	}
+}
+
+// sourceName is SourceName during the build.
+func (b *builder) sourceName(typeName, field string) string {
+	if k, ok := b.sources[FieldRef{typeName, field}]; ok {
+		return k
+	}
+	if def := b.ast.Types[typeName]; def != nil {
+		if f := def.Fields.ForName(field); f != nil {
+			if d := f.Directives.ForName("from"); d != nil {
+				if a := d.Arguments.ForName("key"); a != nil && a.Value != nil && a.Value.Raw != "" {
+					return a.Value.Raw
+				}
+			}
+		}
+	}
+	return field
+}
+
 // strip removes the binding machinery from the served schema.
 func (b *builder) strip() {
 	for _, def := range b.ast.Types {
 		for _, f := range def.Fields {
 			kept := f.Directives[:0:0]
 			for _, d := range f.Directives {
-				if !bindingDirectives[d.Name] {
+				if !machineryDirectives[d.Name] {
 					kept = append(kept, d)
 				}
 			}
@@ -252,7 +306,7 @@ func (b *builder) strip() {
 			delete(b.ast.Types, name)
 		}
 	}
-	for name := range bindingDirectives {
+	for name := range machineryDirectives {
 		delete(b.ast.Directives, name)
 	}
 }

@@ -133,6 +133,13 @@ func TestBuildErrors(t *testing.T) {
 		{"graphql args unknown", `type Query { p: Product @graphql(upstream: "catalog", field: "product", args: {sku: "1", upc: "1"}) } type Product { upc: ID! }`, `upstream field product has no argument "sku"`},
 		{"graphql args missing required", `type Query { p: Product @graphql(upstream: "catalog", field: "product", args: {}) } type Product { upc: ID! }`, `required argument "upc" of upstream field product is not set in args`},
 		{"input mismatch", `type Query { search(filter: Filter!): [Product!]! @graphql(upstream: "catalog") } type Product { upc: ID! } input Filter { name: String! maximum: Int }`, `Filter.maximum: input field is not in upstream "catalog"'s input Filter`},
+		{"from on a bound field", `type Query { r: String @rest(upstream: "reviews", path: "/r") @from(key: "x") }`, `@from names where a field is in its parent's source`},
+		{"from without key", head + `type Product { upc: ID! @from(key: "") }`, `@from(key:) must not be empty`},
+		{"from to a missing upstream field", head + `type Product { upc: ID! label: String @from(key: "title") }`, `has no binding, and upstream "catalog"'s type Product has no field "title"`},
+		{"bad content type", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: {a: 1}, contentType: "text/xml") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "text/xml" is not one of`},
+		{"form without body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", contentType: "multipart/form-data") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "multipart/form-data" needs a body`},
+		{"bad cookie", `type Query { r: String @rest(upstream: "reviews", path: "/r", cookies: ["a=b"]) }`, `cookie "a=b" must be written "Name: value"`},
+		{"bad JSON body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: "{\"a\": ") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `body: body is not JSON`},
 		{"subscription", head + `type Product { upc: ID! } type Subscription { x: Int }`, `subscriptions are not supported yet`},
 		{"interface binding", head + `type Product { upc: ID! } interface I { x: Int @rest(upstream: "reviews", path: "/x") }`, `bindings go on object type fields, not interface fields`},
 	}
@@ -155,6 +162,29 @@ func TestBuildErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFromRenames checks that @from renames a plain field for its source,
+// and that templates reading it use the source's name.
+func TestFromRenames(t *testing.T) {
+	s, err := build(t, `type Query { product(upc: ID!): Product @graphql(upstream: "catalog") }
+type Product {
+  code: ID! @from(key: "upc")
+  reviews: [String!] @rest(upstream: "reviews", path: "/p/{parent.code}")
+}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.SourceName("Product", "code"); got != "upc" {
+		t.Fatalf("SourceName = %q", got)
+	}
+	r := s.Binding("Product", "reviews")
+	if len(r.ParentRefs) != 1 || r.ParentRefs[0][0] != "upc" || r.REST.Path.Refs()[0].Path[0] != "upc" {
+		t.Fatalf("parent refs not in source names: %v, %v", r.ParentRefs, r.REST.Path.Refs())
+	}
+	for _, d := range s.AST.Types["Product"].Fields.ForName("code").Directives {
+		t.Fatalf("@%s left in the served schema", d.Name)
 	}
 }
 

@@ -79,9 +79,10 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 				continue
 			}
 			where := name + "." + f.Name
-			uf := ut.Fields.ForName(f.Name)
+			srcName := b.sourceName(name, f.Name)
+			uf := ut.Fields.ForName(srcName)
 			if uf == nil {
-				b.errorf(f.Position, where, "has no binding, and upstream %q's type %s has no field %q to forward it to", upName, name, f.Name)
+				b.errorf(f.Position, where, "has no binding, and upstream %q's type %s has no field %q to forward it to", upName, name, srcName)
 				continue
 			}
 			if msg := fits(f.Type, uf.Type); msg != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+	"time"
 )
 
 // Code classifies an upstream failure; it is the GraphQL error's
@@ -37,6 +38,11 @@ type Error struct {
 	Status int
 	// Msg is safe to show clients: it names no upstream internals.
 	Msg string
+	// Detail summarizes the upstream's error answer; shown to clients only
+	// where the upstream's config exposes error bodies.
+	Detail string
+	// RetryAfter is the wait a 429 or 503 answer asked for.
+	RetryAfter time.Duration
 	// Err is the underlying error, for logs.
 	Err error
 }

@@ -1,6 +1,12 @@
 package tmpl
 
-import "github.com/weft-gateway/weft/internal/jsonwrite"
+import (
+	"fmt"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+)
 
 // JSON is a JSON document whose string leaves may be templates, used for
 // request bodies: {"upc": "{parent.upc}", "qty": "{args.qty}"}. A leaf that
@@ -49,7 +55,63 @@ func (j *JSON) Refs() []Ref {
 	return out
 }
 
-// Templates calls f for each template leaf, for load-time checks.
+// EachRef calls f with a pointer to each placeholder of the document.
+func (j *JSON) EachRef(f func(*Ref)) {
+	j.walk(func(t *Template) { t.EachRef(f) })
+}
+
+// ParseJSON parses JSON text whose string values may be templates:
+// {"pet-type": "{args.input.petType}"}. Keys keep their order; numbers,
+// booleans and null are literals.
+func ParseJSON(src string) (*JSON, error) {
+	var p fastjson.Parser
+	v, err := p.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("body is not JSON: %w", err)
+	}
+	return jsonOf(v)
+}
+
+func jsonOf(v *fastjson.Value) (*JSON, error) {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		var keys []string
+		var vals []*JSON
+		var err error
+		o, _ := v.Object()
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if err != nil {
+				return
+			}
+			var c *JSON
+			if c, err = jsonOf(e); err == nil {
+				keys = append(keys, string(k))
+				vals = append(vals, c)
+			}
+		})
+		return JSONObject(keys, vals), err
+	case fastjson.TypeArray:
+		var vals []*JSON
+		for _, e := range v.GetArray() {
+			c, err := jsonOf(e)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, c)
+		}
+		return JSONArray(vals), nil
+	case fastjson.TypeString:
+		t, err := Parse(string(v.GetStringBytes()))
+		if err != nil {
+			return nil, err
+		}
+		return JSONString(t), nil
+	default:
+		return JSONLiteral(jsonwrite.Value(nil, v)), nil
+	}
+}
+
+// walk calls f for each template leaf.
 func (j *JSON) walk(f func(*Template)) {
 	switch j.kind {
 	case jsonTemplate:

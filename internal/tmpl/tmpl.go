@@ -217,3 +217,12 @@ func (t *Template) Literal() (string, bool) {
 	}
 	return "", false
 }
+
+// EachRef calls f with a pointer to each placeholder, in order. The config
+// loader uses it to check references and to rewrite parent paths to the
+// names the parent's source uses; templates are not changed after load.
+func (t *Template) EachRef(f func(*Ref)) {
+	for i := range t.refs {
+		f(&t.refs[i])
+	}
+}

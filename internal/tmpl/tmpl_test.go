@@ -179,3 +179,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseJSON(t *testing.T) {
+	j, err := ParseJSON(`{"pet-type": "{args.input.petType}", "n": 3, "tags": ["a", "{vars.v}"], "nested": {"ok": true, "x": null}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Scope{Args: map[string]any{"input": map[string]any{"petType": "cat"}}, Vars: map[string]string{"v": "b"}}
+	got, err := j.AppendJSON(nil, s)
+	want := `{"pet-type":"cat","n":3,"tags":["a","b"],"nested":{"ok":true,"x":null}}`
+	if err != nil || string(got) != want {
+		t.Fatalf("AppendJSON = %s, %v; want %s", got, err, want)
+	}
+	n := 0
+	j.EachRef(func(r *Ref) { n++ })
+	if n != 2 {
+		t.Fatalf("EachRef saw %d refs, want 2", n)
+	}
+	for _, bad := range []string{`{"a":`, `{"a": "{nope}"}`} {
+		if _, err := ParseJSON(bad); err == nil {
+			t.Errorf("ParseJSON(%q) succeeded", bad)
+		}
+	}
+}

@@ -62,6 +62,7 @@ func FuzzRESTAnswer(f *testing.F) {
 	var next atomic.Pointer[answer]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := next.Load()
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
 		_, _ = w.Write(a.body) // refused for 204 and 304, which have no body
 	}))

@@ -50,6 +50,7 @@ func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", spec.REST.BaseURL)
 	}
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
+	spec.Options.TextBodies = true
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
@@ -120,17 +121,38 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		}
 		h.Set(p.Name, string(v))
 	}
-	h.Set("Accept", "application/json")
+	if len(req.Cookies) > 0 {
+		cookie, err := cookieHeader(req.Cookies, c.Scope)
+		if err != nil {
+			return u.badRequest(err)
+		}
+		if cookie != "" {
+			h.Set("Cookie", cookie)
+		}
+	}
+	h.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")
 	var body []byte
 	if req.Body != nil {
 		if body, err = req.Body.AppendJSON(make([]byte, 0, 128), c.Scope); err != nil {
 			return u.badRequest(err)
 		}
-		h.Set("Content-Type", "application/json")
+		contentType := schema.ContentJSON
+		switch req.ContentType {
+		case schema.ContentForm:
+			if body, err = formBody(body); err != nil {
+				return u.badRequest(err)
+			}
+			contentType = schema.ContentForm
+		case schema.ContentMultipart:
+			if body, contentType, err = multipartBody(body); err != nil {
+				return u.badRequest(err)
+			}
+		}
+		h.Set("Content-Type", contentType)
 	}
 	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
 	c.Prepared = p
-	c.Key = u.keyOf(p, req.Headers)
+	c.Key = u.keyOf(p, req.Headers, len(req.Cookies) > 0)
 	return nil
 }
 
@@ -150,10 +172,10 @@ func (u *Upstream) badRequest(err error) error {
 }
 
 // keyOf identifies a request: its method, URL and body, the client headers
-// it forwards (credentials among them), and the headers the binding
-// computes, which may differ between calls with the same URL
+// it forwards (credentials among them), and the headers and cookies the
+// binding computes, which may differ between calls with the same URL
 // ("X-Product: {parent.upc}"). A JSON body holds no raw NUL.
-func (u *Upstream) keyOf(p *prepared, params []schema.Param) string {
+func (u *Upstream) keyOf(p *prepared, params []schema.Param, cookies bool) string {
 	b := make([]byte, 0, len(p.method)+len(p.url)+len(p.body)+32)
 	b = append(b, p.method...)
 	b = append(b, ' ')
@@ -161,6 +183,9 @@ func (u *Upstream) keyOf(p *prepared, params []schema.Param) string {
 	b = u.client.AppendKeyHeaders(b, p.header)
 	for _, param := range params {
 		b = transport.AppendKeyHeader(b, p.header, param.Name)
+	}
+	if cookies {
+		b = transport.AppendKeyHeader(b, p.header, "Cookie")
 	}
 	b = append(b, 0)
 	b = append(b, p.body...)
@@ -188,7 +213,12 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusBadGateway || resp.Status == http.StatusGatewayTimeout {
 			code = upstreams.CodeUnavailable
 		}
-		return nil, &upstreams.Error{Code: code, Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
+		e := &upstreams.Error{Code: code, Upstream: u.name, Status: resp.Status, RetryAfter: resp.RetryAfter,
+			Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
+		if u.client.Options().ExposeErrorBodies {
+			e.Detail = resp.Detail
+		}
+		return nil, e
 	}
 	return upstreams.NewResult(resp.Value, resp.Status, resp.Detach()), nil
 }

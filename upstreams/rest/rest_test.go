@@ -166,7 +166,7 @@ func TestPrepareAndSend(t *testing.T) {
 			name: "path segment escaped", typ: "Query", field: "product",
 			scope:      tmpl.Scope{Args: map[string]any{"upc": "a/b c?#é"}},
 			wantMethod: "GET", wantURI: "/api/products/a%2Fb%20c%3F%23%C3%A9",
-			wantHeader: map[string]string{"Accept": "application/json", "X-Gateway": "weft", "Content-Type": ""},
+			wantHeader: map[string]string{"Accept": "application/json, text/plain;q=0.9, */*;q=0.1", "X-Gateway": "weft", "Content-Type": ""},
 		},
 		{
 			name: "an escaped-looking segment is escaped again", typ: "Query", field: "product",
@@ -266,7 +266,7 @@ func TestPrepareAndSend(t *testing.T) {
 			if got.body != tt.wantBody {
 				t.Errorf("body = %s\nwant   %s", got.body, tt.wantBody)
 			}
-			want := map[string]string{"Accept": "application/json", "X-Request-Id": "req-7", "Content-Type": ""}
+			want := map[string]string{"Accept": "application/json, text/plain;q=0.9, */*;q=0.1", "X-Request-Id": "req-7", "Content-Type": ""}
 			if tt.wantJSON {
 				want["Content-Type"] = "application/json"
 			}

@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +60,12 @@ type Options struct {
 	// true). Reads are GETs and GraphQL queries; identical means the same
 	// method, URL, body and forwarded headers.
 	MergeInFlight *bool `yaml:"mergeInFlight"`
+	// ExposeErrorBodies puts a summary of an error answer's body (its
+	// message) in the GraphQL error's extensions.detail (default false:
+	// upstream internals stay inside).
+	ExposeErrorBodies bool `yaml:"exposeErrorBodies"`
+	// TextBodies makes text/* answers JSON strings (REST); kinds set it.
+	TextBodies bool `yaml:"-"`
 
 	// ReadFile reads the TLS files; nil means os.ReadFile. Kinds set it
 	// (see FileReader) so relative paths are relative to the resource's file.
@@ -98,6 +106,7 @@ type Client struct {
 	http    *http.Client
 	headers http.Header
 	parsers fastjson.ParserPool
+	arenas  fastjson.ArenaPool
 	bufs    sync.Pool
 }
 
@@ -214,6 +223,11 @@ func AppendKeyHeader(dst []byte, h http.Header, name string) []byte {
 type Response struct {
 	Status int
 	Header http.Header
+	// Detail summarizes a non-2xx answer's body (its message field, or the
+	// start of its text), for errors that expose it.
+	Detail string
+	// RetryAfter is the wait a 429 or 503 answer asked for.
+	RetryAfter time.Duration
 	// Value is the parsed JSON body, nil for an empty body.
 	Value   *fastjson.Value
 	release func()
@@ -301,30 +315,110 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 	return ex, nil
 }
 
-// parse reads an exchange's body into the value model.
+// parse reads an exchange's body into the value model. With TextBodies, a
+// text/* answer that is not JSON becomes a string; any other 2xx answer
+// that is not JSON is an error. A non-2xx answer's body is summarized in
+// Detail.
 func (c *Client) parse(ex *exchange) (*Response, error) {
 	out := &Response{Status: ex.status, Header: ex.header}
+	if ex.status == http.StatusTooManyRequests || ex.status == http.StatusServiceUnavailable {
+		out.RetryAfter = retryAfter(ex.header.Get("Retry-After"), time.Now())
+	}
+	body := ex.buf.Bytes()
 	// Only JSON's white space makes an empty body: bytes.TrimSpace would
 	// also take a body of Unicode spaces (U+00A0, \v) for empty, and that
 	// body is not JSON.
-	if len(bytes.Trim(ex.buf.Bytes(), " \t\r\n")) == 0 {
+	if len(bytes.Trim(body, " \t\r\n")) == 0 {
 		return out, nil
 	}
+	media := mediaType(ex.header.Get("Content-Type"))
 	p := c.parsers.Get()
-	v, err := p.ParseBytes(ex.buf.Bytes())
+	v, err := p.ParseBytes(body)
 	if err != nil {
 		c.parsers.Put(p)
+		if c.opts.TextBodies && strings.HasPrefix(media, "text/") && ex.status/100 == 2 {
+			// Text that is not JSON is a string. (Text that is JSON was read
+			// as JSON above: many servers label JSON text/plain.)
+			a := c.arenas.Get()
+			out.Value = a.NewStringBytes(body)
+			out.release = func() { a.Reset(); c.arenas.Put(a) }
+			return out, nil
+		}
 		if ex.status/100 != 2 {
 			// An error status with a non-JSON body (an HTML error page, say):
 			// the status is what the caller reports.
+			out.Detail = summarize(body)
 			return out, nil
 		}
-		return out, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: ex.status,
-			Msg: "answer is not valid JSON (HTTP " + strconv.Itoa(ex.status) + ")", Err: err}
+		msg := "answer is not valid JSON (HTTP " + strconv.Itoa(ex.status) + ")"
+		if media != "" && !jsonMedia(media) {
+			msg = "answer is not valid JSON (" + media + ", HTTP " + strconv.Itoa(ex.status) + ")"
+		}
+		return out, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: c.name, Status: ex.status, Msg: msg, Err: err}
+	}
+	if ex.status/100 != 2 {
+		out.Detail = detailOf(v, body)
 	}
 	out.Value = v
 	out.release = func() { c.parsers.Put(p) }
 	return out, nil
+}
+
+func mediaType(ct string) string {
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+func jsonMedia(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// detailOf summarizes an error answer: its message field when it has one
+// (message, error, detail, title, error_description), else its text.
+func detailOf(v *fastjson.Value, body []byte) string {
+	if v.Type() == fastjson.TypeObject {
+		for _, k := range []string{"message", "error", "detail", "title", "error_description"} {
+			if s := v.GetStringBytes(k); len(s) > 0 {
+				return summarize(s)
+			}
+			if e := v.Get(k); e != nil && e.Type() == fastjson.TypeObject {
+				if s := e.GetStringBytes("message"); len(s) > 0 {
+					return summarize(s)
+				}
+			}
+		}
+	}
+	return summarize(body)
+}
+
+// summarize keeps the start of a body, valid UTF-8, on one line.
+func summarize(b []byte) string {
+	const limit = 200
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b[:min(len(b), limit*2)]), "")), " ")
+	if len(s) > limit {
+		s = strings.ToValidUTF8(s[:limit], "") + "…"
+	}
+	return s
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // Release frees the response's parsed value.
