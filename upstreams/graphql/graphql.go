@@ -70,7 +70,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
-		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
+		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
 	}
 	up := &Upstream{name: d.Name, url: spec.GraphQL.URL, client: client}
 	sdl, err := up.loadSchema(ctx, src, spec.GraphQL.Schema)

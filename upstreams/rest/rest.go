@@ -53,7 +53,7 @@ func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema
 	spec.Options.TextBodies = true
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
-		return nil, schema.UpstreamInfo{}, d.Errorf("spec.tls", "%v", err)
+		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
 	}
 	up := &Upstream{name: d.Name, base: strings.TrimSuffix(spec.REST.BaseURL, "/"), client: client}
 	return up, schema.UpstreamInfo{Name: d.Name, Kind: schema.KindREST, Version: "1"}, nil
@@ -127,7 +127,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 			return u.badRequest(err)
 		}
 		if cookie != "" {
-			h.Set("Cookie", cookie)
+			transport.AddCookie(h, cookie)
 		}
 	}
 	h.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")

@@ -55,6 +55,8 @@ type Options struct {
 	MaxIdleConns int `yaml:"maxIdleConns"`
 	// TLS configures HTTPS to the upstream.
 	TLS *TLSOptions `yaml:"tls"`
+	// Auth is the upstream's credentials.
+	Auth *AuthOptions `yaml:"auth"`
 	// MergeInFlight lets identical reads in flight at the same moment, from
 	// different client requests, share one upstream exchange (default
 	// true). Reads are GETs and GraphQL queries; identical means the same
@@ -97,8 +99,28 @@ type TLSOptions struct {
 	InsecureSkipVerify bool `yaml:"insecureSkipVerify"`
 }
 
+// OptionError is an option New cannot use; Path is the option's field path
+// below the spec ("tls", "auth.apiKey.in"), for errors at the right line.
+type OptionError struct {
+	Path string
+	Err  error
+}
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// OptionPath returns the spec path of an error from New.
+func OptionPath(err error) string {
+	var oe *OptionError
+	if errors.As(err, &oe) {
+		return "spec." + oe.Path
+	}
+	return "spec"
+}
+
 // Client sends calls for one upstream over a pooled HTTP client.
 type Client struct {
+	auth    *auth
 	name    string
 	merge   bool
 	flights flights
@@ -126,7 +148,7 @@ func New(name string, opts Options) (*Client, error) {
 	}
 	tlsConf, err := opts.TLS.config(opts.ReadFile)
 	if err != nil {
-		return nil, fmt.Errorf("upstream %s: tls: %w", name, err)
+		return nil, &OptionError{Path: "tls", Err: fmt.Errorf("upstream %s: tls: %w", name, err)}
 	}
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
@@ -164,6 +186,14 @@ func New(name string, opts Options) (*Client, error) {
 		},
 	}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
+	if opts.Auth != nil {
+		if path, err := opts.Auth.Check(); err != nil {
+			return nil, &OptionError{Path: strings.TrimSuffix("auth."+path, "."), Err: fmt.Errorf("upstream %s: auth: %w", name, err)}
+		}
+	}
+	if c.auth, err = newAuth(opts.Auth, c.http, opts.Timeout); err != nil {
+		return nil, &OptionError{Path: "auth", Err: fmt.Errorf("upstream %s: auth: %w", name, err)}
+	}
 	return c, nil
 }
 
@@ -178,7 +208,8 @@ func (c *Client) HTTP() *http.Client { return c.http }
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
 // Header builds the headers of one call: the upstream's static headers, the
-// client headers it forwards, and the request id.
+// client headers it forwards, its credentials (which win over a forwarded
+// header of the same name), and the request id.
 func (c *Client) Header(call *upstreams.Call) http.Header {
 	h := make(http.Header, len(c.headers)+len(c.opts.ForwardHeaders)+3)
 	for k, v := range c.headers {
@@ -189,6 +220,7 @@ func (c *Client) Header(call *upstreams.Call) http.Header {
 			h[http.CanonicalHeaderKey(name)] = vs
 		}
 	}
+	c.auth.setStatic(h)
 	if call.RequestID != "" {
 		h.Set("X-Request-Id", call.RequestID)
 	}
@@ -286,6 +318,9 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, c.name, err, "cannot build the request")
 	}
 	req.Header = header
+	if err := c.auth.apply(c.name, req); err != nil {
+		return nil, err
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, upstreams.TransportError(c.name, err)
