@@ -55,10 +55,11 @@ type Options struct {
 
 func (o Options) check() error {
 	var errs []error
-	for name, d := range map[string]time.Duration{"duration": o.Duration, "warm-up": o.Warmup} {
-		if d < 0 || d%time.Second != 0 || (name == "duration" && d < time.Second) {
-			errs = append(errs, fmt.Errorf("%s %s: want whole seconds (wrk's resolution), at least 1s for the measured run", name, d))
-		}
+	if d := o.Duration; d < time.Second || d%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("duration %s: want whole seconds (wrk's resolution), at least 1s", d))
+	}
+	if d := o.Warmup; d < 0 || d%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("warm-up %s: want whole seconds (wrk's resolution), or 0", d))
 	}
 	if o.Connections < 1 || o.Threads < 1 || o.Threads > o.Connections {
 		errs = append(errs, fmt.Errorf("%d connections, %d threads: want 1 <= threads <= connections", o.Connections, o.Threads))
@@ -127,9 +128,10 @@ func (b *bench) logf(format string, args ...any) {
 func (b *bench) runCase(ctx context.Context, c Case) error {
 	rows := b.plannedRows(c)
 	fail := func(err error) error {
+		b.logf("[%s] FAILED every row: %s", c.Name, err)
 		for _, r := range rows {
 			r.Error = err.Error()
-			b.add(r)
+			b.add(r.Row)
 		}
 		return ctx.Err()
 	}
@@ -156,11 +158,11 @@ func (b *bench) runCase(ctx context.Context, c Case) error {
 		var err error
 		switch r.Target {
 		case TargetDirect:
-			err = b.measure(ctx, in, r, ep.CatalogURL, nil)
+			err = b.measure(ctx, in, r.Row, ep.CatalogURL, nil)
 		case TargetProxy:
-			err = b.measureProxy(ctx, in, r, ep)
+			err = b.measureProxy(ctx, in, r.Row, ep)
 		case TargetWeft:
-			err = b.measureWeft(ctx, in, r, ep)
+			err = b.measureWeft(ctx, in, r.Row, ep, r.merge)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -169,24 +171,30 @@ func (b *bench) runCase(ctx context.Context, c Case) error {
 			r.Error = err.Error()
 			b.logf("[%s] FAILED %s: %s", c.Name, r.Label(), r.Error)
 		}
-		b.add(r)
+		b.add(r.Row)
 	}
 	return ctx.Err()
 }
 
 func (b *bench) add(r *Row) { b.rep.Rows = append(b.rep.Rows, *r) }
 
+// plannedRow is a row to measure; merge is the gateway's setting.
+type plannedRow struct {
+	*Row
+	merge Merge
+}
+
 // plannedRows are a case's rows: the baselines when they apply, then one
 // gateway row per merge setting.
-func (b *bench) plannedRows(c Case) []*Row {
-	var rows []*Row
+func (b *bench) plannedRows(c Case) []plannedRow {
+	var rows []plannedRow
 	if c.Baselines {
 		rows = append(rows,
-			&Row{Case: c.Name, Target: TargetDirect, Baselines: true},
-			&Row{Case: c.Name, Target: TargetProxy, Baselines: true})
+			plannedRow{Row: &Row{Case: c.Name, Target: TargetDirect, Baselines: true}},
+			plannedRow{Row: &Row{Case: c.Name, Target: TargetProxy, Baselines: true}})
 	}
 	for _, m := range b.opts.Merges {
-		rows = append(rows, &Row{Case: c.Name, Target: TargetWeft, Merge: m.String(), Baselines: c.Baselines})
+		rows = append(rows, plannedRow{Row: &Row{Case: c.Name, Target: TargetWeft, Merge: m.String(), Baselines: c.Baselines}, merge: m})
 	}
 	return rows
 }
@@ -248,13 +256,9 @@ func (b *bench) measureProxy(ctx context.Context, in rowInput, r *Row, ep Endpoi
 
 // measureWeft writes the case's config for the row's merge setting, runs a
 // fresh gateway on it and measures it.
-func (b *bench) measureWeft(ctx context.Context, in rowInput, r *Row, ep Endpoints) error {
-	m, err := ParseMerges(r.Merge)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join(b.opts.WorkDir, in.c.Name+"-merge-"+r.Merge)
-	if err := WriteConfig(dir, in.c, ep, m[0]); err != nil {
+func (b *bench) measureWeft(ctx context.Context, in rowInput, r *Row, ep Endpoints, m Merge) error {
+	dir := filepath.Join(b.opts.WorkDir, in.c.Name+"-merge-"+m.String())
+	if err := WriteConfig(dir, in.c, ep, m); err != nil {
 		return err
 	}
 	addr, err := freeAddr()
