@@ -13,3 +13,6 @@ build:
 
 lint:
 	gofmt -l . | (! grep .) && go vet ./...
+
+bench: ## load benchmark: weft against a direct call and a reverse proxy (installs wrk); BENCH_ARGS="--cases small" passes flags
+	./scripts/bench.sh $(BENCH_ARGS)

@@ -1,0 +1,88 @@
+// Package loadbench is Weft's load benchmark: it runs the demo upstreams,
+// a plain reverse proxy and the gateway as separate processes, drives them
+// with wrk, and reports throughput, latency, memory and CPU per row, with
+// the direct and proxy baselines beside the gateway's numbers.
+package loadbench
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Case is one benchmarked operation. Adding a case is adding a value to
+// Cases: everything else (upstream size, config, baselines, rows) follows
+// from these fields.
+type Case struct {
+	// Name identifies the case in the table and in the --cases filter.
+	Name string
+	// Query is the GraphQL operation, sent as {"query": Query}.
+	Query string
+	// Products is the number of generated catalog products added to the five
+	// seed products (see internal/demo).
+	Products int
+	// Baselines says that the query passes through Weft to the catalog
+	// unchanged, so the same request sent to the catalog directly and through
+	// a plain reverse proxy is a fair comparison: the direct and proxy rows
+	// apply. Cases that make Weft do more than forward (fan-out, joins) have
+	// no baseline.
+	Baselines bool
+	// UpstreamSpec is YAML added to the spec of every generated Upstream
+	// resource, one field per line at the spec's indentation ("timeout: 1s").
+	UpstreamSpec string
+	// Files are extra config files written beside the generated ones (more
+	// resources, or a replacement for shop.graphql); a name may not leave the
+	// config directory.
+	Files map[string]string
+}
+
+// largeProducts sizes the catalog of the "large" case so that its answer is
+// about 80 KB: a product with its weight renders to about 68 bytes.
+const largeProducts = 1200
+
+// Cases are the benchmark's cases, in the order they run.
+func Cases() []Case {
+	return []Case{
+		{
+			Name:      "small",
+			Query:     `{ product(upc: "1") { upc name price } }`,
+			Baselines: true,
+		},
+		{
+			Name:      "large",
+			Query:     `{ products { upc name price weight } }`,
+			Products:  largeProducts,
+			Baselines: true,
+		},
+		{
+			// One catalog call, then one reviews call per product.
+			Name:  "fanout",
+			Query: `{ products { upc name reviews { rating body author { name } } } }`,
+		},
+	}
+}
+
+// SelectCases returns the cases whose name matches filter, a regular
+// expression matched against the whole name; an empty filter selects all.
+// A filter that selects nothing is an error, so a typo never runs an empty
+// benchmark.
+func SelectCases(cases []Case, filter string) ([]Case, error) {
+	if filter == "" {
+		return cases, nil
+	}
+	re, err := regexp.Compile("^(?:" + filter + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("case filter %q: %w", filter, err)
+	}
+	var out []Case
+	var names []string
+	for _, c := range cases {
+		names = append(names, c.Name)
+		if re.MatchString(c.Name) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("case filter %q matches none of %v", filter, names)
+	}
+	return out, nil
+}

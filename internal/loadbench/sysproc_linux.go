@@ -1,0 +1,9 @@
+package loadbench
+
+import "syscall"
+
+// sysProcAttr puts a child in its own process group and has the kernel kill
+// it if the harness dies (even by SIGKILL), so no child outlives a run.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

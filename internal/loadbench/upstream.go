@@ -1,0 +1,120 @@
+package loadbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	stdlog "log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/demo/catalog"
+	"github.com/weft-gateway/weft/internal/demo/reviews"
+)
+
+// maxCatalogBody bounds a GraphQL request to the benchmark catalog.
+const maxCatalogBody = 1 << 20
+
+// shutdownTimeout bounds a server's graceful stop.
+const shutdownTimeout = 5 * time.Second
+
+// UpstreamOptions configure ServeUpstreams.
+type UpstreamOptions struct {
+	// CatalogAddr and ReviewsAddr are the listen addresses.
+	CatalogAddr, ReviewsAddr string
+	// Products is the number of generated products (see Case.Products).
+	Products int
+	// Memo bounds the response memo in front of both servers.
+	Memo MemoOptions
+}
+
+// UpstreamHandlers builds the demo catalog (GraphQL at demo.CatalogPath) and
+// reviews (REST) handlers with products generated products, each behind its
+// own response memo.
+func UpstreamHandlers(products int, memo MemoOptions) (catalogHandler, reviewsHandler *Memo, err error) {
+	store, err := catalog.NewStore(products)
+	if err != nil {
+		return nil, nil, fmt.Errorf("benchmark catalog: %w", err)
+	}
+	reviewStore, err := reviews.NewStore(products)
+	if err != nil {
+		return nil, nil, fmt.Errorf("benchmark reviews: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(demo.CatalogPath, http.MaxBytesHandler(catalog.NewHandler(store), maxCatalogBody))
+	return NewMemo(mux, memo), NewMemo(reviews.NewHandler(reviewStore, nil), memo), nil
+}
+
+// ServeUpstreams runs the catalog and reviews servers until ctx is done,
+// then stops them gracefully. It returns at once if either cannot listen.
+func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOptions) error {
+	cat, rev, err := UpstreamHandlers(opts.Products, opts.Memo)
+	if err != nil {
+		return err
+	}
+	servers := []struct {
+		name, addr string
+		memo       *Memo
+	}{
+		{"catalog", opts.CatalogAddr, cat},
+		{"reviews", opts.ReviewsAddr, rev},
+	}
+	var listeners []net.Listener
+	closeAll := func() {
+		for _, ln := range listeners {
+			_ = ln.Close()
+		}
+	}
+	var lc net.ListenConfig
+	for _, s := range servers {
+		ln, err := lc.Listen(ctx, "tcp", s.addr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("%s upstream: %w", s.name, err)
+		}
+		listeners = append(listeners, ln)
+	}
+	errc := make(chan error, len(servers))
+	https := make([]*http.Server, len(servers))
+	for i, s := range servers {
+		https[i] = &http.Server{
+			Handler:           s.memo,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          stdlog.New(log, s.name+": ", 0),
+		}
+		log.Info().Str("upstream", s.name).Str("addr", listeners[i].Addr().String()).Msg("benchmark upstream listening")
+		go func() { errc <- https[i].Serve(listeners[i]) }()
+	}
+
+	var serveErr error
+	pending := len(servers)
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		pending--
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	for i, s := range servers {
+		if err := https[i].Shutdown(shutdownCtx); err != nil {
+			_ = https[i].Close()
+		}
+		st := s.memo.Stats()
+		log.Info().Str("upstream", s.name).Int64("memoHits", st.Hits).Int64("memoMisses", st.Misses).Int("memoEntries", st.Entries).Msg("benchmark upstream stopped")
+	}
+	// Every Serve goroutine returns once its server is shut down.
+	for range pending {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("benchmark upstreams: %w", serveErr)
+	}
+	return nil
+}
