@@ -305,6 +305,7 @@ func (p *planner) finish() {
 		if d := p.docs[fetch]; d != nil {
 			fetch.Operation = d.print(p)
 		}
+		fetch.Raw = rawable(fetch)
 	}
 	var roots []Node
 	for _, fetch := range p.plan.Fetches {
@@ -405,4 +406,39 @@ func complexity(sel *Selection) int {
 		most = max(most, count(fields))
 	}
 	return most
+}
+
+// rawable reports whether a fetch's answer can be written into the response
+// without a tree: nothing depends on it, each field's value is at a plain
+// path, and the shapes below are concrete objects and leaves.
+func rawable(f *Fetch) bool {
+	if len(f.Children) > 0 || f.Batch {
+		return false
+	}
+	for _, field := range f.Fields {
+		for _, step := range field.Result {
+			if step.Each {
+				return false
+			}
+		}
+		if !plainShape(field.Sel) {
+			return false
+		}
+	}
+	return true
+}
+
+func plainShape(sel *Selection) bool {
+	if sel == nil {
+		return true
+	}
+	if sel.Abstract() {
+		return false
+	}
+	for _, f := range sel.Fields {
+		if f.Kind == KindSchema || f.Kind == KindType || f.Fetch != nil || !plainShape(f.Sel) {
+			return false
+		}
+	}
+	return true
 }

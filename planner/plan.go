@@ -78,6 +78,10 @@ type Fetch struct {
 	Operation *schema.GraphQLOperation
 	// Batch says the binding's batch form is used for lists of parents.
 	Batch bool
+	// Raw says nothing is fetched below this fetch's fields and their
+	// shapes are plain objects and leaves: the executor may copy the
+	// answer's bytes into the response in one pass, without a tree.
+	Raw bool
 	// Parent is the fetch that produces the parent objects; nil for root
 	// fetches.
 	Parent *Fetch

@@ -107,3 +107,16 @@ func BenchmarkMerge(b *testing.B) {
 		r.release()
 	}
 }
+
+// BenchmarkParseAnswer is the parse the tree path pays before BenchmarkRender.
+func BenchmarkParseAnswer(b *testing.B) {
+	answer := catalogAnswer(400)
+	var p fastjson.Parser
+	b.SetBytes(int64(len(answer)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.ParseBytes(answer); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

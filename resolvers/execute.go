@@ -48,7 +48,11 @@ type request struct {
 	results  []*upstreams.Result
 	failures map[slot]*upstreams.Error
 	upErrs   map[slot][]relError
-	calls    map[string]*callState
+	// raws hold fetched values as answer bytes, for Raw fetches.
+	raws  map[slot][]byte
+	calls map[string]*callState
+	// parsers hold values parsed from raw results another fetch needed.
+	parsers []*fastjson.Parser
 
 	// errs are the response's errors, written by render.
 	errs     gqlerror.List
@@ -64,7 +68,10 @@ type callState struct {
 	err  *upstreams.Error
 }
 
-var arenas fastjson.ArenaPool
+var (
+	arenas  fastjson.ArenaPool
+	parsers fastjson.ParserPool
+)
 
 func newRequest(e *Executable, plan *planner.Plan, opCtx *graphql.OperationContext, stats *Stats) *request {
 	r := &request{e: e, plan: plan, vars: opCtx.Variables, header: opCtx.Headers, stats: stats}
@@ -80,6 +87,10 @@ func (r *request) release() {
 		res.Release()
 	}
 	r.results = nil
+	for _, p := range r.parsers {
+		parsers.Put(p)
+	}
+	r.parsers = nil
 	r.arena.Reset()
 	arenas.Put(r.arena)
 	r.arena = nil
@@ -220,7 +231,7 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 	}
 	newCall := func(scope *tmpl.Scope, batch bool) *upstreams.Call {
 		return &upstreams.Call{
-			Binding: f.Binding, Scope: scope, Batch: batch, Operation: f.Operation,
+			Binding: f.Binding, Scope: scope, Batch: batch, Raw: f.Raw, Operation: f.Operation,
 			Variables: r.vars, ClientHeader: r.header, RequestID: r.reqID,
 		}
 	}

@@ -77,6 +77,11 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 		if errs := r.upErrs[s]; errs != nil {
 			r.reportUpstreamErrors(f, errs)
 		}
+		if f.Fetch.Raw {
+			if b, ok := r.raws[s]; ok {
+				return r.rawField(dst, f, b, 0, up)
+			}
+		}
 	}
 	return r.value(dst, f, f.Type, obj.Get(f.Key), up)
 }

@@ -3,6 +3,8 @@ package resolvers
 import (
 	"github.com/valyala/fastjson"
 
+	"github.com/weft-gateway/weft/internal/jsonscan"
+
 	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -25,6 +27,15 @@ func (r *request) store(f *planner.Fetch, j *job) {
 	if j.call != nil && j.call.Batch {
 		r.storeBatch(f, j)
 		return
+	}
+	if res.Raw != nil {
+		if f.Raw {
+			r.storeRaw(f, j)
+			return
+		}
+		// A call shared with a Raw fetch of the request: this fetch needs
+		// the parsed value.
+		r.parseRaw(res)
 	}
 	for _, p := range j.parents {
 		for _, field := range f.Fields {
@@ -135,4 +146,57 @@ func (r *request) storeBatch(f *planner.Fetch, j *job) {
 			p.Set(field.Key, matched[0])
 		}
 	}
+}
+
+// storeRaw files the bytes of each field's value for render to copy.
+func (r *request) storeRaw(f *planner.Fetch, j *job) {
+	if r.raws == nil {
+		r.raws = make(map[slot][]byte, len(j.parents)*len(f.Fields))
+	}
+	for _, field := range f.Fields {
+		v := rawPath(j.res.Raw, field.Result)
+		if v == nil {
+			continue
+		}
+		for _, p := range j.parents {
+			r.raws[slot{p, field.Key}] = v
+		}
+	}
+}
+
+// rawPath follows a result path of plain keys into JSON bytes; nil when a
+// key is missing (the field is then null).
+func rawPath(b []byte, path schema.Path) []byte {
+	for _, step := range path {
+		i, err := jsonscan.Lookup(b, 0, step.Key)
+		if err != nil {
+			return nil
+		}
+		b = b[i:]
+	}
+	return b
+}
+
+// parseRaw gives a raw result a parsed value, kept until the request ends.
+func (r *request) parseRaw(res *upstreams.Result) {
+	if res.Value != nil {
+		return
+	}
+	p := parsers.Get()
+	v, err := p.ParseBytes(rawValueBytes(res.Raw))
+	if err != nil {
+		parsers.Put(p)
+		return
+	}
+	res.Value = v
+	r.parsers = append(r.parsers, p)
+}
+
+// rawValueBytes trims a raw result to its first value.
+func rawValueBytes(b []byte) []byte {
+	end, err := jsonscan.Skip(b, 0)
+	if err != nil {
+		return b
+	}
+	return b[:end]
 }

@@ -41,6 +41,9 @@ type Call struct {
 	Scope *tmpl.Scope
 	// Batch selects the binding's batch form.
 	Batch bool
+	// Raw asks for the answer's bytes rather than a parsed value, when the
+	// upstream can give them (see Result.Raw).
+	Raw bool
 	// Operation is the planned operation for GraphQL upstreams.
 	Operation *schema.GraphQLOperation
 	// Variables are the client's variables, for operations that forward them.
@@ -62,6 +65,10 @@ type Result struct {
 	// Value is the operation's result: a GraphQL upstream's data, a REST
 	// body. Nil when the upstream returned nothing usable.
 	Value *fastjson.Value
+	// Raw, for a call that asked for it, holds the result as JSON bytes
+	// (starting at the value, possibly followed by more) instead of Value.
+	// The upstream may still answer with Value (an answer with errors).
+	Raw []byte
 	// Errors are errors the upstream reported alongside data.
 	Errors []GraphQLError
 	// Status is the HTTP status, when the protocol has one.
@@ -77,6 +84,11 @@ type GraphQLError struct {
 	Path []any
 	// Extensions are the upstream's error extensions, as raw JSON.
 	Extensions *fastjson.Value
+}
+
+// NewRawResult wraps JSON bytes whose memory release frees.
+func NewRawResult(raw []byte, status int, release func()) *Result {
+	return &Result{Raw: raw, Status: status, release: release}
 }
 
 // NewResult wraps a value whose memory release frees.

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/weft-gateway/weft/internal/jsonscan"
 	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -209,7 +210,16 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if !ok {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
 	}
-	resp, err := u.client.Send(ctx, http.MethodPost, u.url, p.header, p.body, p.merge)
+	ans, err := u.client.Exchange(ctx, http.MethodPost, u.url, p.header, p.body, p.merge)
+	if err != nil {
+		return nil, err
+	}
+	if c.Raw && ans.Status/100 == 2 {
+		if data, ok := rawData(ans.Body()); ok {
+			return upstreams.NewRawResult(data, ans.Status, ans.Release), nil
+		}
+	}
+	resp, err := u.client.Parse(ans)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +252,58 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 		res.Errors = append(res.Errors, upstreamError(e))
 	}
 	return res, nil
+}
+
+// rawData finds the data object of a GraphQL answer without parsing it. It
+// reports false when the answer needs the full path: errors beside the
+// data, no data object, or a structure it cannot follow. It follows only
+// the structure; the data's contents are checked as they are copied into
+// the response.
+func rawData(body []byte) ([]byte, bool) {
+	i := jsonscan.SkipSpace(body, 0)
+	if jsonscan.KindAt(body, i) != jsonscan.Object {
+		return nil, false
+	}
+	data := -1
+	i = jsonscan.SkipSpace(body, i+1)
+	for i < len(body) && body[i] != '}' {
+		if jsonscan.KindAt(body, i) != jsonscan.String {
+			return nil, false
+		}
+		ks, ke, esc, err := jsonscan.ReadString(body, i)
+		if err != nil {
+			return nil, false
+		}
+		i = jsonscan.SkipSpace(body, ke)
+		if i >= len(body) || body[i] != ':' {
+			return nil, false
+		}
+		v := jsonscan.SkipSpace(body, i+1)
+		key := body[ks : ke-1]
+		switch {
+		case jsonscan.KeyEquals(key, esc, "data"):
+			data = v
+		case jsonscan.KeyEquals(key, esc, "errors"):
+			if k := jsonscan.KindAt(body, v); k != jsonscan.Null {
+				e := jsonscan.SkipSpace(body, v+1)
+				if k != jsonscan.Array || e >= len(body) || body[e] != ']' {
+					return nil, false // errors to report: the full path maps them
+				}
+			}
+		}
+		end, err := jsonscan.SkipFast(body, v)
+		if err != nil {
+			return nil, false
+		}
+		i = jsonscan.SkipSpace(body, end)
+		if i < len(body) && body[i] == ',' {
+			i = jsonscan.SkipSpace(body, i+1)
+		}
+	}
+	if data < 0 || jsonscan.KindAt(body, data) != jsonscan.Object {
+		return nil, false
+	}
+	return body[data:], true
 }
 
 func upstreamError(e *fastjson.Value) upstreams.GraphQLError {

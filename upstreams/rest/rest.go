@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/jsonscan"
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -203,7 +204,19 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if p.method == http.MethodGet {
 		merge = c.Key // a read: identical ones in flight may share the exchange
 	}
-	resp, err := u.client.Send(ctx, p.method, p.url, p.header, p.body, merge)
+	ans, err := u.client.Exchange(ctx, p.method, p.url, p.header, p.body, merge)
+	if err != nil {
+		return nil, err
+	}
+	if c.Raw && ans.Status/100 == 2 && !strings.HasPrefix(ans.MediaType(), "text/") {
+		body := ans.Body()
+		i := jsonscan.SkipSpace(body, 0)
+		if end, err := jsonscan.Skip(body, i); i < len(body) && err == nil && jsonscan.SkipSpace(body, end) == len(body) {
+			return upstreams.NewRawResult(body[i:end], ans.Status, ans.Release), nil
+		}
+		// Empty or not JSON: the full path reports it.
+	}
+	resp, err := u.client.Parse(ans)
 	if err != nil {
 		return nil, err
 	}

@@ -274,6 +274,38 @@ type Response struct {
 // identical calls in flight from other requests (see Options.MergeInFlight):
 // one request goes upstream, and every caller parses the answer for itself.
 func (c *Client) Send(ctx context.Context, method, url string, header http.Header, body []byte, mergeKey string) (*Response, error) {
+	a, err := c.Exchange(ctx, method, url, header, body, mergeKey)
+	if err != nil {
+		return nil, err
+	}
+	return c.Parse(a)
+}
+
+// Answer is a read answer, not parsed: its body stays in a pooled buffer
+// until Release.
+type Answer struct {
+	Status int
+	Header http.Header
+	ex     *exchange
+}
+
+// Body returns the answer's bytes; they are valid until Release.
+func (a *Answer) Body() []byte { return a.ex.buf.Bytes() }
+
+// MediaType returns the answer's Content-Type without parameters.
+func (a *Answer) MediaType() string { return mediaType(a.Header.Get("Content-Type")) }
+
+// Release returns the body's memory.
+func (a *Answer) Release() {
+	if a.ex != nil {
+		a.ex.release()
+		a.ex = nil
+	}
+}
+
+// Exchange sends one request and reads its whole answer, bounded in size
+// and time, without parsing it (see Send for mergeKey).
+func (c *Client) Exchange(ctx context.Context, method, url string, header http.Header, body []byte, mergeKey string) (*Answer, error) {
 	var ex *exchange
 	var err error
 	if mergeKey != "" && c.merge {
@@ -284,8 +316,13 @@ func (c *Client) Send(ctx context.Context, method, url string, header http.Heade
 	if err != nil {
 		return nil, err
 	}
-	defer ex.release()
-	return c.parse(ex)
+	return &Answer{Status: ex.status, Header: ex.header, ex: ex}, nil
+}
+
+// Parse reads an answer into the value model and releases its buffer.
+func (c *Client) Parse(a *Answer) (*Response, error) {
+	defer a.Release()
+	return c.parse(a.ex)
 }
 
 // exchange is one HTTP round trip's answer, its body in a pooled buffer.
