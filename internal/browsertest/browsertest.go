@@ -80,32 +80,19 @@ func New(t testing.TB) context.Context {
 			t.Logf("chromedp: "+format, args...)
 		}
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(path)...)
-	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
-	t.Cleanup(func() {
-		defer ended.Store(true)
-		// The graceful close lets Chromium end its children; the timer kills
-		// it if that hangs. cancelAlloc waits for the process to exit and
-		// removes the profile, killing any child left behind.
-		kill := time.AfterFunc(closeTimeout, cancelAlloc)
-		defer kill.Stop()
-		if err := chromedp.Cancel(tabCtx); err != nil && !errors.Is(err, context.Canceled) {
-			t.Logf("browsertest: closing the browser: %v", err)
+	// Chromium sometimes dies at start on a loaded machine (several test
+	// packages start one at once); a fresh process usually starts.
+	var tabCtx context.Context
+	var rec *Recorder
+	for attempt := 1; ; attempt++ {
+		tabCtx, rec, err = start(t, path, logf, &ended)
+		if err == nil {
+			break
 		}
-		cancelTab()
-		cancelAlloc()
-	})
-
-	rec := &Recorder{}
-	// The first chromedp call binds the browser's life to the context it
-	// gets, so it gets the tab context with no deadline, and a timer bounds
-	// the start instead. Listening from here on means nothing the page does
-	// goes unrecorded.
-	stuck := time.AfterFunc(startTimeout, cancelAlloc)
-	err = chromedp.Listen(tabCtx, rec.handle)
-	stuck.Stop()
-	if err != nil {
-		t.Fatalf("browsertest: starting %s: %v", path, err)
+		if attempt == startAttempts {
+			t.Fatalf("browsertest: starting %s (%d attempts): %v", path, attempt, err)
+		}
+		t.Logf("browsertest: starting %s failed, trying again: %v", path, err)
 	}
 
 	limit := testTimeout
@@ -117,6 +104,47 @@ func New(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(tabCtx, limit)
 	t.Cleanup(cancel)
 	return context.WithValue(ctx, recorderKey{}, rec)
+}
+
+// startAttempts bounds how many Chromium processes New starts before it
+// gives up.
+const startAttempts = 3
+
+// start starts one Chromium and its tab, recording from the first moment;
+// its cleanup is registered on t.
+func start(t testing.TB, path string, logf func(string, ...any), ended *atomic.Bool) (context.Context, *Recorder, error) {
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocatorOptions(path)...)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
+	closeBrowser := func() {
+		// The graceful close lets Chromium end its children; the timer kills
+		// it if that hangs. cancelAlloc waits for the process to exit and
+		// removes the profile, killing any child left behind.
+		kill := time.AfterFunc(closeTimeout, cancelAlloc)
+		defer kill.Stop()
+		if err := chromedp.Cancel(tabCtx); err != nil && !errors.Is(err, context.Canceled) {
+			t.Logf("browsertest: closing the browser: %v", err)
+		}
+		cancelTab()
+		cancelAlloc()
+	}
+	rec := &Recorder{}
+	// The first chromedp call binds the browser's life to the context it
+	// gets, so it gets the tab context with no deadline, and a timer bounds
+	// the start instead. Listening from here on means nothing the page does
+	// goes unrecorded.
+	stuck := time.AfterFunc(startTimeout, cancelAlloc)
+	err := chromedp.Listen(tabCtx, rec.handle)
+	stuck.Stop()
+	if err != nil {
+		cancelTab()
+		cancelAlloc()
+		return nil, nil, err
+	}
+	t.Cleanup(func() {
+		defer ended.Store(true)
+		closeBrowser()
+	})
+	return tabCtx, rec, nil
 }
 
 // allocatorOptions are chromedp's defaults plus the flags that keep a test
