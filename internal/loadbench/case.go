@@ -29,6 +29,10 @@ type Case struct {
 	// UpstreamSpec is YAML added to the spec of every generated Upstream
 	// resource, one field per line at the spec's indentation ("timeout: 1s").
 	UpstreamSpec string
+	// Connections, when set, replaces the run's wrk connections for this
+	// case: one connection measures latency with no queueing in front of the
+	// process under test, where many measure throughput.
+	Connections int
 	// Files are extra config files written beside the generated ones (more
 	// resources, or a replacement for shop.graphql); a name may not leave the
 	// config directory.
@@ -46,6 +50,15 @@ func Cases() []Case {
 			Name:      "small",
 			Query:     `{ product(upc: "1") { upc name price } }`,
 			Baselines: true,
+		},
+		{
+			// The small query over one connection: each request waits for the
+			// one before it, so p50/p99 are the latency a request sees, and
+			// Weft's minus the direct row's is the latency Weft adds.
+			Name:        "small-latency",
+			Query:       `{ product(upc: "1") { upc name price } }`,
+			Baselines:   true,
+			Connections: 1,
 		},
 		{
 			Name:      "large",

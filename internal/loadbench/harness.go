@@ -289,7 +289,7 @@ func (b *bench) measure(ctx context.Context, in rowInput, r *Row, url string, ta
 	r.ResponseBytes = size
 	b.logf("[%s] %s: answer OK (%d bytes); warm-up %s, then %s measured", in.c.Name, r.Label(), size, b.opts.Warmup, b.opts.Duration)
 	if b.opts.Warmup > 0 {
-		if _, _, err := b.runWrk(ctx, in.script, url, b.opts.Warmup); err != nil {
+		if _, _, err := b.runWrk(ctx, in.c, in.script, url, b.opts.Warmup); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
@@ -297,7 +297,7 @@ func (b *bench) measure(ctx context.Context, in rowInput, r *Row, url string, ta
 	if err != nil {
 		return err
 	}
-	res, wrkCPU, err := b.runWrk(ctx, in.script, url, b.opts.Duration)
+	res, wrkCPU, err := b.runWrk(ctx, in.c, in.script, url, b.opts.Duration)
 	if err != nil {
 		return err
 	}
@@ -393,9 +393,13 @@ func CheckAnswer(status int, body []byte) error {
 
 // runWrk runs wrk against url for d with the case's script, and returns
 // its result and the CPU time wrk itself used.
-func (b *bench) runWrk(ctx context.Context, script, url string, d time.Duration) (WrkResult, time.Duration, error) {
+func (b *bench) runWrk(ctx context.Context, c Case, script, url string, d time.Duration) (WrkResult, time.Duration, error) {
+	conns, threads := b.opts.Connections, b.opts.Threads
+	if c.Connections > 0 {
+		conns, threads = c.Connections, min(threads, c.Connections)
+	}
 	p, err := startProcess("wrk", b.opts.Pinning.wrap(b.opts.Pinning.Load, []string{
-		b.opts.Wrk, "-t", strconv.Itoa(b.opts.Threads), "-c", strconv.Itoa(b.opts.Connections),
+		b.opts.Wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns),
 		"-d", strconv.Itoa(int(d/time.Second)) + "s", "--timeout", wrkTimeout, "-s", script, url,
 	}))
 	if err != nil {
