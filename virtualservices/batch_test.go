@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -19,6 +20,8 @@ type Product {
   each: [Review!] @rest(upstream: "reviews", path: "/products/{parent.upc}/reviews")
   batched: [Review!] @rest(upstream: "reviews", path: "/products/{parent.upc}/reviews",
     batch: {path: "/reviews?upcs={parent.upc}", key: "productUpc", result: "items", maxSize: 40})
+  batched100: [Review!] @rest(upstream: "reviews", path: "/products/{parent.upc}/reviews",
+    batch: {path: "/reviews?upcs={parent.upc}", key: "productUpc", result: "items", maxSize: 100})
 }
 type Review { id: ID! rating: Int! }
 `
@@ -59,5 +62,20 @@ func TestBatchedFanOut(t *testing.T) {
 	products := batched.Data.(map[string]any)["products"].([]any)
 	if len(products) != 100 {
 		t.Fatalf("%d products", len(products))
+	}
+
+	// With batches of 100, the 100 products cost one call, and the plan
+	// says so.
+	ups.ResetCalls()
+	g.query("", `{ products { upc batched100 { id } } }`, nil).noErrors(t)
+	if n := ups.Calls(demo.ReviewsBatch); n != 1 {
+		t.Errorf("100 products in batches of 100 made %d calls, want 1", n)
+	}
+	plan, err := g.server.Snapshot().API("api").Plan(`{ products { upc batched100 { id } } }`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := plan.String(); !strings.Contains(s, "at products[] batched by 100") || !strings.Contains(s, "GET /reviews?upcs={parent.upc}") {
+		t.Errorf("plan does not show the batch:\n%s", s)
 	}
 }

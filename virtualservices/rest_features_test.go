@@ -118,3 +118,39 @@ func TestRESTErrorDetail(t *testing.T) {
 	r = g.query("", `{ busy }`, nil)
 	equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_ERROR","upstream":"api","status":429,"detail":"slow down, quota is 10/s"}`)
 }
+
+// TestUpstreamAuthFromConfig configures credentials in YAML, with the secret
+// from the environment, against a server that checks them.
+func TestUpstreamAuthFromConfig(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("key") != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"bad key"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `"hello"`)
+	}))
+	defer api.Close()
+	dir := writeConfig(t, map[string]string{
+		"up.yaml": `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: api}
+spec:
+  auth:
+    apiKey: {in: query, name: key, value: "${API_KEY}"}
+  rest: {baseURL: "` + api.URL + `"}
+`,
+		"vs.yaml": vsYAML(`type Query { hello: String @rest(upstream: "api", path: "/hello") }`),
+	})
+	env := func(k string) (string, bool) {
+		if k == "API_KEY" {
+			return "s3cret", true
+		}
+		return "", false
+	}
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, Env: env})
+	r := g.query("", `{ hello }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"hello":"hello"}`)
+}

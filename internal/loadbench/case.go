@@ -6,7 +6,11 @@ package loadbench
 
 import (
 	"fmt"
+	"io/fs"
 	"regexp"
+	"strings"
+
+	"github.com/weft-gateway/weft/internal/demo"
 )
 
 // Case is one benchmarked operation. Adding a case is adding a value to
@@ -71,7 +75,37 @@ func Cases() []Case {
 			Name:  "fanout",
 			Query: `{ products { upc name reviews { rating body author { name } } } }`,
 		},
+		{
+			// A REST fan-out over 100 products: one reviews call per product,
+			// made concurrently (at most maxConcurrency at a time).
+			Name:     "rest-fanout",
+			Query:    `{ products { upc reviews { rating } } }`,
+			Products: 95,
+		},
+		{
+			// The same with the binding's batch form: one call for all 100.
+			Name:     "rest-fanout-batched",
+			Query:    `{ products { upc reviews { rating } } }`,
+			Products: 95,
+			Files:    map[string]string{"shop.graphql": batchedShop()},
+		},
 	}
+}
+
+// batchedShop is the demo's shop schema with reviews bound in batch form
+// (the demo's reviews service answers GET /reviews?upcs=1,2,3).
+func batchedShop() string {
+	sdl, err := fs.ReadFile(demo.Config(), "shop.graphql")
+	if err != nil {
+		panic(err) // embedded in the binary
+	}
+	const plain = `@rest(upstream: "reviews", path: "/products/{parent.upc}/reviews")`
+	const batched = `@rest(upstream: "reviews", path: "/products/{parent.upc}/reviews", batch: {path: "/reviews?upcs={parent.upc}", key: "productUpc", result: "items", maxSize: 100})`
+	out := strings.Replace(string(sdl), plain, batched, 1)
+	if out == string(sdl) {
+		panic("loadbench: the demo's reviews binding changed; update batchedShop")
+	}
+	return out
 }
 
 // SelectCases returns the cases whose name matches filter, a regular
