@@ -39,7 +39,9 @@ func TestAuthSchemes(t *testing.T) {
 		{"api key in a header", &AuthOptions{APIKey: &APIKeyAuth{In: "header", Name: "X-Api-Key", Value: "k1"}},
 			func(r *http.Request) bool { return r.Header.Get("X-Api-Key") == "k1" }},
 		{"api key in the query", &AuthOptions{APIKey: &APIKeyAuth{In: "query", Name: "api key", Value: "k&2"}},
-			func(r *http.Request) bool { return r.URL.Query().Get("api key") == "k&2" && r.URL.Query().Get("q") == "1" }},
+			func(r *http.Request) bool {
+				return r.URL.Query().Get("api key") == "k&2" && r.URL.Query().Get("q") == "1"
+			}},
 		{"api key in a cookie", &AuthOptions{APIKey: &APIKeyAuth{In: "cookie", Name: "token", Value: "k3"}},
 			func(r *http.Request) bool { c, err := r.Cookie("token"); return err == nil && c.Value == "k3" }},
 		{"basic", &AuthOptions{Basic: &BasicAuth{Username: "ada", Password: "s3cret:x"}},
