@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -48,4 +49,29 @@ func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualser
 	}
 	cfg.Env = ups.Env(os.LookupEnv)
 	return cfg, ups, nil
+}
+
+// load opens the config and loads it into a snapshot that is not served
+// (for validate and plan). On success the caller calls the returned close.
+// A config with errors prints them, one per line, to out and returns an
+// exit status of 1.
+func (c *configSource) load(ctx context.Context, out io.Writer) (*virtualservices.Snapshot, func(), error) {
+	log := zerolog.Nop()
+	cfg, ups, err := c.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeUps := func() {
+		if ups != nil {
+			_ = ups.Close()
+		}
+	}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
+	snap, err := loader.Load(ctx, cfg, nil)
+	if err != nil {
+		closeUps()
+		fmt.Fprintln(out, err)
+		return nil, nil, &exitError{code: 1}
+	}
+	return snap, func() { virtualservices.CloseSnapshot(snap); closeUps() }, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/weft-gateway/weft/virtualservices"
@@ -26,21 +25,11 @@ func newPlan() *cobra.Command {
 			if query == "" {
 				return fmt.Errorf("--query is required")
 			}
-			log := zerolog.Nop()
-			cfg, ups, err := src.open(cmd.Context(), log)
+			snap, done, err := src.load(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if ups != nil {
-				defer ups.Close()
-			}
-			loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
-			snap, err := loader.Load(cmd.Context(), cfg, nil)
-			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &exitError{code: 1}
-			}
-			defer virtualservices.CloseSnapshot(snap)
+			defer done()
 			var api *virtualservices.API
 			if vs != "" {
 				api = snap.API(vs)

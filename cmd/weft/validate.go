@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-
-	"github.com/weft-gateway/weft/virtualservices"
 )
 
 func newValidate() *cobra.Command {
@@ -16,21 +13,11 @@ func newValidate() *cobra.Command {
 		Short: "Check a config: exit 0, or print every error (file:line: problem) and exit 1",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := zerolog.Nop()
-			cfg, ups, err := src.open(cmd.Context(), log)
+			snap, done, err := src.load(cmd.Context(), cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
-			if ups != nil {
-				defer ups.Close()
-			}
-			loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
-			snap, err := loader.Load(cmd.Context(), cfg, nil)
-			if err != nil {
-				fmt.Fprintln(cmd.OutOrStdout(), err)
-				return &exitError{code: 1}
-			}
-			defer virtualservices.CloseSnapshot(snap)
+			defer done()
 			fmt.Fprintf(cmd.OutOrStdout(), "config is valid: virtual services %v\n", snap.VirtualServices())
 			return nil
 		},

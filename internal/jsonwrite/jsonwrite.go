@@ -16,20 +16,21 @@ import (
 const hex = "0123456789abcdef"
 
 // safe[c] is true for ASCII bytes that need no escaping inside a JSON string.
-// HTML-significant characters are escaped too, so a response embedded in a
-// page cannot close a script tag.
+// Responses are JSON, never HTML, so <, > and & are written as they are,
+// as encoding/json does with SetEscapeHTML(false).
 var safe = func() (t [utf8.RuneSelf]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = true
 	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
+	t['"'], t['\\'] = false, false
 	return t
 }()
 
-// String appends s as a quoted JSON string. Invalid UTF-8 becomes U+FFFD, so
-// the output is always valid JSON whatever an upstream sent.
+// String appends s as a quoted JSON string, byte for byte as encoding/json
+// writes it with HTML escaping off: the short escapes \" \\ \b \f \n \r \t,
+// \u00XX for other control bytes, \u2028 and \u2029 (which end lines in
+// JavaScript), and U+FFFD for bytes that are not valid UTF-8, so the output
+// is always valid JSON whatever an upstream sent.
 func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -50,6 +51,10 @@ func String(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 			}

@@ -1,6 +1,7 @@
 package jsonwrite
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -14,8 +15,8 @@ func TestString(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", `"plain"`},
 		{"q\"b\\", `"q\"b\\"`},
-		{"\n\r\t\x01", `"\n\r\t\u0001"`},
-		{"<a>&", `"\u003ca\u003e\u0026"`},
+		{"\n\r\t\x01\b\f", `"\n\r\t\u0001\b\f"`},
+		{"<a>&", `"<a>&"`},
 		{"é😀", `"é😀"`},
 		{"bad\xffbyte", `"bad\ufffdbyte"`},
 		{"ls\u2028ps\u2029", `"ls\u2028ps\u2029"`},
@@ -111,6 +112,29 @@ func FuzzValue(f *testing.F) {
 		out := Value(nil, v)
 		if !json.Valid(out) {
 			t.Fatalf("Value(%q) = %s is not valid JSON", s, out)
+		}
+	})
+}
+
+// encodingJSON is the reference String matches byte for byte.
+func encodingJSON(t testing.TB, s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// FuzzStringMatchesEncodingJSON holds String to encoding/json's output.
+func FuzzStringMatchesEncodingJSON(f *testing.F) {
+	for _, s := range []string{"", "a\"b\\", "\b\f\n\r\t\x00\x1f\x7f", "<&>", "\u2028\u2029", "\xff\xe2\x82", "日本 🚀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := String(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
+			t.Fatalf("String(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

@@ -28,6 +28,7 @@ package introspection
 
 import (
 	"fmt"
+	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"slices"
 	"strings"
 
@@ -109,7 +110,7 @@ func (w *writer) bool(b bool) {
 	}
 }
 
-func (w *writer) str(s string) { w.buf = appendString(w.buf, s) }
+func (w *writer) str(s string) { w.buf = jsonwrite.String(w.buf, s) }
 
 // optStr writes s, or null when s is empty: gqlparser keeps an absent
 // description as "", and the spec reports an absent one as null.

@@ -2,6 +2,7 @@ package introspection
 
 import (
 	"fmt"
+	"github.com/weft-gateway/weft/internal/jsonwrite"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -264,7 +265,7 @@ func (c *compiler) compile(o object, fields []*ast.Field, depth int) (*plan, err
 			return nil, fmt.Errorf("%s has no field %q", o, first.Name)
 		}
 		sel := selection{
-			quotedKey: append(appendString(nil, g.key), ':'),
+			quotedKey: append(jsonwrite.String(nil, g.key), ':'),
 			name:      first.Name,
 			field:     id,
 		}

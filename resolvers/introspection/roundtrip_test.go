@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -144,7 +145,7 @@ func graphQLServer(t *testing.T, s *ast.Schema) *httptest.Server {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out = append(appendString(out, f.Alias), ':')
+			out = append(jsonwrite.String(out, f.Alias), ':')
 			var err error
 			if out, err = Write(out, s, f, req.Variables); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -1,8 +1,6 @@
 package introspection
 
 import (
-	"bytes"
-	"encoding/json"
 	"testing"
 	"unicode/utf8"
 
@@ -22,36 +20,6 @@ var oddStrings = []string{
 	"üñîçødé 日本語 🚀",
 	"invalid utf-8 \xff\xfe and a lone continuation \x80",
 	"truncated rune \xe2\x82",
-}
-
-// encodingJSON is the reference appendString must match byte for byte.
-func encodingJSON(t testing.TB, s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
-
-func TestAppendString(t *testing.T) {
-	for _, s := range oddStrings {
-		if got, want := appendString(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range oddStrings {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := appendString(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	})
 }
 
 // lexString reads src back with gqlparser's lexer, which is what a client's
