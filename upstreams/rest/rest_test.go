@@ -217,7 +217,7 @@ func TestPrepareAndSend(t *testing.T) {
 			name: "JSON body escapes text", typ: "Mutation", field: "addReview",
 			scope:      tmpl.Scope{Args: map[string]any{"upc": "7", "rating": json.Number("3"), "body": "say \"hi\"\n<tag>"}},
 			wantMethod: "POST", wantURI: "/api/products/7/reviews", wantJSON: true,
-			wantBody: `{"rating":3,"body":"say \"hi\"\n\u003ctag\u003e","source":"web","meta":{"input":null,"text":"r=3","list":["7",1,true,null]}}`,
+			wantBody: `{"rating":3,"body":"say \"hi\"\n<tag>","source":"web","meta":{"input":null,"text":"r=3","list":["7",1,true,null]}}`,
 		},
 		{
 			name: "DELETE", typ: "Mutation", field: "deleteReview",
