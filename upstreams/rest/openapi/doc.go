@@ -1,0 +1,2 @@
+// Package openapi imports OpenAPI documents.
+package openapi
