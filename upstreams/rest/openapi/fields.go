@@ -309,39 +309,31 @@ func escapeTemplate(s string) string {
 
 // bodyTemplate writes the body argument: the whole input as it is when
 // every JSON key is its GraphQL field name, else a JSON template that maps
-// each key to its field.
+// each top-level key to its field. Input objects below the top level are
+// passed whole: a template that spelled out their keys would send an
+// absent object as an object of nulls.
 func (im *importer) bodyTemplate(t tref, obj *gqlType, body *requestBody, op *operation) string {
 	if obj == nil || t.elem != nil || !needsRename(obj, map[*gqlType]bool{}) {
 		return gqlString("{args.input}")
 	}
-	var warned bool
 	var b strings.Builder
-	var write func(o *gqlType, path string, visiting map[*gqlType]bool)
-	write = func(o *gqlType, path string, visiting map[*gqlType]bool) {
-		visiting[o] = true
-		defer delete(visiting, o)
-		b.WriteByte('{')
-		for i, f := range o.fields {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(jsonString(f.key))
-			b.WriteString(": ")
-			p := path + "." + f.name
-			nested := f.obj != nil && needsRename(f.obj, map[*gqlType]bool{})
-			if nested && f.typ.elem == nil && !visiting[f.obj] {
-				write(f.obj, p, visiting)
-				continue
-			}
-			if nested && !warned {
-				warned = true
-				im.warn(body.loc, op.label(), "input %s holds renamed keys inside a list or a recursion, where a body template cannot rename them; they are sent under their GraphQL names", f.obj.name)
-			}
-			b.WriteString(jsonString("{" + p + "}"))
+	b.WriteByte('{')
+	var nested []string
+	for i, f := range obj.fields {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		b.WriteByte('}')
+		b.WriteString(jsonString(f.key))
+		b.WriteString(": ")
+		b.WriteString(jsonString("{args.input." + f.name + "}"))
+		if f.obj != nil && needsRename(f.obj, map[*gqlType]bool{}) {
+			nested = append(nested, f.key)
+		}
 	}
-	write(obj, "args.input", map[*gqlType]bool{})
+	b.WriteByte('}')
+	if len(nested) > 0 {
+		im.warn(body.loc, op.label(), "the objects under %s hold keys that are not GraphQL names; a body template renames top-level keys only, so theirs are sent under their GraphQL names", strings.Join(nested, ", "))
+	}
 	return blockString(b.String())
 }
 

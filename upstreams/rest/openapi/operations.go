@@ -98,8 +98,12 @@ func (im *importer) v3Operation(path, method string, item *v3high.PathItem, o *v
 	if op.summary == "" {
 		op.summary = item.Summary
 	}
-	if len(o.Servers) > 0 || len(item.Servers) > 0 {
-		im.warn(op.loc, op.label(), "the operation has servers of its own; the binding calls the upstream's base URL")
+	servers := o.Servers
+	if len(servers) == 0 {
+		servers = item.Servers
+	}
+	if u := im.resolveBase(serverURL(servers)); u != "" && u != im.res.BaseURL {
+		im.warn(op.loc, op.label(), "the operation's server %s is not the upstream's base URL %s, which the binding calls", u, im.res.BaseURL)
 	}
 	// Operation parameters override path item parameters of the same name
 	// and location.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 )
 
@@ -69,14 +70,16 @@ func sortedKeys(m *orderedmap.Map[string, string]) []string {
 func (im *importer) serverAndSecurity() (string, []Scheme) {
 	var schemes []Scheme
 	if d := im.doc.v3; d != nil {
-		base := ""
-		if len(d.Servers) > 0 && d.Servers[0] != nil {
-			srv := d.Servers[0]
-			base = srv.URL
-			if srv.Variables != nil {
-				for p := srv.Variables.First(); p != nil; p = p.Next() {
-					if p.Value() != nil {
-						base = strings.ReplaceAll(base, "{"+p.Key()+"}", p.Value().Default)
+		base := serverURL(d.Servers)
+		if base == "" && d.Paths != nil && d.Paths.PathItems != nil {
+			// Some documents name their server on each path item only.
+			for p := d.Paths.PathItems.First(); p != nil && base == ""; p = p.Next() {
+				if it := p.Value(); it != nil {
+					base = serverURL(it.Servers)
+					for _, o := range v3PathOps(it) {
+						if base == "" && o != nil {
+							base = serverURL(o.Servers)
+						}
 					}
 				}
 			}
@@ -152,6 +155,23 @@ func (im *importer) serverAndSecurity() (string, []Scheme) {
 	}
 	sortSchemes(schemes)
 	return im.resolveBase(base), schemes
+}
+
+// serverURL is the first server's URL with its variables' defaults.
+func serverURL(servers []*v3high.Server) string {
+	if len(servers) == 0 || servers[0] == nil {
+		return ""
+	}
+	srv := servers[0]
+	u := srv.URL
+	if srv.Variables != nil {
+		for p := srv.Variables.First(); p != nil; p = p.Next() {
+			if p.Value() != nil {
+				u = strings.ReplaceAll(u, "{"+p.Key()+"}", p.Value().Default)
+			}
+		}
+	}
+	return u
 }
 
 func sortSchemes(s []Scheme) {
