@@ -187,12 +187,12 @@ func (im *importer) schemaType(sp *base.SchemaProxy, c mctx) (tref, bool, *gqlTy
 		c.loc = l
 	}
 	key := typeKey{schemaKey(s), c.input}
-	if m, ok := im.mapped[key]; ok {
-		return m.t, m.nullable, m.obj
-	}
 	if im.inProgress(key) {
 		im.warn(c.loc, c.op, "schema refers to itself without an object in between: typed JSON")
 		return im.jsonType()
+	}
+	if m, ok := im.mapped[key]; ok {
+		return m.t, m.nullable, m.obj
 	}
 	im.mapped[key] = mapped{t: named(""), nullable: true} // in progress
 	t, nullable, obj := im.mapSchema(s, c, key)
