@@ -79,7 +79,7 @@ func TestSharedSpecs(t *testing.T) {
 			summary := fmt.Sprintf("operations %d, skipped %d, base URL %q\nsecurity %s\nSDL %d bytes, sha256 %x\n",
 				res.Operations, res.Skipped, res.BaseURL, schemeKinds(res.Security), len(res.SDL), sha256.Sum256([]byte(res.SDL)))
 			golden(t, "testdata/specs/"+name+".txt", summary+"\n"+warningsText(res.Warnings))
-			parseSDL(t, name+".graphql", res.SDL)
+			checkTemplates(t, parseSDL(t, name+".graphql", res.SDL))
 			again := importFile(t, source, Options{Upstream: "api"})
 			if again.SDL != res.SDL {
 				t.Errorf("a second import differs:\n%s", diff(res.SDL, again.SDL))

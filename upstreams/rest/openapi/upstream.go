@@ -253,10 +253,19 @@ func (r *Result) UpstreamYAML(name string) string {
 	return b.String()
 }
 
-// envName makes an environment variable name from s.
+// envName makes an environment variable name from s: its words, camel
+// case split too, upper-cased and joined by "_".
 func envName(s string) string {
+	var split strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i > 0 && c >= 'A' && c <= 'Z' && (s[i-1] >= 'a' && s[i-1] <= 'z' || s[i-1] >= '0' && s[i-1] <= '9') {
+			split.WriteByte('_')
+		}
+		split.WriteByte(c)
+	}
 	var b strings.Builder
-	for _, w := range words(s) {
+	for _, w := range words(split.String()) {
 		if b.Len() > 0 {
 			b.WriteByte('_')
 		}
