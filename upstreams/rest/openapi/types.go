@@ -1,6 +1,9 @@
 package openapi
 
 import (
+	"net/url"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -127,6 +130,27 @@ func schemaKey(s *base.Schema) any {
 	return s
 }
 
+// refKey identifies the target of a $ref by the file that holds it and
+// its place there (line and column, else the pointer): the parser may load
+// one file twice when it is reached by two spellings of its URL, and both
+// copies are one schema.
+func refKey(file, ref string, node *yaml.Node) string {
+	if file == "" {
+		return ""
+	}
+	if u, err := url.Parse(file); err == nil && u.Scheme != "" && u.Host != "" {
+		u.Path = path.Clean(u.Path)
+		file = u.String()
+	} else {
+		file = filepath.Clean(file)
+	}
+	if node != nil {
+		return file + ":" + strconv.Itoa(node.Line) + ":" + strconv.Itoa(node.Column)
+	}
+	_, frag, _ := strings.Cut(ref, "#")
+	return file + "#" + frag
+}
+
 // refName is the name a $ref gives its target: the last token of the
 // fragment, else the file's name without extension.
 func refName(ref string) string {
@@ -175,18 +199,22 @@ func (im *importer) schemaType(sp *base.SchemaProxy, c mctx) (tref, bool, *gqlTy
 		im.warn(c.loc, c.op, "schema cannot be read (%v): typed JSON", sp.GetBuildError())
 		return im.jsonType()
 	}
+	id := schemaKey(s)
 	if sp.IsReference() {
 		ref := sp.GetReference()
 		c.loc = refLoc(sp, ref)
 		if n := refName(ref); n != "" {
 			c.base = n
 		}
+		if k := refKey(c.loc.file, ref, c.loc.node); k != "" {
+			id = k
+		}
 	} else if lo := sp.GoLow(); lo != nil && lo.GetValueNode() != nil {
 		c.loc.node = lo.GetValueNode()
 	} else if l, ok := im.synthLoc[s]; ok {
 		c.loc = l
 	}
-	key := typeKey{schemaKey(s), c.input}
+	key := typeKey{id, c.input}
 	if im.inProgress(key) {
 		im.warn(c.loc, c.op, "schema refers to itself without an object in between: typed JSON")
 		return im.jsonType()
@@ -262,7 +290,7 @@ func (im *importer) mapSchema(s *base.Schema, c mctx, key typeKey) (tref, bool, 
 		return t, n || nullable, obj
 	}
 	if len(s.Enum) > 0 {
-		return im.enumType(s, c), nullable || enumHasNull(s), nil
+		return im.enumType(s, c, key.schema), nullable || enumHasNull(s), nil
 	}
 	types := nonNullTypes(s)
 	typ := ""
@@ -374,7 +402,7 @@ func enumHasNull(s *base.Schema) bool {
 // enumType maps an enum: string values that are all GraphQL names become
 // an enum type shared by inputs and outputs; any other string values make
 // it a String, numbers an Int or Float, booleans a Boolean.
-func (im *importer) enumType(s *base.Schema, c mctx) tref {
+func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
 	var values []string
 	seen := map[string]bool{}
 	kind := ""
@@ -416,7 +444,7 @@ func (im *importer) enumType(s *base.Schema, c mctx) tref {
 	}
 	// One enum type serves both directions, and a schema is warned about
 	// once.
-	key := typeKey{schemaKey(s), false}
+	key := typeKey{id, false}
 	if m, ok := im.mapped[key]; ok && m.t.name != "" {
 		return m.t
 	}
