@@ -271,3 +271,41 @@ func TestPlainBuilds(t *testing.T) {
 		t.Errorf("DateTime = %+v", def)
 	}
 }
+
+func TestKinds(t *testing.T) {
+	doc, err := Parse("plain.json", []byte(plainSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		kinds     map[string]string
+		query     string
+		mutations string
+	}{
+		{nil, "listItems getItem", "createItem deleteItem"},
+		{map[string]string{"listItems": "Mutation", "GET /items": "Query"}, "getItem", "listItems createItem deleteItem"},
+		{map[string]string{"post /items": "query", "GET /items/{id}": "MUTATION"}, "listItems createItem", "getItem deleteItem"},
+	}
+	for _, tt := range tests {
+		res, err := Import(doc, Options{Upstream: "plain", Kinds: tt.kinds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := parseSDL(t, "plain.graphql", res.SDL)
+		names := func(d *ast.Definition) string {
+			var out []string
+			if d != nil {
+				for _, f := range d.Fields {
+					if !strings.HasPrefix(f.Name, "__") {
+						out = append(out, f.Name)
+					}
+				}
+			}
+			return strings.Join(out, " ")
+		}
+		if q, m := names(s.Query), names(s.Mutation); q != tt.query || m != tt.mutations {
+			t.Errorf("Kinds %v: Query %q, Mutation %q; want %q, %q", tt.kinds, q, m, tt.query, tt.mutations)
+		}
+		checkTemplates(t, s)
+	}
+}

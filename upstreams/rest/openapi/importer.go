@@ -294,14 +294,23 @@ func normalizeLabel(k string) string {
 
 // kind says which root type op goes to.
 func (im *importer) kind(op *operation) string {
-	for k, v := range im.opts.Kinds {
-		if k == op.id && op.id != "" || normalizeLabel(k) == op.label() {
-			switch strings.ToLower(v) {
-			case "query":
-				return "Query"
-			case "mutation":
-				return "Mutation"
-			}
+	// An operationId entry wins over a "METHOD /path" one.
+	var keys []string
+	if op.id != "" {
+		keys = append(keys, op.id)
+	}
+	for k := range im.opts.Kinds {
+		if normalizeLabel(k) == op.label() {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[min(1, len(keys)):])
+	for _, k := range keys {
+		switch strings.ToLower(im.opts.Kinds[k]) {
+		case "query":
+			return "Query"
+		case "mutation":
+			return "Mutation"
 		}
 	}
 	if op.method == http.MethodGet {
