@@ -176,6 +176,11 @@ func TestFixtures(t *testing.T) {
 			golden(t, "testdata/golden/"+fx.name+".warnings", warningsText(res.Warnings))
 			golden(t, "testdata/golden/"+fx.name+".upstream.yaml", res.UpstreamYAML(fx.opts.Upstream))
 			parseSDL(t, fx.name+".graphql", res.SDL)
+			for _, w := range res.Warnings {
+				if _, err := os.Stat(w.File); err != nil || w.Line == 0 || w.Pointer == "" {
+					t.Errorf("imprecise warning %v (%v)", w, err)
+				}
+			}
 			again := importFile(t, fx.source, fx.opts)
 			if again.SDL != res.SDL || warningsText(again.Warnings) != warningsText(res.Warnings) {
 				t.Errorf("a second import differs:\n%s", diff(res.SDL+warningsText(res.Warnings), again.SDL+warningsText(again.Warnings)))

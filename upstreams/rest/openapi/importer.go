@@ -32,7 +32,7 @@ type Result struct {
 	// SDL is the GraphQL schema with @rest bindings. The same document and
 	// options always give the same text.
 	SDL string
-	// Warnings list, in document order, each part that could not be mapped
+	// Warnings list, in the order the import meets them, each part that could not be mapped
 	// as it is and what was done instead.
 	Warnings []Warning
 	// BaseURL is the upstream's base URL, from the first server (3.x, with
@@ -328,7 +328,7 @@ func (im *importer) nodeAt(file, pointer string) *yaml.Node {
 		return nil
 	}
 	var root *yaml.Node
-	if file == "" || file == im.doc.rootAbs {
+	if file == "" || file == im.doc.rootAbs || file == im.doc.rootIndexPath {
 		if idx := r.GetRootIndex(); idx != nil {
 			root = idx.GetRootNode()
 		}

@@ -68,6 +68,9 @@ type Document struct {
 	rolodex *index.Rolodex
 	rootAbs string // absolute path or URL of the root file
 	remote  bool
+	// rootIndexPath is the name the parser gives the root file, which is
+	// not always its path.
+	rootIndexPath string
 	// buildErrs are the parser's complaints about a document it could
 	// still build; Import reports them as warnings.
 	buildErrs []error
@@ -372,6 +375,9 @@ func (d *Document) build(data []byte, cfg *datamodel.DocumentConfiguration) (err
 	default:
 		return fmt.Errorf("%s: not an OpenAPI 3 or Swagger 2.0 document (found %q)", d.Source, info.SpecType)
 	}
+	if d.rolodex != nil && d.rolodex.GetRootIndex() != nil {
+		d.rootIndexPath = d.rolodex.GetRootIndex().GetSpecAbsolutePath()
+	}
 	return nil
 }
 
@@ -415,7 +421,7 @@ func nonNil(err error) error {
 // use: relative to the directory of the source as it was given, so
 // warnings read the same wherever the document is.
 func (d *Document) displayName(abs string) string {
-	if abs == "" || abs == d.rootAbs {
+	if abs == "" || abs == d.rootAbs || abs == d.rootIndexPath {
 		return d.Source
 	}
 	if d.remote {

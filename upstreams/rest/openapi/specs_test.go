@@ -88,6 +88,9 @@ func TestSharedSpecs(t *testing.T) {
 				if w.File == "" || w.Pointer == "" || w.Line == 0 {
 					t.Errorf("imprecise warning: %+v", w)
 				}
+				if _, err := os.Stat(w.File); err != nil {
+					t.Errorf("warning names a file that is not there: %v", err)
+				}
 			}
 			if res.Operations > 0 {
 				checkBuild(t, name+".graphql", res.SDL, "api")
