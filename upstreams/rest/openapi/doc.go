@@ -1,0 +1,145 @@
+// Package openapi imports OpenAPI documents (Swagger 2.0, OpenAPI 3.0 and
+// 3.1) as GraphQL SDL whose Query and Mutation fields carry @rest bindings
+// to the upstream, plus the skeleton of the Upstream resource.
+//
+//	doc, err := openapi.Load(ctx, "petstore.yaml", openapi.LoadOptions{})
+//	res, err := openapi.Import(doc, openapi.Options{Upstream: "petstore"})
+//	// res.SDL, res.Warnings, res.UpstreamYAML("petstore")
+//
+// # Parser
+//
+// The parser is github.com/pb33f/libopenapi, chosen over
+// github.com/getkin/kin-openapi for three reasons. It reads Swagger 2.0,
+// OpenAPI 3.0 and 3.1 natively into one schema model (kin-openapi reads 2.0
+// through a conversion to 3.0, which drops x-nullable and reshapes formData
+// parameters); its maps keep document order, so names are handed out in the
+// order a reader meets them; and every part keeps its YAML node, with line
+// and column, while its rolodex knows which file of a multi-file document
+// a node came from, so warnings point at file:line:col. Its costs: the
+// model is built lazily (a malformed document can fail deep inside it, so
+// Load and Import turn a parser panic into an error), a reference it
+// cannot resolve drops the whole section that holds it, and it keeps some
+// caches of its own.
+//
+// # Loading
+//
+// Load reads a file or an http(s) URL. $refs to other files resolve
+// relative to the file that holds them. Every file counts against
+// LoadOptions.MaxBytes and MaxFiles; a local document is read with its
+// whole $ref closure before parsing, and may not reference remote files.
+// Parse reads one document from bytes and follows no file references.
+//
+// # Mapping
+//
+// Operations. Paths are read in document order, and each path item's
+// operations in the order get, put, post, delete, options, head, patch,
+// trace. GET operations become Query fields and the others Mutation fields,
+// unless Options.Kinds says otherwise (keyed by operationId or
+// "METHOD /path"). HEAD, OPTIONS and TRACE are skipped: @rest cannot send
+// them. A field is named after the operationId in camel case (get_author
+// becomes getAuthor), else after the method and path (getPetsPetId); names
+// taken in the same root type get a suffix 2, 3, ... Summary and
+// description become the field's description, deprecated: true its
+// @deprecated.
+//
+// Parameters become arguments, path parameters first in path order, then
+// the others in declaration order (an operation's parameter overrides the
+// path item's of the same name and location). An argument is named after
+// the parameter when that is a GraphQL name, else after its camel-case
+// form, and is non-null when the parameter is required; the binding uses
+// the original name:
+//
+//	@rest(upstream: "x", method: "GET", path: "/pets/{args.petId}?limit={args.limit}",
+//	  headers: ["X-Trace: {args.xTrace}"], cookies: ["session: {args.session}"])
+//
+// Header parameters named Accept, Content-Type or Authorization are left
+// out, as OpenAPI says. A path parameter the path does not declare skips
+// the operation; a parameter whose name a binding cannot write (a query
+// name with & or =, a header name that is not a token) is left out, or
+// skips the operation when required. Arrays are written comma-joined
+// (a,b), the template form; a parameter whose document asks for another
+// serialization (explode: true, collectionFormat: multi, ...) is imported
+// with a warning. An object parameter is sent as JSON text, with a warning.
+//
+// Request bodies. The body is read as JSON, else as
+// application/x-www-form-urlencoded, else as multipart/form-data (Swagger
+// 2.0 formData parameters make a form body); any other media type skips
+// the operation when the body is required and is left out otherwise. The
+// body is the argument input, of an input type. The binding sends it whole,
+// body: "{args.input}", when every JSON key under it is its GraphQL field
+// name (the value keeps its type, and absent fields stay absent); otherwise
+// the body is a JSON template that writes each top-level key from its
+// field:
+//
+//	body: """{"pet-type": "{args.input.petType}", "name": "{args.input.name}"}"""
+//
+// Objects below the top level are passed whole (a template that spelled out
+// their keys would send an absent object as an object of nulls), so their
+// renamed keys go out under their GraphQL names, with a warning. With the
+// template, an absent top-level field is sent as null. A media type other
+// than application/json is named in contentType: "...". A GET's body is
+// left out, with a warning.
+//
+// Responses. The lowest 2xx status gives the field's type; among its media
+// types, application/json, then any other JSON type (+json), then text/*
+// (String). A 2xx response without content is typed JSON: the runtime
+// reads an empty body as null, and JSON still carries a body the document
+// did not declare. A response in any other media type (binary, XML) skips
+// the operation. No 2xx response at all: the field is typed JSON, with a
+// warning. Non-2xx statuses need nothing: the runtime maps them to
+// UPSTREAM_ERROR with the status. Root fields are always nullable, so that
+// a failed call nulls its own field and the rest of the response stands;
+// this covers a GET that declares a 404.
+//
+// Schemas. An object schema with properties becomes an object type, and,
+// where it is used as input, an input type named with the suffix Input.
+// A schema reached through a $ref is named after the reference (its last
+// pointer token, else the file name); an inline one after where it is
+// (ListBooksResult for a response, ListBooksResultItems for a property,
+// CreateBookInput for a body). Every $ref to one schema, from any file,
+// gives one type, so recursive schemas give types that refer to
+// themselves. readOnly properties are left out of input types, writeOnly
+// ones out of output types. Properties are fields in document order;
+// a property whose name is not a GraphQL name, or would clash, gets a
+// derived name and, on output types, @from(key: "original-name"). allOf
+// members are merged (members first, then the schema's own properties).
+// A field is non-null when the property is required and not nullable (3.0
+// nullable, 3.1 type: [x, "null"], 2.0 x-nullable); input fields with a
+// default stay nullable. Objects without properties (free-form, maps
+// through additionalProperties) are the JSON scalar.
+//
+// oneOf and anyOf: a single member besides null is that member, made
+// nullable; members that are all one plain scalar are that scalar; anything
+// else is the JSON scalar, with a warning, unions included, since a union
+// needs each value's __typename and the runtime cannot derive it from a
+// discriminator.
+//
+// Enums of strings that are all GraphQL names (and not true, false, null)
+// become enum types shared by inputs and outputs; the runtime passes values
+// through unchanged, so any other string enum is typed String, with a
+// warning. Enums of integers, numbers or booleans are Int, Float, Boolean.
+//
+// Scalars: integer is Int, or Int64 for format int64 (and uint32, uint64);
+// number is Float; boolean is Boolean; string is String, with format
+// date-time the DateTime scalar (@specifiedBy the scalars.graphql.org
+// date-time spec), date the Date scalar, uuid the ID type (an identifier,
+// written as a string), byte a String holding base64, binary a String
+// with a warning (raw bytes cannot travel in JSON). A schema without a
+// type, or with several, is the JSON scalar. The custom scalars (JSON,
+// Int64, DateTime, Date) are declared when used; the runtime passes their
+// values through as the upstream sent them.
+//
+// Names are valid GraphQL names, never start with __, and never take a
+// built-in name (String, Query, the custom scalars, ...): a clash gets a
+// suffix 2, 3, ... Options.Prefix goes in front of every type name the
+// document gives, for several imports in one schema. The same document
+// and options always give the same SDL.
+//
+// # Warnings
+//
+// Whatever cannot be mapped as it is gives one Warning, with the file,
+// line and column, the JSON pointer of the part within that file, and the
+// operation being imported; the part is degraded (typed JSON, left out) or
+// its operation skipped, and the rest is imported. Import fails only when
+// there is no document to map.
+package openapi

@@ -1,0 +1,353 @@
+package openapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// rootField is a generated Query or Mutation field.
+type rootField struct {
+	name        string
+	description string
+	deprecated  bool
+	args        []*argument
+	typ         tref
+	binding     string
+}
+
+type argument struct {
+	name        string
+	typ         tref
+	description string
+}
+
+// pathParams returns the names of the {parameters} in an OpenAPI path
+// template, in order.
+func pathParams(path string) ([]string, bool) {
+	var out []string
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			return out, !strings.Contains(path, "}")
+		}
+		j := strings.IndexByte(path[i:], '}')
+		if j < 0 || strings.Contains(path[:i], "}") {
+			return out, false
+		}
+		out = append(out, path[i+1:i+j])
+		path = path[i+j+1:]
+	}
+}
+
+// headerSkipped are the header parameters OpenAPI says to ignore: the
+// request's own framing and credentials, which the upstream's config owns.
+func headerSkipped(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Accept", "Content-Type", "Authorization":
+		return true
+	}
+	return false
+}
+
+// literalName reports whether a query, header or cookie name can be
+// written literally in a binding.
+func literalName(in, name string) bool {
+	if name == "" || strings.ContainsAny(name, "{}") {
+		return false
+	}
+	switch in {
+	case "query":
+		return !strings.ContainsAny(name, "&=#?")
+	case "header":
+		for _, r := range name {
+			if r <= ' ' || r >= 0x7f || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+				return false
+			}
+		}
+	case "cookie":
+		return !strings.ContainsAny(name, ":;= \t\",")
+	}
+	return true
+}
+
+// opFieldName is the field name of an operation: its operationId, else its
+// method and path.
+func opFieldName(op *operation) string {
+	if op.id != "" {
+		return camel(op.id)
+	}
+	return camel(strings.ToLower(op.method) + " " + strings.NewReplacer("{", " ", "}", " ").Replace(op.path))
+}
+
+func (im *importer) skip(op *operation, l loc, format string, args ...any) {
+	im.res.Skipped++
+	im.warn(l, op.label(), "operation skipped: "+format, args...)
+}
+
+func (im *importer) importOperation(op *operation) {
+	if !restMethod(op.method) {
+		im.skip(op, op.loc, "@rest sends GET, POST, PUT, PATCH and DELETE only")
+		return
+	}
+	names, ok := pathParams(op.path)
+	if !ok {
+		im.skip(op, op.loc, "path %q has unbalanced braces", op.path)
+		return
+	}
+	byPath := map[string]*param{}
+	var params []*param
+	for _, p := range op.params {
+		switch p.in {
+		case "path":
+			byPath[p.name] = p
+			continue
+		case "query", "header", "cookie":
+		default:
+			if p.required {
+				im.skip(op, p.loc, "required parameter %q is in %q, which a binding cannot send", p.name, p.in)
+				return
+			}
+			im.warn(p.loc, op.label(), "parameter %q is in %q, which a binding cannot send: left out", p.name, p.in)
+			continue
+		}
+		if p.in == "header" && headerSkipped(p.name) {
+			continue
+		}
+		if !literalName(p.in, p.name) {
+			if p.required {
+				im.skip(op, p.loc, "required %s parameter %q has a name a binding cannot write", p.in, p.name)
+				return
+			}
+			im.warn(p.loc, op.label(), "%s parameter %q has a name a binding cannot write: left out", p.in, p.name)
+			continue
+		}
+		params = append(params, p)
+	}
+	inPath := map[string]bool{}
+	var pathArgs []*param
+	for _, n := range names {
+		p := byPath[n]
+		if p == nil {
+			im.skip(op, op.loc, "path parameter {%s} is not declared", n)
+			return
+		}
+		if !inPath[n] {
+			pathArgs = append(pathArgs, p)
+		}
+		inPath[n] = true
+	}
+	for _, p := range op.params {
+		if p.in == "path" && !inPath[p.name] {
+			im.warn(p.loc, op.label(), "path parameter %q is not in the path %q: left out", p.name, op.path)
+		}
+	}
+	body := op.body
+	if body != nil && body.mediaType == "" {
+		if body.required {
+			im.skip(op, body.loc, "request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data", strings.Join(body.unsupported, ", "))
+			return
+		}
+		im.warn(body.loc, op.label(), "optional request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data: left out", strings.Join(body.unsupported, ", "))
+		body = nil
+	}
+	if body != nil && op.method == http.MethodGet {
+		im.warn(body.loc, op.label(), "a GET request cannot carry a body: the body is left out")
+		body = nil
+	}
+	resp, found := chooseResponse(op.responses)
+	if found && resp.mediaType != "" && !isJSONMedia(resp.mediaType) && !strings.HasPrefix(mediaBase(resp.mediaType), "text/") {
+		im.skip(op, resp.loc, "the %s response is %s; a field can hold a JSON or text answer only", resp.code, resp.mediaType)
+		return
+	}
+
+	kind := im.kind(op)
+	f := &rootField{
+		name:        im.fields[kind].take(opFieldName(op)),
+		description: joinDescription(op.summary, op.description),
+		deprecated:  op.deprecated,
+	}
+	base := pascal(f.name)
+	c := mctx{op: op.label()}
+	argNames := newNameSet()
+	if body != nil {
+		argNames.reserve("input")
+	}
+	argOf := map[*param]string{}
+	for _, p := range append(pathArgs, params...) {
+		a := &argument{name: argNames.take(fieldName(p.name)), description: p.description}
+		argOf[p] = a.name
+		pc := c
+		pc.input = true
+		t, _, obj := im.schemaType(p.schema, pc.child(base+pascal(p.name), p.loc.child("schema", nil)))
+		t.nonNull = p.required
+		a.typ = t
+		if obj != nil {
+			im.warn(p.loc, op.label(), "parameter %q is an object: it is sent as JSON text", p.name)
+		} else if t.elem != nil && !p.commaJoined {
+			im.warn(p.loc, op.label(), "array parameter %q is sent comma-joined (a,b), not in the serialization the document gives", p.name)
+		}
+		f.args = append(f.args, a)
+	}
+	var bodyText, contentType string
+	if body != nil {
+		bc := c
+		bc.input = true
+		t, _, obj := im.schemaType(body.schema, bc.child(base, body.loc.child("schema", nil)))
+		t.nonNull = body.required
+		a := &argument{name: "input", typ: t, description: body.description}
+		f.args = append(f.args, a)
+		bodyText = im.bodyTemplate(t, obj, body, op)
+		if mediaBase(body.mediaType) != "application/json" {
+			contentType = mediaBase(body.mediaType)
+		}
+	}
+	switch {
+	case !found:
+		im.warn(op.loc.child("responses", nil), op.label(), "no 2xx response is declared: the field returns the answer as JSON")
+		f.typ = im.scalar(scalarJSON)
+	case resp.mediaType == "":
+		// No content: the runtime reads an empty answer as null; JSON
+		// also carries a body the document did not declare.
+		f.typ = im.scalar(scalarJSON)
+	case strings.HasPrefix(mediaBase(resp.mediaType), "text/"):
+		f.typ = named("String")
+	default:
+		rc := c
+		t, _, _ := im.schemaType(resp.schema, rc.child(base+"Result", resp.loc.child("schema", nil)))
+		f.typ = t
+	}
+	// Root fields stay nullable: a failed call then nulls its own field
+	// only, and the rest of the response stands.
+	f.typ.nonNull = false
+	f.binding = im.binding(op, pathArgs, params, argOf, bodyText, contentType)
+	if kind == "Query" {
+		im.query = append(im.query, f)
+	} else {
+		im.mutation = append(im.mutation, f)
+	}
+	im.res.Operations++
+}
+
+func joinDescription(summary, description string) string {
+	summary, description = strings.TrimSpace(summary), strings.TrimSpace(description)
+	switch {
+	case summary == "":
+		return description
+	case description == "" || strings.HasPrefix(description, summary):
+		return summary
+	}
+	return summary + "\n\n" + description
+}
+
+// binding writes the @rest directive.
+func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[*param]string, body, contentType string) string {
+	var path strings.Builder
+	pathArg := map[string]string{}
+	for _, p := range pathArgs {
+		pathArg[p.name] = argOf[p]
+	}
+	rest := op.path
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			path.WriteString(escapeTemplate(rest))
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		path.WriteString(escapeTemplate(rest[:i]))
+		path.WriteString("{args." + pathArg[rest[i+1:i+j]] + "}")
+		rest = rest[i+j+1:]
+	}
+	sep := "?"
+	if strings.Contains(op.path, "?") {
+		sep = "&"
+	}
+	var headers, cookies []string
+	for _, p := range params {
+		a := "{args." + argOf[p] + "}"
+		switch p.in {
+		case "query":
+			path.WriteString(sep + escapeTemplate(p.name) + "=" + a)
+			sep = "&"
+		case "header":
+			headers = append(headers, p.name+": "+a)
+		case "cookie":
+			cookies = append(cookies, p.name+": "+a)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("@rest(upstream: ")
+	b.WriteString(gqlString(im.opts.Upstream))
+	b.WriteString(", method: ")
+	b.WriteString(gqlString(op.method))
+	b.WriteString(", path: ")
+	b.WriteString(gqlString(path.String()))
+	if len(headers) > 0 {
+		b.WriteString(", headers: ")
+		b.WriteString(gqlStringList(headers))
+	}
+	if len(cookies) > 0 {
+		b.WriteString(", cookies: ")
+		b.WriteString(gqlStringList(cookies))
+	}
+	if contentType != "" {
+		b.WriteString(", contentType: ")
+		b.WriteString(gqlString(contentType))
+	}
+	if body != "" {
+		b.WriteString(", body: ")
+		b.WriteString(body)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// escapeTemplate doubles the braces of literal text in a template.
+func escapeTemplate(s string) string {
+	return strings.NewReplacer("{", "{{", "}", "}}").Replace(s)
+}
+
+// bodyTemplate writes the body argument: the whole input as it is when
+// every JSON key is its GraphQL field name, else a JSON template that maps
+// each top-level key to its field. Input objects below the top level are
+// passed whole: a template that spelled out their keys would send an
+// absent object as an object of nulls.
+func (im *importer) bodyTemplate(t tref, obj *gqlType, body *requestBody, op *operation) string {
+	if obj == nil || t.elem != nil || !needsRename(obj, map[*gqlType]bool{}) {
+		return gqlString("{args.input}")
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	var nested []string
+	for i, f := range obj.fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(jsonString(f.key))
+		b.WriteString(": ")
+		b.WriteString(jsonString("{args.input." + f.name + "}"))
+		if f.obj != nil && needsRename(f.obj, map[*gqlType]bool{}) {
+			nested = append(nested, f.key)
+		}
+	}
+	b.WriteByte('}')
+	if len(nested) > 0 {
+		im.warn(body.loc, op.label(), "the objects under %s hold keys that are not GraphQL names; a body template renames top-level keys only, so theirs are sent under their GraphQL names", strings.Join(nested, ", "))
+	}
+	return blockString(b.String())
+}
+
+// needsRename reports whether o, or an input type under it, has a field
+// whose JSON key differs from its name.
+func needsRename(o *gqlType, seen map[*gqlType]bool) bool {
+	if seen[o] {
+		return false
+	}
+	seen[o] = true
+	for _, f := range o.fields {
+		if f.name != f.key || f.obj != nil && needsRename(f.obj, seen) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,382 @@
+package openapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pb33f/go-yaml"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+)
+
+// Options steer the mapping.
+type Options struct {
+	// Upstream is the name every @rest binding names (required).
+	Upstream string
+	// Kinds overrides whether an operation becomes a Query or a Mutation
+	// field ("Query" or "Mutation", in any case). Keys are operationIds or
+	// "METHOD /path" ("POST /pets/search"). GET operations are queries by
+	// default, all others mutations.
+	Kinds map[string]string
+	// Prefix is put in front of every type name the document gives rise to,
+	// so that several imports can share one VirtualService schema. Root
+	// types and the custom scalars keep their names.
+	Prefix string
+}
+
+// Result is an imported document.
+type Result struct {
+	// SDL is the GraphQL schema with @rest bindings. The same document and
+	// options always give the same text.
+	SDL string
+	// Warnings list, in the order the import meets them, each part that could not be mapped
+	// as it is and what was done instead.
+	Warnings []Warning
+	// BaseURL is the upstream's base URL, from the first server (3.x, with
+	// the variables' defaults) or host, basePath and schemes (2.0); empty
+	// when the document does not say.
+	BaseURL string
+	// Security lists the security schemes the document declares, by name.
+	Security []Scheme
+	// Operations counts the operations imported as fields; Skipped those
+	// left out (each has a warning saying why).
+	Operations, Skipped int
+	// Title and Version are the document's info.title and info.version.
+	Title, Version string
+}
+
+// Warning is one part of the document that could not be mapped as it is.
+type Warning struct {
+	// File, Line and Column locate the part (Line is 0 when the parser does
+	// not know it).
+	File         string
+	Line, Column int
+	// Pointer is the JSON pointer of the part within File, such as
+	// "#/paths/~1pets/get".
+	Pointer string
+	// Operation is "METHOD /path" of the operation being imported, if any.
+	Operation string
+	Msg       string
+}
+
+func (w Warning) String() string {
+	var b strings.Builder
+	b.WriteString(w.File)
+	if w.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", w.Line, w.Column)
+	}
+	b.WriteString(": ")
+	if w.Pointer != "" {
+		b.WriteString(w.Pointer)
+		b.WriteString(": ")
+	}
+	if w.Operation != "" {
+		b.WriteString("(" + w.Operation + ") ")
+	}
+	b.WriteString(w.Msg)
+	return b.String()
+}
+
+// ErrNotOpenAPI is returned by Import when the document holds nothing an
+// importer can work with.
+var ErrNotOpenAPI = errors.New("not an OpenAPI document")
+
+// loc is where a part of the document is: the node gives the line and
+// column, file and pointer say where it lives.
+type loc struct {
+	file    string // absolute path or URL; "" means the root file
+	pointer string
+	node    *yaml.Node
+}
+
+// child is the location of a member of l. Without a node of its own, the
+// member is found by its pointer when a warning needs its line.
+func (l loc) child(token string, node *yaml.Node) loc {
+	return loc{file: l.file, pointer: l.pointer + "/" + jsonPointerToken(token), node: node}
+}
+
+// Import maps doc to GraphQL SDL with @rest bindings. It fails only when the
+// document has no model to map; anything else that cannot be mapped is a
+// warning, and the rest is imported.
+func Import(doc *Document, opts Options) (res *Result, err error) {
+	if doc == nil || (doc.v2 == nil && doc.v3 == nil) {
+		return nil, ErrNotOpenAPI
+	}
+	if opts.Upstream == "" {
+		return nil, errors.New("openapi: Options.Upstream is required")
+	}
+	if opts.Prefix != "" && !validName(opts.Prefix) {
+		return nil, fmt.Errorf("openapi: prefix %q is not a GraphQL name", opts.Prefix)
+	}
+	// The model is built lazily by the parser as the importer walks it; a
+	// panic there on a malformed document becomes an error, like one in
+	// Load.
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("%s: the OpenAPI parser failed: %v", doc.Source, r)
+		}
+	}()
+	im := newImporter(doc, opts)
+	for _, e := range doc.buildErrs {
+		im.warn(loc{pointer: "#"}, "", "%v", e)
+	}
+	var ops []*operation
+	if doc.v3 != nil {
+		ops = im.v3Operations()
+	} else {
+		ops = im.v2Operations()
+	}
+	im.checkKinds(ops)
+	for _, op := range ops {
+		im.importOperation(op)
+	}
+	if doc.v3 != nil && doc.v3.Webhooks != nil && doc.v3.Webhooks.Len() > 0 {
+		im.warn(loc{pointer: "#/webhooks"}, "", "%d webhooks are calls the API makes, not operations a gateway can call: not imported", doc.v3.Webhooks.Len())
+	}
+	if len(ops) == 0 {
+		im.warn(loc{pointer: "#/paths"}, "", "the document has no operations: nothing to expose")
+	}
+	im.res.SDL = im.render()
+	im.res.Warnings = im.warnings
+	return im.res, nil
+}
+
+type importer struct {
+	doc  *Document
+	opts Options
+	res  *Result
+
+	typeNames *nameSet
+	fields    map[string]*nameSet // per root type
+	types     map[typeKey]*gqlType
+	mapped    map[typeKey]mapped // schemas already mapped, for recursion and warnings once
+	scalars   map[string]bool
+	query     []*rootField
+	mutation  []*rootField
+	warnings  []Warning
+	// synthLoc locates the schemas made from Swagger 2.0 parameters, which
+	// have no node of their own.
+	synthLoc map[*base.Schema]loc
+}
+
+func newImporter(doc *Document, opts Options) *importer {
+	im := &importer{
+		doc:       doc,
+		opts:      opts,
+		res:       &Result{},
+		typeNames: newNameSet(reservedTypeNames()...),
+		fields:    map[string]*nameSet{"Query": newNameSet(), "Mutation": newNameSet()},
+		types:     map[typeKey]*gqlType{},
+		mapped:    map[typeKey]mapped{},
+		scalars:   map[string]bool{},
+		synthLoc:  map[*base.Schema]loc{},
+	}
+	im.res.BaseURL, im.res.Security = im.serverAndSecurity()
+	if doc.v3 != nil && doc.v3.Info != nil {
+		im.res.Title, im.res.Version = doc.v3.Info.Title, doc.v3.Info.Version
+	}
+	if doc.v2 != nil && doc.v2.Info != nil {
+		im.res.Title, im.res.Version = doc.v2.Info.Title, doc.v2.Info.Version
+	}
+	return im
+}
+
+func (im *importer) warn(l loc, op string, format string, args ...any) {
+	w := Warning{Pointer: l.pointer, Operation: op, Msg: fmt.Sprintf(format, args...)}
+	file := l.file
+	node := l.node
+	if node != nil && file == "" && im.doc.rolodex != nil {
+		if o := im.doc.rolodex.FindNodeOrigin(node); o != nil {
+			file = o.AbsoluteLocation
+		}
+	}
+	if node == nil {
+		node = im.nodeAt(file, l.pointer)
+	}
+	if node != nil {
+		w.Line, w.Column = node.Line, node.Column
+	}
+	w.File = im.doc.displayName(file)
+	im.warnings = append(im.warnings, w)
+}
+
+// operation is an OpenAPI 2 or 3 operation in the shape the importer maps.
+type operation struct {
+	method, path string
+	id           string
+	summary      string
+	description  string
+	deprecated   bool
+	params       []*param
+	body         *requestBody
+	responses    []*response
+	loc          loc
+	// skip, when set, says why the operation cannot be imported.
+	skip string
+}
+
+func (op *operation) label() string { return op.method + " " + op.path }
+
+type param struct {
+	name, in    string
+	required    bool
+	description string
+	deprecated  bool
+	schema      *base.SchemaProxy
+	// commaJoined says the array serialization the document asks for is
+	// the comma-joined form templates write.
+	commaJoined bool
+	loc         loc
+}
+
+type requestBody struct {
+	mediaType string
+	required  bool
+	schema    *base.SchemaProxy
+	// unsupported lists media types the body may not be sent as.
+	unsupported []string
+	description string
+	loc         loc
+}
+
+type response struct {
+	code      string
+	mediaType string // "" when the response has no content
+	schema    *base.SchemaProxy
+	loc       loc
+}
+
+// restMethods are the methods a @rest binding can send.
+func restMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// checkKinds warns about Kinds entries that name no operation or no kind.
+func (im *importer) checkKinds(ops []*operation) {
+	known := map[string]bool{}
+	for _, op := range ops {
+		known[op.label()] = true
+		if op.id != "" {
+			known[op.id] = true
+		}
+	}
+	keys := make([]string, 0, len(im.opts.Kinds))
+	for k := range im.opts.Kinds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] && !known[normalizeLabel(k)] {
+			im.warn(loc{pointer: "#/paths"}, "", "Kinds names %q, which is neither an operationId nor a \"METHOD /path\" of the document", k)
+		}
+		switch strings.ToLower(im.opts.Kinds[k]) {
+		case "query", "mutation":
+		default:
+			im.warn(loc{pointer: "#/paths"}, "", "Kinds[%q] is %q; want Query or Mutation", k, im.opts.Kinds[k])
+		}
+	}
+}
+
+func normalizeLabel(k string) string {
+	m, p, ok := strings.Cut(strings.TrimSpace(k), " ")
+	if !ok {
+		return k
+	}
+	return strings.ToUpper(m) + " " + strings.TrimSpace(p)
+}
+
+// kind says which root type op goes to.
+func (im *importer) kind(op *operation) string {
+	// An operationId entry wins over a "METHOD /path" one.
+	var keys []string
+	if op.id != "" {
+		keys = append(keys, op.id)
+	}
+	for k := range im.opts.Kinds {
+		if normalizeLabel(k) == op.label() {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[min(1, len(keys)):])
+	for _, k := range keys {
+		switch strings.ToLower(im.opts.Kinds[k]) {
+		case "query":
+			return "Query"
+		case "mutation":
+			return "Mutation"
+		}
+	}
+	if op.method == http.MethodGet {
+		return "Query"
+	}
+	return "Mutation"
+}
+
+// nodeAt finds the node at a JSON pointer in a file of the document ("" is
+// the root file), or the deepest node on the way when the pointer passes
+// through a $ref.
+func (im *importer) nodeAt(file, pointer string) *yaml.Node {
+	r := im.doc.rolodex
+	if r == nil {
+		return nil
+	}
+	var root *yaml.Node
+	if file == "" || file == im.doc.rootAbs || file == im.doc.rootIndexPath {
+		if idx := r.GetRootIndex(); idx != nil {
+			root = idx.GetRootNode()
+		}
+		if root == nil {
+			root = r.GetRootNode()
+		}
+	} else {
+		for _, idx := range r.GetIndexes() {
+			if idx != nil && idx.GetSpecAbsolutePath() == file {
+				root = idx.GetRootNode()
+				break
+			}
+		}
+	}
+	if root == nil {
+		return nil
+	}
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	p := strings.TrimPrefix(pointer, "#")
+	if p == "" {
+		return n
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		tok = unescapePointerToken(tok)
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == tok {
+					next = n.Content[i+1]
+					if next.Kind == yaml.ScalarNode {
+						next = n.Content[i]
+					}
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			return n
+		}
+		n = next
+	}
+	return n
+}

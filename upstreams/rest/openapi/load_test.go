@@ -1,0 +1,142 @@
+package openapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestLoadURL serves the multi-file library document over HTTP: its $refs
+// across files resolve against the document's URL, and the import matches
+// the one from disk.
+func TestLoadURL(t *testing.T) {
+	var requests atomic.Int32
+	fsrv := http.FileServer(http.Dir("testdata/library"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fsrv.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	local := importFile(t, "testdata/library/openapi.yaml", Options{Upstream: "library"})
+	// The parser fetches referenced files concurrently, and may fetch one
+	// file twice under two spellings of its URL: several loads must all
+	// give the same SDL.
+	var res *Result
+	for range 5 {
+		doc, err := Load(context.Background(), srv.URL+"/openapi.yaml", LoadOptions{Client: srv.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err = Import(doc, Options{Upstream: "library"}); err != nil {
+			t.Fatal(err)
+		}
+		if res.SDL != local.SDL {
+			t.Fatalf("the SDL from HTTP differs from the one from disk:\n%s", diff(local.SDL, res.SDL))
+		}
+	}
+	if len(res.Warnings) != len(local.Warnings) {
+		t.Fatalf("warnings from HTTP:\n%s\nfrom disk:\n%s", warningsText(res.Warnings), warningsText(local.Warnings))
+	}
+	for _, w := range res.Warnings {
+		if !strings.HasPrefix(w.File, srv.URL+"/") || w.Line == 0 {
+			t.Errorf("warning does not name its URL and line: %v", w)
+		}
+	}
+	if n := requests.Load(); n < 5*5 {
+		t.Errorf("%d requests for 5 loads of a document of 7 files", n)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	remoteRef := write("remote.yaml", "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      $ref: 'https://example.com/a.yaml'\n")
+	notAPI := write("not.yaml", "hello: world\n")
+	empty := write("empty.yaml", "\n")
+	badRef := write("badref.yaml", "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: 'missing.yaml'\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big.yaml" {
+			w.Write([]byte("openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n" + strings.Repeat("# padding\n", 1000)))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name, source string
+		opts         LoadOptions
+		ctx          context.Context
+		want         string
+	}{
+		{"missing file", filepath.Join(dir, "nope.yaml"), LoadOptions{}, nil, "nope.yaml"},
+		{"remote ref from a local file", remoteRef, LoadOptions{}, nil, "remote.yaml:7:13: $ref \"https://example.com/a.yaml\": a local document may only reference local files"},
+		{"not OpenAPI", notAPI, LoadOptions{}, nil, "not an OpenAPI or Swagger document"},
+		{"empty", empty, LoadOptions{}, nil, "empty document"},
+		{"missing referenced file", badRef, LoadOptions{}, nil, "missing.yaml"},
+		{"too many files", "testdata/library/openapi.yaml", LoadOptions{MaxFiles: 3}, nil, "more than 3 files"},
+		{"too many bytes", "testdata/library/openapi.yaml", LoadOptions{MaxBytes: 2000}, nil, "larger than the limit"},
+		{"canceled", "testdata/library/openapi.yaml", LoadOptions{}, canceled, "context canceled"},
+		{"HTTP 404", srv.URL + "/nope.yaml", LoadOptions{Client: srv.Client()}, nil, "HTTP 404"},
+		{"HTTP too large", srv.URL + "/big.yaml", LoadOptions{Client: srv.Client(), MaxBytes: 1000}, nil, "larger than the limit"},
+		{"HTTP canceled", srv.URL + "/big.yaml", LoadOptions{Client: srv.Client()}, canceled, "context canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			_, err := Load(ctx, tt.source, tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestImportErrors(t *testing.T) {
+	if _, err := Import(nil, Options{Upstream: "x"}); !errors.Is(err, ErrNotOpenAPI) {
+		t.Errorf("nil document: %v", err)
+	}
+	doc, err := Parse("plain.json", []byte(plainSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Import(doc, Options{}); err == nil {
+		t.Error("no upstream: no error")
+	}
+	if _, err := Import(doc, Options{Upstream: "x", Prefix: "9x"}); err == nil {
+		t.Error("bad prefix: no error")
+	}
+	// A parsed document reads no files: its references to them are
+	// reported. (The parser then drops every path, not just the one with
+	// the reference: a limit of its low-level model.)
+	doc, err = Parse("x.json", []byte(`{"swagger": "2.0", "info": {"title": "x", "version": "1"}, "paths": {
+		"/a": {"get": {"parameters": [{"$ref": "other.json#/p"}], "responses": {"200": {"description": "ok"}}}},
+		"/b": {"get": {"responses": {"200": {"description": "ok", "schema": {"type": "string"}}}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Import(doc, Options{Upstream: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warningsText(res.Warnings), "reference 'other.json#/p' at line 2, column 33 was not found") {
+		t.Errorf("operations %d, warnings:\n%s", res.Operations, warningsText(res.Warnings))
+	}
+}

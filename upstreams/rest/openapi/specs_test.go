@@ -1,0 +1,111 @@
+package openapi
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoRoot finds the module's root from the package directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			t.Fatalf("no go.mod above %s", dir)
+		}
+	}
+}
+
+// sharedSpecs lists the OpenAPI entries of the shared spec collection,
+// which sits beside the repository on the project's machines; a clone
+// elsewhere has none, and the test is skipped.
+func sharedSpecs(t *testing.T) (dir string, entries []string) {
+	t.Helper()
+	dir = filepath.Join(repoRoot(t), "..", "shared", "specs")
+	f, err := os.Open(filepath.Join(dir, "index.tsv"))
+	if err != nil {
+		t.Skipf("no shared spec collection at %s: %v", dir, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) > 1 && cols[0] == "openapi" {
+			entries = append(entries, cols[1])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatalf("%s lists no openapi entries", f.Name())
+	}
+	return dir, entries
+}
+
+// TestSharedSpecs imports every OpenAPI document of the shared collection:
+// none may fail, each SDL must parse, and the warnings are golden (and
+// printed, to be read).
+func TestSharedSpecs(t *testing.T) {
+	dir, entries := sharedSpecs(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range entries {
+		name := strings.NewReplacer("/", "__").Replace(strings.TrimPrefix(entry, "openapi/"))
+		t.Run(name, func(t *testing.T) {
+			// Relative to the package, so that warnings name the same
+			// files on every machine.
+			source, err := filepath.Rel(wd, filepath.Join(dir, entry))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := importFile(t, source, Options{Upstream: "api"})
+			for _, w := range res.Warnings {
+				t.Log(w)
+			}
+			summary := fmt.Sprintf("operations %d, skipped %d, base URL %q\nsecurity %s\nSDL %d bytes, sha256 %x\n",
+				res.Operations, res.Skipped, res.BaseURL, schemeKinds(res.Security), len(res.SDL), sha256.Sum256([]byte(res.SDL)))
+			golden(t, "testdata/specs/"+name+".txt", summary+"\n"+warningsText(res.Warnings))
+			checkTemplates(t, parseSDL(t, name+".graphql", res.SDL))
+			again := importFile(t, source, Options{Upstream: "api"})
+			if again.SDL != res.SDL {
+				t.Errorf("a second import differs:\n%s", diff(res.SDL, again.SDL))
+			}
+			for _, w := range res.Warnings {
+				if w.File == "" || w.Pointer == "" || w.Line == 0 {
+					t.Errorf("imprecise warning: %+v", w)
+				}
+				if _, err := os.Stat(w.File); err != nil {
+					t.Errorf("warning names a file that is not there: %v", err)
+				}
+			}
+			if res.Operations > 0 {
+				checkBuild(t, name+".graphql", res.SDL, "api")
+			}
+		})
+	}
+}
+
+func schemeKinds(ss []Scheme) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = s.Name + " (" + s.Kind() + ")"
+	}
+	return strings.Join(parts, ", ")
+}

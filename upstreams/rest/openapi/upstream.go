@@ -1,0 +1,292 @@
+package openapi
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/orderedmap"
+)
+
+// Scheme is a security scheme the document declares.
+type Scheme struct {
+	// Name is the scheme's key in securitySchemes (securityDefinitions).
+	Name string
+	// Type is apiKey, http, oauth2, openIdConnect or mutualTLS; Swagger
+	// 2.0's basic is http with Scheme "basic".
+	Type string
+	// In and Param say where an apiKey goes: header, query or cookie, and
+	// under which name.
+	In, Param string
+	// Scheme is the HTTP authentication scheme (basic, bearer, ...), and
+	// BearerFormat its token format, for Type http.
+	Scheme, BearerFormat string
+	// Flows are the OAuth 2 flows declared (clientCredentials,
+	// authorizationCode, implicit, password, device), sorted.
+	Flows []string
+	// TokenURL and Scopes describe the client credentials flow, the one a
+	// gateway can run by itself.
+	TokenURL string
+	Scopes   []string
+	// OpenIDConnectURL is the discovery URL of an openIdConnect scheme.
+	OpenIDConnectURL string
+	Description      string
+}
+
+// Kind describes the scheme in a few words, such as "apiKey in header
+// X-API-Key", "http bearer" or "oauth2 client credentials".
+func (s Scheme) Kind() string {
+	switch s.Type {
+	case "apiKey":
+		return fmt.Sprintf("apiKey in %s %s", s.In, s.Param)
+	case "http":
+		return "http " + strings.ToLower(s.Scheme)
+	case "oauth2":
+		for _, f := range s.Flows {
+			if f == "clientCredentials" {
+				return "oauth2 client credentials"
+			}
+		}
+		return "oauth2 " + strings.Join(s.Flows, ", ")
+	}
+	return s.Type
+}
+
+func sortedKeys(m *orderedmap.Map[string, string]) []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for p := m.First(); p != nil; p = p.Next() {
+		out = append(out, p.Key())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serverAndSecurity reads the base URL and the security schemes.
+func (im *importer) serverAndSecurity() (string, []Scheme) {
+	var schemes []Scheme
+	if d := im.doc.v3; d != nil {
+		base := serverURL(d.Servers)
+		if base == "" && d.Paths != nil && d.Paths.PathItems != nil {
+			// Some documents name their server on each path item only.
+			for p := d.Paths.PathItems.First(); p != nil && base == ""; p = p.Next() {
+				if it := p.Value(); it != nil {
+					base = serverURL(it.Servers)
+					for _, o := range v3PathOps(it) {
+						if base == "" && o != nil {
+							base = serverURL(o.Servers)
+						}
+					}
+				}
+			}
+		}
+		if d.Components != nil && d.Components.SecuritySchemes != nil {
+			for p := d.Components.SecuritySchemes.First(); p != nil; p = p.Next() {
+				ss := p.Value()
+				if ss == nil {
+					continue
+				}
+				s := Scheme{Name: p.Key(), Type: ss.Type, In: ss.In, Param: ss.Name, Scheme: strings.ToLower(ss.Scheme),
+					BearerFormat: ss.BearerFormat, OpenIDConnectURL: ss.OpenIdConnectUrl, Description: ss.Description}
+				if f := ss.Flows; f != nil {
+					for _, fl := range []struct {
+						name string
+						set  bool
+					}{{"authorizationCode", f.AuthorizationCode != nil}, {"clientCredentials", f.ClientCredentials != nil}, {"device", f.Device != nil}, {"implicit", f.Implicit != nil}, {"password", f.Password != nil}} {
+						if fl.set {
+							s.Flows = append(s.Flows, fl.name)
+						}
+					}
+					if cc := f.ClientCredentials; cc != nil {
+						s.TokenURL, s.Scopes = cc.TokenUrl, sortedKeys(cc.Scopes)
+					}
+				}
+				schemes = append(schemes, s)
+			}
+		}
+		sortSchemes(schemes)
+		return im.resolveBase(base), schemes
+	}
+	d := im.doc.v2
+	base := ""
+	if d.Host != "" {
+		scheme := "https"
+		if len(d.Schemes) > 0 {
+			scheme = d.Schemes[0]
+			for _, s := range d.Schemes {
+				if s == "https" {
+					scheme = s
+				}
+			}
+		}
+		base = scheme + "://" + d.Host + d.BasePath
+	} else if d.BasePath != "" {
+		base = d.BasePath
+	}
+	if d.SecurityDefinitions != nil && d.SecurityDefinitions.Definitions != nil {
+		for p := d.SecurityDefinitions.Definitions.First(); p != nil; p = p.Next() {
+			ss := p.Value()
+			if ss == nil {
+				continue
+			}
+			s := Scheme{Name: p.Key(), Type: ss.Type, In: ss.In, Param: ss.Name, Description: ss.Description}
+			switch ss.Type {
+			case "basic":
+				s.Type, s.Scheme = "http", "basic"
+			case "oauth2":
+				flow := map[string]string{"application": "clientCredentials", "accessCode": "authorizationCode", "implicit": "implicit", "password": "password"}[ss.Flow]
+				if flow == "" {
+					flow = ss.Flow
+				}
+				s.Flows = []string{flow}
+				if flow == "clientCredentials" {
+					s.TokenURL = ss.TokenUrl
+					if ss.Scopes != nil {
+						s.Scopes = sortedKeys(ss.Scopes.Values)
+					}
+				}
+			}
+			schemes = append(schemes, s)
+		}
+	}
+	sortSchemes(schemes)
+	return im.resolveBase(base), schemes
+}
+
+// serverURL is the first server's URL with its variables' defaults.
+func serverURL(servers []*v3high.Server) string {
+	if len(servers) == 0 || servers[0] == nil {
+		return ""
+	}
+	srv := servers[0]
+	u := srv.URL
+	if srv.Variables != nil {
+		for p := srv.Variables.First(); p != nil; p = p.Next() {
+			if p.Value() != nil {
+				u = strings.ReplaceAll(u, "{"+p.Key()+"}", p.Value().Default)
+			}
+		}
+	}
+	return u
+}
+
+func sortSchemes(s []Scheme) {
+	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
+}
+
+// resolveBase makes a relative server URL absolute against the document's
+// own URL, as OpenAPI says; for a local document it stays relative, and
+// the Upstream skeleton asks for it.
+func (im *importer) resolveBase(base string) string {
+	base = strings.TrimSuffix(base, "/")
+	if base == "" {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	if !u.IsAbs() && im.doc.sourceURL != nil {
+		return strings.TrimSuffix(im.doc.sourceURL.ResolveReference(u).String(), "/")
+	}
+	return base
+}
+
+// UpstreamYAML returns an Upstream resource for the imported API: its base
+// URL, and for each security scheme, commented lines that show how to
+// give the upstream its credentials. Values are read from environment
+// variables named after the upstream.
+func (r *Result) UpstreamYAML(name string) string {
+	env := envName(name)
+	var b strings.Builder
+	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + yamlString(name) + "\nspec:\n  rest:\n")
+	base := r.BaseURL
+	if u, err := url.Parse(base); base == "" || err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") {
+		if base != "" {
+			fmt.Fprintf(&b, "    # The document's server URL is %s; give the absolute URL.\n", yamlComment(base))
+		}
+		base = "${" + env + "_BASE_URL}"
+	}
+	b.WriteString("    baseURL: " + yamlString(base) + "\n")
+	if len(r.Security) == 0 {
+		return b.String()
+	}
+	b.WriteString("  # The document declares these security schemes. Uncomment the lines of\n")
+	b.WriteString("  # the one this upstream uses; the values come from the environment.\n")
+	var headers, notes []string
+	for _, s := range r.Security {
+		v := env + "_" + envName(s.Name)
+		label := fmt.Sprintf("%s: %s", s.Name, s.Kind())
+		switch {
+		case s.Type == "apiKey" && s.In == "header":
+			headers = append(headers, fmt.Sprintf("#   %s: ${%s}   # %s", yamlKey(s.Param), v, yamlComment(label)))
+		case s.Type == "apiKey" && s.In == "cookie":
+			headers = append(headers, fmt.Sprintf("#   Cookie: %s   # %s", yamlString(s.Param+"=${"+v+"}"), yamlComment(label)))
+		case s.Type == "apiKey" && s.In == "query":
+			notes = append(notes, fmt.Sprintf("# %s: add %s=${%s} to the query of each binding's path (the upstream config has no query parameters).", yamlComment(label), yamlComment(s.Param), v))
+		case s.Type == "http" && s.Scheme == "bearer":
+			headers = append(headers, fmt.Sprintf("#   Authorization: %s   # %s", yamlString("Bearer ${"+v+"_TOKEN}"), yamlComment(label)))
+		case s.Type == "http" && s.Scheme == "basic":
+			headers = append(headers, fmt.Sprintf("#   Authorization: %s   # %s (base64 of user:password)", yamlString("Basic ${"+v+"_CREDENTIALS}"), yamlComment(label)))
+		case s.Type == "oauth2" && s.TokenURL != "":
+			notes = append(notes, fmt.Sprintf("# %s: tokens from %s (scopes: %s) are not fetched by Weft; forward the client's Authorization header, or set one above.", yamlComment(label), yamlComment(s.TokenURL), yamlComment(strings.Join(s.Scopes, " "))))
+		case s.Type == "mutualTLS":
+			notes = append(notes, fmt.Sprintf("# %s: give the client certificate in spec.tls (certFile, keyFile).", yamlComment(label)))
+		default:
+			notes = append(notes, fmt.Sprintf("# %s: Weft cannot act for the client here; forward its Authorization header.", yamlComment(label)))
+		}
+	}
+	if len(headers) > 0 {
+		b.WriteString("  # headers:\n")
+		for _, h := range headers {
+			b.WriteString("  " + h + "\n")
+		}
+	}
+	b.WriteString("  # forwardHeaders: [Authorization]   # or pass the client's own credentials on\n")
+	for _, n := range notes {
+		b.WriteString("  " + n + "\n")
+	}
+	return b.String()
+}
+
+// envName makes an environment variable name from s: its words, camel
+// case split too, upper-cased and joined by "_".
+func envName(s string) string {
+	var split strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i > 0 && c >= 'A' && c <= 'Z' && (s[i-1] >= 'a' && s[i-1] <= 'z' || s[i-1] >= '0' && s[i-1] <= '9') {
+			split.WriteByte('_')
+		}
+		split.WriteByte(c)
+	}
+	var b strings.Builder
+	for _, w := range words(split.String()) {
+		if b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteString(strings.ToUpper(w))
+	}
+	if b.Len() == 0 || b.String()[0] >= '0' && b.String()[0] <= '9' {
+		return "X" + b.String()
+	}
+	return b.String()
+}
+
+// yamlString writes s as a double-quoted YAML scalar (JSON's string syntax
+// is valid YAML).
+func yamlString(s string) string { return jsonString(s) }
+
+// yamlKey writes a header name as a YAML key.
+func yamlKey(s string) string {
+	if s != "" && !strings.ContainsAny(s, ":#{}[],&*!|>'\"%@` ") {
+		return s
+	}
+	return jsonString(s)
+}
+
+func yamlComment(s string) string { return oneLine(cleanText(s)) }
