@@ -89,16 +89,18 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 		req.Body = b.bodyTemplate(a.body, where)
 		b.checkRefs(req.Body, bd, parent, isRoot, a.body.Position, where)
 	}
-	switch a.contentType {
-	case "", ContentJSON:
+	switch ct := strings.ToLower(a.contentType); {
+	case ct == "" || ct == ContentJSON:
 		req.ContentType = ContentJSON
-	case ContentForm, ContentMultipart:
-		req.ContentType = a.contentType
+	case ct == ContentForm || ct == ContentMultipart:
+		req.ContentType = ct
 		if a.body == nil {
 			b.errorf(a.pos("contentType"), where, "contentType %q needs a body", a.contentType)
 		}
+	case strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json") && !strings.ContainsAny(ct, " ;,"):
+		req.ContentType = ct // a JSON body under its own media type (merge-patch+json, ...)
 	default:
-		b.errorf(a.pos("contentType"), where, "contentType %q is not one of %s, %s, %s", a.contentType, ContentJSON, ContentForm, ContentMultipart)
+		b.errorf(a.pos("contentType"), where, "contentType %q is not one of %s, application/*+json, %s, %s", a.contentType, ContentJSON, ContentForm, ContentMultipart)
 	}
 	return req
 }

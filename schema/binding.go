@@ -120,6 +120,7 @@ type RESTRequest struct {
 	Cookies []Param
 	Body    *tmpl.JSON
 	// ContentType is how Body is encoded: application/json (the default),
+	// another application/*+json type (sent as JSON under that type),
 	// application/x-www-form-urlencoded or multipart/form-data.
 	ContentType string
 }

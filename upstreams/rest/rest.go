@@ -137,7 +137,10 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		if body, err = req.Body.AppendJSON(make([]byte, 0, 128), c.Scope); err != nil {
 			return u.badRequest(err)
 		}
-		contentType := schema.ContentJSON
+		contentType := req.ContentType
+		if contentType == "" {
+			contentType = schema.ContentJSON
+		}
 		switch req.ContentType {
 		case schema.ContentForm:
 			if body, err = formBody(body); err != nil {
