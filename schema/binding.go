@@ -36,6 +36,17 @@ type UpstreamInfo struct {
 	// Version changes whenever what the upstream exposes changes; it feeds
 	// the schema's Version.
 	Version string
+	// Fields is SDL the upstream generates (from its OpenAPI document, say):
+	// fields bound to it, for a VirtualService to include. It extends the
+	// root types and declares no custom scalar: Scalars holds the
+	// declaration of each one it uses, by name, for the includer to declare
+	// once.
+	Fields  *Source
+	Scalars map[string]string
+	// Failed marks an upstream whose own config has errors: bindings to it
+	// are not checked further, so its errors are reported once, not again
+	// at every binding.
+	Failed bool
 }
 
 // FieldRef names a field of a type.

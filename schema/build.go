@@ -39,6 +39,10 @@ type Options struct {
 	Upstreams map[string]UpstreamInfo
 	// Vars are the values {vars.x} placeholders may read.
 	Vars map[string]string
+	// Includes are more SDL merged into the schema, such as the fields an
+	// upstream generates from its OpenAPI document. They may extend the
+	// root types; errors in them name their own File.
+	Includes []Source
 }
 
 // Schema is a built VirtualService schema: what it serves and how each field
@@ -89,11 +93,17 @@ func (s *Schema) Bindings() []*Binding {
 // Build parses and checks src and returns the schema, or every problem found
 // as Errors.
 func Build(src Source, opts Options) (*Schema, error) {
-	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}}
-	ast, err := gqlparser.LoadSchema(
-		&ast.Source{Name: preludeName, Input: prelude, BuiltIn: true},
-		&ast.Source{Name: src.File, Input: src.Input},
-	)
+	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
+	inputs := []*ast.Source{{Name: preludeName, Input: prelude, BuiltIn: true}}
+	for i := range opts.Includes {
+		inc := &opts.Includes[i]
+		b.files[inc.File] = inc
+		inputs = append(inputs, &ast.Source{Name: inc.File, Input: inc.Input})
+	}
+	if src.Input != "" || len(opts.Includes) == 0 {
+		inputs = append(inputs, &ast.Source{Name: src.File, Input: src.Input})
+	}
+	ast, err := gqlparser.LoadSchema(inputs...)
 	if err != nil {
 		return nil, b.gqlErrors(err)
 	}
@@ -116,11 +126,23 @@ type builder struct {
 	ast      *ast.Schema
 	bindings map[FieldRef]*Binding
 	sources  map[FieldRef]string
-	errs     Errors
+	// files are the sources by name, for positions.
+	files map[string]*Source
+	errs  Errors
+}
+
+// pos maps a gqlparser position to the file it came from.
+func (b *builder) pos(p *ast.Position) Pos {
+	if p != nil && p.Src != nil {
+		if s := b.files[p.Src.Name]; s != nil {
+			return s.pos(p)
+		}
+	}
+	return b.src.pos(p)
 }
 
 func (b *builder) errorf(p *ast.Position, where, format string, args ...any) {
-	b.errs = append(b.errs, &Error{Pos: b.src.pos(p), Where: where, Msg: fmt.Sprintf(format, args...)})
+	b.errs = append(b.errs, &Error{Pos: b.pos(p), Where: where, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (b *builder) gqlErrors(err error) error {
@@ -138,8 +160,11 @@ func (b *builder) gqlErrors(err error) error {
 		var p *ast.Position
 		if len(e.Locations) > 0 {
 			p = &ast.Position{Line: e.Locations[0].Line, Column: e.Locations[0].Column}
+			if file, ok := e.Extensions["file"].(string); ok {
+				p.Src = &ast.Source{Name: file}
+			}
 		}
-		out = append(out, &Error{Pos: b.src.pos(p), Msg: e.Message})
+		out = append(out, &Error{Pos: b.pos(p), Msg: e.Message})
 	}
 	return out
 }
@@ -215,7 +240,7 @@ func (b *builder) collect() {
 			}
 			d := found[0]
 			ref := FieldRef{def.Name, f.Name}
-			bd := &Binding{FieldRef: ref, Def: f, Pos: b.src.pos(d.Position)}
+			bd := &Binding{FieldRef: ref, Def: f, Pos: b.pos(d.Position)}
 			if ok := b.bind(bd, def, d, op, isRoot); ok {
 				b.bindings[ref] = bd
 			}
@@ -235,6 +260,9 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 	info, ok := b.opts.Upstreams[bd.Upstream]
 	if bd.Upstream != "" && !ok {
 		b.errorf(args.pos("upstream"), where, "unknown upstream %q%s", bd.Upstream, suggest(bd.Upstream, keys(b.opts.Upstreams)))
+	}
+	if info.Failed {
+		return false // the upstream's own errors say what is wrong
 	}
 	n := len(b.errs)
 	switch d.Name {
@@ -314,6 +342,9 @@ func (b *builder) strip() {
 func (b *builder) version() string {
 	h := sha256.New()
 	h.Write([]byte(b.src.Input))
+	for _, inc := range b.opts.Includes {
+		fmt.Fprintf(h, "\x00%s\x00%s", inc.File, inc.Input)
+	}
 	for _, name := range keys(b.opts.Upstreams) {
 		u := b.opts.Upstreams[name]
 		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", name, u.Kind, u.Version)

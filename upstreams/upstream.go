@@ -110,6 +110,11 @@ type Source struct {
 	// ReadFile reads a file the spec names, relative to the resource's file.
 	// It returns the content and the path to name in errors.
 	ReadFile func(name string) (data []byte, path string, err error)
+	// LocalPath returns the path on disk of a file the spec names, relative
+	// to the resource's file, for readers that open files themselves (an
+	// OpenAPI document with $refs to its neighbours); it fails when the
+	// config is not on disk.
+	LocalPath func(name string) (string, error)
 	Log      zerolog.Logger
 }
 

@@ -92,10 +92,14 @@ type GraphQLAction struct {
 	MaxConcurrency int `yaml:"maxConcurrency"`
 }
 
-// SchemaSource names the SDL of an API: a file or inline text.
+// SchemaSource names the SDL of an API: a file or inline text, and the
+// upstreams whose generated fields it includes.
 type SchemaSource struct {
 	File   string `yaml:"file"`
 	Inline string `yaml:"inline"`
+	// Include merges in the fields upstreams generate (a rest upstream's
+	// OpenAPI operations), by upstream name.
+	Include []string `yaml:"include"`
 }
 
 // Limits bound a request.

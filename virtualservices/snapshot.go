@@ -15,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/weft-gateway/weft/internal/resource"
@@ -31,6 +33,9 @@ type Config struct {
 	// DisplayRoot is prefixed to file names in errors (the directory FS
 	// was opened at).
 	DisplayRoot string
+	// Dir on disk that FS reads, when it reads one: files that are opened by
+	// path (an OpenAPI document's $refs) need it. Empty for an embedded FS.
+	OSDir string
 	// Env expands ${VAR} in values; nil disables expansion.
 	Env func(string) (string, bool)
 }
@@ -118,11 +123,17 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 			return readRelative(cfg, d, name)
 		}
 	}
+	localPath := func(d *resource.Document) func(string) (string, error) {
+		return func(name string) (string, error) {
+			return localRelative(cfg, d, name)
+		}
+	}
 
 	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}}
 	var fresh []upstreams.Upstream
 	var vss []*resource.Document
 	seen := map[string]*resource.Document{}
+	failed := map[string]bool{}
 	h := sha256.New()
 	for _, d := range docs {
 		fmt.Fprintf(h, "%s/%s\x00", d.Kind, d.Name)
@@ -140,9 +151,10 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 				continue
 			}
 			seen[d.Name] = d
-			b, err := l.buildUpstream(ctx, d, prev, readFile(d))
+			b, err := l.buildUpstream(ctx, d, prev, readFile(d), localPath(d))
 			if err != nil {
 				add(err)
+				failed[d.Name] = true
 				continue
 			}
 			if prev == nil || prev.ups[d.Name] == nil || prev.ups[d.Name].up != b.up {
@@ -156,6 +168,9 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	for name, b := range snap.ups {
 		infos[name] = b.info
 		live[name] = b.up
+	}
+	for name := range failed {
+		infos[name] = schema.UpstreamInfo{Name: name, Failed: true}
 	}
 
 	var hosts []*vhost
@@ -222,7 +237,23 @@ func readRelative(cfg Config, d *resource.Document, name string) ([]byte, string
 	return data, display, nil
 }
 
-func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error)) (*builtUpstream, error) {
+// localRelative returns the path on disk of a file a resource names,
+// relative to the resource's file; the config must be on disk.
+func localRelative(cfg Config, d *resource.Document, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return name, nil
+	}
+	if cfg.OSDir == "" {
+		return "", fmt.Errorf("file %q: this config is not on disk; name the file by an absolute path or a URL", name)
+	}
+	rel := filepath.ToSlash(d.File)
+	if cfg.DisplayRoot != "" {
+		rel = strings.TrimPrefix(rel, filepath.ToSlash(cfg.DisplayRoot)+"/")
+	}
+	return filepath.Join(cfg.OSDir, filepath.FromSlash(path.Dir(rel)), filepath.FromSlash(name)), nil
+}
+
+func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error), local func(string) (string, error)) (*builtUpstream, error) {
 	if d.Spec == nil || d.Spec.Kind != yaml.MappingNode {
 		return nil, d.Errorf("spec", "an Upstream needs a spec with one of: %s", strings.Join(l.kindNames(), ", "))
 	}
@@ -246,7 +277,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 			return old, nil
 		}
 	}
-	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: d, ReadFile: read, Log: l.Log})
+	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: d, ReadFile: read, LocalPath: local, Log: l.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -336,17 +367,22 @@ func resourceErrors(err error) resource.Errors {
 func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction, vars map[string]string, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*API, error) {
 	action.withDefaults()
 	src := action.Schema
-	if (src.File == "") == (src.Inline == "") {
-		return nil, d.Errorf(p+".schema", "set exactly one of file and inline")
+	if src.File != "" && src.Inline != "" || src.File == "" && src.Inline == "" && len(src.Include) == 0 {
+		return nil, d.Errorf(p+".schema", "set one of file and inline, and/or include")
 	}
-	var ss schema.Source
-	if src.File != "" {
+	includes, err := includedFields(d, p+".schema.include", src, infos)
+	if err != nil {
+		return nil, err
+	}
+	ss := schema.Source{File: d.File}
+	switch {
+	case src.File != "":
 		data, display, err := read(src.File)
 		if err != nil {
 			return nil, d.Errorf(p+".schema.file", "%v", err)
 		}
 		ss = schema.Source{File: display, Input: string(data)}
-	} else {
+	case src.Inline != "":
 		n := d.Node(p + ".schema.inline")
 		ss = schema.Source{File: d.File, Input: src.Inline}
 		if n != nil {
@@ -359,7 +395,8 @@ func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction,
 			}
 		}
 	}
-	s, err := schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars})
+	includes = append(includes, scalarDecls(ss.Input, src.Include, infos)...)
+	s, err := schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars, Includes: includes})
 	if err != nil {
 		return nil, err
 	}
@@ -380,4 +417,59 @@ func CloseSnapshot(s *Snapshot) {
 	for _, b := range s.ups {
 		b.up.Close()
 	}
+}
+
+// includedFields returns the generated SDL of each included upstream.
+func includedFields(d *resource.Document, p string, src SchemaSource, infos map[string]schema.UpstreamInfo) ([]schema.Source, error) {
+	var out []schema.Source
+	var errs resource.Errors
+	for i, name := range src.Include {
+		info, ok := infos[name]
+		switch {
+		case info.Failed:
+			// Its own errors are reported.
+		case !ok:
+			errs = append(errs, d.Errorf(fmt.Sprintf("%s[%d]", p, i), "unknown upstream %q", name))
+		case info.Fields == nil:
+			errs = append(errs, d.Errorf(fmt.Sprintf("%s[%d]", p, i), "upstream %q generates no fields to include (a rest upstream with an openapi document does)", name))
+		default:
+			out = append(out, *info.Fields)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// scalarDecls declares, once, the custom scalars included fields use that
+// the VirtualService's own SDL does not declare.
+func scalarDecls(own string, include []string, infos map[string]schema.UpstreamInfo) []schema.Source {
+	declared := map[string]bool{}
+	if doc, err := parser.ParseSchema(&ast.Source{Input: own}); err == nil {
+		for _, def := range doc.Definitions {
+			if def.Kind == ast.Scalar {
+				declared[def.Name] = true
+			}
+		}
+	}
+	var names []string
+	decls := map[string]string{}
+	for _, up := range include {
+		for name, decl := range infos[up].Scalars {
+			if !declared[name] && decls[name] == "" {
+				decls[name] = decl
+				names = append(names, name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		b.WriteString(decls[name] + "\n")
+	}
+	return []schema.Source{{File: "(scalars of included upstreams)", Input: b.String()}}
 }

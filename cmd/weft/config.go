@@ -38,7 +38,7 @@ func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualser
 		if !st.IsDir() {
 			return cfg, nil, fmt.Errorf("--config %s: not a directory", c.dir)
 		}
-		cfg.FS, cfg.Dir, cfg.DisplayRoot = os.DirFS(abs), ".", c.dir
+		cfg.FS, cfg.Dir, cfg.DisplayRoot, cfg.OSDir = os.DirFS(abs), ".", c.dir, abs
 	}
 	if !c.demoUpstreams {
 		return cfg, nil, nil

@@ -47,7 +47,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newValidate(), newPlan())
+	root.AddCommand(newServe(), newValidate(), newPlan(), newImport())
 	return root
 }
 

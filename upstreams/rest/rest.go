@@ -26,8 +26,26 @@ type Spec struct {
 
 // Options are the rest-specific options.
 type Options struct {
-	// BaseURL is joined with each binding's path.
-	BaseURL string `yaml:"baseURL" weft:"required"`
+	// BaseURL is joined with each binding's path. With an OpenAPI document
+	// it defaults to the document's first server.
+	BaseURL string `yaml:"baseURL"`
+	// OpenAPI makes the upstream's operations GraphQL fields, bound to it,
+	// that a VirtualService includes with schema.include.
+	OpenAPI *OpenAPIOptions `yaml:"openapi"`
+}
+
+// OpenAPIOptions name an OpenAPI document (Swagger 2.0, OpenAPI 3.0 or
+// 3.1, JSON or YAML, $refs across files) and how to import it.
+type OpenAPIOptions struct {
+	// File is the document on disk, relative to the resource's file.
+	File string `yaml:"file"`
+	// URL is the document at an http(s) address.
+	URL string `yaml:"url"`
+	// Prefix goes in front of the type names the document gives rise to.
+	Prefix string `yaml:"prefix"`
+	// Operations makes an operation (by operationId, or "METHOD /path") a
+	// Query or a Mutation field, overriding GET-is-a-query.
+	Operations map[string]string `yaml:"operations"`
 }
 
 // Upstream is a REST upstream.
@@ -40,15 +58,11 @@ type Upstream struct {
 var _ upstreams.Upstream = (*Upstream)(nil)
 
 // Build is the upstreams.Builder of the rest kind.
-func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
+func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
 	d := src.Doc
 	var spec Spec
 	if err := d.DecodeSpec(&spec); err != nil {
 		return nil, schema.UpstreamInfo{}, err
-	}
-	u, err := url.Parse(spec.REST.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", spec.REST.BaseURL)
 	}
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
 	spec.Options.TextBodies = true
@@ -56,8 +70,34 @@ func Build(_ context.Context, src *upstreams.Source) (upstreams.Upstream, schema
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
 	}
-	up := &Upstream{name: d.Name, base: strings.TrimSuffix(spec.REST.BaseURL, "/"), client: client}
-	return up, schema.UpstreamInfo{Name: d.Name, Kind: schema.KindREST, Version: "1"}, nil
+	info := schema.UpstreamInfo{Name: d.Name, Kind: schema.KindREST, Version: "1"}
+	base := spec.REST.BaseURL
+	if spec.REST.OpenAPI != nil {
+		imported, err := importOpenAPI(ctx, src, spec.REST.OpenAPI, client)
+		if err != nil {
+			client.Close()
+			return nil, schema.UpstreamInfo{}, err
+		}
+		info.Fields, info.Scalars, info.Version = imported.fields, imported.scalars, imported.version
+		if base == "" {
+			base = imported.baseURL
+		}
+	}
+	if base == "" {
+		client.Close()
+		msg := "missing required field"
+		if spec.REST.OpenAPI != nil {
+			msg += " (the OpenAPI document names no server to default to)"
+		}
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%s", msg)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		client.Close()
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", base)
+	}
+	up := &Upstream{name: d.Name, base: strings.TrimSuffix(base, "/"), client: client}
+	return up, info, nil
 }
 
 // Name returns the upstream's name.

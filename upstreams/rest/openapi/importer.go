@@ -32,6 +32,13 @@ type Result struct {
 	// SDL is the GraphQL schema with @rest bindings. The same document and
 	// options always give the same text.
 	SDL string
+	// Fragment is SDL for merging into a larger schema: its root fields
+	// extend Query and Mutation, and it declares no custom scalar (Scalars
+	// lists those it uses, for whoever merges to declare once).
+	Fragment string
+	// Scalars are the custom scalars the SDL uses (JSON, Int64, DateTime,
+	// Date), sorted.
+	Scalars []string
 	// Warnings list, in the order the import meets them, each part that could not be mapped
 	// as it is and what was done instead.
 	Warnings []Warning
@@ -139,7 +146,12 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	if len(ops) == 0 {
 		im.warn(loc{pointer: "#/paths"}, "", "the document has no operations: nothing to expose")
 	}
-	im.res.SDL = im.render()
+	im.res.SDL = im.render(false)
+	im.res.Fragment = im.render(true)
+	for name := range im.scalars {
+		im.res.Scalars = append(im.res.Scalars, name)
+	}
+	sort.Strings(im.res.Scalars)
 	im.res.Warnings = im.warnings
 	return im.res, nil
 }

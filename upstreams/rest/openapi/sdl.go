@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// scalarDefs are the custom scalars' declarations.
-func scalarDef(name string) string {
+// ScalarDef returns the declaration of a custom scalar the importer uses.
+func ScalarDef(name string) string {
 	switch name {
 	case scalarJSON:
 		return `"""
@@ -34,7 +34,9 @@ scalar Date`
 	return "scalar " + name
 }
 
-func (im *importer) render() string {
+// render writes the SDL; a fragment extends the root types and leaves the
+// custom scalars to whoever merges it.
+func (im *importer) render(fragment bool) string {
 	var b strings.Builder
 	title := strings.TrimSpace(im.res.Title)
 	if title == "" {
@@ -48,7 +50,11 @@ func (im *importer) render() string {
 		if len(root.fields) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\ntype %s {\n", root.name)
+		if fragment {
+			fmt.Fprintf(&b, "\nextend type %s {\n", root.name)
+		} else {
+			fmt.Fprintf(&b, "\ntype %s {\n", root.name)
+		}
 		for _, f := range root.fields {
 			writeDescription(&b, "  ", f.description)
 			b.WriteString("  " + f.name)
@@ -99,13 +105,16 @@ func (im *importer) render() string {
 		}
 		b.WriteString("}\n")
 	}
+	if fragment {
+		return b.String()
+	}
 	scalars := make([]string, 0, len(im.scalars))
 	for s := range im.scalars {
 		scalars = append(scalars, s)
 	}
 	sort.Strings(scalars)
 	for _, s := range scalars {
-		b.WriteString("\n" + scalarDef(s) + "\n")
+		b.WriteString("\n" + ScalarDef(s) + "\n")
 	}
 	return b.String()
 }

@@ -215,35 +215,33 @@ func (r *Result) UpstreamYAML(name string) string {
 	if len(r.Security) == 0 {
 		return b.String()
 	}
-	b.WriteString("  # The document declares these security schemes. Uncomment the lines of\n")
-	b.WriteString("  # the one this upstream uses; the values come from the environment.\n")
-	var headers, notes []string
+	b.WriteString("  # The document declares these security schemes. Uncomment the auth block\n")
+	b.WriteString("  # of the one this upstream uses (one at most); values come from the environment.\n")
+	var notes []string
 	for _, s := range r.Security {
 		v := env + "_" + envName(s.Name)
 		label := fmt.Sprintf("%s: %s", s.Name, s.Kind())
+		var block []string
 		switch {
-		case s.Type == "apiKey" && s.In == "header":
-			headers = append(headers, fmt.Sprintf("#   %s: ${%s}   # %s", yamlKey(s.Param), v, yamlComment(label)))
-		case s.Type == "apiKey" && s.In == "cookie":
-			headers = append(headers, fmt.Sprintf("#   Cookie: %s   # %s", yamlString(s.Param+"=${"+v+"}"), yamlComment(label)))
-		case s.Type == "apiKey" && s.In == "query":
-			notes = append(notes, fmt.Sprintf("# %s: add %s=${%s} to the query of each binding's path (the upstream config has no query parameters).", yamlComment(label), yamlComment(s.Param), v))
+		case s.Type == "apiKey" && (s.In == "header" || s.In == "query" || s.In == "cookie"):
+			block = []string{fmt.Sprintf("apiKey: {in: %s, name: %s, value: %s}", s.In, yamlString(s.Param), yamlString("${"+v+"}"))}
 		case s.Type == "http" && s.Scheme == "bearer":
-			headers = append(headers, fmt.Sprintf("#   Authorization: %s   # %s", yamlString("Bearer ${"+v+"_TOKEN}"), yamlComment(label)))
+			block = []string{fmt.Sprintf("bearer: {token: %s}", yamlString("${"+v+"_TOKEN}"))}
 		case s.Type == "http" && s.Scheme == "basic":
-			headers = append(headers, fmt.Sprintf("#   Authorization: %s   # %s (base64 of user:password)", yamlString("Basic ${"+v+"_CREDENTIALS}"), yamlComment(label)))
+			block = []string{fmt.Sprintf("basic: {username: %s, password: %s}", yamlString("${"+v+"_USERNAME}"), yamlString("${"+v+"_PASSWORD}"))}
 		case s.Type == "oauth2" && s.TokenURL != "":
-			notes = append(notes, fmt.Sprintf("# %s: tokens from %s (scopes: %s) are not fetched by Weft; forward the client's Authorization header, or set one above.", yamlComment(label), yamlComment(s.TokenURL), yamlComment(strings.Join(s.Scopes, " "))))
+			block = []string{fmt.Sprintf("oauth2: {tokenURL: %s, clientID: %s, clientSecret: %s, scopes: [%s]}",
+				yamlString(s.TokenURL), yamlString("${"+v+"_CLIENT_ID}"), yamlString("${"+v+"_CLIENT_SECRET}"), strings.Join(quoteAll(s.Scopes), ", "))}
 		case s.Type == "mutualTLS":
 			notes = append(notes, fmt.Sprintf("# %s: give the client certificate in spec.tls (certFile, keyFile).", yamlComment(label)))
 		default:
 			notes = append(notes, fmt.Sprintf("# %s: Weft cannot act for the client here; forward its Authorization header.", yamlComment(label)))
 		}
-	}
-	if len(headers) > 0 {
-		b.WriteString("  # headers:\n")
-		for _, h := range headers {
-			b.WriteString("  " + h + "\n")
+		if block != nil {
+			b.WriteString("  # " + yamlComment(label) + "\n  # auth:\n")
+			for _, line := range block {
+				b.WriteString("  #   " + line + "\n")
+			}
 		}
 	}
 	b.WriteString("  # forwardHeaders: [Authorization]   # or pass the client's own credentials on\n")
@@ -251,6 +249,14 @@ func (r *Result) UpstreamYAML(name string) string {
 		b.WriteString("  " + n + "\n")
 	}
 	return b.String()
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = yamlString(s)
+	}
+	return out
 }
 
 // envName makes an environment variable name from s: its words, camel

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weft-gateway/weft/upstreams/rest/openapi"
+)
+
+func newImport() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Turn an API description into an Upstream and a GraphQL schema with bindings",
+	}
+	cmd.AddCommand(newImportOpenAPI())
+	return cmd
+}
+
+func newImportOpenAPI() *cobra.Command {
+	var (
+		name   string
+		prefix string
+		out    string
+		kinds  []string
+	)
+	cmd := &cobra.Command{
+		Use:   "openapi SOURCE",
+		Short: "Import an OpenAPI document (file or URL; Swagger 2.0, OpenAPI 3.0, 3.1)",
+		Long: `Import prints an Upstream resource and a GraphQL schema whose fields are bound
+to the document's operations with @rest, for a team to edit and commit. Parts of
+the document that cannot be mapped are reported as warnings on stderr, one per
+line (file:line:col: pointer: (operation) what was done); the rest is imported.
+
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := openapi.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}}
+			for _, k := range kinds {
+				op, kind, ok := strings.Cut(k, "=")
+				if !ok || (kind != "Query" && kind != "Mutation") {
+					return fmt.Errorf("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
+				}
+				opts.Kinds[op] = kind
+			}
+			doc, err := openapi.Load(cmd.Context(), args[0], openapi.LoadOptions{})
+			if err != nil {
+				return err
+			}
+			res, err := openapi.Import(doc, opts)
+			if err != nil {
+				return err
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d operations imported, %d skipped, %d warnings\n", res.Operations, res.Skipped, len(res.Warnings))
+			upstream := res.UpstreamYAML(name)
+			if out == "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "# ---- %s.upstream.yaml ----\n%s\n# ---- %s.graphql ----\n%s", name, upstream, name, res.SDL)
+				return nil
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			for file, content := range map[string]string{name + ".upstream.yaml": upstream, name + ".graphql": res.SDL} {
+				if err := os.WriteFile(filepath.Join(out, file), []byte(content), 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "wrote", filepath.Join(out, file))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "api", "the Upstream's name, used in every @rest binding")
+	cmd.Flags().StringVar(&prefix, "prefix", "", "prefix for generated type names")
+	cmd.Flags().StringVar(&out, "out", "", "write the files into this directory instead of stdout")
+	cmd.Flags().StringSliceVar(&kinds, "operation", nil, "make an operation (operationId or 'METHOD /path') a Query or a Mutation field: OP=Query")
+	return cmd
+}

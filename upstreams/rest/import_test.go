@@ -1,0 +1,96 @@
+package rest_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/weft-gateway/weft/internal/resource"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/rest/openapi"
+)
+
+// buildSkeleton loads text as an Upstream resource and builds it with the
+// rest kind's builder, the way a config load does.
+func buildSkeleton(t *testing.T, text string, env map[string]string) error {
+	t.Helper()
+	docs, err := resource.LoadBytes("upstream.yaml", []byte(text), resource.Options{Env: func(n string) (string, bool) {
+		v, ok := env[n]
+		return v, ok
+	}})
+	if err != nil {
+		return err
+	}
+	up, _, err := rest.Build(context.Background(), &upstreams.Source{Doc: docs[0], Log: zerolog.Nop()})
+	if err == nil {
+		up.Close()
+	}
+	return err
+}
+
+// authBlocks returns text with the i-th commented auth block uncommented.
+func authBlock(text string, i int) (string, bool) {
+	lines := strings.Split(text, "\n")
+	n := -1
+	for k, line := range lines {
+		if line != "  # auth:" {
+			continue
+		}
+		n++
+		if n != i {
+			continue
+		}
+		lines[k] = "  auth:"
+		for m := k + 1; m < len(lines) && strings.HasPrefix(lines[m], "  #   "); m++ {
+			lines[m] = "    " + strings.TrimPrefix(lines[m], "  #   ")
+		}
+		return strings.Join(lines, "\n"), true
+	}
+	return text, false
+}
+
+// TestImportedUpstreamBuilds checks that the Upstream skeleton the importer
+// prints loads, and loads again with each credential block it suggests.
+func TestImportedUpstreamBuilds(t *testing.T) {
+	env := map[string]string{}
+	for _, name := range []string{"petstore/swagger.json", "zoo/openapi.yaml", "library/openapi.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := openapi.Load(context.Background(), filepath.Join("openapi", "testdata", name), openapi.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := openapi.Import(doc, openapi.Options{Upstream: "api"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := res.UpstreamYAML("api")
+			for _, line := range strings.Split(text, "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "baseURL: \"${"); ok {
+					env[strings.TrimSuffix(v, "}\"")] = "http://127.0.0.1:9"
+				}
+			}
+			if err := buildSkeleton(t, text, env); err != nil {
+				t.Fatalf("the skeleton does not build: %v\n%s", err, text)
+			}
+			for i := 0; ; i++ {
+				open, ok := authBlock(text, i)
+				if !ok {
+					break
+				}
+				// The secrets come from the environment; give each a value.
+				for _, f := range strings.FieldsFunc(open, func(r rune) bool { return r == '{' || r == '}' || r == '$' }) {
+					if strings.ToUpper(f) == f && len(f) > 2 && !strings.ContainsAny(f, " :,\"") {
+						env[f] = "x"
+					}
+				}
+				if err := buildSkeleton(t, open, env); err != nil {
+					t.Fatalf("the skeleton with auth block %d does not build: %v\n%s", i, err, open)
+				}
+			}
+		})
+	}
+}
