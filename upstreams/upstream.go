@@ -115,7 +115,7 @@ type Source struct {
 	// OpenAPI document with $refs to its neighbours); it fails when the
 	// config is not on disk.
 	LocalPath func(name string) (string, error)
-	Log      zerolog.Logger
+	Log       zerolog.Logger
 }
 
 // Builder builds the upstream a resource describes, and what the schema
