@@ -144,8 +144,8 @@ func (r *request) rawObject(dst []byte, sel *planner.Selection, b []byte, i int,
 		if next == len(fields) || jsonscan.KindAt(b, j) != jsonscan.String {
 			break // an extra key, or not a key
 		}
-		ks, ke, esc, err := jsonscan.ReadString(b, j)
-		if err != nil || !jsonscan.KeyEquals(b[ks:ke-1], esc, fields[next].Key) {
+		ke, matched := keyAt(b, j, fields[next].Key)
+		if !matched {
 			break // out of order
 		}
 		j = jsonscan.SkipSpace(b, ke)
@@ -173,6 +173,21 @@ func (r *request) rawObject(dst []byte, sel *planner.Selection, b []byte, i int,
 	// Out of order, extra or missing fields, or a syntax error: locate
 	// every value, then write.
 	return r.rawObjectAnyOrder(dst[:start], sel, b, i, up)
+}
+
+// keyAt reports whether the string at b[j] is exactly key and returns the
+// index past it. Keys from the plan hold no character JSON escapes, so the
+// bytes compare directly; a key written with escapes is not matched here
+// and goes the long way.
+func keyAt(b []byte, j int, key string) (int, bool) {
+	end := j + 1 + len(key)
+	if end >= len(b) || b[end] != '"' || string(b[j+1:end]) != key {
+		if k, e, esc, err := jsonscan.ReadString(b, j); err == nil && esc && jsonscan.KeyEquals(b[k:e-1], esc, key) {
+			return e, true
+		}
+		return 0, false
+	}
+	return end + 1, true
 }
 
 func (r *request) writeKey(dst []byte, f *planner.Field, start int) []byte {

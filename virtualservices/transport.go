@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -268,6 +269,9 @@ func (t *httpTransport) write(w http.ResponseWriter, status int, resp *graphql.R
 		}
 	}
 	out = append(out, '}')
+	// A known length saves the chunked encoding, and lets net/http hand the
+	// body to the socket in one write.
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
 	if cap(out) <= 1<<20 {

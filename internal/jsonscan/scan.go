@@ -11,6 +11,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -207,7 +208,11 @@ func ReadString(b []byte, i int) (start, next int, escaped bool, err error) {
 	ascii := true
 	j := start
 	for {
-		// Plain bytes need no look: run past them.
+		// Plain bytes need no look: run past them, eight at a time while
+		// none of the eight is special.
+		for j+8 <= len(b) && !specialIn(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
 		for j < len(b) && !special[b[j]] {
 			j++
 		}
@@ -244,6 +249,16 @@ func ReadString(b []byte, i int) (start, next int, escaped bool, err error) {
 			j++
 		}
 	}
+}
+
+// specialIn reports whether any of the eight bytes in w is special: a
+// control character, a quote, a backslash, or not ASCII. (The classic
+// "has a byte less than n" and "has a zero byte" word tricks.)
+func specialIn(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	return (w&highs)|hasZero(w&^highs^0x2222222222222222&^highs)|
+		hasZero(w^0x5c5c5c5c5c5c5c5c)|((w-0x2020202020202020)&^w&highs) != 0
 }
 
 // special marks the bytes a string scan must look at: the quote, the

@@ -91,3 +91,21 @@ func FuzzSkipFast(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSpecialIn holds the eight-byte check to the byte table.
+func FuzzSpecialIn(f *testing.F) {
+	f.Add(uint64(0x6161616161616161))
+	f.Add(uint64(0x2261616161616161))
+	f.Add(uint64(0x1f61616161616161))
+	f.Fuzz(func(t *testing.T, w uint64) {
+		want := false
+		for k := 0; k < 8; k++ {
+			if special[byte(w>>(8*k))] {
+				want = true
+			}
+		}
+		if got := specialIn(w); got != want {
+			t.Fatalf("specialIn(%#016x) = %v, want %v", w, got, want)
+		}
+	})
+}
