@@ -33,6 +33,7 @@ const (
 	DefaultTimeout          = 10 * time.Second
 	DefaultMaxResponseBytes = 16 << 20
 	DefaultMaxIdleConns     = 256
+	DefaultMaxConnections   = 256
 )
 
 // maxRedirects bounds the redirects one call follows.
@@ -53,6 +54,10 @@ type Options struct {
 	MaxResponseBytes int64 `yaml:"maxResponseBytes"`
 	// MaxIdleConns caps idle keep-alive connections kept to the upstream.
 	MaxIdleConns int `yaml:"maxIdleConns"`
+	// MaxConnections caps connections open to the upstream at once (default
+	// 256); calls beyond wait for one. It bounds the memory a fan-out under
+	// load can take, and the load Weft puts on the upstream.
+	MaxConnections int `yaml:"maxConnections"`
 	// TLS configures HTTPS to the upstream.
 	TLS *TLSOptions `yaml:"tls"`
 	// Auth is the upstream's credentials.
@@ -146,6 +151,9 @@ func New(name string, opts Options) (*Client, error) {
 	if opts.MaxIdleConns <= 0 {
 		opts.MaxIdleConns = DefaultMaxIdleConns
 	}
+	if opts.MaxConnections <= 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
 	tlsConf, err := opts.TLS.config(opts.ReadFile)
 	if err != nil {
 		return nil, &OptionError{Path: "tls", Err: fmt.Errorf("upstream %s: tls: %w", name, err)}
@@ -159,6 +167,7 @@ func New(name string, opts Options) (*Client, error) {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          opts.MaxIdleConns,
 		MaxIdleConnsPerHost:   opts.MaxIdleConns,
+		MaxConnsPerHost:       opts.MaxConnections,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
