@@ -154,6 +154,11 @@ func (im *importer) importOperation(op *operation) {
 		im.warn(body.loc, op.label(), "a GET request cannot carry a body: the body is left out")
 		body = nil
 	}
+	for _, r := range op.responses {
+		if (r.code == "default" || len(r.code) == 3 && (r.code[0] == '4' || r.code[0] == '5')) && r.schema != nil && isJSONMedia(r.mediaType) {
+			im.res.ErrorAnswers = true
+		}
+	}
 	resp, found := chooseResponse(op.responses)
 	if found && resp.mediaType != "" && !isJSONMedia(resp.mediaType) && !strings.HasPrefix(mediaBase(resp.mediaType), "text/") {
 		im.skip(op, resp.loc, "the %s response is %s; a field can hold a JSON or text answer only", resp.code, resp.mediaType)

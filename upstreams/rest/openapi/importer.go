@@ -39,6 +39,9 @@ type Result struct {
 	// Scalars are the custom scalars the SDL uses (JSON, Int64, DateTime,
 	// Date), sorted.
 	Scalars []string
+	// ErrorAnswers says the document declares JSON error answers (4xx, 5xx,
+	// default): part of the API's contract, worth showing clients.
+	ErrorAnswers bool
 	// Warnings list, in the order the import meets them, each part that could not be mapped
 	// as it is and what was done instead.
 	Warnings []Warning

@@ -212,6 +212,11 @@ func (r *Result) UpstreamYAML(name string) string {
 		base = "${" + env + "_BASE_URL}"
 	}
 	b.WriteString("    baseURL: " + yamlString(base) + "\n")
+	if r.ErrorAnswers {
+		b.WriteString("  # The document declares its error answers: show their message to clients\n")
+		b.WriteString("  # in extensions.detail, beside the status.\n")
+		b.WriteString("  exposeErrorBodies: true\n")
+	}
 	if len(r.Security) == 0 {
 		return b.String()
 	}
