@@ -30,7 +30,7 @@ type Review { id: ID! rating: Int! }
 // one call per 40 distinct products, and gives the same answer as one call
 // per product.
 func TestBatchedFanOut(t *testing.T) {
-	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: 95})
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(95))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ type gateway struct {
 // ports.
 func startDemo(t testing.TB) *gateway {
 	t.Helper()
-	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0"})
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ spec:
 // startDir runs a config directory against demo upstreams on free ports.
 func startDir(t *testing.T, dir string) *gateway {
 	t.Helper()
-	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0"})
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(0))
 	if err != nil {
 		t.Fatal(err)
 	}

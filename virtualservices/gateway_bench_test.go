@@ -62,7 +62,7 @@ func memoOf(t testing.TB, target string) string {
 // client socket), against memoized upstreams, without merging in-flight
 // calls: the gateway's own work per request.
 func benchmarkGateway(b *testing.B, products int, query string) {
-	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: products})
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(products))
 	if err != nil {
 		b.Fatal(err)
 	}

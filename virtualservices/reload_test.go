@@ -34,7 +34,7 @@ func TestHotReload(t *testing.T) {
 		"api.yaml":       reloadVS,
 		"api.graphql":    "type Query { products: [Product!]! @graphql(upstream: \"catalog\") }\ntype Product { upc: ID! name: String! }\n",
 	})
-	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0"})
+	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,9 @@ import (
 
 // Default listen addresses, fixed so that the demo configuration can name them.
 const (
-	DefaultCatalogAddr = "127.0.0.1:4101"
-	DefaultReviewsAddr = "127.0.0.1:4102"
+	DefaultCatalogAddr   = "127.0.0.1:4101"
+	DefaultReviewsAddr   = "127.0.0.1:4102"
+	DefaultInventoryAddr = "127.0.0.1:4103"
 )
 
 // CatalogPath is where the catalog serves GraphQL.
@@ -42,9 +43,18 @@ type Options struct {
 	// ReviewsAddr is the reviews service's listen address; empty means
 	// DefaultReviewsAddr, port 0 picks a free port.
 	ReviewsAddr string
+	// InventoryAddr is the gRPC inventory service's listen address; empty
+	// means DefaultInventoryAddr, port 0 picks a free port.
+	InventoryAddr string
 	// Products is the number of generated products (upcs 6 onwards, with 0 to
 	// 3 reviews each) added after the five seed products, at most MaxProducts.
 	Products int
+}
+
+// Loopback returns options that start every upstream on a free loopback
+// port, with n generated products: what tests use, so they never collide.
+func Loopback(n int) Options {
+	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", Products: n}
 }
 
 func (o Options) withDefaults() Options {
@@ -54,15 +64,19 @@ func (o Options) withDefaults() Options {
 	if o.ReviewsAddr == "" {
 		o.ReviewsAddr = DefaultReviewsAddr
 	}
+	if o.InventoryAddr == "" {
+		o.InventoryAddr = DefaultInventoryAddr
+	}
 	return o
 }
 
 // Upstreams is a running pair of demo upstreams. Its methods are safe for
 // concurrent use.
 type Upstreams struct {
-	calls   *counters
-	catalog *server
-	reviews *server
+	calls     *counters
+	catalog   *server
+	reviews   *server
+	inventory *grpcServer
 }
 
 // Start builds fresh stores and starts the catalog and reviews servers. ctx
@@ -94,6 +108,9 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	}
 	if err := u.reviews.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop())
+	}
+	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, log); err != nil {
+		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop())
 	}
 	return u, nil
 }
@@ -164,8 +181,16 @@ func (u *Upstreams) StopReviews() error { return u.reviews.stop() }
 // running server does nothing; starting after Close is an error.
 func (u *Upstreams) StartReviews() error { return u.reviews.start(context.Background()) }
 
-// Close shuts both servers down gracefully, each within a bounded time, and
+// InventoryTarget returns the gRPC inventory service's address, e.g.
+// "127.0.0.1:4103".
+func (u *Upstreams) InventoryTarget() string { return u.inventory.addr }
+
+// InventoryCalls returns how many calls an inventory method got
+// (inventory.GetStock, ...).
+func (u *Upstreams) InventoryCalls(method int) int64 { return u.inventory.svc.Calls(method) }
+
+// Close shuts the servers down gracefully, each within a bounded time, and
 // returns once their goroutines have ended. Calling it again does nothing.
 func (u *Upstreams) Close() error {
-	return errors.Join(u.catalog.close(), u.reviews.close())
+	return errors.Join(u.catalog.close(), u.reviews.close(), u.inventory.close())
 }

@@ -25,7 +25,7 @@ import (
 // goleak.VerifyNone, that no goroutine at all outlives the upstreams.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-var loopback = demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0"}
+var loopback = demo.Loopback(0)
 
 // start runs upstreams for one test with a client of its own, so that the
 // client's idle connections can be closed before leak checks.
@@ -260,10 +260,10 @@ func TestBusyPort(t *testing.T) {
 		opts     func(busy string) demo.Options
 	}{
 		{"catalog", "catalog", func(busy string) demo.Options {
-			return demo.Options{CatalogAddr: busy, ReviewsAddr: "127.0.0.1:0"}
+			return demo.Options{CatalogAddr: busy, ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0"}
 		}},
 		{"reviews", "reviews", func(busy string) demo.Options {
-			return demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: busy}
+			return demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: busy, InventoryAddr: "127.0.0.1:0"}
 		}},
 	}
 	for _, tt := range tests {
@@ -300,9 +300,9 @@ func TestStartRejects(t *testing.T) {
 		opts    demo.Options
 		wantMsg string
 	}{
-		{"negative products", t.Context(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: -1}, "products -1"},
-		{"too many products", t.Context(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: demo.MaxProducts + 1}, "out of range"},
-		{"bad address", t.Context(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "no-port"}, "reviews upstream on no-port"},
+		{"negative products", t.Context(), demo.Loopback(-1), "products -1"},
+		{"too many products", t.Context(), demo.Loopback(demo.MaxProducts + 1), "out of range"},
+		{"bad address", t.Context(), demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "no-port", InventoryAddr: "127.0.0.1:0"}, "reviews upstream on no-port"},
 		{"cancelled context", cancelled, loopback, "context canceled"},
 	}
 	for _, tt := range tests {
@@ -356,7 +356,7 @@ func TestCloseLeaksNothing(t *testing.T) {
 
 func TestGeneratedShop(t *testing.T) {
 	const n = 300
-	u, c := start(t, demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", Products: n})
+	u, c := start(t, demo.Loopback(n))
 	_, body := query(t, c, u, `{ products { upc } }`)
 	var got struct {
 		Data struct{ Products []struct{ Upc string } }
@@ -430,8 +430,10 @@ func TestLogs(t *testing.T) {
 	want := []string{
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream listening",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream listening",
+		"info inventory " + u.InventoryTarget() + " demo upstream listening",
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream stopped",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream stopped",
+		"info inventory " + u.InventoryTarget() + " demo upstream stopped",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("logs\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -1,0 +1,69 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+
+	"github.com/weft-gateway/weft/internal/demo/inventory"
+)
+
+// grpcServer runs the inventory service.
+type grpcServer struct {
+	log  zerolog.Logger
+	addr string
+	svc  *inventory.Server
+	srv  *grpc.Server
+	done chan struct{}
+	once sync.Once
+}
+
+func startInventory(ctx context.Context, addr string, products int, log zerolog.Logger) (*grpcServer, error) {
+	files, err := inventory.Files(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	svc, err := inventory.NewServer(files, products)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("demo: start inventory upstream on %s: %w", addr, err)
+	}
+	g := grpc.NewServer()
+	svc.Register(g, files)
+	s := &grpcServer{log: log, addr: ln.Addr().String(), svc: svc, srv: g, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		if err := g.Serve(ln); err != nil {
+			log.Error().Err(err).Str("upstream", "inventory").Msg("demo upstream stopped")
+		}
+	}()
+	log.Info().Str("addr", s.addr).Str("upstream", "inventory").Msg("demo upstream listening")
+	return s, nil
+}
+
+func (s *grpcServer) close() error {
+	if s == nil {
+		return nil
+	}
+	s.once.Do(func() {
+		stopped := make(chan struct{})
+		go func() { s.srv.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-time.After(shutdownTimeout):
+			s.srv.Stop()
+		}
+		<-s.done
+		s.log.Info().Str("addr", s.addr).Str("upstream", "inventory").Msg("demo upstream stopped")
+	})
+	return nil
+}
