@@ -233,7 +233,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field,
 	if abstract {
 		fetch.ParentTypes = []string{f.ParentType}
 	}
-	if b.REST != nil && b.REST.Batch != nil && o.kind != ownerRoot {
+	if b.Batch != nil && o.kind != ownerRoot {
 		fetch.Batch = true
 	}
 	p.plan.Fetches = append(p.plan.Fetches, fetch)

@@ -49,7 +49,7 @@ func printNode(b *strings.Builder, n Node, depth int) {
 			fmt.Fprintf(b, " on %s", strings.Join(n.ParentTypes, "|"))
 		}
 		if n.Batch {
-			fmt.Fprintf(b, " batched by %d", n.Binding.REST.Batch.MaxSize)
+			fmt.Fprintf(b, " batched by %d", n.Binding.Batch.MaxSize)
 		}
 		b.WriteString(" {\n")
 		fmt.Fprintf(b, "%s  %s\n", ind, n.Request())
@@ -66,7 +66,7 @@ func (f *Fetch) Request() string {
 	case f.Binding != nil && f.Binding.REST != nil:
 		r := &f.Binding.REST.RESTRequest
 		if f.Batch {
-			r = &f.Binding.REST.Batch.RESTRequest
+			r = f.Binding.REST.Batch
 		}
 		return restString(r)
 	}

@@ -280,7 +280,7 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 // batchJobs groups parents by their key value and makes one call per
 // chunk of distinct keys.
 func (r *request) batchJobs(f *planner.Fetch, up upstreams.Upstream, args map[string]any, parents []*fastjson.Value, newCall func(*tmpl.Scope, bool) *upstreams.Call) []*job {
-	batch := f.Binding.REST.Batch
+	batch := f.Binding.Batch
 	var keys []string
 	byKey := map[string][]*fastjson.Value{}
 	var out []*job

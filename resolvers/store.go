@@ -112,7 +112,7 @@ func (r *request) extract(v *fastjson.Value, path schema.Path) *fastjson.Value {
 
 // storeBatch matches the items of a batch answer to their parents by key.
 func (r *request) storeBatch(f *planner.Fetch, j *job) {
-	batch := f.Binding.REST.Batch
+	batch := f.Binding.Batch
 	field := f.Fields[0]
 	var items []*fastjson.Value
 	if j.res.Value != nil {

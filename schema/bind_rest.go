@@ -34,7 +34,7 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 		bd.Result = b.resultPath(s, bd.Def.Type, args.pos("result"), where)
 	}
 	if v := args.value("batch"); v != nil {
-		r.Batch = b.restBatch(bd, parent, v, isRoot, where)
+		r.Batch, bd.Batch = b.restBatch(bd, parent, v, isRoot, where)
 	}
 }
 
@@ -168,15 +168,15 @@ func (b *builder) resultPath(s string, t *ast.Type, p *ast.Position, where strin
 }
 
 // restBatch reads batch: {path, method, headers, body, key, result, maxSize}.
-func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, isRoot bool, where string) *RESTBatch {
+func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, isRoot bool, where string) (*RESTRequest, *Batch) {
 	where += " batch"
 	if v.Kind != ast.ObjectValue {
 		b.errorf(v.Position, where, "batch must be an object such as {path: \"/reviews?upcs={parent.upc}\", key: \"productUpc\"}")
-		return nil
+		return nil, nil
 	}
 	if isRoot {
 		b.errorf(v.Position, where, "root fields have no parents to batch")
-		return nil
+		return nil, nil
 	}
 	field := map[string]*ast.ChildValue{}
 	for _, c := range v.Children {
@@ -220,15 +220,15 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 	if c := field["body"]; c != nil {
 		body = c.Value
 	}
-	batch := &RESTBatch{MaxSize: defaultBatchSize}
-	batch.RESTRequest = b.restRequest(bd, parent, restRequestArgs{
+	batch := &Batch{MaxSize: defaultBatchSize}
+	req := b.restRequest(bd, parent, restRequestArgs{
 		method: str("method", false), path: str("path", true), headers: headers, body: body,
 		contentType: str("contentType", false), pos: pos,
 	}, false, where)
 	// The batch's parent references are its key; they are not extra parent refs
 	// beyond those the single form already declared.
 	refs := map[string][]string{}
-	for _, r := range batchRefs(batch) {
+	for _, r := range batchRefs(&req) {
 		if r.Root == tmpl.Parent {
 			refs[r.String()] = r.Path
 		}
@@ -265,10 +265,10 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 			batch.MaxSize = n
 		}
 	}
-	return batch
+	return &req, batch
 }
 
-func batchRefs(r *RESTBatch) []tmpl.Ref {
+func batchRefs(r *RESTRequest) []tmpl.Ref {
 	var out []tmpl.Ref
 	if r.Path != nil {
 		out = append(out, r.Path.Refs()...)

@@ -74,6 +74,9 @@ type Binding struct {
 	// ParentRefs are the parent fields the binding's templates read; the
 	// planner makes the parent's source return them.
 	ParentRefs [][]string
+	// Batch, when set, is how the binding resolves many parents in one
+	// call (the request itself is in the kind's binding).
+	Batch *Batch
 
 	GraphQL *GraphQLBinding
 	REST    *RESTBinding
@@ -110,11 +113,27 @@ type Param struct {
 	Value *tmpl.Template
 }
 
+// Batch is what every batch form shares: its templates see {parent.x} as
+// the list of x over the batch's parents, and its answer is a list of items
+// matched back to the parents by key.
+type Batch struct {
+	// Result is where the list of result items lives in the answer.
+	Result Path
+	// Key is the path, in each result item, of the value that matches the
+	// parent's key.
+	Key Path
+	// ParentKey is the parent field the batch is keyed by.
+	ParentKey []string
+	// MaxSize caps the parents per call.
+	MaxSize int
+}
+
 // RESTBinding calls one HTTP operation of a REST upstream.
 type RESTBinding struct {
 	RESTRequest
-	// Batch, when set, is the form that resolves many parents in one call.
-	Batch *RESTBatch
+	// Batch, when set, is the request that resolves many parents at once
+	// (Binding.Batch says how its answer maps back).
+	Batch *RESTRequest
 }
 
 // RESTRequest describes one HTTP request in templates.
@@ -142,18 +161,3 @@ const (
 	ContentForm      = "application/x-www-form-urlencoded"
 	ContentMultipart = "multipart/form-data"
 )
-
-// RESTBatch is the batch form of a REST binding: its templates see
-// {parent.x} as the list of x over the batch's parents.
-type RESTBatch struct {
-	RESTRequest
-	// Result is where the list of result items lives in the response.
-	Result Path
-	// Key is the path, in each result item, of the value that matches the
-	// parent's key.
-	Key Path
-	// ParentKey is the parent field the batch is keyed by.
-	ParentKey []string
-	// MaxSize caps the parents per call.
-	MaxSize int
-}

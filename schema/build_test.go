@@ -72,7 +72,7 @@ func TestBuildGood(t *testing.T) {
 		t.Fatalf("got %d bindings, want 9", len(s.Bindings()))
 	}
 	r := s.Binding("Product", "reviews")
-	if r == nil || r.REST == nil || r.REST.Batch == nil || r.REST.Batch.MaxSize != 50 || strings.Join(r.REST.Batch.ParentKey, ".") != "upc" {
+	if r == nil || r.REST == nil || r.REST.Batch == nil || r.Batch.MaxSize != 50 || strings.Join(r.Batch.ParentKey, ".") != "upc" {
 		t.Fatalf("Product.reviews binding = %+v", r)
 	}
 	if len(r.REST.Query) != 1 || r.REST.Query[0].Name != "limit" {

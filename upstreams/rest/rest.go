@@ -124,7 +124,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	}
 	req := &b.RESTRequest
 	if c.Batch {
-		req = &b.Batch.RESTRequest
+		req = b.Batch
 	}
 	target := make([]byte, 0, len(u.base)+64)
 	target = append(target, u.base...)
