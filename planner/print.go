@@ -69,6 +69,16 @@ func (f *Fetch) Request() string {
 			r = f.Binding.REST.Batch
 		}
 		return restString(r)
+	case f.Binding != nil && f.Binding.GRPC != nil:
+		g := f.Binding.GRPC
+		method, req := g.Method, g.Request
+		if f.Batch {
+			method, req = g.BatchMethod, g.BatchRequest
+		}
+		if req == nil {
+			return method
+		}
+		return method + " " + req.String()
 	}
 	return ""
 }

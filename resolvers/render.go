@@ -71,6 +71,9 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 		up = f.Fetch.Upstream
 		s := slot{obj, f.Key}
 		if err := r.failures[s]; err != nil {
+			if err.NullIfNullable && !f.Type.NonNull {
+				return append(dst, "null"...), true
+			}
 			r.upstreamError(f, err)
 			return r.null(dst, f.Type, f, true)
 		}
@@ -347,6 +350,9 @@ func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
 	}
 	if err.Detail != "" {
 		e.Extensions["detail"] = err.Detail
+	}
+	for k, v := range err.Extensions {
+		e.Extensions[k] = v
 	}
 	r.addError(e)
 }

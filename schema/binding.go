@@ -24,6 +24,7 @@ type Kind string
 const (
 	KindGraphQL Kind = "graphql"
 	KindREST    Kind = "rest"
+	KindGRPC    Kind = "grpc"
 )
 
 // UpstreamInfo is what the builder needs to know of an upstream to check the
@@ -43,10 +44,25 @@ type UpstreamInfo struct {
 	// once.
 	Fields  *Source
 	Scalars map[string]string
+	// Methods are a gRPC upstream's methods by full name
+	// ("pkg.Service/Method"); Schema then describes their requests and
+	// responses as GraphQL (the generated SDL), for checking bindings.
+	Methods map[string]Method
 	// Failed marks an upstream whose own config has errors: bindings to it
 	// are not checked further, so its errors are reported once, not again
 	// at every binding.
 	Failed bool
+}
+
+// Method is an upstream operation described in the upstream's generated
+// schema: the root field that stands for it.
+type Method struct {
+	// Operation is the root type of the field.
+	Operation ast.Operation
+	// Field is the field's name in that root type of UpstreamInfo.Schema.
+	Field string
+	// ServerStreaming says the method answers with a stream of messages.
+	ServerStreaming bool
 }
 
 // FieldRef names a field of a type.
@@ -80,6 +96,7 @@ type Binding struct {
 
 	GraphQL *GraphQLBinding
 	REST    *RESTBinding
+	GRPC    *GRPCBinding
 
 	// forwardedInputs are the types of arguments forwarded as they are to a
 	// GraphQL upstream; their definitions must match the upstream's.
@@ -111,6 +128,20 @@ type Arg struct {
 type Param struct {
 	Name  string
 	Value *tmpl.Template
+}
+
+// GRPCBinding calls one method of a gRPC upstream.
+type GRPCBinding struct {
+	// Method is the full method name, "pkg.Service/Method".
+	Method string
+	// Request is the request message in protojson form, as a template.
+	Request *tmpl.JSON
+	// ServerStreaming says the method answers with a stream.
+	ServerStreaming bool
+	// BatchMethod and BatchRequest, when set, are the batch form's method
+	// and request (Binding.Batch says how its answer maps back).
+	BatchMethod  string
+	BatchRequest *tmpl.JSON
 }
 
 // Batch is what every batch form shares: its templates see {parent.x} as

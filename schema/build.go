@@ -23,15 +23,16 @@ const prelude = `
 scalar _WeftValue
 directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
 directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION
 `
 
 // bindingDirectives are the directives that bind a field to an upstream.
-var bindingDirectives = map[string]bool{"graphql": true, "rest": true}
+var bindingDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true}
 
 // machineryDirectives are every directive of Weft's own, removed from the
 // served schema.
-var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "from": true}
+var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "from": true}
 
 // Options are the inputs to Build beyond the SDL.
 type Options struct {
@@ -279,6 +280,13 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @rest needs a rest upstream", bd.Upstream, info.Kind)
 		}
 		b.bindREST(bd, parent, args, isRoot, where)
+	case "grpc":
+		bd.Kind = KindGRPC
+		if ok && info.Kind != KindGRPC {
+			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @grpc needs a grpc upstream", bd.Upstream, info.Kind)
+			ok = false
+		}
+		b.bindGRPC(bd, parent, args, info, ok, isRoot, where)
 	}
 	args.rejectUnknown()
 	return len(b.errs) == n

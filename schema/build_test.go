@@ -233,3 +233,61 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+// grpcInfo describes a gRPC upstream as its generated schema would.
+func grpcInfo(t testing.TB) UpstreamInfo {
+	t.Helper()
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: "inventory (generated)", Input: `
+type Query {
+  getStock(upc: String!): Stock
+  getStocks(upcs: [String!]!): GetStocksResponse
+}
+type Subscription { watchStock(upc: String!): Stock }
+type Stock { upc: String! quantity: Int! warehouse: String! updatedAt: DateTime state: StockState! }
+type GetStocksResponse { stocks: [Stock!]! }
+enum StockState { STOCK_STATE_UNSPECIFIED IN_STOCK SOLD_OUT }
+scalar DateTime`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return UpstreamInfo{Name: "inventory", Kind: KindGRPC, Schema: s, Methods: map[string]Method{
+		"inventory.v1.Inventory/GetStock":   {Operation: ast.Query, Field: "getStock"},
+		"inventory.v1.Inventory/GetStocks":  {Operation: ast.Query, Field: "getStocks"},
+		"inventory.v1.Inventory/WatchStock": {Operation: ast.Subscription, Field: "watchStock", ServerStreaming: true},
+	}}
+}
+
+func TestGRPCBindings(t *testing.T) {
+	opts := Options{Upstreams: map[string]UpstreamInfo{"inventory": grpcInfo(t), "reviews": {Name: "reviews", Kind: KindREST}}}
+	good := `type Query { stock(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) }
+type Product { upc: ID! level: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{parent.upc}"},
+  batch: {method: "inventory.v1.Inventory/GetStocks", request: {upcs: "{parent.upc}"}, result: "stocks", key: "upc", maxSize: 20}) }
+type Level { quantity: Int! where: String @from(key: "warehouse") state: String }`
+	s, err := Build(Source{File: "api.graphql", Input: good}, opts)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	b := s.Binding("Product", "level")
+	if b.GRPC.Method != "inventory.v1.Inventory/GetStock" || b.GRPC.BatchMethod != "inventory.v1.Inventory/GetStocks" || b.Batch.MaxSize != 20 || b.Batch.ParentKey[0] != "upc" {
+		t.Fatalf("binding = %+v %+v", b.GRPC, b.Batch)
+	}
+	tests := []struct{ name, sdl, want string }{
+		{"unknown method", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStok") } type Level { quantity: Int! }`, `no method "inventory.v1.Inventory/GetStok" (did you mean "inventory.v1.Inventory/GetStock"?)`},
+		{"wrong kind", `type Query { s: Level @grpc(upstream: "reviews", method: "x/y") } type Level { quantity: Int! }`, `upstream "reviews" is a rest upstream; @grpc needs a grpc upstream`},
+		{"missing field", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Int! color: String }`, `Level.color: has no binding, and upstream "inventory"'s Stock has no field "color"`},
+		{"list mismatch", `type Query { s: [Level] @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Int! }`, `the gateway type is a list and the upstream type is not`},
+		{"scalar mismatch", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Boolean }`, `type Boolean cannot hold upstream "inventory"'s Int!`},
+		{"enum lacks a value", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { state: State } enum State { IN_STOCK SOLD_OUT }`, `enum State lacks value STOCK_STATE_UNSPECIFIED`},
+		{"unknown request field", `type Query { s(u: ID): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {sku: "{args.u}"}) } type Level { quantity: Int! }`, `the request of inventory.v1.Inventory/GetStock has no field "sku"`},
+		{"request reads a missing argument", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `{args.upc}: field s has no argument "upc"`},
+		{"batch without key", `type Query { p: P @rest(upstream: "reviews", path: "/p") } type P { upc: ID! l: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", batch: {method: "inventory.v1.Inventory/GetStocks", request: {upcs: "{parent.upc}"}}) } type Level { quantity: Int! }`, `a gRPC batch needs method, request and key`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Build(Source{File: "api.graphql", Input: tt.sdl}, opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

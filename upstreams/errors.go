@@ -43,6 +43,12 @@ type Error struct {
 	Detail string
 	// RetryAfter is the wait a 429 or 503 answer asked for.
 	RetryAfter time.Duration
+	// NullIfNullable makes a nullable field null, with no error, when its
+	// call fails so (a gRPC NOT_FOUND): the thing asked for does not exist.
+	NullIfNullable bool
+	// Extensions are more facts for the GraphQL error's extensions (a gRPC
+	// status code, error details).
+	Extensions map[string]any
 	// Err is the underlying error, for logs.
 	Err error
 }

@@ -157,3 +157,33 @@ func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 		return append(dst, ']'), nil
 	}
 }
+
+// String writes the document with its templates unevaluated, for plans.
+func (j *JSON) String() string {
+	switch j.kind {
+	case jsonLiteral:
+		return string(j.raw)
+	case jsonTemplate:
+		return string(jsonwrite.String(nil, j.tmpl.String()))
+	case jsonObject:
+		b := []byte{'{'}
+		for i, k := range j.keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonwrite.String(b, k)
+			b = append(b, ':')
+			b = append(b, j.values[i].String()...)
+		}
+		return string(append(b, '}'))
+	default:
+		b := []byte{'['}
+		for i, v := range j.values {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, v.String()...)
+		}
+		return string(append(b, ']'))
+	}
+}
