@@ -862,9 +862,11 @@ func TestOpenAPIPetstore(t *testing.T) {
 	})
 
 	step("updatePetWithForm without its optional form", func(t *testing.T) {
-		t.Skip("bug: a nullable body argument left out is sent as the JSON body null, and a form or multipart binding then fails with UPSTREAM_REQUEST_INVALID (upstreams/rest/body.go formFields)")
 		id := strconv.FormatInt(bigID, 10)
 		r := g.query("", `mutation($id: Int64!) { updatePetWithForm(petId: $id) }`, map[string]any{"id": bigID})
+		if strings.Contains(r.raw, `"code":"UPSTREAM_REQUEST_INVALID"`) && strings.Contains(r.raw, "a form body must be an object") {
+			t.Skip("bug: a nullable body argument left out is sent as the JSON body null, and a form or multipart binding then fails with UPSTREAM_REQUEST_INVALID (upstreams/rest/body.go formFields)")
+		}
 		r.noErrors(t)
 		equalJSON(t, r.Data, `{"updatePetWithForm":{"code":200,"type":"unknown","message":"`+id+`"}}`)
 		x := rec.expectCall(t, "POST", "/v2/pets/"+id, 200)
