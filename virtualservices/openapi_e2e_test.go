@@ -60,8 +60,10 @@ func importOpenAPI(t *testing.T, rel, name string) *openapi.Result {
 var baseURLLine = regexp.MustCompile(`(?m)^    baseURL: .*$`)
 
 // openAPIUpstream is the Upstream resource the importer suggests, pointed at
-// baseURL, with the suggested lines that contain any of uncomment turned on
-// (as a user does to pick a security scheme), and extra spec lines added.
+// baseURL, with the suggested lines turned on as a user would: each entry of
+// uncomment is either "scheme:NAME", which turns on the auth block suggested
+// for that security scheme, or text that picks one commented line. The extra
+// spec lines are added unless the suggestion already holds them.
 func openAPIUpstream(t *testing.T, res *openapi.Result, name, baseURL string, uncomment []string, extra string) string {
 	t.Helper()
 	y := res.UpstreamYAML(name)
@@ -70,11 +72,25 @@ func openAPIUpstream(t *testing.T, res *openapi.Result, name, baseURL string, un
 	}
 	y = baseURLLine.ReplaceAllLiteralString(y, "    baseURL: "+strconv.Quote(baseURL))
 	lines := strings.Split(y, "\n")
+	on := func(i int) { lines[i] = "  " + strings.TrimPrefix(lines[i], "  # ") }
 	for _, needle := range uncomment {
 		found := false
+		scheme, isScheme := strings.CutPrefix(needle, "scheme:")
 		for i, l := range lines {
-			if strings.HasPrefix(l, "  # ") && strings.Contains(l, needle) {
-				lines[i] = "  " + strings.TrimPrefix(l, "  # ")
+			if !strings.HasPrefix(l, "  # ") {
+				continue
+			}
+			if isScheme && strings.HasPrefix(l, "  # "+scheme+": ") {
+				// The block under the scheme's description: "# auth:" and its
+				// indented body.
+				for j := i + 1; j < len(lines) && (strings.HasPrefix(lines[j], "  # auth:") || strings.HasPrefix(lines[j], "  #   ")); j++ {
+					on(j)
+					found = true
+				}
+				break
+			}
+			if !isScheme && strings.Contains(l, needle) {
+				on(i)
 				found = true
 				break
 			}
@@ -83,7 +99,14 @@ func openAPIUpstream(t *testing.T, res *openapi.Result, name, baseURL string, un
 			t.Fatalf("suggested upstream has no line with %q:\n%s", needle, y)
 		}
 	}
-	return strings.Join(lines, "\n") + extra
+	out := strings.Join(lines, "\n")
+	for _, l := range strings.SplitAfter(extra, "\n") {
+		if strings.TrimSpace(l) != "" && strings.Contains(out, "\n"+strings.TrimRight(l, "\n")+"\n") {
+			continue
+		}
+		out += l
+	}
+	return out
 }
 
 // startOpenAPIGateway writes the imported SDL, the upstream and a
@@ -707,7 +730,7 @@ func TestOpenAPIPetstore(t *testing.T) {
 	api, rec, srv := newPetstoreServer(t)
 	res := importOpenAPI(t, "petstore/swagger.json", "petstore")
 	up := openAPIUpstream(t, res, "petstore", srv.URL+"/v2",
-		[]string{"headers:", "api_key: ${PETSTORE_API_KEY}", "forwardHeaders: [Authorization]"}, "  exposeErrorBodies: true\n")
+		[]string{"scheme:api_key", "forwardHeaders: [Authorization]"}, "  exposeErrorBodies: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"PETSTORE_API_KEY": api.apiKey})
 	auth := []string{"Authorization", "Bearer " + api.token}
 	step := stepper(t, rec)
@@ -1307,7 +1330,7 @@ func (a *libraryAPI) author(w http.ResponseWriter, r *http.Request) {
 func TestOpenAPILibrary(t *testing.T) {
 	api, rec, srv := newLibraryServer(t)
 	res := importOpenAPI(t, "library/openapi.yaml", "library")
-	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", []string{"headers:", "X-Library-Key: ${LIBRARY_API_KEY}"}, "  exposeErrorBodies: true\n")
+	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", []string{"scheme:apiKey"}, "  exposeErrorBodies: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"LIBRARY_API_KEY": api.key})
 	step := stepper(t, rec)
 
