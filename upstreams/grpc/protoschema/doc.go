@@ -18,7 +18,9 @@
 // Compile compiles .proto files at run time with
 // github.com/bufbuild/protocompile (no protoc). Files and imports are
 // searched in the import paths, as protoc's -I; the well-known types
-// (google/protobuf/*.proto) resolve without being there. Errors (syntax,
+// (google/protobuf/*.proto) resolve without being there. A file is named
+// relative to an import path (as an import statement names it), or by its
+// path inside one; imports never climb out of the import paths. Errors (syntax,
 // a missing import, an unknown type) are a *CompileError whose diagnostics
 // carry file:line:col, the file being the path it was read from. The
 // descriptors keep their source info: comments become descriptions, and

@@ -408,3 +408,19 @@ func TestUpstreamYAML(t *testing.T) {
 		})
 	}
 }
+
+// TestDeterminism imports the same descriptors many times: Go randomizes
+// map iteration, so an order that leaked from a map would show here.
+func TestDeterminism(t *testing.T) {
+	files := compileFixtures(t)
+	first := mustImport(t, files, Options{Upstream: "shop"})
+	for i := 0; i < 20; i++ {
+		res := mustImport(t, files, Options{Upstream: "shop"})
+		if res.SDL != first.SDL || res.Fragment != first.Fragment {
+			t.Fatalf("import %d differs:\n%s", i, diff(first.SDL, res.SDL))
+		}
+		if a, b := report(first), report(res); a != b {
+			t.Fatalf("import %d reports otherwise:\n%s", i, diff(a, b))
+		}
+	}
+}

@@ -217,7 +217,11 @@ type importer struct {
 	outMsgs map[protoreflect.FullName]protoreflect.MessageDescriptor
 	inMsgs  map[protoreflect.FullName]protoreflect.MessageDescriptor
 	enums   map[protoreflect.FullName]protoreflect.EnumDescriptor
-	names   map[nameKey]string
+	// The same in walk order, so that warnings come in an order that does
+	// not depend on map iteration.
+	outOrder, inOrder []protoreflect.MessageDescriptor
+	enumOrder         []protoreflect.EnumDescriptor
+	names             map[nameKey]string
 	// enumStr marks enums typed String, whose value names GraphQL cannot
 	// hold.
 	enumStr  map[protoreflect.FullName]bool

@@ -66,6 +66,9 @@ func Reflect(ctx context.Context, conn grpc.ClientConnInterface, opts ReflectOpt
 	if opts.Upstream != "" {
 		where = fmt.Sprintf("server reflection of upstream %s (%s)", opts.Upstream, target)
 	}
+	if conn == nil {
+		return nil, fmt.Errorf("%s: no connection", where)
+	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second

@@ -176,6 +176,11 @@ func (im *importer) walkMessage(md protoreflect.MessageDescriptor, input bool) {
 	}
 	seen[md.FullName()] = md
 	if input {
+		im.inOrder = append(im.inOrder, md)
+	} else {
+		im.outOrder = append(im.outOrder, md)
+	}
+	if input {
 		for _, fd := range inputFields(md) {
 			im.walkField(fd, true)
 		}
@@ -215,6 +220,7 @@ func (im *importer) useEnum(ed protoreflect.EnumDescriptor) {
 		}
 	}
 	im.enums[ed.FullName()] = ed
+	im.enumOrder = append(im.enumOrder, ed)
 }
 
 // baseName is a message's or enum's type name: its name and those of the
@@ -255,13 +261,13 @@ func (im *importer) nameTypes() {
 		keys[r] = nameKey{d.FullName(), kind}
 		reqs = append(reqs, r)
 	}
-	for _, md := range im.outMsgs {
+	for _, md := range im.outOrder {
 		add(md, kindOutput, "")
 	}
-	for _, md := range im.inMsgs {
+	for _, md := range im.inOrder {
 		add(md, kindInput, "Input")
 	}
-	for _, ed := range im.enums {
+	for _, ed := range im.enumOrder {
 		add(ed, kindEnum, "")
 	}
 	assignNames(reqs, newNameSet(reservedTypeNames()...))
@@ -515,15 +521,15 @@ func joinText(a, b string) string {
 
 // buildTypes makes the object, input and enum types.
 func (im *importer) buildTypes() {
-	for _, md := range im.outMsgs {
+	for _, md := range im.outOrder {
 		im.types = append(im.types, &gqlType{kind: "type", name: im.names[nameKey{md.FullName(), kindOutput}],
 			desc: description(md), fields: im.fields(md, false, "")})
 	}
-	for _, md := range im.inMsgs {
+	for _, md := range im.inOrder {
 		im.types = append(im.types, &gqlType{kind: "input", name: im.names[nameKey{md.FullName(), kindInput}],
 			desc: description(md), fields: im.fields(md, true, "")})
 	}
-	for _, ed := range im.enums {
+	for _, ed := range im.enumOrder {
 		t := &gqlType{kind: "enum", name: im.names[nameKey{ed.FullName(), kindEnum}], desc: description(ed)}
 		for i := 0; i < ed.Values().Len(); i++ {
 			v := ed.Values().Get(i)
