@@ -1,0 +1,129 @@
+package protoschema
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoRoot finds the module's root from the package directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			t.Fatalf("no go.mod above %s", dir)
+		}
+	}
+}
+
+type protoSpec struct {
+	entry, file string   // the index's entry, and the file to compile
+	roots       []string // import paths, relative to the collection
+}
+
+// sharedSpecs lists the .proto entries of the shared spec collection,
+// which sits beside the repository on the project's machines; a clone
+// elsewhere has none, and the test is skipped.
+func sharedSpecs(t *testing.T) (dir string, specs []protoSpec) {
+	t.Helper()
+	dir = filepath.Join(repoRoot(t), "..", "shared", "specs")
+	f, err := os.Open(filepath.Join(dir, "index.tsv"))
+	if err != nil {
+		t.Skipf("no shared spec collection at %s: %v", dir, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var cols map[string]int
+	for sc.Scan() {
+		row := strings.Split(sc.Text(), "\t")
+		if cols == nil {
+			cols = map[string]int{}
+			for i, c := range row {
+				cols[c] = i
+			}
+			for _, c := range []string{"kind", "entry", "entry_import", "roots"} {
+				if _, ok := cols[c]; !ok {
+					t.Fatalf("%s has no column %s", f.Name(), c)
+				}
+			}
+			continue
+		}
+		if len(row) <= cols["roots"] || row[cols["kind"]] != "proto" {
+			continue
+		}
+		specs = append(specs, protoSpec{entry: row[cols["entry"]], file: row[cols["entry_import"]], roots: strings.Split(row[cols["roots"]], ";")})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) == 0 {
+		t.Fatalf("%s lists no proto entries", f.Name())
+	}
+	return dir, specs
+}
+
+// TestSharedSpecs compiles and imports every .proto entry of the shared
+// collection: each compiles, its SDL parses, its bindings' templates read
+// arguments that exist, a second import gives the same SDL, and the SDL
+// and the warnings are golden.
+func TestSharedSpecs(t *testing.T) {
+	dir, specs := sharedSpecs(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range specs {
+		name := strings.NewReplacer("/", "__").Replace(strings.TrimSuffix(strings.TrimPrefix(spec.entry, "proto/"), ".proto"))
+		t.Run(name, func(t *testing.T) {
+			// Relative to the package, so that warnings name the same
+			// files on every machine.
+			var roots []string
+			for _, r := range spec.roots {
+				rel, err := filepath.Rel(wd, filepath.Join(dir, r))
+				if err != nil {
+					t.Fatal(err)
+				}
+				roots = append(roots, rel)
+			}
+			compile := func() *Result {
+				files, err := Compile(context.Background(), []string{spec.file}, CompileOptions{ImportPaths: roots})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return mustImport(t, files, Options{Upstream: "api"})
+			}
+			res := compile()
+			for _, w := range res.Warnings {
+				t.Log(w)
+			}
+			golden(t, "testdata/specs/"+name+".graphql", res.SDL)
+			golden(t, "testdata/specs/"+name+".txt", report(res))
+			s := parseSDL(t, name+".graphql", res.SDL)
+			checkBindings(t, s, res)
+			checkFragment(t, res)
+			if again := compile(); again.SDL != res.SDL {
+				t.Errorf("a second import differs:\n%s", diff(res.SDL, again.SDL))
+			}
+			for _, w := range res.Warnings {
+				if w.File != "" && (w.Element == "" || w.Line == 0) {
+					t.Errorf("imprecise warning: %+v", w)
+				}
+				if w.File != "" {
+					if _, err := os.Stat(w.File); err != nil {
+						t.Errorf("warning names a file that is not there: %v", err)
+					}
+				}
+			}
+		})
+	}
+}
