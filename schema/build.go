@@ -371,3 +371,14 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ParseGenerated parses SDL an upstream generates with Weft's binding
+// directives in it (an imported gRPC service, say), so that Build can check
+// bindings against the upstream's own description of its types.
+func ParseGenerated(src Source) (*ast.Schema, error) {
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: preludeName, Input: prelude, BuiltIn: true}, &ast.Source{Name: src.File, Input: src.Input})
+	if err != nil {
+		return nil, fmt.Errorf("generated schema %s: %w", src.File, err)
+	}
+	return s, nil
+}

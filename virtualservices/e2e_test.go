@@ -23,12 +23,13 @@ import (
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
 func kinds() map[string]upstreams.Builder {
-	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build}
+	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build}
 }
 
 // gateway is a running Weft over a config, with its upstreams.

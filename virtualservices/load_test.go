@@ -52,7 +52,7 @@ func TestConfigErrors(t *testing.T) {
 		{"yaml syntax", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: [\n"}, []string{"a.yaml:3"}},
 		{"unknown kind", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Gateway\nmetadata: {name: x}\nspec: {}\n"}, []string{"a.yaml:2", "Gateway"}},
 		{"unknown field", map[string]string{"a.yaml": restUpstream + "  retries: 3\n"}, []string{"a.yaml:6", "retries"}},
-		{"upstream without kind", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: x}\nspec:\n  timeout: 1s\n"}, []string{"a.yaml:4", "one of graphql, rest"}},
+		{"upstream without kind", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: x}\nspec:\n  timeout: 1s\n"}, []string{"a.yaml:4", "one of graphql, grpc, rest"}},
 		{"upstream with two kinds", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: x}\nspec:\n  rest: {baseURL: http://a}\n  graphql: {url: http://b, schema: {inline: 'type Query {a: Int}'}}\n"}, []string{"a.yaml:6", "sets both rest and graphql"}},
 		{"bad base URL", map[string]string{"a.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: x}\nspec:\n  rest: {baseURL: 'ftp://x'}\n"}, []string{"a.yaml:5", "is not an http or https URL"}},
 		{"bad duration", map[string]string{"a.yaml": restUpstream + "  timeout: soon\n"}, []string{"a.yaml:6", "timeout"}},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
@@ -56,6 +57,7 @@ func kinds() map[string]upstreams.Builder {
 	return map[string]upstreams.Builder{
 		"graphql": graphql.Build,
 		"rest":    rest.Build,
+		"grpc":    grpcup.Build,
 	}
 }
 

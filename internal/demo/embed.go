@@ -3,6 +3,8 @@ package demo
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/weft-gateway/weft/internal/demo/inventory"
 )
 
 //go:embed config
@@ -26,7 +28,12 @@ const ConfigDir = "internal/demo/config"
 const (
 	EnvCatalogURL = "WEFT_DEMO_CATALOG_URL"
 	EnvReviewsURL = "WEFT_DEMO_REVIEWS_URL"
+	// EnvInventoryTarget is the inventory's gRPC target, host:port.
+	EnvInventoryTarget = "WEFT_DEMO_INVENTORY_TARGET"
 )
+
+// InventoryProto is the inventory service's .proto in the demo config.
+const InventoryProto = "protos/" + inventory.ProtoFile
 
 // Env looks up environment variables for the demo config: the URLs of these
 // running upstreams, then next (os.LookupEnv, say) for anything else.
@@ -37,6 +44,8 @@ func (u *Upstreams) Env(next func(string) (string, bool)) func(string) (string, 
 			return u.CatalogURL(), true
 		case EnvReviewsURL:
 			return u.ReviewsURL(), true
+		case EnvInventoryTarget:
+			return u.InventoryTarget(), true
 		}
 		if next == nil {
 			return "", false

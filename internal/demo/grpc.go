@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"sync"
 	"time"
@@ -24,7 +25,11 @@ type grpcServer struct {
 }
 
 func startInventory(ctx context.Context, addr string, products int, log zerolog.Logger) (*grpcServer, error) {
-	files, err := inventory.Files(ctx)
+	source, err := fs.ReadFile(Config(), InventoryProto)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	files, err := inventory.Files(ctx, string(source))
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -154,7 +154,7 @@ func New(name string, opts Options) (*Client, error) {
 	if opts.MaxConnections <= 0 {
 		opts.MaxConnections = DefaultMaxConnections
 	}
-	tlsConf, err := opts.TLS.config(opts.ReadFile)
+	tlsConf, err := opts.TLS.Config(opts.ReadFile)
 	if err != nil {
 		return nil, &OptionError{Path: "tls", Err: fmt.Errorf("upstream %s: tls: %w", name, err)}
 	}
@@ -530,7 +530,9 @@ func (c *Client) putBuf(b *bytes.Buffer) {
 	c.bufs.Put(b)
 }
 
-func (t *TLSOptions) config(read func(string) ([]byte, error)) (*tls.Config, error) {
+// Config is the TLS configuration the options describe (nil for nil
+// options); read reads the files they name (nil: os.ReadFile).
+func (t *TLSOptions) Config(read func(string) ([]byte, error)) (*tls.Config, error) {
 	if t == nil {
 		return nil, nil
 	}

@@ -6,7 +6,6 @@ package inventory
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -25,17 +24,16 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-//go:embed inventory.proto
-var protoSource string
-
 // ProtoFile is the name inventory.proto is compiled under.
 const ProtoFile = "inventory/v1/inventory.proto"
 
 // ServiceName is the gRPC service's full name.
 const ServiceName = "inventory.v1.Inventory"
 
-// Files compiles inventory.proto, with the well-known types it imports.
-func Files(ctx context.Context) (*protoregistry.Files, error) {
+// Files compiles inventory.proto (its source, which lives with the demo
+// config so that the config's upstream compiles the same file), with the
+// well-known types it imports.
+func Files(ctx context.Context, protoSource string) (*protoregistry.Files, error) {
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 			Accessor: protocompile.SourceAccessorFromMap(map[string]string{ProtoFile: protoSource}),

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -22,7 +24,11 @@ import (
 
 func start(t *testing.T) (*grpc.ClientConn, protoreflect.ServiceDescriptor, *inventory.Server) {
 	t.Helper()
-	files, err := inventory.Files(context.Background())
+	source, err := os.ReadFile(filepath.Join("..", "config", "protos", inventory.ProtoFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := inventory.Files(context.Background(), string(source))
 	if err != nil {
 		t.Fatal(err)
 	}

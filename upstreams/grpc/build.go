@@ -1,0 +1,328 @@
+package grpc
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	grpclib "google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/grpc/protoschema"
+	"github.com/weft-gateway/weft/upstreams/transport"
+)
+
+// Defaults of the options.
+const (
+	defaultTimeout         = 10 * time.Second
+	defaultMaxMessageBytes = 16 << 20
+	// defaultKeepAlive is as often as grpc-go servers accept pings by
+	// default (their enforcement policy's MinTime): pinging more often gets
+	// the connection closed with too_many_pings.
+	defaultKeepAlive = 5 * time.Minute
+)
+
+// Build is the upstreams.Builder of the grpc kind: it opens the upstream's
+// connection, reads its descriptors (compiling .proto files, reading a
+// descriptor set or asking the server's reflection service), and imports
+// its services as generated SDL that bindings are checked against and that
+// a VirtualService can include.
+func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
+	d := src.Doc
+	var spec Spec
+	if err := d.DecodeSpec(&spec); err != nil {
+		return nil, schema.UpstreamInfo{}, err
+	}
+	if e := checkSpec(&spec); e != nil {
+		return nil, schema.UpstreamInfo{}, d.Errorf(e.path, "%s", e.msg)
+	}
+	conn, callOpts, e := dial(&spec, transport.FileReader(src.ReadFile))
+	if e != nil {
+		return nil, schema.UpstreamInfo{}, d.Errorf(e.path, "%s", e.msg)
+	}
+	fail := func(path string, err error) (upstreams.Upstream, schema.UpstreamInfo, error) {
+		_ = conn.Close()
+		return nil, schema.UpstreamInfo{}, d.Errorf(path, "%v", err)
+	}
+	g := &spec.GRPC
+	files, where, err := descriptors(ctx, src, g, conn)
+	if err != nil {
+		return fail(where, err)
+	}
+	res, err := protoschema.Import(files, protoschema.Options{Upstream: d.Name, Services: g.Services, Kinds: g.Methods, Prefix: g.Prefix})
+	if err != nil {
+		return fail("spec.grpc", err)
+	}
+	for _, w := range res.Warnings {
+		src.Log.Warn().Str("upstream", d.Name).Msg(w.String())
+	}
+	src.Log.Info().Str("upstream", d.Name).Str("source", files.Origin.Kind).Strs("services", res.Services).
+		Int("methods", res.Fields).Int("skipped", res.Skipped).Int("warnings", len(res.Warnings)).Msg("gRPC services imported")
+	for _, name := range sortedKeys(g.Methods) {
+		if _, ok := res.Methods[name]; !ok {
+			return fail("spec.grpc.methods."+name, fmt.Errorf("the services imported have no method %s", name))
+		}
+	}
+	info, err := upstreamInfo(d.Name, where, res)
+	if err != nil {
+		return fail("spec.grpc", err)
+	}
+	methods, err := resolveMethods(files, res)
+	if err != nil {
+		return fail("spec.grpc", err)
+	}
+	timeout := spec.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	spec.Options.Timeout = timeout
+	return &Upstream{name: d.Name, opts: spec.Options, conn: conn, methods: methods, callOptions: callOpts, types: dynamicpb.NewTypes(files.Registry)}, info, nil
+}
+
+// specError is an option that cannot be used, at its path in the spec.
+type specError struct{ path, msg string }
+
+// checkSpec checks what decoding cannot: one descriptor source, known
+// values, and sets the defaults.
+func checkSpec(spec *Spec) *specError {
+	g := &spec.GRPC
+	n := 0
+	for _, set := range []bool{g.Proto != nil, g.DescriptorSet != "", g.Reflection} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return &specError{"spec.grpc", "set exactly one descriptor source: proto, descriptorSet or reflection"}
+	}
+	if g.Proto != nil && len(g.Proto.Files) == 0 {
+		return &specError{"spec.grpc.proto.files", "name at least one .proto file"}
+	}
+	switch g.Compression {
+	case "", "gzip", "identity":
+	default:
+		return &specError{"spec.grpc.compression", fmt.Sprintf("%q: want gzip or identity", g.Compression)}
+	}
+	switch g.LoadBalancing {
+	case "":
+		g.LoadBalancing = "round_robin"
+	case "round_robin", "pick_first":
+	default:
+		return &specError{"spec.grpc.loadBalancing", fmt.Sprintf("%q: want round_robin or pick_first", g.LoadBalancing)}
+	}
+	for _, name := range sortedKeys(g.Methods) {
+		switch g.Methods[name] {
+		case "Query", "Mutation", "Subscription":
+		default:
+			return &specError{"spec.grpc.methods." + name, fmt.Sprintf("%q: want Query, Mutation or Subscription", g.Methods[name])}
+		}
+	}
+	if g.MaxMessageBytes < 0 {
+		return &specError{"spec.grpc.maxMessageBytes", "must not be negative"}
+	}
+	if g.MaxMessageBytes == 0 {
+		g.MaxMessageBytes = defaultMaxMessageBytes
+	}
+	if g.KeepAlive == 0 {
+		g.KeepAlive = defaultKeepAlive
+	}
+	if g.KeepAlive < 10*time.Second {
+		// grpc-go raises shorter intervals to 10s; say so rather than
+		// silently running with another value.
+		return &specError{"spec.grpc.keepAlive", fmt.Sprintf("%s: at least 10s", g.KeepAlive)}
+	}
+	return nil
+}
+
+// dial makes the upstream's connection. grpc.NewClient connects lazily, so
+// an unreachable server fails the first call (or reflection), not this.
+func dial(spec *Spec, read func(string) ([]byte, error)) (*grpclib.ClientConn, []grpclib.CallOption, *specError) {
+	g := &spec.GRPC
+	creds := insecure.NewCredentials()
+	if spec.TLS != nil {
+		conf, err := spec.TLS.Config(read)
+		if err != nil {
+			return nil, nil, &specError{"spec.tls", err.Error()}
+		}
+		creds = credentials.NewTLS(conf)
+	}
+	opts := []grpclib.DialOption{
+		grpclib.WithTransportCredentials(creds),
+		grpclib.WithDefaultServiceConfig(fmt.Sprintf(`{"loadBalancingConfig":[{%q:{}}]}`, g.LoadBalancing)),
+		grpclib.WithKeepaliveParams(keepalive.ClientParameters{Time: g.KeepAlive, Timeout: 20 * time.Second}),
+		grpclib.WithUserAgent("weft"),
+	}
+	callOpts := []grpclib.CallOption{
+		grpclib.MaxCallRecvMsgSize(g.MaxMessageBytes),
+		grpclib.MaxCallSendMsgSize(g.MaxMessageBytes),
+	}
+	if g.Compression == "gzip" {
+		callOpts = append(callOpts, grpclib.UseCompressor(gzip.Name))
+	}
+	conn, err := grpclib.NewClient(g.Target, opts...)
+	if err != nil {
+		return nil, nil, &specError{"spec.grpc.target", err.Error()}
+	}
+	return conn, callOpts, nil
+}
+
+// descriptors reads the upstream's descriptors from its one source, and
+// says which part of the spec a failure is about.
+func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, conn *grpclib.ClientConn) (*protoschema.Files, string, error) {
+	switch {
+	case g.Proto != nil:
+		paths := g.Proto.ImportPaths
+		if len(paths) == 0 {
+			paths = []string{"."}
+		}
+		for i, f := range g.Proto.Files {
+			// Files are named relative to an import path, as an import
+			// statement names them; Compile searches the paths.
+			if path.IsAbs(f) || filepath.IsAbs(f) {
+				return nil, "spec.grpc.proto.files[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: name files relative to an import path", f)
+			}
+		}
+		opts := protoschema.CompileOptions{}
+		onDisk := src.LocalPath != nil
+		if onDisk {
+			_, err := src.LocalPath(".")
+			onDisk = err == nil
+		}
+		if onDisk {
+			// On disk, errors name each file by its real path.
+			for i, p := range paths {
+				dir, err := src.LocalPath(p)
+				if err != nil {
+					return nil, "spec.grpc.proto.importPaths[" + strconv.Itoa(i) + "]", err
+				}
+				opts.ImportPaths = append(opts.ImportPaths, dir)
+			}
+		} else {
+			for i, p := range paths {
+				if path.IsAbs(p) || !fs.ValidPath(path.Clean(p)) {
+					return nil, "spec.grpc.proto.importPaths[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: use a path relative to the resource's file", p)
+				}
+				opts.ImportPaths = append(opts.ImportPaths, path.Clean(p))
+			}
+			opts.FS = readFS(src.ReadFile)
+		}
+		files, err := protoschema.Compile(ctx, g.Proto.Files, opts)
+		return files, "spec.grpc.proto", err
+	case g.DescriptorSet != "":
+		data, path, err := src.ReadFile(g.DescriptorSet)
+		if err != nil {
+			return nil, "spec.grpc.descriptorSet", err
+		}
+		fs, err := protoschema.DescriptorSet(data, protoschema.SetOptions{})
+		if err != nil {
+			return nil, "spec.grpc.descriptorSet", fmt.Errorf("%s: %w", path, err)
+		}
+		fs.Origin.DescriptorSet = g.DescriptorSet
+		return fs, "spec.grpc.descriptorSet", nil
+	default:
+		fs, err := protoschema.Reflect(ctx, conn, protoschema.ReflectOptions{Upstream: src.Doc.Name, Target: g.Target, Services: g.Services})
+		return fs, "spec.grpc.reflection", err
+	}
+}
+
+// upstreamInfo describes the imported services to the schema builder: the
+// generated SDL to check bindings against, the methods, and the fields a
+// VirtualService may include.
+func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamInfo, error) {
+	file := fmt.Sprintf("upstream %s (generated from %s)", name, where)
+	s, err := schema.ParseGenerated(schema.Source{File: file, Input: res.SDL})
+	if err != nil {
+		return schema.UpstreamInfo{}, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(res.SDL))
+	info := schema.UpstreamInfo{Name: name, Kind: schema.KindGRPC, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
+		Methods: map[string]schema.Method{}, Scalars: map[string]string{}}
+	for full, m := range res.Methods {
+		if m.Field == "" {
+			continue
+		}
+		op := ast.Query
+		switch m.Root {
+		case "Mutation":
+			op = ast.Mutation
+		case "Subscription":
+			op = ast.Subscription
+		}
+		info.Methods[full] = schema.Method{Operation: op, Field: m.Field, ServerStreaming: m.Streaming == protoschema.ServerStreaming}
+	}
+	for _, sc := range res.Scalars {
+		info.Scalars[sc] = protoschema.ScalarDef(sc)
+	}
+	info.Fields = &schema.Source{File: file, Input: withoutSubscriptions(res.Fragment)}
+	return info, nil
+}
+
+// withoutSubscriptions drops the Subscription extension from an imported
+// fragment: the gateway serves no subscriptions over its transports yet,
+// so a VirtualService that includes the upstream gets its unary methods,
+// and binds streaming ones by hand once subscriptions are served.
+func withoutSubscriptions(fragment string) string {
+	const head = "\nextend type Subscription {\n"
+	i := strings.Index(fragment, head)
+	if i < 0 {
+		return fragment
+	}
+	j := strings.Index(fragment[i+len(head):], "\n}\n")
+	if j < 0 {
+		return fragment
+	}
+	return fragment[:i] + fragment[i+len(head)+j+len("\n}"):]
+}
+
+// resolveMethods finds the descriptor of every method a field stands for.
+func resolveMethods(files *protoschema.Files, res *protoschema.Result) (map[string]*method, error) {
+	out := make(map[string]*method, len(res.Methods))
+	for full, m := range res.Methods {
+		if m.Skipped != "" {
+			continue
+		}
+		svc, name, ok := strings.Cut(full, "/")
+		if !ok {
+			return nil, fmt.Errorf("method %q: want package.Service/Method", full)
+		}
+		d, err := files.Registry.FindDescriptorByName(protoreflect.FullName(svc))
+		if err != nil {
+			return nil, fmt.Errorf("method %s: %w", full, err)
+		}
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if !ok {
+			return nil, fmt.Errorf("method %s: %s is not a service", full, svc)
+		}
+		md := sd.Methods().ByName(protoreflect.Name(name))
+		if md == nil {
+			return nil, fmt.Errorf("service %s has no method %s", svc, name)
+		}
+		out[full] = &method{desc: md, path: "/" + full}
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,283 @@
+package grpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/valyala/fastjson"
+	grpclib "google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	// Registered so that protojson can write the standard error details
+	// (google.rpc.ErrorInfo, BadRequest, RetryInfo, ...) of a status.
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// prepared is a call ready to send.
+type prepared struct {
+	method *method
+	// request is the request message in protojson form.
+	request []byte
+	md      metadata.MD
+}
+
+// method is a method the upstream can call.
+type method struct {
+	desc protoreflect.MethodDescriptor
+	// path is the HTTP/2 path, "/pkg.Service/Method".
+	path string
+}
+
+// Prepare evaluates the request template into protojson and sets the key.
+func (u *Upstream) Prepare(c *upstreams.Call) error {
+	g := c.Binding.GRPC
+	if g == nil {
+		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "field %s has no gRPC binding", c.Binding.FieldRef)
+	}
+	name, tmplReq := g.Method, g.Request
+	if c.Batch {
+		name, tmplReq = g.BatchMethod, g.BatchRequest
+	}
+	m := u.methods[name]
+	if m == nil {
+		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "upstream has no method %s", name)
+	}
+	req := []byte("{}")
+	if tmplReq != nil {
+		var err error
+		if req, err = tmplReq.AppendJSON(make([]byte, 0, 64), c.Scope); err != nil {
+			return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
+		}
+	}
+	md := u.metadata(c)
+	c.Prepared = &prepared{method: m, request: req, md: md}
+	key := make([]byte, 0, len(name)+len(req)+32)
+	key = append(key, name...)
+	key = append(key, 0)
+	key = append(key, req...)
+	for _, h := range u.opts.ForwardHeaders {
+		for _, v := range md.Get(h) {
+			key = append(key, 0)
+			key = append(key, v...)
+		}
+	}
+	c.Key = string(key)
+	return nil
+}
+
+// metadata builds a call's outgoing metadata: the upstream's static
+// headers, the client headers it forwards, and the request id.
+func (u *Upstream) metadata(c *upstreams.Call) metadata.MD {
+	md := make(metadata.MD, len(u.opts.Headers)+len(u.opts.ForwardHeaders)+1)
+	for k, v := range u.opts.Headers {
+		md.Set(k, v)
+	}
+	for _, name := range u.opts.ForwardHeaders {
+		if vs := c.ClientHeader.Values(name); len(vs) > 0 {
+			md.Set(name, vs...)
+		}
+	}
+	if c.RequestID != "" {
+		md.Set("x-request-id", c.RequestID)
+	}
+	return md
+}
+
+// request decodes a prepared request into a message of the method's type.
+func (u *Upstream) request(p *prepared) (*dynamicpb.Message, error) {
+	in := dynamicpb.NewMessage(p.method.desc.Input())
+	if err := (protojson.UnmarshalOptions{Resolver: u.types}).Unmarshal(p.request, in); err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the %s request: %v", p.method.desc.Input().FullName(), err)
+	}
+	return in, nil
+}
+
+// Do sends a unary call and returns the answer as protojson.
+func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
+	p, ok := c.Prepared.(*prepared)
+	if !ok {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
+	}
+	in, err := u.request(p)
+	if err != nil {
+		return nil, err
+	}
+	u.calls.Add(1)
+	defer u.calls.Done()
+	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, p.md), u.opts.Timeout)
+	defer cancel()
+	out := dynamicpb.NewMessage(p.method.desc.Output())
+	if err := u.conn.Invoke(ctx, p.method.path, in, out, u.callOptions...); err != nil {
+		return nil, u.statusError(ctx, err)
+	}
+	return u.result(out, c.Raw)
+}
+
+// result writes an answer as protojson: the value model of every kind.
+func (u *Upstream) result(out proto.Message, raw bool) (*upstreams.Result, error) {
+	// EmitUnpopulated: a field the server left at its zero value is
+	// still a value the schema promises (non-null on output).
+	b, err := protojson.MarshalOptions{EmitUnpopulated: true, Resolver: u.types}.Marshal(out)
+	if err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadResponse, u.name, err, "cannot read the answer: %v", err)
+	}
+	if raw {
+		return upstreams.NewRawResult(b, 0, nil), nil
+	}
+	p := u.parsers.Get()
+	v, err := p.ParseBytes(b)
+	if err != nil {
+		u.parsers.Put(p)
+		return nil, upstreams.Errorf(upstreams.CodeBadResponse, u.name, err, "cannot read the answer: %v", err)
+	}
+	return upstreams.NewResult(v, 0, func() { u.parsers.Put(p) }), nil
+}
+
+// Stream is a server-streaming call in progress.
+type Stream struct {
+	u      *Upstream
+	s      grpclib.ClientStream
+	desc   protoreflect.MessageDescriptor
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+// Stream starts a server-streaming call; Recv reads its messages.
+func (u *Upstream) Stream(ctx context.Context, c *upstreams.Call) (*Stream, error) {
+	p, ok := c.Prepared.(*prepared)
+	if !ok {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
+	}
+	if !p.method.desc.IsStreamingServer() {
+		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "%s is not a server-streaming method", p.method.desc.FullName())
+	}
+	in, err := u.request(p)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, p.md))
+	s, err := u.conn.NewStream(ctx, &grpclib.StreamDesc{ServerStreams: true}, p.method.path, u.callOptions...)
+	if err != nil {
+		cancel()
+		return nil, u.statusError(ctx, err)
+	}
+	if err := s.SendMsg(in); err != nil {
+		cancel()
+		return nil, u.statusError(ctx, err)
+	}
+	if err := s.CloseSend(); err != nil {
+		cancel()
+		return nil, u.statusError(ctx, err)
+	}
+	return &Stream{u: u, s: s, desc: p.method.desc.Output(), cancel: cancel, ctx: ctx}, nil
+}
+
+// Recv returns the next message as a parsed value, or io.EOF at the end.
+func (s *Stream) Recv() (*upstreams.Result, error) {
+	out := dynamicpb.NewMessage(s.desc)
+	if err := s.s.RecvMsg(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			s.cancel()
+			return nil, io.EOF
+		}
+		s.cancel()
+		return nil, s.u.statusError(s.ctx, err)
+	}
+	return s.u.result(out, false)
+}
+
+// Close ends the stream.
+func (s *Stream) Close() { s.cancel() }
+
+// statusError maps a gRPC status to an upstream error: the code that says
+// what a client can do about it, the gRPC code, and (where the upstream
+// allows) its message and details.
+func (u *Upstream) statusError(ctx context.Context, err error) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return upstreams.TransportError(u.name, err)
+	}
+	if st.Code() == codes.DeadlineExceeded || ctx.Err() == context.DeadlineExceeded && st.Code() == codes.Canceled {
+		e := upstreams.Errorf(upstreams.CodeTimeout, u.name, err, "timed out")
+		e.Extensions = map[string]any{"grpcCode": codes.DeadlineExceeded.String()}
+		return e
+	}
+	code := upstreams.CodeError
+	msg := st.Code().String()
+	switch st.Code() {
+	case codes.Unavailable, codes.Canceled, codes.Aborted:
+		code = upstreams.CodeUnavailable
+	case codes.ResourceExhausted:
+		if strings.Contains(st.Message(), "larger than max") {
+			code, msg = upstreams.CodeBadResponse, "answer is larger than the message size limit"
+		}
+	case codes.Internal:
+		if strings.Contains(st.Message(), "unmarshal") {
+			code, msg = upstreams.CodeBadResponse, "answer does not decode as the method's response type"
+		}
+	}
+	e := upstreams.Errorf(code, u.name, err, "%s", msg)
+	e.NullIfNullable = st.Code() == codes.NotFound
+	e.Extensions = map[string]any{"grpcCode": st.Code().String()}
+	if u.opts.ExposeErrorDetails {
+		e.Detail = st.Message()
+		if details := st.Proto().GetDetails(); len(details) > 0 {
+			var out []byte
+			out = append(out, '[')
+			for i, d := range details {
+				if i > 0 {
+					out = append(out, ',')
+				}
+				b, err := protojson.Marshal(d)
+				if err != nil {
+					out = jsonwrite.String(out, string(d.GetTypeUrl()))
+					continue
+				}
+				out = append(out, b...)
+			}
+			out = append(out, ']')
+			if v, err := fastjson.ParseBytes(out); err == nil {
+				e.Extensions["details"] = jsonValue(v)
+			}
+		}
+	}
+	return e
+}
+
+// jsonValue turns a parsed value into plain Go values, for error
+// extensions (encoded with encoding/json, off the hot path).
+func jsonValue(v *fastjson.Value) any {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		m := map[string]any{}
+		o, _ := v.Object()
+		o.Visit(func(k []byte, e *fastjson.Value) { m[string(k)] = jsonValue(e) })
+		return m
+	case fastjson.TypeArray:
+		var out []any
+		for _, e := range v.GetArray() {
+			out = append(out, jsonValue(e))
+		}
+		return out
+	case fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case fastjson.TypeNumber:
+		return v.GetFloat64()
+	case fastjson.TypeTrue:
+		return true
+	case fastjson.TypeFalse:
+		return false
+	}
+	return nil
+}

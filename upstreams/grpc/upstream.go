@@ -1,0 +1,117 @@
+// Package grpc is the gRPC upstream kind: a gRPC server whose methods
+// fields bind to with @grpc. Its descriptors come from .proto files
+// compiled at load (no protoc), a FileDescriptorSet, or the server's
+// reflection service; requests are built from templates in protojson form
+// and sent as dynamic messages over one ClientConn, and answers come back
+// as protojson, the value model every kind shares.
+package grpc
+
+import (
+	"sync"
+	"time"
+
+	"github.com/valyala/fastjson"
+	grpclib "google.golang.org/grpc"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/transport"
+)
+
+// Spec is the spec of a grpc Upstream resource.
+type Spec struct {
+	Options `yaml:",inline"`
+	GRPC    GRPCOptions `yaml:"grpc" weft:"required"`
+}
+
+// Options are the options every call of the upstream has.
+type Options struct {
+	// Timeout bounds one call (default 10s); a binding's timeout and the
+	// request's deadline may cut it shorter.
+	Timeout time.Duration `yaml:"timeout"`
+	// Headers are metadata added to every call.
+	Headers map[string]string `yaml:"headers"`
+	// ForwardHeaders are client request headers sent as metadata.
+	ForwardHeaders []string `yaml:"forwardHeaders"`
+	// TLS makes the connection TLS; without it the connection is plaintext.
+	TLS *transport.TLSOptions `yaml:"tls"`
+	// ExposeErrorDetails puts a failed call's status message and details
+	// in the GraphQL error's extensions (default false: only the gRPC code).
+	ExposeErrorDetails bool `yaml:"exposeErrorDetails"`
+}
+
+// GRPCOptions are the grpc-specific options.
+type GRPCOptions struct {
+	// Target is the server: "host:port", or a name grpc-go resolves
+	// ("dns:///inventory:443" balances over the name's addresses).
+	Target string `yaml:"target" weft:"required"`
+	// Proto compiles .proto files at load.
+	Proto *ProtoSource `yaml:"proto"`
+	// DescriptorSet reads a binary FileDescriptorSet.
+	DescriptorSet string `yaml:"descriptorSet"`
+	// Reflection asks the server for its descriptors at load.
+	Reflection bool `yaml:"reflection"`
+	// Services limits the services imported (default: every one).
+	Services []string `yaml:"services"`
+	// Methods makes a method (full name) a Query, Mutation or Subscription
+	// field, overriding the default.
+	Methods map[string]string `yaml:"methods"`
+	// Prefix goes in front of generated type names.
+	Prefix string `yaml:"prefix"`
+	// MaxMessageBytes caps an answer's size (default 16 MiB).
+	MaxMessageBytes int `yaml:"maxMessageBytes"`
+	// Compression is "gzip" or empty.
+	Compression string `yaml:"compression"`
+	// LoadBalancing is grpc-go's policy over the target's addresses:
+	// "round_robin" (default) or "pick_first".
+	LoadBalancing string `yaml:"loadBalancing"`
+	// KeepAlive pings an idle connection this often (default 30s).
+	KeepAlive time.Duration `yaml:"keepAlive"`
+}
+
+// ProtoSource names .proto files and where their imports are found.
+type ProtoSource struct {
+	// Files are compiled, named relative to an import path.
+	Files []string `yaml:"files" weft:"required"`
+	// ImportPaths are directories relative to the resource's file (default:
+	// its own directory).
+	ImportPaths []string `yaml:"importPaths"`
+}
+
+// Upstream is a gRPC upstream.
+type Upstream struct {
+	name        string
+	opts        Options
+	conn        *grpclib.ClientConn
+	methods     map[string]*method
+	callOptions []grpclib.CallOption
+	// types resolves the messages an Any names, for protojson.
+	types   *dynamicpb.Types
+	parsers fastjson.ParserPool
+	// calls counts calls in flight, so Close can let them finish.
+	calls sync.WaitGroup
+	once  sync.Once
+}
+
+var _ upstreams.Upstream = (*Upstream)(nil)
+
+// Name returns the upstream's name.
+func (u *Upstream) Name() string { return u.name }
+
+// Close closes the connection once the calls in flight have finished (a
+// snapshot swap closes the upstreams it no longer uses while requests of
+// the old snapshot may still be running on them), or after closeGrace.
+func (u *Upstream) Close() {
+	u.once.Do(func() {
+		done := make(chan struct{})
+		go func() { u.calls.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(closeGrace):
+		}
+		_ = u.conn.Close()
+	})
+}
+
+// closeGrace bounds how long Close waits for calls in flight.
+const closeGrace = 30 * time.Second
