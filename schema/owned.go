@@ -75,7 +75,9 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 		}
 	case ast.Object, ast.Interface:
 		for _, f := range gw.Fields {
-			if len(f.Name) > 1 && f.Name[:2] == "__" || b.bindings[FieldRef{name, f.Name}] != nil {
+			// A field with a binding directive is resolved by it, even when
+			// the binding has errors of its own, reported where it is.
+			if len(f.Name) > 1 && f.Name[:2] == "__" || b.bindings[FieldRef{name, f.Name}] != nil || b.hasBinding(f) {
 				continue
 			}
 			where := name + "." + f.Name

@@ -72,3 +72,23 @@ func (s *grpcServer) close() error {
 	})
 	return nil
 }
+
+// Inventory is a running inventory service on its own, for harnesses that
+// run the demo's upstreams piecemeal (the load benchmark).
+type Inventory struct{ s *grpcServer }
+
+// StartInventory starts the inventory service on addr (port 0 picks a free
+// port) with products generated products after the seed ones.
+func StartInventory(ctx context.Context, log zerolog.Logger, addr string, products int) (*Inventory, error) {
+	s, err := startInventory(ctx, addr, products, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Inventory{s: s}, nil
+}
+
+// Addr is the service's address, host:port.
+func (i *Inventory) Addr() string { return i.s.addr }
+
+// Close stops the service gracefully.
+func (i *Inventory) Close() error { return i.s.close() }

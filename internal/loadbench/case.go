@@ -30,8 +30,9 @@ type Case struct {
 	// apply. Cases that make Weft do more than forward (fan-out, joins) have
 	// no baseline.
 	Baselines bool
-	// UpstreamSpec is YAML added to the spec of every generated Upstream
-	// resource, one field per line at the spec's indentation ("timeout: 1s").
+	// UpstreamSpec is YAML added to the spec of the generated HTTP
+	// Upstreams (catalog and reviews), one field per line at the spec's
+	// indentation ("timeout: 1s").
 	UpstreamSpec string
 	// Connections, when set, replaces the run's wrk connections for this
 	// case: one connection measures latency with no queueing in front of the
@@ -80,6 +81,13 @@ func Cases() []Case {
 			// made concurrently (at most maxConcurrency at a time).
 			Name:     "rest-fanout",
 			Query:    `{ products { upc reviews { rating } } }`,
+			Products: 95,
+		},
+		{
+			// A gRPC fan-out over 100 products: the demo binds stock in
+			// batch form, so one GetStocks call answers for all of them.
+			Name:     "grpc-fanout",
+			Query:    `{ products { upc stock { quantity warehouse } } }`,
 			Products: 95,
 		},
 		{

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/demo/inventory"
 )
 
 // Merge is the in-flight merging setting written into every generated
@@ -59,6 +60,8 @@ type Endpoints struct {
 	CatalogURL string
 	// ReviewsURL is the reviews service's base URL, without a trailing slash.
 	ReviewsURL string
+	// InventoryTarget is the gRPC inventory's address, host:port.
+	InventoryTarget string
 }
 
 // upstreamTimeout is generous: a queue of 32 connections on one core must
@@ -71,8 +74,9 @@ const upstreamTimeout = "5s"
 func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 	demoConfig := demo.Config()
 	// The demo files reused as they are: the shop VirtualService, its schema,
-	// and the catalog's SDL that the catalog Upstream names.
-	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql"} {
+	// the catalog's SDL that the catalog Upstream names, and the inventory's
+	// .proto.
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto} {
 		b, err := fs.ReadFile(demoConfig, name)
 		if err != nil {
 			return fmt.Errorf("reading the demo config: %w", err)
@@ -95,13 +99,14 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 	return nil
 }
 
-// UpstreamsYAML is the generated Upstream resources: the demo's catalog and
-// reviews, pointed at ep.
+// UpstreamsYAML is the generated Upstream resources: the demo's catalog,
+// reviews and inventory, pointed at ep.
 func UpstreamsYAML(c Case, ep Endpoints, m Merge) string {
-	var extra strings.Builder
+	var extra, merge strings.Builder
 	if m != MergeDefault {
-		fmt.Fprintf(&extra, "  mergeInFlight: %t\n", m == MergeOn)
+		fmt.Fprintf(&merge, "  mergeInFlight: %t\n", m == MergeOn)
 	}
+	extra.WriteString(merge.String())
 	for line := range strings.Lines(c.UpstreamSpec) {
 		if strings.TrimSpace(line) != "" {
 			extra.WriteString("  " + strings.TrimRight(line, "\r\n") + "\n")
@@ -128,7 +133,20 @@ spec:
   timeout: %[3]s
 %[4]s  rest:
     baseURL: %[6]s
-`, c.Name, m, upstreamTimeout, extra.String(), strconv.Quote(ep.CatalogURL), strconv.Quote(ep.ReviewsURL))
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata:
+  name: inventory
+spec:
+  timeout: %[3]s
+%[9]s  grpc:
+    target: %[7]s
+    proto:
+      files: [%[8]s]
+      importPaths: [protos]
+`, c.Name, m, upstreamTimeout, extra.String(), strconv.Quote(ep.CatalogURL), strconv.Quote(ep.ReviewsURL),
+		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String())
 }
 
 func writeFile(dir, name string, b []byte) error {

@@ -15,15 +15,17 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
 func loader() *virtualservices.Loader {
 	return &virtualservices.Loader{
-		Kinds: map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build},
+		Kinds: map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build},
 		Log:   zerolog.Nop(),
 	}
 }
@@ -78,7 +80,7 @@ func TestConfigLoads(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := map[Merge]string{MergeOn: "mergeInFlight: true", MergeOff: "mergeInFlight: false"}[m]
-				if n := strings.Count(string(yaml), "mergeInFlight"); (want == "" && n != 0) || (want != "" && strings.Count(string(yaml), want) != 2) {
+				if n := strings.Count(string(yaml), "mergeInFlight"); (want == "" && n != 0) || (want != "" && strings.Count(string(yaml), want) != 3) {
 					t.Errorf("merge %s: upstreams.yaml has %d mergeInFlight fields:\n%s", m, n, yaml)
 				}
 			})
@@ -158,8 +160,13 @@ func TestCasesThroughGateway(t *testing.T) {
 			catSrv, revSrv := httptest.NewServer(cat), httptest.NewServer(rev)
 			defer catSrv.Close()
 			defer revSrv.Close()
+			inv, err := demo.StartInventory(context.Background(), zerolog.Nop(), "127.0.0.1:0", c.Products)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inv.Close()
 			dir := t.TempDir()
-			if err := WriteConfig(dir, c, Endpoints{CatalogURL: catSrv.URL + "/graphql", ReviewsURL: revSrv.URL}, MergeOn); err != nil {
+			if err := WriteConfig(dir, c, Endpoints{CatalogURL: catSrv.URL + "/graphql", ReviewsURL: revSrv.URL, InventoryTarget: inv.Addr()}, MergeOn); err != nil {
 				t.Fatal(err)
 			}
 			snap, err := load(t, dir)

@@ -207,7 +207,7 @@ type rowInput struct {
 	upstream *process
 }
 
-// startUpstreams runs `Self upstream` on two free loopback ports, pinned
+// startUpstreams runs `Self upstream` on three free loopback ports, pinned
 // with the load.
 func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints, error) {
 	catAddr, err := freeAddr()
@@ -218,20 +218,24 @@ func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
+	invAddr, err := freeAddr()
+	if err != nil {
+		return nil, Endpoints{}, err
+	}
 	p, err := startProcess("upstream", b.opts.Pinning.wrap(b.opts.Pinning.Load, []string{
 		b.opts.Self, "upstream", "--products", strconv.Itoa(c.Products),
-		"--catalog-listen", catAddr, "--reviews-listen", revAddr,
+		"--catalog-listen", catAddr, "--reviews-listen", revAddr, "--inventory-listen", invAddr,
 	}))
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
-	for _, addr := range []string{catAddr, revAddr} {
+	for _, addr := range []string{catAddr, revAddr, invAddr} {
 		if err := waitListening(ctx, p, addr); err != nil {
 			p.stop()
 			return nil, Endpoints{}, err
 		}
 	}
-	return p, Endpoints{CatalogURL: "http://" + catAddr + "/graphql", ReviewsURL: "http://" + revAddr}, nil
+	return p, Endpoints{CatalogURL: "http://" + catAddr + "/graphql", ReviewsURL: "http://" + revAddr, InventoryTarget: invAddr}, nil
 }
 
 // measureProxy runs a fresh reverse proxy to the catalog and measures it.

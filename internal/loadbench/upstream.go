@@ -24,8 +24,9 @@ const shutdownTimeout = 5 * time.Second
 
 // UpstreamOptions configure ServeUpstreams.
 type UpstreamOptions struct {
-	// CatalogAddr and ReviewsAddr are the listen addresses.
-	CatalogAddr, ReviewsAddr string
+	// CatalogAddr, ReviewsAddr and InventoryAddr (gRPC) are the listen
+	// addresses; an empty InventoryAddr runs no inventory.
+	CatalogAddr, ReviewsAddr, InventoryAddr string
 	// Products is the number of generated products (see Case.Products).
 	Products int
 	// Memo bounds the response memo in front of both servers.
@@ -49,12 +50,21 @@ func UpstreamHandlers(products int, memo MemoOptions) (catalogHandler, reviewsHa
 	return NewMemo(mux, memo), NewMemo(reviews.NewHandler(reviewStore, nil), memo), nil
 }
 
-// ServeUpstreams runs the catalog and reviews servers until ctx is done,
-// then stops them gracefully. It returns at once if either cannot listen.
+// ServeUpstreams runs the catalog, reviews and inventory servers until ctx
+// is done, then stops them gracefully. It returns at once if one cannot
+// listen. The inventory answers without a memo: its messages are built per
+// call, as a real gRPC service's are.
 func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOptions) error {
 	cat, rev, err := UpstreamHandlers(opts.Products, opts.Memo)
 	if err != nil {
 		return err
+	}
+	if opts.InventoryAddr != "" {
+		inv, err := demo.StartInventory(ctx, log, opts.InventoryAddr, opts.Products)
+		if err != nil {
+			return fmt.Errorf("inventory upstream: %w", err)
+		}
+		defer inv.Close()
 	}
 	servers := []struct {
 		name, addr string

@@ -91,7 +91,9 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		timeout = defaultTimeout
 	}
 	spec.Options.Timeout = timeout
-	return &Upstream{name: d.Name, opts: spec.Options, conn: conn, methods: methods, callOptions: callOpts, types: dynamicpb.NewTypes(files.Registry)}, info, nil
+	u := &Upstream{name: d.Name, opts: spec.Options, conn: conn, methods: methods, callOptions: callOpts,
+		types: dynamicpb.NewTypes(files.Registry), merge: spec.MergeInFlight == nil || *spec.MergeInFlight, flights: map[string]*flight{}}
+	return u, info, nil
 }
 
 // specError is an option that cannot be used, at its path in the spec.
@@ -313,7 +315,7 @@ func resolveMethods(files *protoschema.Files, res *protoschema.Result) (map[stri
 		if md == nil {
 			return nil, fmt.Errorf("service %s has no method %s", svc, name)
 		}
-		out[full] = &method{desc: md, path: "/" + full}
+		out[full] = &method{desc: md, path: "/" + full, read: m.Root == "Query"}
 	}
 	return out, nil
 }

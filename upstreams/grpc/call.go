@@ -37,6 +37,9 @@ type method struct {
 	desc protoreflect.MethodDescriptor
 	// path is the HTTP/2 path, "/pkg.Service/Method".
 	path string
+	// read says the method only reads (a Query field), so identical calls
+	// in flight may share one.
+	read bool
 }
 
 // Prepare evaluates the request template into protojson and sets the key.
@@ -103,7 +106,8 @@ func (u *Upstream) request(p *prepared) (*dynamicpb.Message, error) {
 	return in, nil
 }
 
-// Do sends a unary call and returns the answer as protojson.
+// Do sends a unary call and returns the answer as protojson. Identical
+// reads in flight at the same moment share one call (Options.MergeInFlight).
 func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
 	p, ok := c.Prepared.(*prepared)
 	if !ok {
@@ -113,6 +117,20 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if err != nil {
 		return nil, err
 	}
+	var b []byte
+	if p.method.read && u.merge && c.Key != "" {
+		b, err = u.shared(ctx, c.Key, p, in)
+	} else {
+		b, err = u.invoke(ctx, p, in)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u.result(b, c.Raw)
+}
+
+// invoke makes one call and writes its answer as protojson.
+func (u *Upstream) invoke(ctx context.Context, p *prepared, in proto.Message) ([]byte, error) {
 	u.calls.Add(1)
 	defer u.calls.Done()
 	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, p.md), u.opts.Timeout)
@@ -121,17 +139,57 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if err := u.conn.Invoke(ctx, p.method.path, in, out, u.callOptions...); err != nil {
 		return nil, u.statusError(ctx, err)
 	}
-	return u.result(out, c.Raw)
-}
-
-// result writes an answer as protojson: the value model of every kind.
-func (u *Upstream) result(out proto.Message, raw bool) (*upstreams.Result, error) {
 	// EmitUnpopulated: a field the server left at its zero value is
 	// still a value the schema promises (non-null on output).
 	b, err := protojson.MarshalOptions{EmitUnpopulated: true, Resolver: u.types}.Marshal(out)
 	if err != nil {
 		return nil, upstreams.Errorf(upstreams.CodeBadResponse, u.name, err, "cannot read the answer: %v", err)
 	}
+	return b, nil
+}
+
+// flight is a call that identical calls wait on instead of making their own.
+type flight struct {
+	done chan struct{}
+	// answer is read-only once done: every waiter parses it for itself.
+	answer []byte
+	err    error
+}
+
+// shared joins the identical call in flight, or starts it. The call runs
+// apart from any one caller's cancellation, bounded by the upstream's
+// timeout, so a caller that gives up does not fail the others.
+func (u *Upstream) shared(ctx context.Context, key string, p *prepared, in proto.Message) ([]byte, error) {
+	u.flightsMu.Lock()
+	f := u.flights[key]
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		u.flights[key] = f
+		u.flightsMu.Unlock()
+		go func() {
+			f.answer, f.err = u.invoke(context.WithoutCancel(ctx), p, in)
+			u.flightsMu.Lock()
+			delete(u.flights, key)
+			u.flightsMu.Unlock()
+			close(f.done)
+		}()
+	} else {
+		u.flightsMu.Unlock()
+	}
+	select {
+	case <-f.done:
+		return f.answer, f.err
+	case <-ctx.Done():
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
+		}
+		return nil, upstreams.TransportError(u.name, ctx.Err())
+	}
+}
+
+// result wraps an answer written as protojson, the value model of every
+// kind.
+func (u *Upstream) result(b []byte, raw bool) (*upstreams.Result, error) {
 	if raw {
 		return upstreams.NewRawResult(b, 0, nil), nil
 	}
@@ -187,14 +245,17 @@ func (u *Upstream) Stream(ctx context.Context, c *upstreams.Call) (*Stream, erro
 func (s *Stream) Recv() (*upstreams.Result, error) {
 	out := dynamicpb.NewMessage(s.desc)
 	if err := s.s.RecvMsg(out); err != nil {
+		s.cancel()
 		if errors.Is(err, io.EOF) {
-			s.cancel()
 			return nil, io.EOF
 		}
-		s.cancel()
 		return nil, s.u.statusError(s.ctx, err)
 	}
-	return s.u.result(out, false)
+	b, err := protojson.MarshalOptions{EmitUnpopulated: true, Resolver: s.u.types}.Marshal(out)
+	if err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadResponse, s.u.name, err, "cannot read the message: %v", err)
+	}
+	return s.u.result(b, false)
 }
 
 // Close ends the stream.

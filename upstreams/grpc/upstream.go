@@ -35,6 +35,11 @@ type Options struct {
 	ForwardHeaders []string `yaml:"forwardHeaders"`
 	// TLS makes the connection TLS; without it the connection is plaintext.
 	TLS *transport.TLSOptions `yaml:"tls"`
+	// MergeInFlight lets identical reads (methods imported as Query
+	// fields) in flight at the same moment, from different client
+	// requests, share one call (default true). Identical means the same
+	// method, request message and forwarded headers.
+	MergeInFlight *bool `yaml:"mergeInFlight"`
 	// ExposeErrorDetails puts a failed call's status message and details
 	// in the GraphQL error's extensions (default false: only the gRPC code).
 	ExposeErrorDetails bool `yaml:"exposeErrorDetails"`
@@ -86,8 +91,11 @@ type Upstream struct {
 	methods     map[string]*method
 	callOptions []grpclib.CallOption
 	// types resolves the messages an Any names, for protojson.
-	types   *dynamicpb.Types
-	parsers fastjson.ParserPool
+	types     *dynamicpb.Types
+	parsers   fastjson.ParserPool
+	merge     bool
+	flightsMu sync.Mutex
+	flights   map[string]*flight
 	// calls counts calls in flight, so Close can let them finish.
 	calls sync.WaitGroup
 	once  sync.Once
