@@ -29,7 +29,9 @@ func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, erro
 	case ast.Mutation:
 		root = s.AST.Mutation
 	default:
-		return nil, fmt.Errorf("%s operations are not supported yet", op.Operation)
+		// A subscription's answer is a stream; the transports that carry
+		// one (WebSocket, SSE) are not served yet.
+		return nil, fmt.Errorf("%s operations need a streaming transport (WebSocket or server-sent events), which this endpoint does not serve yet", op.Operation)
 	}
 	if root == nil {
 		return nil, fmt.Errorf("the schema has no %s type", op.Operation)

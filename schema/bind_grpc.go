@@ -12,7 +12,7 @@ import (
 // bindGRPC reads @grpc(upstream, method, request, result, timeout, batch)
 // and checks it against the method as the upstream's generated schema
 // describes it: its request fields and its response message.
-func (b *builder) bindGRPC(bd *Binding, parent *ast.Definition, args *directiveArgs, info UpstreamInfo, known, isRoot bool, where string) {
+func (b *builder) bindGRPC(bd *Binding, parent *ast.Definition, args *directiveArgs, info UpstreamInfo, known, subscription, isRoot bool, where string) {
 	g := &GRPCBinding{Method: args.string("method", true)}
 	bd.GRPC = g
 	if v := args.value("request"); v != nil {
@@ -39,6 +39,17 @@ func (b *builder) bindGRPC(bd *Binding, parent *ast.Definition, args *directiveA
 		return
 	}
 	g.ServerStreaming = m.ServerStreaming
+	switch {
+	case subscription && !m.ServerStreaming:
+		b.errorf(args.pos("method"), where, "%s answers once; a Subscription field binds to a server-streaming method", g.Method)
+		return
+	case !subscription && m.ServerStreaming:
+		b.errorf(args.pos("method"), where, "%s is server-streaming; it serves a Subscription field, not a %s", g.Method, fieldKind(parent, isRoot))
+		return
+	}
+	if subscription && bd.Batch != nil {
+		b.errorf(args.pos("batch"), where, "a Subscription field has no parents to batch")
+	}
 	up := b.methodField(info, m)
 	if up == nil {
 		return
@@ -55,6 +66,14 @@ func (b *builder) bindGRPC(bd *Binding, parent *ast.Definition, args *directiveA
 	if len(bd.Result) == 0 {
 		b.checkShape(bd.Def.Type, up.Type, bd.Upstream, info.Schema, bd.Def.Position, where, map[[2]string]bool{})
 	}
+}
+
+// fieldKind names the kind of field a binding is on, for errors.
+func fieldKind(parent *ast.Definition, isRoot bool) string {
+	if isRoot {
+		return parent.Name + " field"
+	}
+	return "field of " + parent.Name
 }
 
 // methodField returns the generated root field that stands for a method.

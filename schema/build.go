@@ -203,9 +203,6 @@ func (b *builder) rootKind(typeName string) (ast.Operation, bool) {
 
 // collect finds every binding directive and builds its Binding.
 func (b *builder) collect() {
-	if b.ast.Subscription != nil {
-		b.errorf(b.ast.Subscription.Position, b.ast.Subscription.Name, "subscriptions are not supported yet: remove the subscription type")
-	}
 	for _, def := range b.sortedTypes() {
 		if def.Kind != ast.Object && def.Kind != ast.Interface {
 			continue
@@ -230,8 +227,8 @@ func (b *builder) collect() {
 				b.errorf(found[1].Position, where, "has %d bindings (@%s and @%s); a field has at most one", len(found), found[0].Name, found[1].Name)
 				continue
 			case len(found) == 0:
-				if isRoot && op != ast.Subscription {
-					b.errorf(f.Position, where, "root field has no binding: add @graphql(...) or @rest(...) to say which upstream resolves it")
+				if isRoot {
+					b.errorf(f.Position, where, "root field has no binding: add @graphql(...), @rest(...) or @grpc(...) to say which upstream resolves it")
 				}
 				continue
 			}
@@ -266,6 +263,12 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 		return false // the upstream's own errors say what is wrong
 	}
 	n := len(b.errs)
+	if isRoot && op == ast.Subscription && d.Name != "grpc" {
+		// Only a stream can serve a subscription; the other kinds answer
+		// once.
+		b.errorf(d.Position, where, "a Subscription field binds to a server-streaming method with @grpc; @%s answers once", d.Name)
+		return false
+	}
 	switch d.Name {
 	case "graphql":
 		bd.Kind = KindGraphQL
@@ -286,7 +289,7 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @grpc needs a grpc upstream", bd.Upstream, info.Kind)
 			ok = false
 		}
-		b.bindGRPC(bd, parent, args, info, ok, isRoot, where)
+		b.bindGRPC(bd, parent, args, info, ok, isRoot && op == ast.Subscription, isRoot, where)
 	}
 	args.rejectUnknown()
 	return len(b.errs) == n

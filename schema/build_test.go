@@ -140,7 +140,8 @@ func TestBuildErrors(t *testing.T) {
 		{"form without body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", contentType: "multipart/form-data") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "multipart/form-data" needs a body`},
 		{"bad cookie", `type Query { r: String @rest(upstream: "reviews", path: "/r", cookies: ["a=b"]) }`, `cookie "a=b" must be written "Name: value"`},
 		{"bad JSON body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: "{\"a\": ") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `body: body is not JSON`},
-		{"subscription", head + `type Product { upc: ID! } type Subscription { x: Int }`, `subscriptions are not supported yet`},
+		{"subscription without binding", head + `type Product { upc: ID! } type Subscription { x: Int }`, `Subscription.x: root field has no binding`},
+		{"subscription bound to a REST call", head + `type Product { upc: ID! } type Subscription { x: Int @rest(upstream: "reviews", path: "/x") }`, `a Subscription field binds to a server-streaming method with @grpc; @rest answers once`},
 		{"interface binding", head + `type Product { upc: ID! } interface I { x: Int @rest(upstream: "reviews", path: "/x") }`, `bindings go on object type fields, not interface fields`},
 	}
 	for _, tt := range tests {
@@ -267,6 +268,15 @@ type Level { quantity: Int! where: String @from(key: "warehouse") state: String 
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
+	sub := good + `
+type Subscription { watch(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/WatchStock", request: {upc: "{args.upc}"}) }`
+	ss, err := Build(Source{File: "api.graphql", Input: sub}, opts)
+	if err != nil {
+		t.Fatalf("Build with a subscription: %v", err)
+	}
+	if w := ss.Binding("Subscription", "watch"); w == nil || !w.GRPC.ServerStreaming {
+		t.Fatalf("subscription binding = %+v", w)
+	}
 	b := s.Binding("Product", "level")
 	if b.GRPC.Method != "inventory.v1.Inventory/GetStock" || b.GRPC.BatchMethod != "inventory.v1.Inventory/GetStocks" || b.Batch.MaxSize != 20 || b.Batch.ParentKey[0] != "upc" {
 		t.Fatalf("binding = %+v %+v", b.GRPC, b.Batch)
@@ -280,6 +290,8 @@ type Level { quantity: Int! where: String @from(key: "warehouse") state: String 
 		{"enum lacks a value", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { state: State } enum State { IN_STOCK SOLD_OUT }`, `enum State lacks value STOCK_STATE_UNSPECIFIED`},
 		{"unknown request field", `type Query { s(u: ID): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {sku: "{args.u}"}) } type Level { quantity: Int! }`, `the request of inventory.v1.Inventory/GetStock has no field "sku"`},
 		{"request reads a missing argument", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `{args.upc}: field s has no argument "upc"`},
+		{"unary method on a subscription", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Subscription { w(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `inventory.v1.Inventory/GetStock answers once; a Subscription field binds to a server-streaming method`},
+		{"streaming method on a query", `type Query { s(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/WatchStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `inventory.v1.Inventory/WatchStock is server-streaming; it serves a Subscription field, not a Query field`},
 		{"batch without key", `type Query { p: P @rest(upstream: "reviews", path: "/p") } type P { upc: ID! l: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", batch: {method: "inventory.v1.Inventory/GetStocks", request: {upcs: "{parent.upc}"}}) } type Level { quantity: Int! }`, `a gRPC batch needs method, request and key`},
 	}
 	for _, tt := range tests {

@@ -271,25 +271,8 @@ func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamI
 	for _, sc := range res.Scalars {
 		info.Scalars[sc] = protoschema.ScalarDef(sc)
 	}
-	info.Fields = &schema.Source{File: file, Input: withoutSubscriptions(res.Fragment)}
+	info.Fields = &schema.Source{File: file, Input: res.Fragment}
 	return info, nil
-}
-
-// withoutSubscriptions drops the Subscription extension from an imported
-// fragment: the gateway serves no subscriptions over its transports yet,
-// so a VirtualService that includes the upstream gets its unary methods,
-// and binds streaming ones by hand once subscriptions are served.
-func withoutSubscriptions(fragment string) string {
-	const head = "\nextend type Subscription {\n"
-	i := strings.Index(fragment, head)
-	if i < 0 {
-		return fragment
-	}
-	j := strings.Index(fragment[i+len(head):], "\n}\n")
-	if j < 0 {
-		return fragment
-	}
-	return fragment[:i] + fragment[i+len(head)+j+len("\n}"):]
 }
 
 // resolveMethods finds the descriptor of every method a field stands for.
