@@ -16,8 +16,28 @@ func newImport() *cobra.Command {
 		Use:   "import",
 		Short: "Turn an API description into an Upstream and a GraphQL schema with bindings",
 	}
-	cmd.AddCommand(newImportOpenAPI())
+	cmd.AddCommand(newImportOpenAPI(), newImportProto(), newImportGRPC())
 	return cmd
+}
+
+// writeImport prints an import's Upstream and SDL, or writes them as
+// NAME.upstream.yaml and NAME.graphql into out.
+func writeImport(cmd *cobra.Command, name, out, upstream, sdl string) error {
+	if out == "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "# ---- %s.upstream.yaml ----\n%s\n# ---- %s.graphql ----\n%s", name, upstream, name, sdl)
+		return nil
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	for _, f := range []struct{ file, content string }{{name + ".upstream.yaml", upstream}, {name + ".graphql", sdl}} {
+		p := filepath.Join(out, f.file)
+		if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), "wrote", p)
+	}
+	return nil
 }
 
 func newImportOpenAPI() *cobra.Command {
@@ -58,21 +78,7 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%d operations imported, %d skipped, %d warnings\n", res.Operations, res.Skipped, len(res.Warnings))
-			upstream := res.UpstreamYAML(name)
-			if out == "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "# ---- %s.upstream.yaml ----\n%s\n# ---- %s.graphql ----\n%s", name, upstream, name, res.SDL)
-				return nil
-			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return err
-			}
-			for file, content := range map[string]string{name + ".upstream.yaml": upstream, name + ".graphql": res.SDL} {
-				if err := os.WriteFile(filepath.Join(out, file), []byte(content), 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "wrote", filepath.Join(out, file))
-			}
-			return nil
+			return writeImport(cmd, name, out, res.UpstreamYAML(name), res.SDL)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "api", "the Upstream's name, used in every @rest binding")

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/weft-gateway/weft/upstreams/grpc/protoschema"
+	"github.com/weft-gateway/weft/upstreams/transport"
+)
+
+// grpcImportFlags are the flags both gRPC imports share.
+type grpcImportFlags struct {
+	name, prefix, out, target string
+	services, methods         []string
+	kinds                     map[string]string
+}
+
+// parse checks the flags before any work is done.
+func (f *grpcImportFlags) parse() error {
+	f.kinds = map[string]string{}
+	for _, m := range f.methods {
+		method, kind, ok := strings.Cut(m, "=")
+		if !ok || (kind != "Query" && kind != "Mutation" && kind != "Subscription") {
+			return fmt.Errorf("--method %q: want pkg.Service/Method=Query, =Mutation or =Subscription", m)
+		}
+		f.kinds[method] = kind
+	}
+	return nil
+}
+
+func (f *grpcImportFlags) register(cmd *cobra.Command, targetHelp string) {
+	cmd.Flags().StringVar(&f.name, "name", "api", "the Upstream's name, used in every @grpc binding")
+	cmd.Flags().StringVar(&f.prefix, "prefix", "", "prefix for generated type names")
+	cmd.Flags().StringVar(&f.out, "out", "", "write the files into this directory instead of stdout")
+	cmd.Flags().StringSliceVar(&f.services, "service", nil, "import only this service (full name; repeatable)")
+	cmd.Flags().StringSliceVar(&f.methods, "method", nil, "make a method (pkg.Service/Method) a Query, Mutation or Subscription field: M=Query")
+	cmd.Flags().StringVar(&f.target, "target", "", targetHelp)
+}
+
+// run imports files and prints or writes the result.
+func (f *grpcImportFlags) run(cmd *cobra.Command, files *protoschema.Files) error {
+	opts := protoschema.Options{Upstream: f.name, Prefix: f.prefix, Services: f.services, Kinds: f.kinds}
+	res, err := protoschema.Import(files, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%d services, %d methods imported, %d skipped, %d warnings\n", len(res.Services), res.Fields, res.Skipped, len(res.Warnings))
+	return writeImport(cmd, f.name, f.out, res.UpstreamYAML(f.name, f.target), res.SDL)
+}
+
+func newImportProto() *cobra.Command {
+	var (
+		f       grpcImportFlags
+		paths   []string
+		descSet string
+	)
+	cmd := &cobra.Command{
+		Use:   "proto FILE... | proto --descriptor-set FILE",
+		Short: "Import gRPC services from .proto files (compiled here, no protoc) or a descriptor set",
+		Long: `Import prints an Upstream resource and a GraphQL schema whose fields are bound
+to the services' methods with @grpc, for a team to edit and commit. Files are
+named as their import statements name them, relative to an import path (-I,
+default the current directory); the well-known types need no path. Methods and
+types that cannot be mapped are reported as warnings on stderr, one per line
+(file:line:col: element: what was done); the rest is imported.
+
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.parse(); err != nil {
+				return err
+			}
+			var files *protoschema.Files
+			var err error
+			switch {
+			case descSet != "" && len(args) > 0:
+				return fmt.Errorf("give .proto files or --descriptor-set, not both")
+			case descSet != "":
+				files, err = protoschema.ReadDescriptorSet(descSet, protoschema.SetOptions{})
+			case len(args) == 0:
+				return fmt.Errorf("name at least one .proto file, or --descriptor-set")
+			default:
+				files, err = protoschema.Compile(cmd.Context(), args, protoschema.CompileOptions{ImportPaths: paths})
+			}
+			if err != nil {
+				return err
+			}
+			return f.run(cmd, files)
+		},
+	}
+	f.register(cmd, "the server's address, host:port (default: an environment variable named after --name)")
+	cmd.Flags().StringSliceVarP(&paths, "import-path", "I", nil, "a directory imports are searched in (repeatable, in order)")
+	cmd.Flags().StringVar(&descSet, "descriptor-set", "", "a binary FileDescriptorSet (protoc --include_imports -o, buf build -o)")
+	return cmd
+}
+
+func newImportGRPC() *cobra.Command {
+	var (
+		f         grpcImportFlags
+		tlsOn     bool
+		tlsOpts   transport.TLSOptions
+		timeout   time.Duration
+		internals bool
+	)
+	cmd := &cobra.Command{
+		Use:   "grpc ADDRESS",
+		Short: "Import gRPC services from a running server's reflection service",
+		Long: `Import asks the server at ADDRESS (host:port) for its services over gRPC server
+reflection (v1, or v1alpha for older servers), and prints an Upstream resource
+and a GraphQL schema whose fields are bound to the methods with @grpc. The
+reflection and health services are left out unless --internal.
+
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.parse(); err != nil {
+				return err
+			}
+			creds := insecure.NewCredentials()
+			if tlsOn || tlsOpts.CAFile != "" || tlsOpts.CertFile != "" || tlsOpts.ServerName != "" || tlsOpts.InsecureSkipVerify {
+				conf, err := tlsOpts.Config(os.ReadFile)
+				if err != nil {
+					return fmt.Errorf("tls: %w", err)
+				}
+				creds = credentials.NewTLS(conf)
+			}
+			conn, err := grpc.NewClient(args[0], grpc.WithTransportCredentials(creds))
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			files, err := protoschema.Reflect(ctx, conn, protoschema.ReflectOptions{Upstream: f.name, Target: args[0], Services: f.services, Internal: internals, Timeout: timeout})
+			if err != nil {
+				return err
+			}
+			if f.target == "" {
+				f.target = args[0]
+			}
+			return f.run(cmd, files)
+		},
+	}
+	f.register(cmd, "the address the Upstream names (default: ADDRESS)")
+	cmd.Flags().BoolVar(&tlsOn, "tls", false, "connect with TLS (implied by the other TLS flags)")
+	cmd.Flags().StringVar(&tlsOpts.CAFile, "ca-file", "", "PEM bundle of CAs to trust")
+	cmd.Flags().StringVar(&tlsOpts.CertFile, "cert-file", "", "client certificate (mutual TLS)")
+	cmd.Flags().StringVar(&tlsOpts.KeyFile, "key-file", "", "client key (mutual TLS)")
+	cmd.Flags().StringVar(&tlsOpts.ServerName, "server-name", "", "name to check in the server's certificate")
+	cmd.Flags().BoolVar(&tlsOpts.InsecureSkipVerify, "insecure-skip-verify", false, "do not check the server's certificate (testing only)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on the whole reflection exchange")
+	cmd.Flags().BoolVar(&internals, "internal", false, "keep the reflection and health services")
+	return cmd
+}
