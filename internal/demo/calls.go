@@ -22,6 +22,9 @@ const (
 	ReviewsList     Endpoint = "reviews.list"    // GET /products/{upc}/reviews
 	ReviewsBatch    Endpoint = "reviews.batch"   // GET /reviews?upcs=...
 	ReviewsSummary  Endpoint = "reviews.summary" // GET /products/{upc}/reviews/summary
+
+	ShippingRequests Endpoint = "shipping"
+	ShippingQuotes   Endpoint = "shipping.GetQuote" // POST /shipping
 )
 
 // counters is a fixed set of atomic counters: the map is built once and only
@@ -35,6 +38,7 @@ func newCounters() *counters {
 	for _, e := range []Endpoint{
 		CatalogRequests, CatalogProducts, CatalogProduct, CatalogTopProducts, CatalogSetPrice,
 		ReviewsRequests, ReviewsList, ReviewsBatch, ReviewsSummary,
+		ShippingRequests, ShippingQuotes,
 	} {
 		c.byName[e] = new(atomic.Int64)
 	}

@@ -1,6 +1,7 @@
 // Package demo runs the upstreams of Weft's embedded demo shop in-process: a
-// GraphQL product catalog and a REST reviews service, each on its own
-// loopback listener, so that the gateway and its tests call them over real HTTP.
+// GraphQL product catalog, a REST reviews service, a gRPC inventory and a SOAP
+// shipping service, each on its own loopback listener, so that the gateway
+// and its tests call them over the real protocols.
 package demo
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/demo/catalog"
 	"github.com/weft-gateway/weft/internal/demo/reviews"
+	"github.com/weft-gateway/weft/internal/demo/shipping"
 )
 
 // Default listen addresses, fixed so that the demo configuration can name them.
@@ -23,6 +25,7 @@ const (
 	DefaultCatalogAddr   = "127.0.0.1:4101"
 	DefaultReviewsAddr   = "127.0.0.1:4102"
 	DefaultInventoryAddr = "127.0.0.1:4103"
+	DefaultShippingAddr  = "127.0.0.1:4104"
 )
 
 // CatalogPath is where the catalog serves GraphQL.
@@ -46,6 +49,9 @@ type Options struct {
 	// InventoryAddr is the gRPC inventory service's listen address; empty
 	// means DefaultInventoryAddr, port 0 picks a free port.
 	InventoryAddr string
+	// ShippingAddr is the SOAP shipping service's listen address; empty
+	// means DefaultShippingAddr, port 0 picks a free port.
+	ShippingAddr string
 	// Products is the number of generated products (upcs 6 onwards, with 0 to
 	// 3 reviews each) added after the five seed products, at most MaxProducts.
 	Products int
@@ -54,7 +60,7 @@ type Options struct {
 // Loopback returns options that start every upstream on a free loopback
 // port, with n generated products: what tests use, so they never collide.
 func Loopback(n int) Options {
-	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", Products: n}
+	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", ShippingAddr: "127.0.0.1:0", Products: n}
 }
 
 func (o Options) withDefaults() Options {
@@ -67,6 +73,9 @@ func (o Options) withDefaults() Options {
 	if o.InventoryAddr == "" {
 		o.InventoryAddr = DefaultInventoryAddr
 	}
+	if o.ShippingAddr == "" {
+		o.ShippingAddr = DefaultShippingAddr
+	}
 	return o
 }
 
@@ -76,6 +85,7 @@ type Upstreams struct {
 	calls     *counters
 	catalog   *server
 	reviews   *server
+	shipping  *server
 	inventory *grpcServer
 }
 
@@ -102,6 +112,7 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	u := &Upstreams{calls: newCounters()}
 	u.catalog = newServer("catalog", opts.CatalogAddr, u.catalogHandler(products), log)
 	u.reviews = newServer("reviews", opts.ReviewsAddr, u.reviewsHandler(reviewStore), log)
+	u.shipping = newServer("shipping", opts.ShippingAddr, u.shippingHandler(opts.Products), log)
 
 	if err := u.catalog.start(ctx); err != nil {
 		return nil, err
@@ -109,8 +120,11 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	if err := u.reviews.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop())
 	}
-	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, log); err != nil {
+	if err := u.shipping.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop())
+	}
+	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, log); err != nil {
+		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop(), u.shipping.stop())
 	}
 	return u, nil
 }
@@ -139,6 +153,12 @@ func (u *Upstreams) reviewsHandler(store *reviews.Store) http.Handler {
 		u.calls.add(Endpoint("reviews." + string(e)))
 	})
 	return u.calls.counting(ReviewsRequests, h)
+}
+
+func (u *Upstreams) shippingHandler(products int) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(shipping.Path, shipping.NewHandler(products, func() { u.calls.add(ShippingQuotes) }))
+	return u.calls.counting(ShippingRequests, mux)
 }
 
 // rootField names the counter of the root field being resolved. The root
@@ -181,6 +201,10 @@ func (u *Upstreams) StopReviews() error { return u.reviews.stop() }
 // running server does nothing; starting after Close is an error.
 func (u *Upstreams) StartReviews() error { return u.reviews.start(context.Background()) }
 
+// ShippingURL returns the SOAP shipping service's endpoint, e.g.
+// "http://127.0.0.1:4104/shipping".
+func (u *Upstreams) ShippingURL() string { return u.shipping.url() + shipping.Path }
+
 // InventoryTarget returns the gRPC inventory service's address, e.g.
 // "127.0.0.1:4103".
 func (u *Upstreams) InventoryTarget() string { return u.inventory.addr }
@@ -192,5 +216,5 @@ func (u *Upstreams) InventoryCalls(method int) int64 { return u.inventory.svc.Ca
 // Close shuts the servers down gracefully, each within a bounded time, and
 // returns once their goroutines have ended. Calling it again does nothing.
 func (u *Upstreams) Close() error {
-	return errors.Join(u.catalog.close(), u.reviews.close(), u.inventory.close())
+	return errors.Join(u.catalog.close(), u.reviews.close(), u.shipping.close(), u.inventory.close())
 }

@@ -430,9 +430,11 @@ func TestLogs(t *testing.T) {
 	want := []string{
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream listening",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream listening",
+		"info shipping " + addr(strings.TrimSuffix(u.ShippingURL(), "/shipping")) + " demo upstream listening",
 		"info inventory " + u.InventoryTarget() + " demo upstream listening",
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream stopped",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream stopped",
+		"info shipping " + addr(strings.TrimSuffix(u.ShippingURL(), "/shipping")) + " demo upstream stopped",
 		"info inventory " + u.InventoryTarget() + " demo upstream stopped",
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -28,6 +28,8 @@ const ConfigDir = "internal/demo/config"
 const (
 	EnvCatalogURL = "WEFT_DEMO_CATALOG_URL"
 	EnvReviewsURL = "WEFT_DEMO_REVIEWS_URL"
+	// EnvShippingURL is the SOAP shipping service's endpoint.
+	EnvShippingURL = "WEFT_DEMO_SHIPPING_URL"
 	// EnvInventoryTarget is the inventory's gRPC target, host:port.
 	EnvInventoryTarget = "WEFT_DEMO_INVENTORY_TARGET"
 )
@@ -44,6 +46,8 @@ func (u *Upstreams) Env(next func(string) (string, bool)) func(string) (string, 
 			return u.CatalogURL(), true
 		case EnvReviewsURL:
 			return u.ReviewsURL(), true
+		case EnvShippingURL:
+			return u.ShippingURL(), true
 		case EnvInventoryTarget:
 			return u.InventoryTarget(), true
 		}

@@ -6,9 +6,9 @@ func TestOptionsDefaults(t *testing.T) {
 	tests := []struct {
 		in, want Options
 	}{
-		{Options{}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr}},
-		{Options{CatalogAddr: "127.0.0.1:0", Products: 3}, Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, Products: 3}},
-		{Options{ReviewsAddr: ":9"}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: ":9", InventoryAddr: DefaultInventoryAddr}},
+		{Options{}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr}},
+		{Options{CatalogAddr: "127.0.0.1:0", Products: 3}, Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr, Products: 3}},
+		{Options{ReviewsAddr: ":9"}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: ":9", InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr}},
 	}
 	for _, tt := range tests {
 		if got := tt.in.withDefaults(); got != tt.want {
