@@ -79,6 +79,12 @@ func (f *Fetch) Request() string {
 			return method
 		}
 		return method + " " + req.String()
+	case f.Binding != nil && f.Binding.SOAP != nil:
+		s := f.Binding.SOAP
+		if s.Request == nil {
+			return s.Operation
+		}
+		return s.Operation + " " + s.Request.String()
 	}
 	return ""
 }

@@ -25,6 +25,7 @@ const (
 	KindGraphQL Kind = "graphql"
 	KindREST    Kind = "rest"
 	KindGRPC    Kind = "grpc"
+	KindSOAP    Kind = "soap"
 )
 
 // UpstreamInfo is what the builder needs to know of an upstream to check the
@@ -97,6 +98,7 @@ type Binding struct {
 	GraphQL *GraphQLBinding
 	REST    *RESTBinding
 	GRPC    *GRPCBinding
+	SOAP    *SOAPBinding
 
 	// forwardedInputs are the types of arguments forwarded as they are to a
 	// GraphQL upstream; their definitions must match the upstream's.
@@ -142,6 +144,16 @@ type GRPCBinding struct {
 	// and request (Binding.Batch says how its answer maps back).
 	BatchMethod  string
 	BatchRequest *tmpl.JSON
+}
+
+// SOAPBinding calls an operation of a SOAP upstream.
+type SOAPBinding struct {
+	// Operation names the operation as the upstream imported it:
+	// "Port/Operation".
+	Operation string
+	// Request is the operation's input as a JSON object template whose
+	// keys are the arguments of the operation's generated field.
+	Request *tmpl.JSON
 }
 
 // Batch is what every batch form shares: its templates see {parent.x} as

@@ -24,15 +24,16 @@ scalar _WeftValue
 directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
 directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION
 `
 
 // bindingDirectives are the directives that bind a field to an upstream.
-var bindingDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true}
+var bindingDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true}
 
 // machineryDirectives are every directive of Weft's own, removed from the
 // served schema.
-var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "from": true}
+var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true, "from": true}
 
 // Options are the inputs to Build beyond the SDL.
 type Options struct {
@@ -290,6 +291,13 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 			ok = false
 		}
 		b.bindGRPC(bd, parent, args, info, ok, isRoot && op == ast.Subscription, isRoot, where)
+	case "soap":
+		bd.Kind = KindSOAP
+		if ok && info.Kind != KindSOAP {
+			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @soap needs a soap upstream", bd.Upstream, info.Kind)
+			ok = false
+		}
+		b.bindSOAP(bd, parent, args, info, ok, isRoot, where)
 	}
 	args.rejectUnknown()
 	return len(b.errs) == n
