@@ -287,3 +287,34 @@ func TestArgumentErrorResponse(t *testing.T) {
 		})
 	}
 }
+
+// FuzzArguments checks that no valid operation and variables make argument
+// evaluation panic, as gqlparser's ArgumentMap did.
+func FuzzArguments(f *testing.F) {
+	s := argsSchemaBuild(f, schema.UpstreamInfo{Name: "api", Kind: schema.KindREST})
+	f.Add(`{ f(j: `+big+`, i64: 1, in: {n: 1}) }`, ``)
+	f.Add(`query($x: JSON, $i: [Int]) { f(j: [$x, 1e400], l: $i) }`, `{"x": `+big+`, "i": 3000000000}`)
+	f.Add(`query($in: [In!]) { f(ins: $in, u64: 18446744073709551616) g }`, `{"in": {"inner": {"big": "`+big+`"}}}`)
+	f.Fuzz(func(t *testing.T, query, vars string) {
+		doc, gerr := gqlparser.LoadQuery(s.AST, query)
+		if gerr != nil || len(doc.Operations) != 1 {
+			return
+		}
+		raw := map[string]any{}
+		dec := json.NewDecoder(strings.NewReader(vars))
+		dec.UseNumber()
+		if vars != "" && dec.Decode(&raw) != nil {
+			return
+		}
+		op := doc.Operations[0]
+		coerced, err := validator.VariableValues(s.AST, op, raw)
+		if err != nil {
+			return
+		}
+		for _, sel := range op.SelectionSet {
+			if field, ok := sel.(*ast.Field); ok {
+				_, _ = arguments(s.AST, field, coerced)
+			}
+		}
+	})
+}
