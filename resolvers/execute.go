@@ -47,7 +47,10 @@ type request struct {
 	root     *fastjson.Value
 	results  []*upstreams.Result
 	failures map[slot]*upstreams.Error
-	upErrs   map[slot][]relError
+	// argErrs are the fields whose arguments could not be evaluated:
+	// nothing was called for them.
+	argErrs map[slot]*argError
+	upErrs  map[slot][]relError
 	// raws hold fetched values as answer bytes, for Raw fetches.
 	raws  map[slot][]byte
 	calls map[string]*callState
@@ -138,7 +141,13 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	field := f.Fields[0]
 	var args map[string]any
 	if field.AST != nil && readsArgs(f.Binding) {
-		args = field.AST.ArgumentMap(r.vars)
+		var aerr *argError
+		if args, aerr = arguments(r.e.schema.AST, field.AST, r.vars); aerr != nil {
+			r.mu.Lock()
+			r.failArgs(f, aerr)
+			r.mu.Unlock()
+			return
+		}
 	}
 
 	r.mu.Lock()
@@ -172,6 +181,19 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	defer r.mu.Unlock()
 	for _, j := range jobs {
 		r.store(f, j)
+	}
+}
+
+// failArgs files an argument error under every field the fetch resolves,
+// for render to report at each one's path. It runs with r.mu held.
+func (r *request) failArgs(f *planner.Fetch, err *argError) {
+	if r.argErrs == nil {
+		r.argErrs = map[slot]*argError{}
+	}
+	for _, p := range r.parents(f) {
+		for _, field := range f.Fields {
+			r.argErrs[slot{p, field.Key}] = err
+		}
 	}
 }
 

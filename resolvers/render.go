@@ -70,6 +70,10 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 	if f.Fetch != nil {
 		up = f.Fetch.Upstream
 		s := slot{obj, f.Key}
+		if err := r.argErrs[s]; err != nil {
+			r.fieldError(f, err.Error(), codeBadUserInput, "")
+			return r.null(dst, f.Type, f, true)
+		}
 		if err := r.failures[s]; err != nil {
 			if err.NullIfNullable && !f.Type.NonNull {
 				return append(dst, "null"...), true

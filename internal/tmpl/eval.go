@@ -38,17 +38,31 @@ func (e *NullError) Error() string {
 // otherwise one of string, bool, int64, float64, json.Number, []any,
 // map[string]any, *fastjson.Value or []*fastjson.Value (batch parents).
 func (s *Scope) Lookup(r Ref) any {
+	v, _ := s.Find(r)
+	return v
+}
+
+// Find is Lookup that also reports whether the value is present: an
+// argument the client gave (null included), a parent field its source
+// returned (null included), a header the client sent, a variable the
+// VirtualService defines. The difference matters where an absent value
+// is left out but an explicit null is sent as null (object entries of a
+// JSON template). A null value is returned as nil, as Lookup does.
+func (s *Scope) Find(r Ref) (v any, present bool) {
 	switch r.Root {
 	case Args:
-		var v any = s.Args
+		v = s.Args
 		for _, seg := range r.Path {
 			m, ok := v.(map[string]any)
 			if !ok {
-				return nil
+				// Below a null or a scalar nothing is given.
+				return nil, false
 			}
-			v = m[seg]
+			if v, ok = m[seg]; !ok {
+				return nil, false
+			}
 		}
-		return v
+		return v, true
 	case Parent:
 		if s.Parents != nil {
 			out := make([]*fastjson.Value, 0, len(s.Parents))
@@ -57,28 +71,31 @@ func (s *Scope) Lookup(r Ref) any {
 					out = append(out, v)
 				}
 			}
-			return out
+			return out, true
 		}
 		if s.Parent == nil {
-			return nil
+			return nil, false
 		}
-		v := s.Parent.Get(r.Path...)
-		if v == nil || v.Type() == fastjson.TypeNull {
-			return nil
+		pv := s.Parent.Get(r.Path...)
+		if pv == nil {
+			return nil, false
 		}
-		return v
+		if pv.Type() == fastjson.TypeNull {
+			return nil, true
+		}
+		return pv, true
 	case Headers:
 		if vs := s.Headers.Values(r.Path[0]); len(vs) > 0 {
-			return vs[0]
+			return vs[0], true
 		}
-		return nil
+		return nil, false
 	case Vars:
 		if v, ok := s.Vars[r.Path[0]]; ok {
-			return v
+			return v, true
 		}
-		return nil
+		return nil, false
 	}
-	return nil
+	return nil, false
 }
 
 // Escaper escapes a placeholder's text for its context (a URL path segment,

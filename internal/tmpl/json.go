@@ -9,8 +9,20 @@ import (
 )
 
 // JSON is a JSON document whose string leaves may be templates, used for
-// request bodies: {"upc": "{parent.upc}", "qty": "{args.qty}"}. A leaf that
-// is exactly one placeholder keeps the value's type.
+// request bodies (REST bodies, GraphQL argument templates, gRPC requests):
+// {"upc": "{parent.upc}", "qty": "{args.qty}"}. A leaf that is exactly one
+// placeholder keeps the value's type.
+//
+// An object entry whose value is exactly one placeholder is left out when
+// that value is absent (an argument the client did not give, a parent
+// field its source did not return), so that the receiver applies its own
+// default rather than a null the client never sent: in a merge-patch body
+// a null deletes a member, and a schema whose properties are not nullable
+// refuses it. A value the client gave as null is still written as null.
+// Anywhere else (an array item, the whole document, text around the
+// placeholder) an absent value is written as null, as Template.AppendJSON
+// does: the position of an array item carries meaning, and a document has
+// to be something.
 type JSON struct {
 	kind   jsonKind
 	raw    []byte    // jsonLiteral: pre-encoded JSON
@@ -123,7 +135,18 @@ func (j *JSON) walk(f func(*Template)) {
 	}
 }
 
-// AppendJSON appends the document with its placeholders evaluated in s.
+// Single reports whether the whole document is exactly one placeholder
+// ("{args.input}"), and which: a caller may leave out a document whose
+// value is absent (a REST request sends no body at all).
+func (j *JSON) Single() (Ref, bool) {
+	if j.kind != jsonTemplate {
+		return Ref{}, false
+	}
+	return j.tmpl.Single()
+}
+
+// AppendJSON appends the document with its placeholders evaluated in s,
+// leaving out object entries whose single placeholder is absent (see JSON).
 func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 	var err error
 	switch j.kind {
@@ -133,12 +156,28 @@ func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 		return j.tmpl.AppendJSON(dst, s)
 	case jsonObject:
 		dst = append(dst, '{')
+		first := true
 		for i, k := range j.keys {
-			if i > 0 {
+			// A single placeholder is looked up once: for presence, then
+			// for its value.
+			r, single := j.values[i].Single()
+			var v any
+			if single {
+				var present bool
+				if v, present = s.Find(r); !present {
+					continue
+				}
+			}
+			if !first {
 				dst = append(dst, ',')
 			}
+			first = false
 			dst = jsonwrite.String(dst, k)
 			dst = append(dst, ':')
+			if single {
+				dst = appendJSON(dst, v)
+				continue
+			}
 			if dst, err = j.values[i].AppendJSON(dst, s); err != nil {
 				return dst, err
 			}

@@ -11,6 +11,15 @@
 // "{{" and "}}" stand for literal braces. Templates are parsed and checked once,
 // at config load; evaluation appends to a caller's buffer and does not allocate
 // for scalar values.
+//
+// A value is absent when the client did not give it (an argument left out, an
+// input field not set), the parent's source did not return it, or the header
+// or variable does not exist; a null is present. Text templates treat both
+// alike (a *NullError, or a query parameter left out by its caller). JSON
+// documents (REST bodies, GraphQL argument templates, gRPC requests) tell
+// them apart: an object entry whose value is a single absent placeholder is
+// left out, so the receiver applies its default, while a null the client gave
+// is sent as null. Scope.Find reports presence.
 package tmpl
 
 import (

@@ -202,3 +202,128 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestFind checks that Find tells an absent value from a null one in every
+// root, and that Lookup still reads both as nil.
+func TestFind(t *testing.T) {
+	s := scope(t)
+	s.Args["nul"] = nil
+	s.Args["in"].(map[string]any)["gone"] = nil
+	tests := []struct {
+		ref         string
+		wantPresent bool
+		wantNil     bool
+	}{
+		{"args.first", true, false},
+		{"args.nul", true, true},
+		{"args.nope", false, true},
+		{"args.in.id", true, false},
+		{"args.in.gone", true, true},
+		{"args.in.nope", false, true},
+		{"args.nul.below", false, true},   // below a null nothing is given
+		{"args.first.below", false, true}, // nor below a scalar
+		{"parent.n", true, false},
+		{"parent.nul", true, true},
+		{"parent.nope", false, true},
+		{"parent.obj.k", true, false},
+		{"parent.obj.nope", false, true},
+		{"headers.x-tenant", true, false},
+		{"headers.nope", false, true},
+		{"vars.v", true, false},
+		{"vars.nope", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			r, ok := MustParse("{" + tt.ref + "}").Single()
+			if !ok {
+				t.Fatal("not a single placeholder")
+			}
+			v, present := s.Find(r)
+			if present != tt.wantPresent || (v == nil) != tt.wantNil {
+				t.Errorf("Find = %v, %v; want present %v, nil %v", v, present, tt.wantPresent, tt.wantNil)
+			}
+			if l := s.Lookup(r); (l == nil) != tt.wantNil {
+				t.Errorf("Lookup = %v; want nil %v", l, tt.wantNil)
+			}
+		})
+	}
+	if _, present := (&Scope{}).Find(Ref{Root: Parent, Path: []string{"x"}}); present {
+		t.Error("Find of a parent field without a parent: present")
+	}
+	bs := &Scope{Parents: []*fastjson.Value{fastjson.MustParse(`{}`)}}
+	if _, present := bs.Find(Ref{Root: Parent, Path: []string{"x"}}); !present {
+		t.Error("Find over batch parents: absent; want a (possibly empty) list")
+	}
+}
+
+// TestJSONAbsentEntries checks that an object entry whose single
+// placeholder is absent is left out, and that everything else (explicit
+// nulls, array items, the whole document, text around a placeholder) is
+// written as before.
+func TestJSONAbsentEntries(t *testing.T) {
+	args := map[string]any{
+		"name": "Rex",
+		"tag":  nil, // given as null
+		"in":   map[string]any{"a": int64(1)},
+	}
+	parent := fastjson.MustParse(`{"n":null}`)
+	tests := []struct {
+		name, src, want string
+	}{
+		{"absent entry left out", `{"name":"{args.name}","age":"{args.age}"}`, `{"name":"Rex"}`},
+		{"null entry kept", `{"name":"{args.name}","tag":"{args.tag}"}`, `{"name":"Rex","tag":null}`},
+		{"first entry absent", `{"age":"{args.age}","name":"{args.name}"}`, `{"name":"Rex"}`},
+		{"every entry absent", `{"age":"{args.age}","x":"{args.in.x}"}`, `{}`},
+		{"nested object", `{"o":{"a":"{args.in.a}","b":"{args.in.b}"}}`, `{"o":{"a":1}}`},
+		{"literal entries kept", `{"k":1,"age":"{args.age}","z":null}`, `{"k":1,"z":null}`},
+		{"array item absent is null", `["{args.age}","{args.name}"]`, `[null,"Rex"]`},
+		{"whole document absent is null", `"{args.age}"`, `null`},
+		{"text around an absent placeholder fails", `{"s":"age {args.age}"}`, ``},
+		{"parent null kept, missing left out", `{"n":"{parent.n}","m":"{parent.m}"}`, `{"n":null}`},
+		{"header and var", `{"h":"{headers.x-nope}","v":"{vars.nope}","w":"{vars.v}"}`, `{"w":"2"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := ParseJSON(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &Scope{Args: args, Parent: parent, Vars: map[string]string{"v": "2"}}
+			got, err := j.AppendJSON(nil, s)
+			if tt.want == "" {
+				var ne *NullError
+				if !errors.As(err, &ne) {
+					t.Fatalf("AppendJSON = %s, %v; want a *NullError", got, err)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("AppendJSON = %s, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestJSONSingle(t *testing.T) {
+	tests := []struct {
+		src    string
+		want   string
+		single bool
+	}{
+		{`"{args.body}"`, "args.body", true},
+		{`"x {args.body}"`, "", false},
+		{`{"a":"{args.body}"}`, "", false},
+		{`["{args.body}"]`, "", false},
+		{`null`, "", false},
+	}
+	for _, tt := range tests {
+		j, err := ParseJSON(tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := j.Single()
+		if ok != tt.single || ok && r.String() != tt.want {
+			t.Errorf("Single(%s) = %v, %v; want %q, %v", tt.src, r, ok, tt.want, tt.single)
+		}
+	}
+}

@@ -174,30 +174,57 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	h.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")
 	var body []byte
 	if req.Body != nil {
-		if body, err = req.Body.AppendJSON(make([]byte, 0, 128), c.Scope); err != nil {
-			return u.badRequest(err)
+		form := req.ContentType == schema.ContentForm || req.ContentType == schema.ContentMultipart
+		if absentBody(req.Body, c.Scope) {
+			// A form left out is a form with no fields; anything else
+			// left out is no body at all.
+			if form {
+				body = []byte("{}")
+			}
+		} else {
+			if body, err = req.Body.AppendJSON(make([]byte, 0, 128), c.Scope); err != nil {
+				return u.badRequest(err)
+			}
+			if form && string(body) == "null" {
+				body = []byte("{}") // a form cannot say null
+			}
 		}
 		contentType := req.ContentType
 		if contentType == "" {
 			contentType = schema.ContentJSON
 		}
-		switch req.ContentType {
-		case schema.ContentForm:
-			if body, err = formBody(body); err != nil {
-				return u.badRequest(err)
-			}
-			contentType = schema.ContentForm
-		case schema.ContentMultipart:
-			if body, contentType, err = multipartBody(body); err != nil {
-				return u.badRequest(err)
-			}
+		switch {
+		case body == nil:
+			contentType = ""
+		case req.ContentType == schema.ContentForm:
+			body, err = formBody(body)
+		case req.ContentType == schema.ContentMultipart:
+			body, contentType, err = multipartBody(body)
 		}
-		h.Set("Content-Type", contentType)
+		if err != nil {
+			return u.badRequest(err)
+		}
+		if contentType != "" {
+			h.Set("Content-Type", contentType)
+		}
 	}
 	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
 	c.Prepared = p
 	c.Key = u.keyOf(p, req.Headers, len(req.Cookies) > 0)
 	return nil
+}
+
+// absentBody reports whether a body that is one placeholder ("{args.input}")
+// names a value the client did not give. An optional JSON body left out is
+// not sent at all, rather than as the JSON text null, which the operation's
+// schema rarely allows; an optional form left out is sent with no fields.
+func absentBody(body *tmpl.JSON, s *tmpl.Scope) bool {
+	r, ok := body.Single()
+	if !ok {
+		return false
+	}
+	_, present := s.Find(r)
+	return !present
 }
 
 // invalidHeaderByte returns the index of the first byte HTTP does not allow

@@ -1,0 +1,120 @@
+package rest_test
+
+import (
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"testing"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// bodySDL binds an optional body argument in each encoding a REST binding
+// can ask for, and a body object with optional entries.
+const bodySDL = `
+type Mutation {
+  json(input: In): Boolean @rest(upstream: "reviews", method: "POST", path: "/json", body: "{args.input}")
+  patch(input: In): Boolean @rest(upstream: "reviews", method: "PATCH", path: "/patch", contentType: "application/merge-patch+json", body: "{args.input}")
+  form(input: In): Boolean @rest(upstream: "reviews", method: "POST", path: "/form", contentType: "application/x-www-form-urlencoded", body: "{args.input}")
+  multi(input: In): Boolean @rest(upstream: "reviews", method: "POST", path: "/multi", contentType: "multipart/form-data", body: "{args.input}")
+  entries(name: String, tag: String): Boolean @rest(upstream: "reviews", method: "POST", path: "/entries", body: {name: "{args.name}", tag: "{args.tag}"})
+  formEntries(name: String, tag: String): Boolean @rest(upstream: "reviews", method: "POST", path: "/form", contentType: "application/x-www-form-urlencoded", body: {name: "{args.name}", tag: "{args.tag}"})
+}
+type Query { ping: Boolean @rest(upstream: "reviews", path: "/ping") }
+input In { name: String tag: String }
+`
+
+// TestOptionalBody checks what goes out for a body argument that is given,
+// given as null, or not given, and for body entries left out: a JSON body
+// left out is no body and no Content-Type; a form left out or null is a
+// form with no fields.
+func TestOptionalBody(t *testing.T) {
+	s, err := schema.Build(schema.Source{File: "body.graphql", Input: bodySDL}, schema.Options{
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+	})
+	if err != nil {
+		t.Fatalf("schema.Build: %v", err)
+	}
+	rec := newRecorder(t, ok)
+	up := newUpstream(t, rec.URL, "")
+	in := map[string]any{"name": "Rex", "tag": "dog"}
+	tests := []struct {
+		name, field string
+		args        map[string]any
+		// wantType is the media type sent, "" for no Content-Type header.
+		wantType, wantBody string
+	}{
+		{"JSON body given", "json", map[string]any{"input": in}, "application/json", `{"name":"Rex","tag":"dog"}`},
+		{"JSON body given as null", "json", map[string]any{"input": nil}, "application/json", `null`},
+		{"JSON body absent", "json", map[string]any{}, "", ``},
+		{"JSON body absent, nil args", "json", nil, "", ``},
+		{"merge-patch body absent", "patch", map[string]any{}, "", ``},
+		{"merge-patch body of one field", "patch", map[string]any{"input": map[string]any{"tag": "cat"}}, "application/merge-patch+json", `{"tag":"cat"}`},
+		{"form given", "form", map[string]any{"input": in}, "application/x-www-form-urlencoded", `name=Rex&tag=dog`},
+		{"form given as null", "form", map[string]any{"input": nil}, "application/x-www-form-urlencoded", ``},
+		{"form absent", "form", map[string]any{}, "application/x-www-form-urlencoded", ``},
+		{"form given empty", "form", map[string]any{"input": map[string]any{}}, "application/x-www-form-urlencoded", ``},
+		{"multipart given", "multi", map[string]any{"input": in}, "multipart/form-data", `name=Rex&tag=dog`},
+		{"multipart given as null", "multi", map[string]any{"input": nil}, "multipart/form-data", ``},
+		{"multipart absent", "multi", map[string]any{}, "multipart/form-data", ``},
+		{"entries all given", "entries", map[string]any{"name": "Rex", "tag": "dog"}, "application/json", `{"name":"Rex","tag":"dog"}`},
+		{"entry absent is left out", "entries", map[string]any{"name": "Rex"}, "application/json", `{"name":"Rex"}`},
+		{"entry given as null is sent", "entries", map[string]any{"name": "Rex", "tag": nil}, "application/json", `{"name":"Rex","tag":null}`},
+		{"every entry absent", "entries", map[string]any{}, "application/json", `{}`},
+		{"form entry absent", "formEntries", map[string]any{"tag": "dog"}, "application/x-www-form-urlencoded", `tag=dog`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &upstreams.Call{Binding: binding(t, s, "Mutation", tt.field), Scope: &tmpl.Scope{Args: tt.args}}
+			if err := up.Prepare(c); err != nil {
+				t.Fatalf("Prepare: %v", err)
+			}
+			res, err := up.Do(context.Background(), c)
+			if err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			res.Release()
+			got := <-rec.got
+			ct := got.header.Get("Content-Type")
+			mt, params, _ := mime.ParseMediaType(ct)
+			if mt != tt.wantType {
+				t.Errorf("Content-Type = %q, want %q", ct, tt.wantType)
+			}
+			body := got.body
+			if mt == "multipart/form-data" {
+				body = multipartText(t, body, params["boundary"])
+			}
+			if body != tt.wantBody {
+				t.Errorf("body = %q, want %q", body, tt.wantBody)
+			}
+			if tt.wantType == "" && got.header.Get("Content-Length") != "" && got.header.Get("Content-Length") != "0" {
+				t.Errorf("Content-Length = %q for no body", got.header.Get("Content-Length"))
+			}
+		})
+	}
+}
+
+// multipartText writes a multipart body's parts as name=value&..., in order.
+func multipartText(t *testing.T, body, boundary string) string {
+	t.Helper()
+	r := multipart.NewReader(strings.NewReader(body), boundary)
+	var parts []string
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			return strings.Join(parts, "&")
+		}
+		if err != nil {
+			t.Fatalf("multipart: %v", err)
+		}
+		v, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatalf("multipart part %s: %v", p.FormName(), err)
+		}
+		parts = append(parts, p.FormName()+"="+string(v))
+	}
+}
