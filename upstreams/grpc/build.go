@@ -221,7 +221,7 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 				}
 				opts.ImportPaths = append(opts.ImportPaths, path.Clean(p))
 			}
-			opts.FS = readFS(src.ReadFile)
+			opts.FS = src.FS()
 		}
 		files, err := protoschema.Compile(ctx, g.Proto.Files, opts)
 		return files, "spec.grpc.proto", err

@@ -309,36 +309,9 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 			}
 			out = append(out, ']')
 			if v, err := fastjson.ParseBytes(out); err == nil {
-				e.Extensions["details"] = jsonValue(v)
+				e.Extensions["details"] = upstreams.PlainJSON(v)
 			}
 		}
 	}
 	return e
-}
-
-// jsonValue turns a parsed value into plain Go values, for error
-// extensions (encoded with encoding/json, off the hot path).
-func jsonValue(v *fastjson.Value) any {
-	switch v.Type() {
-	case fastjson.TypeObject:
-		m := map[string]any{}
-		o, _ := v.Object()
-		o.Visit(func(k []byte, e *fastjson.Value) { m[string(k)] = jsonValue(e) })
-		return m
-	case fastjson.TypeArray:
-		var out []any
-		for _, e := range v.GetArray() {
-			out = append(out, jsonValue(e))
-		}
-		return out
-	case fastjson.TypeString:
-		return string(v.GetStringBytes())
-	case fastjson.TypeNumber:
-		return v.GetFloat64()
-	case fastjson.TypeTrue:
-		return true
-	case fastjson.TypeFalse:
-		return false
-	}
-	return nil
 }
