@@ -691,9 +691,15 @@ func (im *importer) globalElement(q QName, ref *node, element string) *Element {
 		im.globals[q] = nil
 		return nil
 	}
-	e := &Element{Name: q.Local, Namespace: q.Space, Min: 1, Max: 1, Nillable: d.n.get("nillable") == "true"}
+	// The type first: an element that contains itself (through a
+	// reference in its anonymous type) meets its type already
+	// registered, and is registered only once it has its type.
+	typ := im.elementType(d.n, d.s, typeName(q.Local), "element "+q.Local)
+	if e, ok := im.globals[q]; ok {
+		return e
+	}
+	e := &Element{Name: q.Local, Namespace: q.Space, Min: 1, Max: 1, Nillable: d.n.get("nillable") == "true", Type: typ}
 	im.globals[q] = e
-	e.Type = im.elementType(d.n, d.s, typeName(q.Local), "element "+q.Local)
 	im.elemDesc[e] = documentation(d.n)
 	return e
 }

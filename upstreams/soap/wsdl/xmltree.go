@@ -181,7 +181,7 @@ func parseXML(f *file, data []byte) (err error) {
 				return fmt.Errorf("%s:%d: elements nested deeper than %d", f.name, line, maxXMLTree)
 			}
 			if len(stack) == 0 && f.root != nil {
-				return fmt.Errorf("%s:%d: a second root element <%s>", f.name, line, rawName(t.Name))
+				return fmt.Errorf("%s:%d: malformed XML: a second root element <%s>", f.name, line, rawName(t.Name))
 			}
 			sc := base
 			if len(stack) > 0 {
@@ -229,16 +229,16 @@ func parseXML(f *file, data []byte) (err error) {
 			names = append(names, raw{t.Name.Space, t.Name.Local})
 		case xml.EndElement:
 			if len(stack) == 0 {
-				return fmt.Errorf("%s:%d: </%s> closes no element", f.name, line, rawName(t.Name))
+				return fmt.Errorf("%s:%d: malformed XML: </%s> closes no element", f.name, line, rawName(t.Name))
 			}
 			if top := names[len(names)-1]; top.prefix != t.Name.Space || top.local != t.Name.Local {
-				return fmt.Errorf("%s:%d: <%s> closed by </%s>", f.name, line, rawName(xml.Name{Space: top.prefix, Local: top.local}), rawName(t.Name))
+				return fmt.Errorf("%s:%d: malformed XML: <%s> closed by </%s>", f.name, line, rawName(xml.Name{Space: top.prefix, Local: top.local}), rawName(t.Name))
 			}
 			stack, names = stack[:len(stack)-1], names[:len(names)-1]
 		case xml.CharData:
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) > 0 {
-					return fmt.Errorf("%s:%d: text outside the root element", f.name, line)
+					return fmt.Errorf("%s:%d: malformed XML: text outside the root element", f.name, line)
 				}
 				continue
 			}
@@ -253,7 +253,8 @@ func parseXML(f *file, data []byte) (err error) {
 		}
 	}
 	if len(stack) > 0 {
-		return fmt.Errorf("%s:%d: unexpected end of file: <%s> is not closed", f.name, len(f.lines), stack[len(stack)-1].local)
+		top := names[len(names)-1]
+		return fmt.Errorf("%s:%d: malformed XML: unexpected end of file, <%s> is not closed", f.name, len(f.lines), rawName(xml.Name{Space: top.prefix, Local: top.local}))
 	}
 	if f.root == nil {
 		return fmt.Errorf("%s:1: no XML element", f.name)
