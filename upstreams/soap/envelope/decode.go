@@ -111,8 +111,10 @@ type decoder struct {
 	max      int64
 	maxDepth int
 	depth    int
-	path     []string
-	levels   []*level
+	// path locates the element being read, for errors; it is turned into
+	// text only when one happens.
+	path   []step
+	levels []*level
 	// text collects character data.
 	text []byte
 }
@@ -132,8 +134,34 @@ type entry struct {
 	name string
 }
 
+// step is one element of a path: its name and, in a list, its index.
+type step struct {
+	name  string
+	index int // -1 outside lists
+}
+
+func (d *decoder) pathString() string {
+	var b strings.Builder
+	for i, s := range d.path {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(s.name)
+		if s.index >= 0 {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+func (d *decoder) push(name string, index int) { d.path = append(d.path, step{name, index}) }
+
+func (d *decoder) pop() { d.path = d.path[:len(d.path)-1] }
+
 func (d *decoder) fail(format string, args ...any) error {
-	return &Error{Code: BadResponse, Path: strings.Join(d.path, "/"), Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: BadResponse, Path: d.pathString(), Msg: fmt.Sprintf(format, args...)}
 }
 
 // token reads the next token, turning reader and syntax errors into
@@ -162,7 +190,7 @@ func (d *decoder) token() (xml.Token, error) {
 		}
 		return nil, d.fail("malformed XML at line %d: %s", se.Line, se.Msg)
 	}
-	return nil, &Error{Code: BadResponse, Path: strings.Join(d.path, "/"), Msg: "reading the answer", Err: err}
+	return nil, &Error{Code: BadResponse, Path: d.pathString(), Msg: "reading the answer", Err: err}
 }
 
 func firstWord(s string) string {
@@ -224,7 +252,7 @@ func (d *decoder) envelope(dst []byte) ([]byte, error) {
 		}
 		return dst, d.fail("the envelope's namespace is %q, not SOAP %s's %q", start.Name.Space, d.version, d.env)
 	}
-	d.path = append(d.path[:0], "Envelope")
+	d.path = append(d.path[:0], step{"Envelope", -1})
 	var out []byte
 	found := false
 	for {
@@ -236,11 +264,11 @@ func (d *decoder) envelope(dst []byte) ([]byte, error) {
 		case xml.StartElement:
 			if t.Name.Space == d.env && t.Name.Local == "Body" && !found {
 				found = true
-				d.path = append(d.path, "Body")
+				d.push("Body", -1)
 				if out, err = d.body(dst); err != nil {
 					return dst, err
 				}
-				d.path = d.path[:1]
+				d.pop()
 				continue
 			}
 			if err := d.skip(); err != nil {
@@ -344,7 +372,7 @@ func (d *decoder) body(dst []byte) ([]byte, error) {
 			if op.Style != "rpc" && t.Name.Local != op.Response.Name {
 				return dst, d.fail("the body holds <%s>, not the <%s> the operation answers with", t.Name.Local, op.Response.Name)
 			}
-			d.path = append(d.path, t.Name.Local)
+			d.push(t.Name.Local, -1)
 			if op.Result == nil || op.Result == op.Response {
 				out, err = d.value(dst, op.Response, t)
 			} else {
@@ -353,7 +381,7 @@ func (d *decoder) body(dst []byte) ([]byte, error) {
 			if err != nil {
 				return dst, err
 			}
-			d.path = d.path[:len(d.path)-1]
+			d.pop()
 		case xml.EndElement:
 			if op.Response == nil {
 				return append(dst, "true"...), nil
@@ -399,11 +427,11 @@ func (d *decoder) unwrap(dst []byte, start xml.StartElement) ([]byte, error) {
 			if n > 0 {
 				out = append(out, ',')
 			}
-			d.path = append(d.path, indexed(t.Name.Local, n, list))
+			d.push(t.Name.Local, index(n, list))
 			if out, err = d.value(out, res, t); err != nil {
 				return dst, err
 			}
-			d.path = d.path[:len(d.path)-1]
+			d.pop()
 			n++
 		case xml.EndElement:
 			switch {
@@ -417,11 +445,11 @@ func (d *decoder) unwrap(dst []byte, start xml.StartElement) ([]byte, error) {
 	}
 }
 
-func indexed(name string, i int, list bool) string {
+func index(i int, list bool) int {
 	if !list {
-		return name
+		return -1
 	}
-	return name + "[" + strconv.Itoa(i) + "]"
+	return i
 }
 
 func nilAttr(start xml.StartElement) bool {
@@ -516,14 +544,13 @@ func (d *decoder) complex(dst []byte, t *wsdl.Type, start xml.StartElement) ([]b
 			if at.Name != a.Name.Local || at.Namespace != "" && a.Name.Space != "" && at.Namespace != a.Name.Space {
 				continue
 			}
-			d.path = append(d.path, "@"+at.Name)
 			s := len(lv.buf)
 			var err error
 			lv.buf, err = appendScalar(lv.buf, at.Type, a.Value)
 			if err != nil {
+				d.push("@"+at.Name, -1)
 				return dst, d.fail("%v", err)
 			}
-			d.path = d.path[:len(d.path)-1]
 			lv.ents = append(lv.ents, entry{field: nE + j, start: s, end: len(lv.buf)})
 			break
 		}
@@ -557,15 +584,17 @@ func (d *decoder) complex(dst []byte, t *wsdl.Type, start xml.StartElement) ([]b
 				continue
 			}
 			c := t.Elements[j]
-			d.path = append(d.path, indexed(tk.Name.Local, countOf(lv.ents, j), c.List()))
-			// The child is read into the buffer of the level below, then
-			// copied here, so that its own fields can be reordered.
+			i := -1
+			if c.List() {
+				i = countOf(lv.ents, j)
+			}
+			d.push(tk.Name.Local, i)
 			s := len(lv.buf)
 			lv.buf, err = d.value(lv.buf, c, tk)
 			if err != nil {
 				return dst, err
 			}
-			d.path = d.path[:len(d.path)-1]
+			d.pop()
 			lv.ents = append(lv.ents, entry{field: j, start: s, end: len(lv.buf)})
 		case xml.EndElement:
 			if t.Content != nil {
@@ -741,11 +770,11 @@ func (d *decoder) array(dst []byte, t *wsdl.Type) ([]byte, error) {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
-			d.path = append(d.path, tk.Name.Local+"["+strconv.Itoa(n)+"]")
+			d.push(tk.Name.Local, n)
 			if dst, err = d.value(dst, &item, tk); err != nil {
 				return dst, err
 			}
-			d.path = d.path[:len(d.path)-1]
+			d.pop()
 			n++
 		case xml.EndElement:
 			return append(dst, ']'), nil

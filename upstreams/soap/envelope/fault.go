@@ -7,7 +7,7 @@ import (
 
 // fault reads the Fault just started.
 func (d *decoder) fault() (*Fault, error) {
-	d.path = append(d.path, "Fault")
+	d.push("Fault", -1)
 	n, err := d.generic(xml.StartElement{Name: xml.Name{Local: "Fault"}}, 0)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (d *decoder) fault() (*Fault, error) {
 		f.Detail = string(detail.appendJSON(nil))
 	}
 	// The rest of the body and envelope must still be well-formed.
-	d.path = d.path[:len(d.path)-1]
+	d.pop()
 	if err := d.rest(); err != nil {
 		return nil, err
 	}

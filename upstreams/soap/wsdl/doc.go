@@ -49,8 +49,9 @@
 // operation of one name), an operation the binding does not bind, and a
 // solicit-response or notification operation (the service speaks first,
 // which a gateway cannot do) are skipped with a warning. A one-way
-// operation (input only) is a field of type Boolean: the codec answers
-// true once the upstream accepted the message.
+// operation (input only), and one whose output message puts no part in
+// the body, is a field of type Boolean: the codec answers true once the
+// upstream accepted the message.
 //
 // # Message shapes
 //
