@@ -205,9 +205,13 @@ func textValue(t *wsdl.Type, s string) string {
 func appendScalar(dst []byte, t *wsdl.Type, raw string) ([]byte, error) {
 	s := textValue(t, raw)
 	if t.Enum != nil {
-		for _, v := range t.Enum {
-			if v.Value == s {
-				return jsonwrite.String(dst, v.Name), nil
+		// The exact value first (a string enumeration keeps white space),
+		// then the value collapsed, as servers pad values.
+		for _, want := range []string{s, collapse(s)} {
+			for _, v := range t.Enum {
+				if v.Value == want {
+					return jsonwrite.String(dst, v.Name), nil
+				}
 			}
 		}
 		return dst, errors.New(strconv.Quote(truncate(s)) + " is not one of the enumeration's values")

@@ -184,6 +184,12 @@ func (l *loader) resolve(from *node, ref string) (loc string, remote bool, err e
 	if u, err := url.Parse(ref); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
 		return ref, true, nil
 	}
+	// A location is a URI reference: "my%20types.xsd" names "my types.xsd".
+	if strings.Contains(ref, "%") {
+		if p, err := url.PathUnescape(ref); err == nil {
+			ref = p
+		}
+	}
 	if l.opts.FS != nil {
 		p := path.Clean(path.Join(path.Dir(from.file.loc), filepath.ToSlash(ref)))
 		if strings.HasPrefix(ref, "/") {

@@ -238,6 +238,21 @@ func TestNoService(t *testing.T) {
 	}
 }
 
+// TestEscapedLocation reads a schema whose location is percent-encoded.
+func TestEscapedLocation(t *testing.T) {
+	fsys := fstest.MapFS{
+		"main.wsdl":    {Data: []byte(withTypes(`<xs:import namespace="urn:a" schemaLocation="my%20types.xsd"/>`))},
+		"my types.xsd": {Data: []byte(`<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:a"/>`)},
+	}
+	defs, err := Load(context.Background(), "main.wsdl", LoadOptions{FS: fsys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(defs.Files, " "); got != "main.wsdl my types.xsd" {
+		t.Errorf("files %s", got)
+	}
+}
+
 // TestCyclicImports loads two schemas that import each other: each once.
 func TestCyclicImports(t *testing.T) {
 	fsys := fstest.MapFS{

@@ -65,14 +65,17 @@ type typeInfo struct {
 
 // fieldList collects a complex type's fields while it is read.
 type fieldList struct {
-	names      *nameSet
-	content    *Type
-	elems      []*Element
-	attrs      []*Attribute
-	wildcard   bool
-	prohibited map[string]bool
-	hint       string
-	choices    [][]*Element
+	names   *nameSet
+	content *Type
+	// contentField is the name a base type gave its text, which a
+	// derived type keeps.
+	contentField string
+	elems        []*Element
+	attrs        []*Attribute
+	wildcard     bool
+	prohibited   map[string]bool
+	hint         string
+	choices      [][]*Element
 	// repeatedGroup notes a repeated group of several members.
 	repeatedGroup bool
 }
@@ -439,7 +442,10 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 	t.Kind = Complex
 	t.Content = fl.content
 	if fl.content != nil {
-		t.ContentField = fl.names.take("value")
+		t.ContentField = fl.contentField
+		if t.ContentField == "" {
+			t.ContentField = fl.names.take("value")
+		}
 	}
 	// Fields inherited from a base type keep their names; they were
 	// reserved when the base's fields were copied.
@@ -478,6 +484,7 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 func (fl *fieldList) inherit(base *Type, attrsOnly bool) {
 	if base.ContentField != "" {
 		fl.names.reserve(base.ContentField)
+		fl.contentField = base.ContentField
 	}
 	if !attrsOnly {
 		for _, e := range base.Elements {
