@@ -123,14 +123,13 @@ type importer struct {
 
 // operation is one operation being imported.
 type operation struct {
-	op     Operation
-	port   *port
-	n      *node // the portType's operation
-	doc    string
-	args   []*gqlField
-	typ    string
-	soap   string
-	inputs int
+	op   Operation
+	port *port
+	n    *node // the portType's operation
+	doc  string
+	args []*gqlField
+	typ  string
+	soap string
 }
 
 // port is a wsdl:port the import may use.
@@ -695,7 +694,7 @@ func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper st
 		im.warnAt(ref, "operation "+op.Local, "soap:body has no namespace for the rpc wrapper: the target namespace %q is used", ns)
 	}
 	t := &Type{Kind: Complex}
-	im.info[t] = &typeInfo{hint: typeName(wrapper), ns: ns, n: msg, key: "~rpc " + op.Name + " " + wrapper, synthetic: true, desc: documentation(msg)}
+	im.info[t] = &typeInfo{hint: typeName(wrapper), ns: ns, n: msg, key: "~rpc " + op.Name + " " + wrapper, desc: documentation(msg)}
 	names := newNameSet()
 	for _, p := range parts {
 		var e *Element

@@ -59,8 +59,6 @@ type typeInfo struct {
 	choices [][]*Element
 	// numericEnum lists the values of an enumeration typed as its base.
 	numericEnum []string
-	// synthetic is set for the wrappers of rpc messages.
-	synthetic bool
 }
 
 // fieldList collects a complex type's fields while it is read.
@@ -73,7 +71,6 @@ type fieldList struct {
 	elems        []*Element
 	attrs        []*Attribute
 	wildcard     bool
-	prohibited   map[string]bool
 	hint         string
 	choices      [][]*Element
 	// repeatedGroup notes a repeated group of several members.
@@ -408,7 +405,7 @@ func (im *importer) fillComplex(t *Type, n *node, s *schemaDoc, hint string) {
 		return
 	}
 	defer im.leave()
-	fl := &fieldList{names: newNameSet(), prohibited: map[string]bool{}, hint: hint}
+	fl := &fieldList{names: newNameSet(), hint: hint}
 	if n.get("mixed") == "true" {
 		im.warnAt(n, element, "mixed content: the text between child elements is not read")
 	}
@@ -772,7 +769,6 @@ func (im *importer) attribute(n *node, s *schemaDoc, fl *fieldList, element stri
 		}
 	}
 	if n.get("use") == "prohibited" {
-		fl.prohibited[a.Namespace+" "+a.Name] = true
 		kept := fl.attrs[:0]
 		for _, b := range fl.attrs {
 			if b.Name != a.Name || b.Namespace != a.Namespace {
