@@ -1,0 +1,51 @@
+package wsdl
+
+import "strings"
+
+// UpstreamYAML returns the skeleton of an Upstream resource for the
+// imported WSDL: where the WSDL is, the endpoint (the first port's
+// address; an environment variable named after the upstream when the
+// WSDL has none), and, commented out, the SOAP version override and
+// WS-Security credentials read from the environment.
+//
+// The soap block's shape is not final: the runtime that reads it is being
+// written, and may rename these fields.
+func (r *Result) UpstreamYAML(name string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + jsonString(name) + "\nspec:\n  soap:\n")
+	b.WriteString("    wsdl: " + jsonString(r.WSDL) + "\n")
+	endpoint := r.Endpoint
+	if endpoint == "" {
+		endpoint = "${" + envName(name) + "_ENDPOINT}"
+	}
+	b.WriteString("    endpoint: " + jsonString(endpoint) + "\n")
+	version := "1.1"
+	for _, op := range r.Operations {
+		if op.Skipped == "" && op.SOAPVersion == "1.2" {
+			version = "1.2"
+			break
+		}
+	}
+	b.WriteString("    # soapVersion: " + jsonString(version) + "   # as the WSDL's bindings say by default\n")
+	env := envName(name)
+	b.WriteString("    # wsSecurity:\n")
+	b.WriteString("    #   username: " + jsonString("${"+env+"_USERNAME}") + "\n")
+	b.WriteString("    #   password: " + jsonString("${"+env+"_PASSWORD}") + "\n")
+	return b.String()
+}
+
+// envName makes an environment variable name from s: its words,
+// upper-cased and joined by "_".
+func envName(s string) string {
+	var b strings.Builder
+	for _, w := range words(s) {
+		if b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteString(strings.ToUpper(w))
+	}
+	if b.Len() == 0 || isDigit(b.String()[0]) {
+		return "X" + b.String()
+	}
+	return b.String()
+}
