@@ -201,7 +201,7 @@ func (r *request) failArgs(f *planner.Fetch, err *argError) {
 // arguments; forwarding a GraphQL field's arguments as they are needs no
 // coerced copy of them.
 func readsArgs(b *schema.Binding) bool {
-	return b != nil && (b.REST != nil || b.GraphQL != nil && b.GraphQL.Args != nil)
+	return b != nil && (b.REST != nil || b.GRPC != nil || b.SOAP != nil || b.GraphQL != nil && b.GraphQL.Args != nil)
 }
 
 // parents walks the fetch's path from the root and returns the objects it

@@ -28,6 +28,13 @@ func (b *builder) bindGRPC(bd *Binding, parent *ast.Definition, args *directiveA
 	if !known || g.Method == "" {
 		return
 	}
+	if g.BatchMethod != "" {
+		if bm, ok := info.Methods[g.BatchMethod]; !ok {
+			b.errorf(args.pos("batch"), where+" batch", "upstream %q has no method %q", bd.Upstream, g.BatchMethod)
+		} else if bm.ServerStreaming {
+			b.errorf(args.pos("batch"), where+" batch", "%s is server-streaming; a batch form calls a method that answers once", g.BatchMethod)
+		}
+	}
 	m, ok := info.Methods[g.Method]
 	if !ok {
 		names := make([]string, 0, len(info.Methods))

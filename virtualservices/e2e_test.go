@@ -25,11 +25,12 @@ import (
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/soap"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
 func kinds() map[string]upstreams.Builder {
-	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build}
+	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build, "soap": soap.Build}
 }
 
 // gateway is a running Weft over a config, with its upstreams.

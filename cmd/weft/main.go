@@ -19,6 +19,7 @@ import (
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/soap"
 )
 
 // exitError carries an exit code through cobra.
@@ -58,6 +59,7 @@ func kinds() map[string]upstreams.Builder {
 		"graphql": graphql.Build,
 		"rest":    rest.Build,
 		"grpc":    grpcup.Build,
+		"soap":    soap.Build,
 	}
 }
 

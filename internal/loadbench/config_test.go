@@ -20,12 +20,13 @@ import (
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/soap"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
 func loader() *virtualservices.Loader {
 	return &virtualservices.Loader{
-		Kinds: map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build},
+		Kinds: map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build, "soap": soap.Build},
 		Log:   zerolog.Nop(),
 	}
 }
