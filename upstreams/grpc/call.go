@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
+	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -271,11 +272,11 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	}
 	if st.Code() == codes.DeadlineExceeded || ctx.Err() == context.DeadlineExceeded && st.Code() == codes.Canceled {
 		e := upstreams.Errorf(upstreams.CodeTimeout, u.name, err, "timed out")
-		e.Extensions = map[string]any{"grpcCode": codes.DeadlineExceeded.String()}
+		e.Extensions = map[string]any{"grpcCode": codeName(codes.DeadlineExceeded)}
 		return e
 	}
 	code := upstreams.CodeError
-	msg := st.Code().String()
+	msg := codeName(st.Code())
 	switch st.Code() {
 	case codes.Unavailable, codes.Canceled, codes.Aborted:
 		code = upstreams.CodeUnavailable
@@ -290,7 +291,7 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	}
 	e := upstreams.Errorf(code, u.name, err, "%s", msg)
 	e.NullIfNullable = st.Code() == codes.NotFound
-	e.Extensions = map[string]any{"grpcCode": st.Code().String()}
+	e.Extensions = map[string]any{"grpcCode": codeName(st.Code())}
 	if u.opts.ExposeErrorDetails {
 		e.Detail = st.Message()
 		if details := st.Proto().GetDetails(); len(details) > 0 {
@@ -314,6 +315,14 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 		}
 	}
 	return e
+}
+
+// codeName is a status code's canonical name, as google.rpc.Code and every
+// gRPC implementation spell it (NOT_FOUND, DEADLINE_EXCEEDED), rather than
+// grpc-go's Go-style String (NotFound); a code outside the table is its
+// number.
+func codeName(c codes.Code) string {
+	return rpccode.Code(c).String()
 }
 
 // jsonValue turns a parsed value into plain Go values, for error
