@@ -122,7 +122,9 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if p.method.read && u.merge && c.Key != "" {
 		b, err = u.shared(ctx, c.Key, p, in)
 	} else {
+		u.calls.Add(1)
 		b, err = u.invoke(ctx, p, in)
+		u.calls.Done()
 	}
 	if err != nil {
 		return nil, err
@@ -130,10 +132,9 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	return u.result(b, c.Raw)
 }
 
-// invoke makes one call and writes its answer as protojson.
+// invoke makes one call and writes its answer as protojson. The caller
+// counts it in u.calls.
 func (u *Upstream) invoke(ctx context.Context, p *prepared, in proto.Message) ([]byte, error) {
-	u.calls.Add(1)
-	defer u.calls.Done()
 	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, p.md), u.opts.Timeout)
 	defer cancel()
 	out := dynamicpb.NewMessage(p.method.desc.Output())
@@ -167,7 +168,12 @@ func (u *Upstream) shared(ctx context.Context, key string, p *prepared, in proto
 		f = &flight{done: make(chan struct{})}
 		u.flights[key] = f
 		u.flightsMu.Unlock()
+		// Counted before the goroutine starts: a caller that gives up
+		// returns before the call ends, and Close, called after it, must
+		// still wait for the call.
+		u.calls.Add(1)
 		go func() {
+			defer u.calls.Done()
 			f.answer, f.err = u.invoke(context.WithoutCancel(ctx), p, in)
 			u.flightsMu.Lock()
 			delete(u.flights, key)
