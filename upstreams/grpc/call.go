@@ -156,37 +156,56 @@ type flight struct {
 	// answer is read-only once done: every waiter parses it for itself.
 	answer []byte
 	err    error
+	// waiters counts the callers waiting for the answer (under
+	// u.flightsMu); the last one to give up cancels the call.
+	waiters int
+	cancel  context.CancelFunc
 }
 
 // shared joins the identical call in flight, or starts it. The call runs
 // apart from any one caller's cancellation, bounded by the upstream's
-// timeout, so a caller that gives up does not fail the others.
+// timeout, so a caller that gives up does not fail the others; when every
+// caller has given up (each one's deadline, a binding's timeout, passed),
+// nobody needs the answer and the call is cancelled.
 func (u *Upstream) shared(ctx context.Context, key string, p *prepared, in proto.Message) ([]byte, error) {
 	u.flightsMu.Lock()
 	f := u.flights[key]
 	if f == nil {
-		f = &flight{done: make(chan struct{})}
+		callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
 		u.flights[key] = f
-		u.flightsMu.Unlock()
 		// Counted before the goroutine starts: a caller that gives up
 		// returns before the call ends, and Close, called after it, must
 		// still wait for the call.
 		u.calls.Add(1)
 		go func() {
 			defer u.calls.Done()
-			f.answer, f.err = u.invoke(context.WithoutCancel(ctx), p, in)
+			defer cancel()
+			f.answer, f.err = u.invoke(callCtx, p, in)
 			u.flightsMu.Lock()
-			delete(u.flights, key)
+			if u.flights[key] == f {
+				delete(u.flights, key)
+			}
 			u.flightsMu.Unlock()
 			close(f.done)
 		}()
-	} else {
-		u.flightsMu.Unlock()
 	}
+	f.waiters++
+	u.flightsMu.Unlock()
 	select {
 	case <-f.done:
 		return f.answer, f.err
 	case <-ctx.Done():
+		u.flightsMu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			// The next identical call starts afresh rather than joining
+			// a cancelled one.
+			if u.flights[key] == f {
+				delete(u.flights, key)
+			}
+			f.cancel()
+		}
+		u.flightsMu.Unlock()
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -183,4 +184,17 @@ func do(t *testing.T, u *grpcup.Upstream, c *upstreams.Call) string {
 		return string(res.Raw)
 	}
 	return res.Value.String()
+}
+
+// entered waits for a Hold call to reach the server; a call that never
+// comes fails the test rather than hanging it.
+func entered(t *testing.T, s *grpctest.Server) string {
+	t.Helper()
+	select {
+	case key := <-s.Entered():
+		return key
+	case <-time.After(20 * time.Second):
+		t.Fatal("no call reached the server")
+		return ""
+	}
 }

@@ -3,6 +3,7 @@ package grpc_test
 import (
 	"context"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/weft-gateway/weft/internal/grpctest"
@@ -59,7 +60,7 @@ func TestMergeInFlight(t *testing.T) {
 		u, info := buildKitchen(t, s, "")
 		sch := bindGenerated(t, info)
 		a := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
-		<-s.Entered()
+		entered(t, s)
 		bctx := newWaitingCtx(context.Background())
 		b := goDo(bctx, u, prepare(t, u, sch, "Query", "hold", args))
 		<-bctx.waiting
@@ -86,7 +87,7 @@ func TestMergeInFlight(t *testing.T) {
 		}
 		// Once answered, the flight is over: the next call is a new one.
 		d := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
-		<-s.Entered()
+		entered(t, s)
 		s.Release(1)
 		if out := <-d; out.err != nil {
 			t.Fatal(out.err)
@@ -102,8 +103,8 @@ func TestMergeInFlight(t *testing.T) {
 		a := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
 		b := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
 		// Both reach the server while neither has an answer.
-		<-s.Entered()
-		<-s.Entered()
+		entered(t, s)
+		entered(t, s)
 		s.Release(2)
 		for _, ch := range []<-chan outcome{a, b} {
 			if out := <-ch; out.err != nil {
@@ -114,4 +115,43 @@ func TestMergeInFlight(t *testing.T) {
 			t.Errorf("server got %d calls, want 2", n)
 		}
 	})
+}
+
+// TestMergedCallCancelled: when every caller of a shared call has given
+// up (a binding's timeout passed), the call is cancelled at the server
+// rather than left running to the upstream's timeout, and the next
+// identical call starts a new one.
+func TestMergedCallCancelled(t *testing.T) {
+	s := startKitchen(t, grpctest.Options{})
+	u, info := buildKitchen(t, s, "  timeout: 60s")
+	sch := bindGenerated(t, info)
+	args := map[string]any{"key": "gone"}
+	ctx, cancel := context.WithCancel(context.Background())
+	wc := newWaitingCtx(ctx)
+	a := goDo(wc, u, prepare(t, u, sch, "Query", "hold", args))
+	entered(t, s)
+	<-wc.waiting
+	cancel()
+	if out := <-a; out.err == nil {
+		t.Fatalf("a cancelled caller got %s", out.body)
+	}
+	// The held call was cancelled: a new one reaches the server, and
+	// answers once released.
+	b := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
+	entered(t, s)
+	s.Release(1)
+	if out := <-b; out.err != nil {
+		t.Fatal(out.err)
+	}
+	if n := s.Calls("Hold"); n != 2 {
+		t.Errorf("server got %d calls, want 2", n)
+	}
+	// Nothing is left in flight: Close does not wait (its grace is 30s).
+	done := make(chan struct{})
+	go func() { u.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close is still waiting for a call nobody wants")
+	}
 }
