@@ -207,7 +207,11 @@ func (u *Upstream) shared(ctx context.Context, key string, p *prepared, in proto
 		}
 		u.flightsMu.Unlock()
 		if ctx.Err() == context.DeadlineExceeded {
-			return nil, upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
+			// As the call's own deadline reports it (statusError), so that
+			// a timeout reads the same whether the call was shared or not.
+			e := upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
+			e.Extensions = map[string]any{"grpcCode": codeName(codes.DeadlineExceeded)}
+			return nil, e
 		}
 		return nil, upstreams.TransportError(u.name, ctx.Err())
 	}

@@ -119,7 +119,9 @@ func TestUpstreamTimeout(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
 			_, err = u.Do(ctx, prepare(t, u, sch, "Query", "slow", map[string]any{"millis": 60000}))
-			upstreamError(t, err, upstreams.CodeTimeout)
+			if e := upstreamError(t, err, upstreams.CodeTimeout); e.Extensions["grpcCode"] != "DEADLINE_EXCEEDED" {
+				t.Errorf("caller's deadline: grpcCode %v", e.Extensions["grpcCode"])
+			}
 		})
 	}
 }
