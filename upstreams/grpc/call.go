@@ -310,7 +310,12 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	case codes.Unavailable, codes.Canceled, codes.Aborted:
 		code = upstreams.CodeUnavailable
 	case codes.ResourceExhausted:
-		if strings.Contains(st.Message(), "larger than max") {
+		// grpc-go's own limits: the request it would not send, the
+		// answer it would not read.
+		switch m := st.Message(); {
+		case strings.HasPrefix(m, "trying to send message larger than max"):
+			code, msg = upstreams.CodeBadRequest, "request is larger than the message size limit"
+		case strings.Contains(m, "larger than max"):
 			code, msg = upstreams.CodeBadResponse, "answer is larger than the message size limit"
 		}
 	case codes.Internal:

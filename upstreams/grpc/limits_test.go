@@ -28,6 +28,17 @@ func TestMessageSizeLimit(t *testing.T) {
 	if e.Msg != "answer is larger than the message size limit" || e.Extensions["grpcCode"] != "RESOURCE_EXHAUSTED" {
 		t.Errorf("error %q %v", e.Msg, e.Extensions)
 	}
+	// The limit bounds requests too: one past it is not sent, and the
+	// error says it is the request.
+	calls := s.Calls("Echo")
+	_, err = u.Do(context.Background(), prepare(t, u, sch, "Query", "echo", map[string]any{"stringVal": strings.Repeat("x", 5000)}))
+	e = upstreamError(t, err, upstreams.CodeBadRequest)
+	if e.Msg != "request is larger than the message size limit" || e.Extensions["grpcCode"] != "RESOURCE_EXHAUSTED" {
+		t.Errorf("error %q %v", e.Msg, e.Extensions)
+	}
+	if s.Calls("Echo") != calls {
+		t.Error("a request past the limit reached the server")
+	}
 }
 
 // bigData is what Big answers for size.
