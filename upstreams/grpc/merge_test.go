@@ -3,8 +3,8 @@ package grpc_test
 import (
 	"context"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/weft-gateway/weft/internal/grpctest"
 	"github.com/weft-gateway/weft/upstreams"
