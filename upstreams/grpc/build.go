@@ -251,6 +251,7 @@ func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamI
 	if err != nil {
 		return schema.UpstreamInfo{}, err
 	}
+	sourceKeys(s)
 	h := fnv.New64a()
 	h.Write([]byte(res.SDL))
 	info := schema.UpstreamInfo{Name: name, Kind: schema.KindGRPC, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
@@ -273,6 +274,29 @@ func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamI
 	}
 	info.Fields = &schema.Source{File: file, Input: res.Fragment}
 	return info, nil
+}
+
+// sourceKeys names each field of the generated object types by the key
+// protojson writes it under, which its @from(key:) gives where the key is
+// not a GraphQL name ("legacy-id"). The schema builder checks a gateway
+// type against a method's response by the gateway fields' source names
+// (their own @from keys), which are JSON keys: named by their GraphQL
+// names, the upstream's fields would never match such a key, and a gateway
+// field named after the GraphQL name, which reads a key the answer does
+// not have, would pass.
+func sourceKeys(s *ast.Schema) {
+	for _, def := range s.Types {
+		if def.Kind != ast.Object || def.BuiltIn || def == s.Query || def == s.Mutation || def == s.Subscription {
+			continue
+		}
+		for _, f := range def.Fields {
+			if d := f.Directives.ForName("from"); d != nil {
+				if a := d.Arguments.ForName("key"); a != nil && a.Value != nil && a.Value.Kind == ast.StringValue {
+					f.Name = a.Value.Raw
+				}
+			}
+		}
+	}
 }
 
 // resolveMethods finds the descriptor of every method a field stands for.

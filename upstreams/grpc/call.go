@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
+	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -121,7 +122,9 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if p.method.read && u.merge && c.Key != "" {
 		b, err = u.shared(ctx, c.Key, p, in)
 	} else {
+		u.calls.Add(1)
 		b, err = u.invoke(ctx, p, in)
+		u.calls.Done()
 	}
 	if err != nil {
 		return nil, err
@@ -129,10 +132,9 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	return u.result(b, c.Raw)
 }
 
-// invoke makes one call and writes its answer as protojson.
+// invoke makes one call and writes its answer as protojson. The caller
+// counts it in u.calls.
 func (u *Upstream) invoke(ctx context.Context, p *prepared, in proto.Message) ([]byte, error) {
-	u.calls.Add(1)
-	defer u.calls.Done()
 	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, p.md), u.opts.Timeout)
 	defer cancel()
 	out := dynamicpb.NewMessage(p.method.desc.Output())
@@ -154,34 +156,62 @@ type flight struct {
 	// answer is read-only once done: every waiter parses it for itself.
 	answer []byte
 	err    error
+	// waiters counts the callers waiting for the answer (under
+	// u.flightsMu); the last one to give up cancels the call.
+	waiters int
+	cancel  context.CancelFunc
 }
 
 // shared joins the identical call in flight, or starts it. The call runs
 // apart from any one caller's cancellation, bounded by the upstream's
-// timeout, so a caller that gives up does not fail the others.
+// timeout, so a caller that gives up does not fail the others; when every
+// caller has given up (each one's deadline, a binding's timeout, passed),
+// nobody needs the answer and the call is cancelled.
 func (u *Upstream) shared(ctx context.Context, key string, p *prepared, in proto.Message) ([]byte, error) {
 	u.flightsMu.Lock()
 	f := u.flights[key]
 	if f == nil {
-		f = &flight{done: make(chan struct{})}
+		callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
 		u.flights[key] = f
-		u.flightsMu.Unlock()
+		// Counted before the goroutine starts: a caller that gives up
+		// returns before the call ends, and Close, called after it, must
+		// still wait for the call.
+		u.calls.Add(1)
 		go func() {
-			f.answer, f.err = u.invoke(context.WithoutCancel(ctx), p, in)
+			defer u.calls.Done()
+			defer cancel()
+			f.answer, f.err = u.invoke(callCtx, p, in)
 			u.flightsMu.Lock()
-			delete(u.flights, key)
+			if u.flights[key] == f {
+				delete(u.flights, key)
+			}
 			u.flightsMu.Unlock()
 			close(f.done)
 		}()
-	} else {
-		u.flightsMu.Unlock()
 	}
+	f.waiters++
+	u.flightsMu.Unlock()
 	select {
 	case <-f.done:
 		return f.answer, f.err
 	case <-ctx.Done():
+		u.flightsMu.Lock()
+		if f.waiters--; f.waiters == 0 {
+			// The next identical call starts afresh rather than joining
+			// a cancelled one.
+			if u.flights[key] == f {
+				delete(u.flights, key)
+			}
+			f.cancel()
+		}
+		u.flightsMu.Unlock()
 		if ctx.Err() == context.DeadlineExceeded {
-			return nil, upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
+			// As the call's own deadline reports it (statusError), so that
+			// a timeout reads the same whether the call was shared or not.
+			e := upstreams.Errorf(upstreams.CodeTimeout, u.name, ctx.Err(), "timed out")
+			e.Extensions = map[string]any{"grpcCode": codeName(codes.DeadlineExceeded)}
+			return nil, e
 		}
 		return nil, upstreams.TransportError(u.name, ctx.Err())
 	}
@@ -271,16 +301,21 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	}
 	if st.Code() == codes.DeadlineExceeded || ctx.Err() == context.DeadlineExceeded && st.Code() == codes.Canceled {
 		e := upstreams.Errorf(upstreams.CodeTimeout, u.name, err, "timed out")
-		e.Extensions = map[string]any{"grpcCode": codes.DeadlineExceeded.String()}
+		e.Extensions = map[string]any{"grpcCode": codeName(codes.DeadlineExceeded)}
 		return e
 	}
 	code := upstreams.CodeError
-	msg := st.Code().String()
+	msg := codeName(st.Code())
 	switch st.Code() {
 	case codes.Unavailable, codes.Canceled, codes.Aborted:
 		code = upstreams.CodeUnavailable
 	case codes.ResourceExhausted:
-		if strings.Contains(st.Message(), "larger than max") {
+		// grpc-go's own limits: the request it would not send, the
+		// answer it would not read.
+		switch m := st.Message(); {
+		case strings.HasPrefix(m, "trying to send message larger than max"):
+			code, msg = upstreams.CodeBadRequest, "request is larger than the message size limit"
+		case strings.Contains(m, "larger than max"):
 			code, msg = upstreams.CodeBadResponse, "answer is larger than the message size limit"
 		}
 	case codes.Internal:
@@ -290,7 +325,7 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	}
 	e := upstreams.Errorf(code, u.name, err, "%s", msg)
 	e.NullIfNullable = st.Code() == codes.NotFound
-	e.Extensions = map[string]any{"grpcCode": st.Code().String()}
+	e.Extensions = map[string]any{"grpcCode": codeName(st.Code())}
 	if u.opts.ExposeErrorDetails {
 		e.Detail = st.Message()
 		if details := st.Proto().GetDetails(); len(details) > 0 {
@@ -314,4 +349,12 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 		}
 	}
 	return e
+}
+
+// codeName is a status code's canonical name, as google.rpc.Code and every
+// gRPC implementation spell it (NOT_FOUND, DEADLINE_EXCEEDED), rather than
+// grpc-go's Go-style String (NotFound); a code outside the table is its
+// number.
+func codeName(c codes.Code) string {
+	return rpccode.Code(c).String()
 }
