@@ -45,6 +45,6 @@ func (b *builder) bindSOAP(bd *Binding, parent *ast.Definition, args *directiveA
 		}
 	}
 	if len(bd.Result) == 0 {
-		b.checkShape(bd.Def.Type, up.Type, bd.Upstream, info.Schema, bd.Def.Position, where, map[[2]string]bool{})
+		b.checkShape(bd.Def.Type, up.Type, bd.Upstream, info.Schema, bd.Def.Position, where, b.shapesOf(bd.Upstream))
 	}
 }

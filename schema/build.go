@@ -131,6 +131,22 @@ type builder struct {
 	// files are the sources by name, for positions.
 	files map[string]*Source
 	errs  Errors
+	// shapes are the (gateway type, upstream type) pairs checked, per
+	// upstream, so a type many bindings reach is reported once.
+	shapes map[string]map[[2]string]bool
+}
+
+// shapesOf is the set of type pairs checked against upstream up.
+func (b *builder) shapesOf(up string) map[[2]string]bool {
+	if b.shapes == nil {
+		b.shapes = map[string]map[[2]string]bool{}
+	}
+	m := b.shapes[up]
+	if m == nil {
+		m = map[[2]string]bool{}
+		b.shapes[up] = m
+	}
+	return m
 }
 
 // pos maps a gqlparser position to the file it came from.

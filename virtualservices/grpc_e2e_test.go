@@ -249,6 +249,19 @@ func TestGRPCMapping(t *testing.T) {
 		for _, q := range []string{
 			`{ echo(uint32Val: 4294967296) { uint32Val } }`,
 			`{ echo(uint32Val: -1) { uint32Val } }`,
+		} {
+			// The gateway knows the range of the integer scalars the
+			// importer declares.
+			r := g.query("", q, nil)
+			if len(r.Errors) != 1 {
+				t.Fatalf("%s: want one error, got %s", q, r.raw)
+			}
+			equalJSON(t, r.Errors[0]["path"], `["echo"]`)
+			if ext, _ := r.Errors[0]["extensions"].(map[string]any); ext["code"] != "BAD_USER_INPUT" {
+				t.Errorf("%s: extensions %v, want code BAD_USER_INPUT", q, ext)
+			}
+		}
+		for _, q := range []string{
 			`{ echo(uint64Val: "18446744073709551616") { uint64Val } }`,
 			`{ echo(int64Val: "9223372036854775808") { int64Val } }`,
 			`{ echo(bytesVal: "not base64!") { bytesVal } }`,

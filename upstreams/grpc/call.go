@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/valyala/fastjson"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
@@ -254,7 +255,13 @@ func (u *Upstream) Stream(ctx context.Context, c *upstreams.Call) (*Stream, erro
 	if err != nil {
 		return nil, err
 	}
+	// A stream counts as a call in flight, so Close lets it end first.
+	u.calls.Add(1)
 	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, p.md))
+	cancel = func(cancelCtx context.CancelFunc) context.CancelFunc {
+		var once sync.Once
+		return func() { cancelCtx(); once.Do(u.calls.Done) }
+	}(cancel)
 	s, err := u.conn.NewStream(ctx, &grpclib.StreamDesc{ServerStreams: true}, p.method.path, u.callOptions...)
 	if err != nil {
 		cancel()
@@ -275,9 +282,15 @@ func (u *Upstream) Stream(ctx context.Context, c *upstreams.Call) (*Stream, erro
 func (s *Stream) Recv() (*upstreams.Result, error) {
 	out := dynamicpb.NewMessage(s.desc)
 	if err := s.s.RecvMsg(out); err != nil {
+		// A stream cut by Close (or the caller's context) may still read
+		// as a clean end: only a stream the server ended is io.EOF.
+		cut := s.ctx.Err() != nil
 		s.cancel()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) && !cut {
 			return nil, io.EOF
+		}
+		if cut {
+			err = status.FromContextError(s.ctx.Err()).Err()
 		}
 		return nil, s.u.statusError(s.ctx, err)
 	}
