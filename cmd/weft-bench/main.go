@@ -175,7 +175,7 @@ func newUpstream() *cobra.Command {
 	var opts loadbench.UpstreamOptions
 	cmd := &cobra.Command{
 		Use:   "upstream",
-		Short: "Serve the memoized demo catalog (GraphQL) and reviews (REST), and the inventory (gRPC), until SIGTERM",
+		Short: "Serve the memoized demo catalog (GraphQL) and reviews (REST), the inventory (gRPC) and shipping (SOAP), until SIGTERM",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := zerolog.New(cmd.ErrOrStderr()).With().Timestamp().Logger()
@@ -186,6 +186,7 @@ func newUpstream() *cobra.Command {
 	cmd.Flags().StringVar(&opts.CatalogAddr, "catalog-listen", "127.0.0.1:4101", "the catalog's listen address (GraphQL at /graphql)")
 	cmd.Flags().StringVar(&opts.ReviewsAddr, "reviews-listen", "127.0.0.1:4102", "the reviews service's listen address")
 	cmd.Flags().StringVar(&opts.InventoryAddr, "inventory-listen", "127.0.0.1:4103", "the gRPC inventory service's listen address (empty: none)")
+	cmd.Flags().StringVar(&opts.ShippingAddr, "shipping-listen", "127.0.0.1:4104", "the SOAP shipping service's listen address (empty: none)")
 	return cmd
 }
 

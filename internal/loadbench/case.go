@@ -91,6 +91,21 @@ func Cases() []Case {
 			Products: 95,
 		},
 		{
+			// A SOAP fan-out: one GetQuote envelope per product, 100 of
+			// them, written and read by the gateway.
+			Name:     "soap-fanout",
+			Query:    `{ products { upc shippingQuote(zip: "10001") { cost days carrier } } }`,
+			Products: 95,
+		},
+		{
+			// Four protocols in one query: the catalog (GraphQL), then
+			// reviews (REST, per product), stock (gRPC, batched) and
+			// shipping quotes (SOAP, per product) side by side.
+			Name:     "four-protocols",
+			Query:    `{ products { upc name reviews { rating } stock { quantity } shippingQuote(zip: "10001") { cost } } }`,
+			Products: 20,
+		},
+		{
 			// The same with the binding's batch form: one call for all 100.
 			Name:     "rest-fanout-batched",
 			Query:    `{ products { upc reviews { rating } } }`,

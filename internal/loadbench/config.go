@@ -62,6 +62,8 @@ type Endpoints struct {
 	ReviewsURL string
 	// InventoryTarget is the gRPC inventory's address, host:port.
 	InventoryTarget string
+	// ShippingURL is the SOAP shipping service's endpoint.
+	ShippingURL string
 }
 
 // upstreamTimeout is generous: a queue of 32 connections on one core must
@@ -76,7 +78,7 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 	// The demo files reused as they are: the shop VirtualService, its schema,
 	// the catalog's SDL that the catalog Upstream names, and the inventory's
 	// .proto.
-	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto} {
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl"} {
 		b, err := fs.ReadFile(demoConfig, name)
 		if err != nil {
 			return fmt.Errorf("reading the demo config: %w", err)
@@ -100,7 +102,7 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 }
 
 // UpstreamsYAML is the generated Upstream resources: the demo's catalog,
-// reviews and inventory, pointed at ep.
+// reviews, inventory and shipping, pointed at ep.
 func UpstreamsYAML(c Case, ep Endpoints, m Merge) string {
 	var extra, merge strings.Builder
 	if m != MergeDefault {
@@ -145,8 +147,18 @@ spec:
     proto:
       files: [%[8]s]
       importPaths: [protos]
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata:
+  name: shipping
+spec:
+  timeout: %[3]s
+%[4]s  soap:
+    wsdl: shipping.wsdl
+    endpoint: %[10]s
 `, c.Name, m, upstreamTimeout, extra.String(), strconv.Quote(ep.CatalogURL), strconv.Quote(ep.ReviewsURL),
-		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String())
+		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String(), strconv.Quote(ep.ShippingURL))
 }
 
 func writeFile(dir, name string, b []byte) error {

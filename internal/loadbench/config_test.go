@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/demo/shipping"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
@@ -81,7 +82,7 @@ func TestConfigLoads(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := map[Merge]string{MergeOn: "mergeInFlight: true", MergeOff: "mergeInFlight: false"}[m]
-				if n := strings.Count(string(yaml), "mergeInFlight"); (want == "" && n != 0) || (want != "" && strings.Count(string(yaml), want) != 3) {
+				if n := strings.Count(string(yaml), "mergeInFlight"); (want == "" && n != 0) || (want != "" && strings.Count(string(yaml), want) != 4) {
 					t.Errorf("merge %s: upstreams.yaml has %d mergeInFlight fields:\n%s", m, n, yaml)
 				}
 			})
@@ -166,8 +167,10 @@ func TestCasesThroughGateway(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer inv.Close()
+			shipSrv := httptest.NewServer(ShippingHandler(c.Products, MemoOptions{}))
+			defer shipSrv.Close()
 			dir := t.TempDir()
-			if err := WriteConfig(dir, c, Endpoints{CatalogURL: catSrv.URL + "/graphql", ReviewsURL: revSrv.URL, InventoryTarget: inv.Addr()}, MergeOn); err != nil {
+			if err := WriteConfig(dir, c, Endpoints{CatalogURL: catSrv.URL + "/graphql", ReviewsURL: revSrv.URL, InventoryTarget: inv.Addr(), ShippingURL: shipSrv.URL + shipping.Path}, MergeOn); err != nil {
 				t.Fatal(err)
 			}
 			snap, err := load(t, dir)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/demo/catalog"
+	"github.com/weft-gateway/weft/internal/demo/shipping"
 )
 
 // Limits of the harness's own waiting.
@@ -207,7 +208,7 @@ type rowInput struct {
 	upstream *process
 }
 
-// startUpstreams runs `Self upstream` on three free loopback ports, pinned
+// startUpstreams runs `Self upstream` on four free loopback ports, pinned
 // with the load.
 func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints, error) {
 	catAddr, err := freeAddr()
@@ -222,20 +223,25 @@ func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
+	shipAddr, err := freeAddr()
+	if err != nil {
+		return nil, Endpoints{}, err
+	}
 	p, err := startProcess("upstream", b.opts.Pinning.wrap(b.opts.Pinning.Load, []string{
 		b.opts.Self, "upstream", "--products", strconv.Itoa(c.Products),
-		"--catalog-listen", catAddr, "--reviews-listen", revAddr, "--inventory-listen", invAddr,
+		"--catalog-listen", catAddr, "--reviews-listen", revAddr, "--inventory-listen", invAddr, "--shipping-listen", shipAddr,
 	}))
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
-	for _, addr := range []string{catAddr, revAddr, invAddr} {
+	for _, addr := range []string{catAddr, revAddr, invAddr, shipAddr} {
 		if err := waitListening(ctx, p, addr); err != nil {
 			p.stop()
 			return nil, Endpoints{}, err
 		}
 	}
-	return p, Endpoints{CatalogURL: "http://" + catAddr + "/graphql", ReviewsURL: "http://" + revAddr, InventoryTarget: invAddr}, nil
+	return p, Endpoints{CatalogURL: "http://" + catAddr + "/graphql", ReviewsURL: "http://" + revAddr, InventoryTarget: invAddr,
+		ShippingURL: "http://" + shipAddr + shipping.Path}, nil
 }
 
 // measureProxy runs a fresh reverse proxy to the catalog and measures it.

@@ -14,6 +14,7 @@ import (
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/demo/catalog"
 	"github.com/weft-gateway/weft/internal/demo/reviews"
+	"github.com/weft-gateway/weft/internal/demo/shipping"
 )
 
 // maxCatalogBody bounds a GraphQL request to the benchmark catalog.
@@ -27,6 +28,9 @@ type UpstreamOptions struct {
 	// CatalogAddr, ReviewsAddr and InventoryAddr (gRPC) are the listen
 	// addresses; an empty InventoryAddr runs no inventory.
 	CatalogAddr, ReviewsAddr, InventoryAddr string
+	// ShippingAddr is the SOAP shipping service's listen address; empty
+	// runs none.
+	ShippingAddr string
 	// Products is the number of generated products (see Case.Products).
 	Products int
 	// Memo bounds the response memo in front of both servers.
@@ -48,6 +52,14 @@ func UpstreamHandlers(products int, memo MemoOptions) (catalogHandler, reviewsHa
 	mux := http.NewServeMux()
 	mux.Handle(demo.CatalogPath, http.MaxBytesHandler(catalog.NewHandler(store), maxCatalogBody))
 	return NewMemo(mux, memo), NewMemo(reviews.NewHandler(reviewStore, nil), memo), nil
+}
+
+// ShippingHandler is the demo's SOAP shipping service (at shipping.Path)
+// behind a response memo.
+func ShippingHandler(products int, memo MemoOptions) *Memo {
+	mux := http.NewServeMux()
+	mux.Handle(shipping.Path, shipping.NewHandler(products, nil))
+	return NewMemo(mux, memo)
 }
 
 // ServeUpstreams runs the catalog, reviews and inventory servers until ctx
@@ -72,6 +84,12 @@ func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOption
 	}{
 		{"catalog", opts.CatalogAddr, cat},
 		{"reviews", opts.ReviewsAddr, rev},
+	}
+	if opts.ShippingAddr != "" {
+		servers = append(servers, struct {
+			name, addr string
+			memo       *Memo
+		}{"shipping", opts.ShippingAddr, ShippingHandler(opts.Products, opts.Memo)})
 	}
 	var listeners []net.Listener
 	closeAll := func() {
