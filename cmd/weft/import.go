@@ -16,7 +16,7 @@ func newImport() *cobra.Command {
 		Use:   "import",
 		Short: "Turn an API description into an Upstream and a GraphQL schema with bindings",
 	}
-	cmd.AddCommand(newImportOpenAPI(), newImportProto(), newImportGRPC())
+	cmd.AddCommand(newImportOpenAPI(), newImportProto(), newImportGRPC(), newImportWSDL())
 	return cmd
 }
 

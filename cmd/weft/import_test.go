@@ -105,3 +105,72 @@ func TestImportGRPCReflection(t *testing.T) {
 		t.Fatalf("unreachable server: code %d, stderr %q", code, errs)
 	}
 }
+
+// TestImportWSDLLoads imports the demo's WSDL and serves the result from a
+// config that only adds a VirtualService.
+func TestImportWSDLLoads(t *testing.T) {
+	src, err := filepath.Abs("../../internal/demo/config/shipping.wsdl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out, errs, code := run(t, "import", "wsdl", "--name", "shipping", "--out", dir, src)
+	if code != 0 {
+		t.Fatalf("import wsdl: code %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "1 operations imported, 0 skipped, 0 warnings") {
+		t.Errorf("summary on stderr:\n%s", errs)
+	}
+	sdl, err := os.ReadFile(filepath.Join(dir, "shipping.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sdl), `@soap(upstream: "shipping", operation: "ShippingPort/GetQuote"`) {
+		t.Errorf("SDL lacks the GetQuote binding:\n%s", sdl)
+	}
+	vs := `apiVersion: weft.dev/v1
+kind: VirtualService
+metadata: {name: api}
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes:
+      - matchers: [{prefix: /graphql}]
+        graphql:
+          schema: {file: shipping.graphql}
+`
+	if err := os.WriteFile(filepath.Join(dir, "vs.yaml"), []byte(vs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = run(t, "validate", "--config", dir)
+	if code != 0 {
+		up, _ := os.ReadFile(filepath.Join(dir, "shipping.upstream.yaml"))
+		t.Fatalf("validate the imported config: code %d\n%s%s\nupstream:\n%s", code, out, errs, up)
+	}
+}
+
+func TestImportWSDLErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.wsdl")
+	if err := os.WriteFile(bad, []byte("<?xml version=\"1.0\"?>\n<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\">\n  <types>\n</definitions>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed", []string{bad}, "bad.wsdl:4"},
+		{"missing", []string{filepath.Join(dir, "nope.wsdl")}, "nope.wsdl"},
+		{"bad kind", []string{"--operation", "GetQuote=Read", bad}, "--operation"},
+		{"bad version", []string{"--soap-version", "2", bad}, "--soap-version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errs, code := run(t, append([]string{"import", "wsdl"}, tt.args...)...)
+			if code == 0 || !strings.Contains(errs, tt.want) {
+				t.Fatalf("code %d, stderr %q, want it to contain %q\n%s", code, errs, tt.want, out)
+			}
+		})
+	}
+}

@@ -98,9 +98,11 @@ func TestUpstreamYAML(t *testing.T) {
 		name, wsdl string
 		endpoint   string
 		version    string
+		// headers are the soap:header parts the operations declare.
+		headers []string
 	}{
-		{"shipping", shippingWSDL, "http://shipping.example.com/soap", "1.1"},
-		{"inventory", inventoryWSDL, "http://inventory.example.com/soap12", "1.2"},
+		{"shipping", shippingWSDL, "http://shipping.example.com/soap", "1.1", []string{"AuthHeader"}},
+		{"inventory", inventoryWSDL, "http://inventory.example.com/soap12", "1.2", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +134,13 @@ func TestUpstreamYAML(t *testing.T) {
 			env := strings.ToUpper(tt.name)
 			wantOpen := map[string]any{"wsdl": tt.wsdl, "endpoint": tt.endpoint, "soapVersion": tt.version,
 				"wsSecurity": map[string]any{"username": "${" + env + "_USERNAME}", "password": "${" + env + "_PASSWORD}"}}
+			if len(tt.headers) > 0 {
+				h := map[string]any{}
+				for _, name := range tt.headers {
+					h[name] = "{}"
+				}
+				wantOpen["soapHeaders"] = h
+			}
 			if fmt.Sprint(open.Spec.SOAP) != fmt.Sprint(wantOpen) {
 				t.Errorf("uncommented spec.soap = %v, want %v", open.Spec.SOAP, wantOpen)
 			}

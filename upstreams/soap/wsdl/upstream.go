@@ -1,15 +1,16 @@
 package wsdl
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // UpstreamYAML returns the skeleton of an Upstream resource for the
 // imported WSDL: where the WSDL is, the endpoint (the first port's
 // address; an environment variable named after the upstream when the
 // WSDL has none), and, commented out, the SOAP version override and
-// WS-Security credentials read from the environment.
-//
-// The soap block's shape is not final: the runtime that reads it is being
-// written, and may rename these fields.
+// WS-Security credentials read from the environment, and the soap:header
+// parts the operations declare, to fill with soapHeaders.
 func (r *Result) UpstreamYAML(name string) string {
 	var b strings.Builder
 	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + jsonString(name) + "\nspec:\n  soap:\n")
@@ -31,6 +32,23 @@ func (r *Result) UpstreamYAML(name string) string {
 	b.WriteString("    # wsSecurity:\n")
 	b.WriteString("    #   username: " + jsonString("${"+env+"_USERNAME}") + "\n")
 	b.WriteString("    #   password: " + jsonString("${"+env+"_PASSWORD}") + "\n")
+	seen := map[string]bool{}
+	var headers []string
+	for _, op := range r.Operations {
+		for _, h := range op.Headers {
+			if op.Skipped == "" && !seen[h.Name] {
+				seen[h.Name] = true
+				headers = append(headers, h.Name)
+			}
+		}
+	}
+	if len(headers) > 0 {
+		sort.Strings(headers)
+		b.WriteString("    # soapHeaders:   # the soap:header parts the operations declare, as JSON text\n")
+		for _, h := range headers {
+			b.WriteString("    #   " + h + ": '{}'\n")
+		}
+	}
 	return b.String()
 }
 

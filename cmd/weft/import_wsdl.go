@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
+)
+
+func newImportWSDL() *cobra.Command {
+	var (
+		name, prefix, out, version string
+		kinds, services, ports     []string
+	)
+	cmd := &cobra.Command{
+		Use:   "wsdl SOURCE",
+		Short: "Import a WSDL 1.1 service (file or URL, with its imported WSDLs and schemas)",
+		Long: `Import prints an Upstream resource and a GraphQL schema whose fields are bound
+to the service's operations with @soap, for a team to edit and commit. Read-only
+operations (Get..., List..., Search..., ...) become Query fields, the others
+Mutation fields; --operation overrides one. Parts that cannot be mapped are
+reported as warnings on stderr, one per line (file:line: element: what was
+done); the rest is imported.
+
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := wsdl.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}, Services: services, Ports: ports, SOAPVersion: version}
+			for _, k := range kinds {
+				op, kind, ok := strings.Cut(k, "=")
+				if !ok || (kind != "Query" && kind != "Mutation") {
+					return fmt.Errorf("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
+				}
+				opts.Kinds[op] = kind
+			}
+			if version != "" && version != "1.1" && version != "1.2" {
+				return fmt.Errorf("--soap-version %q: want 1.1 or 1.2", version)
+			}
+			defs, err := wsdl.Load(cmd.Context(), args[0], wsdl.LoadOptions{})
+			if err != nil {
+				return err
+			}
+			res, err := wsdl.Import(defs, opts)
+			if err != nil {
+				return err
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d operations imported, %d skipped, %d warnings\n", res.Fields, res.Skipped, len(res.Warnings))
+			return writeImport(cmd, name, out, res.UpstreamYAML(name), res.SDL)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "api", "the Upstream's name, used in every @soap binding")
+	cmd.Flags().StringVar(&prefix, "prefix", "", "prefix for generated type names")
+	cmd.Flags().StringVar(&out, "out", "", "write the files into this directory instead of stdout")
+	cmd.Flags().StringSliceVar(&kinds, "operation", nil, "make an operation (Name or Port/Name) a Query or a Mutation field: OP=Query")
+	cmd.Flags().StringSliceVar(&services, "service", nil, "import only this wsdl:service (repeatable)")
+	cmd.Flags().StringSliceVar(&ports, "port", nil, "import only this wsdl:port (repeatable)")
+	cmd.Flags().StringVar(&version, "soap-version", "", "where a port type is bound in both, import the 1.1 or 1.2 binding (default 1.1)")
+	return cmd
+}
