@@ -95,6 +95,9 @@ type Binding struct {
 	// call (the request itself is in the kind's binding).
 	Batch *Batch
 
+	// Fallback, when set, serves the field when its call fails.
+	Fallback *Fallback
+
 	GraphQL *GraphQLBinding
 	REST    *RESTBinding
 	GRPC    *GRPCBinding

@@ -26,6 +26,7 @@ directive @rest(upstream: String!, method: String, path: String!, headers: [Stri
 directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION
+directive @fallback(on: [String!], upstream: String, stale: String, value: _WeftValue) on FIELD_DEFINITION | OBJECT
 `
 
 // bindingDirectives are the directives that bind a field to an upstream.
@@ -33,7 +34,7 @@ var bindingDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": t
 
 // machineryDirectives are every directive of Weft's own, removed from the
 // served schema.
-var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true, "from": true}
+var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true, "from": true, "fallback": true}
 
 // Options are the inputs to Build beyond the SDL.
 type Options struct {
@@ -111,6 +112,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 	}
 	b.ast = ast
 	b.collect()
+	b.fallbacks()
 	if len(b.errs) == 0 {
 		b.checkOwnedTypes()
 	}
@@ -354,6 +356,15 @@ func (b *builder) sourceName(typeName, field string) string {
 // strip removes the binding machinery from the served schema.
 func (b *builder) strip() {
 	for _, def := range b.ast.Types {
+		if def.Directives.ForName("fallback") != nil {
+			kept := def.Directives[:0:0]
+			for _, d := range def.Directives {
+				if !machineryDirectives[d.Name] {
+					kept = append(kept, d)
+				}
+			}
+			def.Directives = kept
+		}
 		for _, f := range def.Fields {
 			kept := f.Directives[:0:0]
 			for _, d := range f.Directives {
