@@ -40,6 +40,11 @@ type Options struct {
 	MaxDepth, MaxAliases, MaxComplexity int
 	// Log receives executor problems (panics recovered, say).
 	Log zerolog.Logger
+	// Stale keeps the last good values that stale fallbacks serve; nil
+	// makes one of DefaultStaleEntries when the schema has such a
+	// fallback. Passing one cache to the Executables of successive
+	// schema versions keeps the values across reloads.
+	Stale *StaleCache
 }
 
 // Executable is the gqlgen ExecutableSchema of one schema version.
@@ -52,6 +57,8 @@ type Executable struct {
 	// sizeHint is a recent response's size: a new buffer starts at it
 	// rather than growing through every size on the way.
 	sizeHint atomic.Int64
+	// stale keeps values for stale fallbacks; nil when none serves them.
+	stale *StaleCache
 }
 
 var _ graphql.ExecutableSchema = (*Executable)(nil)
@@ -68,7 +75,13 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Executable{schema: s, plans: plans, opts: opts}, nil
+	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale}
+	if e.stale == nil && s.HasStaleFallbacks() {
+		if e.stale, err = NewStaleCache(DefaultStaleEntries); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // Schema returns the schema clients see.
@@ -135,6 +148,9 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 		// context once the handler returns.
 		graphql.RegisterExtension(ctx, "queryPlan", json.RawMessage(plan.JSON()))
 	}
+	if len(r.fallbackNotes) > 0 {
+		graphql.RegisterExtension(ctx, "fallbacks", r.fallbackNotes)
+	}
 	if stats != nil {
 		stats.Errors += len(r.errs)
 	}
@@ -170,7 +186,9 @@ type Stats struct {
 	Operation string
 	// UpstreamCalls counts calls sent (identical calls merged count once).
 	UpstreamCalls atomic.Int64
-	Errors        int
+	// Fallbacks counts fields a fallback served.
+	Fallbacks atomic.Int64
+	Errors    int
 }
 
 type statsKey struct{}

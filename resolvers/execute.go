@@ -51,6 +51,10 @@ type request struct {
 	// nothing was called for them.
 	argErrs map[slot]*argError
 	upErrs  map[slot][]relError
+	// fallbacks are the slots a fallback served.
+	fallbacks map[slot]*note
+	// fallbackNotes are those render reached, for extensions.fallbacks.
+	fallbackNotes []FallbackNote
 	// raws hold fetched values as answer bytes, for Raw fetches.
 	raws  map[slot][]byte
 	calls map[string]*callState
@@ -128,6 +132,8 @@ type job struct {
 	parents []*fastjson.Value
 	err     *upstreams.Error
 	res     *upstreams.Result
+	// served is the fallback that answered instead (a replica), if any.
+	served *note
 }
 
 // fetch runs one fetch node: one call per distinct request over its parents.
@@ -166,6 +172,9 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 		}
 		if len(jobs) == 1 {
 			j.res, j.err = r.call(ctx, up, f.Binding, j.call)
+			if j.err != nil {
+				r.replica(ctx, f, j)
+			}
 			break
 		}
 		wg.Add(1)
@@ -173,6 +182,9 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			j.res, j.err = r.call(ctx, up, f.Binding, j.call)
+			if j.err != nil {
+				r.replica(ctx, f, j)
+			}
 		}()
 	}
 	wg.Wait()
@@ -358,7 +370,8 @@ func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Bin
 	if r.calls == nil {
 		r.calls = map[string]*callState{}
 	}
-	if st := r.calls[c.Key]; st != nil {
+	key := up.Name() + "\x00" + c.Key
+	if st := r.calls[key]; st != nil {
 		r.mu.Unlock()
 		select {
 		case <-st.done:
@@ -368,7 +381,7 @@ func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Bin
 		}
 	}
 	st := &callState{done: make(chan struct{})}
-	r.calls[c.Key] = st
+	r.calls[key] = st
 	r.mu.Unlock()
 
 	defer func() {

@@ -81,6 +81,9 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 			r.upstreamError(f, err)
 			return r.null(dst, f.Type, f, true)
 		}
+		if n := r.fallbacks[s]; n != nil {
+			r.reportFallback(n)
+		}
 		if errs := r.upErrs[s]; errs != nil {
 			r.reportUpstreamErrors(f, errs)
 		}

@@ -12,6 +12,24 @@ import (
 
 // store merges a job's answer into its parents. It runs with r.mu held.
 func (r *request) store(f *planner.Fetch, j *job) {
+	if j.err != nil && r.serveFallback(f, j) {
+		return
+	}
+	r.storeAnswer(f, j)
+	if j.err == nil {
+		if j.served != nil {
+			for _, p := range j.parents {
+				for _, field := range f.Fields {
+					r.noteFallback(slot{p, field.Key}, j.served)
+				}
+			}
+		}
+		r.remember(f, j)
+	}
+}
+
+// storeAnswer merges a job's answer, or records its failure.
+func (r *request) storeAnswer(f *planner.Fetch, j *job) {
 	if j.err != nil {
 		for _, p := range j.parents {
 			for _, field := range f.Fields {

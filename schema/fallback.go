@@ -256,3 +256,14 @@ func literalJSON(dst []byte, v *ast.Value) []byte {
 	}
 	return append(dst, "null"...)
 }
+
+// HasStaleFallbacks reports whether a fallback serves stale values, so the
+// executor keeps the last good ones.
+func (s *Schema) HasStaleFallbacks() bool {
+	for _, b := range s.bindings {
+		if b.Fallback != nil && b.Fallback.Stale > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -175,6 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Int("bytes", sw.bytes).
 		Dur("duration", time.Since(start)).
 		Int64("upstreamCalls", stats.UpstreamCalls.Load()).
+		Int64("fallbacks", stats.Fallbacks.Load()).
 		Int("errors", stats.Errors).
 		Msg("request")
 }
