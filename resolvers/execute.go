@@ -370,8 +370,7 @@ func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Bin
 	if r.calls == nil {
 		r.calls = map[string]*callState{}
 	}
-	key := up.Name() + "\x00" + c.Key
-	if st := r.calls[key]; st != nil {
+	if st := r.calls[c.Key]; st != nil {
 		r.mu.Unlock()
 		select {
 		case <-st.done:
@@ -381,7 +380,7 @@ func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Bin
 		}
 	}
 	st := &callState{done: make(chan struct{})}
-	r.calls[key] = st
+	r.calls[c.Key] = st
 	r.mu.Unlock()
 
 	defer func() {

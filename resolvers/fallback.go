@@ -112,6 +112,10 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	if err := up.Prepare(&c); err != nil {
 		return
 	}
+	// Calls are made once per key in a request; a replica's request may
+	// be the same bytes as the primary's (a gRPC message), so its key
+	// names it.
+	c.Key = fb.Upstream + "\x00" + c.Key
 	res, err := r.call(ctx, up, f.Binding, &c)
 	if err != nil {
 		return // the first failure is the one reported
