@@ -18,6 +18,8 @@ type configSource struct {
 	dir string
 	// demoUpstreams runs the demo's upstreams in-process.
 	demoUpstreams bool
+	// demoFaults make demo upstreams misbehave: "reviews=down,...".
+	demoFaults string
 }
 
 // open returns the config to load and, when asked, the running demo
@@ -40,10 +42,17 @@ func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualser
 		}
 		cfg.FS, cfg.Dir, cfg.DisplayRoot, cfg.OSDir = os.DirFS(abs), ".", c.dir, abs
 	}
+	faults, err := demo.ParseFaults(c.demoFaults)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("--demo-faults: %w", err)
+	}
 	if !c.demoUpstreams {
+		if len(faults) > 0 {
+			return cfg, nil, fmt.Errorf("--demo-faults needs the demo's upstreams (--demo-upstreams, or no --config)")
+		}
 		return cfg, nil, nil
 	}
-	ups, err := demo.Start(ctx, log, demo.Options{})
+	ups, err := demo.Start(ctx, log, demo.Options{Faults: faults})
 	if err != nil {
 		return cfg, nil, fmt.Errorf("starting the demo upstreams: %w", err)
 	}

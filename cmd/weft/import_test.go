@@ -174,3 +174,21 @@ func TestImportWSDLErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoFaultsFlag(t *testing.T) {
+	for _, tt := range []struct{ args, want string }{
+		{"reviews=broken", `"broken" is not a fault`},
+		{"billing=down", `no demo upstream "billing"`},
+		{"reviews", "want UPSTREAM=FAULT"},
+	} {
+		_, errs, code := run(t, "serve", "--listen", "127.0.0.1:0", "--demo-faults", tt.args)
+		if code == 0 || !strings.Contains(errs, tt.want) {
+			t.Errorf("--demo-faults %s: code %d, stderr %q, want %q", tt.args, code, errs, tt.want)
+		}
+	}
+	dir := t.TempDir()
+	_, errs, code := run(t, "serve", "--listen", "127.0.0.1:0", "--config", dir, "--demo-faults", "reviews=down")
+	if code == 0 || !strings.Contains(errs, "needs the demo's upstreams") {
+		t.Errorf("--demo-faults with --config: code %d, stderr %q", code, errs)
+	}
+}

@@ -106,6 +106,7 @@ func newServe() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
 	cmd.Flags().BoolVar(&src.demoUpstreams, "demo-upstreams", false, "run the demo's upstreams in-process (default: on when --config is not set)")
+	cmd.Flags().StringVar(&src.demoFaults, "demo-faults", "", "make demo upstreams misbehave to show fallbacks: reviews=down,inventory=slow (faults: down, slow, error, garbage)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
 	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/debug/pprof/); off when empty")

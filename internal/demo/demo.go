@@ -52,6 +52,9 @@ type Options struct {
 	// ShippingAddr is the SOAP shipping service's listen address; empty
 	// means DefaultShippingAddr, port 0 picks a free port.
 	ShippingAddr string
+	// Faults make upstreams misbehave, by name (see ParseFaults), so the
+	// demo can show fallbacks.
+	Faults map[string]Fault
 	// Products is the number of generated products (upcs 6 onwards, with 0 to
 	// 3 reviews each) added after the five seed products, at most MaxProducts.
 	Products int
@@ -110,9 +113,9 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	}
 
 	u := &Upstreams{calls: newCounters()}
-	u.catalog = newServer("catalog", opts.CatalogAddr, u.catalogHandler(products), log)
-	u.reviews = newServer("reviews", opts.ReviewsAddr, u.reviewsHandler(reviewStore), log)
-	u.shipping = newServer("shipping", opts.ShippingAddr, u.shippingHandler(opts.Products), log)
+	u.catalog = newServer("catalog", opts.CatalogAddr, faultyHTTP(opts.Faults["catalog"], false, u.catalogHandler(products)), log)
+	u.reviews = newServer("reviews", opts.ReviewsAddr, faultyHTTP(opts.Faults["reviews"], false, u.reviewsHandler(reviewStore)), log)
+	u.shipping = newServer("shipping", opts.ShippingAddr, faultyHTTP(opts.Faults["shipping"], true, u.shippingHandler(opts.Products)), log)
 
 	if err := u.catalog.start(ctx); err != nil {
 		return nil, err
@@ -123,8 +126,30 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	if err := u.shipping.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop())
 	}
-	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, log); err != nil {
+	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, opts.Faults["inventory"], log); err != nil {
 		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop(), u.shipping.stop())
+	}
+	// A down upstream is stopped after it started, so its address (and
+	// port, when Options asked for 0) is known and refuses calls.
+	for name, f := range opts.Faults {
+		if f != FaultDown {
+			continue
+		}
+		var err error
+		switch name {
+		case "catalog":
+			err = u.catalog.stop()
+		case "reviews":
+			err = u.reviews.stop()
+		case "shipping":
+			err = u.shipping.stop()
+		case "inventory":
+			err = u.inventory.close()
+		}
+		if err != nil {
+			return nil, errors.Join(err, u.Close())
+		}
+		log.Warn().Str("upstream", name).Msg("demo upstream down (demo fault)")
 	}
 	return u, nil
 }

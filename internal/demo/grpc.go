@@ -24,7 +24,7 @@ type grpcServer struct {
 	once sync.Once
 }
 
-func startInventory(ctx context.Context, addr string, products int, log zerolog.Logger) (*grpcServer, error) {
+func startInventory(ctx context.Context, addr string, products int, fault Fault, log zerolog.Logger) (*grpcServer, error) {
 	source, err := fs.ReadFile(Config(), InventoryProto)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
@@ -42,7 +42,14 @@ func startInventory(ctx context.Context, addr string, products int, log zerolog.
 	if err != nil {
 		return nil, fmt.Errorf("demo: start inventory upstream on %s: %w", addr, err)
 	}
-	g := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if fault != "" && fault != FaultDown {
+		opts = append(opts, grpc.ChainStreamInterceptor(faultyGRPC(fault)), grpc.ChainUnaryInterceptor(faultyUnary(fault)))
+	}
+	if fault == FaultGarbage {
+		opts = append(opts, grpc.ForceServerCodec(garbageCodec{}))
+	}
+	g := grpc.NewServer(opts...)
 	svc.Register(g, files)
 	s := &grpcServer{log: log, addr: ln.Addr().String(), svc: svc, srv: g, done: make(chan struct{})}
 	go func() {
@@ -80,7 +87,7 @@ type Inventory struct{ s *grpcServer }
 // StartInventory starts the inventory service on addr (port 0 picks a free
 // port) with products generated products after the seed ones.
 func StartInventory(ctx context.Context, log zerolog.Logger, addr string, products int) (*Inventory, error) {
-	s, err := startInventory(ctx, addr, products, log)
+	s, err := startInventory(ctx, addr, products, "", log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package demo
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestOptionsDefaults(t *testing.T) {
 	tests := []struct {
@@ -11,7 +14,7 @@ func TestOptionsDefaults(t *testing.T) {
 		{Options{ReviewsAddr: ":9"}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: ":9", InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr}},
 	}
 	for _, tt := range tests {
-		if got := tt.in.withDefaults(); got != tt.want {
+		if got := tt.in.withDefaults(); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%+v.withDefaults() = %+v, want %+v", tt.in, got, tt.want)
 		}
 	}
