@@ -185,37 +185,57 @@ func TestDemoMobileHost(t *testing.T) {
 	}
 }
 
+// TestDemoReviewsDown: with the reviews service down, the catalog data
+// stands and reviews are served by their fallback: the last reviews
+// fetched while it was up, else none; extensions say which.
 func TestDemoReviewsDown(t *testing.T) {
 	g := startDemo(t)
+	// Product 1's reviews are fetched while the service is up.
+	up := g.query("", `{ product(upc: "1") { reviews { rating body } } }`, nil)
+	up.noErrors(t)
 	if err := g.ups.StopReviews(); err != nil {
 		t.Fatal(err)
 	}
 	r := g.query("", `{ product(upc: "1") { upc name price reviews { rating body } } }`, nil)
-	equalJSON(t, r.Data, `{"product":{"upc":"1","name":"Table","price":89900,"reviews":null}}`)
-	if len(r.Errors) != 1 {
-		t.Fatalf("want one error, got %s", r.raw)
+	r.noErrors(t)
+	equalJSON(t, r.Data.(map[string]any)["product"].(map[string]any)["reviews"], mustJSON(t, up.Data.(map[string]any)["product"].(map[string]any)["reviews"]))
+	notes := r.Extensions["fallbacks"].([]any)
+	n := notes[0].(map[string]any)
+	if len(notes) != 1 || n["fallback"] != "stale" || n["reason"] != "UPSTREAM_UNAVAILABLE" || n["upstream"] != "reviews" || n["age"] == nil {
+		t.Fatalf("want one stale fallback: %s", r.raw)
 	}
-	e := r.Errors[0]
-	equalJSON(t, e["path"], `["product","reviews"]`)
-	equalJSON(t, e["extensions"], `{"code":"UPSTREAM_UNAVAILABLE","upstream":"reviews"}`)
-	if e["locations"] == nil {
-		t.Error("error has no locations")
-	}
+	equalJSON(t, n["path"], `["product","reviews"]`)
 
-	// Over a list, every product keeps its catalog data.
+	// Over a list, every product keeps its catalog data; those never
+	// fetched get the static value, none.
 	r = g.query("", `{ products { name reviews { rating } } }`, nil)
-	if len(r.Errors) != 5 {
-		t.Fatalf("want 5 errors, got %s", r.raw)
-	}
-	equalJSON(t, r.Errors[3]["path"], `["products",3,"reviews"]`)
-	if name := r.Data.(map[string]any)["products"].([]any)[4].(map[string]any)["name"]; name != "Rug" {
+	r.noErrors(t)
+	products := r.Data.(map[string]any)["products"].([]any)
+	if name := products[4].(map[string]any)["name"]; name != "Rug" {
 		t.Fatalf("catalog data lost: %s", r.raw)
+	}
+	equalJSON(t, products[4].(map[string]any)["reviews"], `[]`)
+	if notes := r.Extensions["fallbacks"].([]any); len(notes) != 5 || notes[4].(map[string]any)["fallback"] != "value" || notes[0].(map[string]any)["fallback"] != "stale" {
+		t.Fatalf("want a stale fallback for product 1 and static ones for the others: %s", r.raw)
 	}
 
 	if err := g.ups.StartReviews(); err != nil {
 		t.Fatal(err)
 	}
-	g.query("", `{ product(upc: "1") { reviews { rating } } }`, nil).noErrors(t)
+	r = g.query("", `{ product(upc: "1") { reviews { rating } } }`, nil)
+	r.noErrors(t)
+	if r.Extensions["fallbacks"] != nil {
+		t.Fatalf("fallback once the service is back: %s", r.raw)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestDelegationVariablesFragmentsAliases(t *testing.T) {
