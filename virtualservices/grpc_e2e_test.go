@@ -101,7 +101,7 @@ const echoQuery = `query Echo($int32Val: Int!, $sint32Val: Int!, $sfixed32Val: I
 	$int64Val: Int64!, $sint64Val: Int64!, $sfixed64Val: Int64!, $uint64Val: UInt64!, $fixed64Val: UInt64!,
 	$doubleVal: Float!, $floatVal: Float!, $boolVal: Boolean!, $stringVal: String!, $bytesVal: String!,
 	$color: Color!, $colors: [Color!]!, $tags: [String!]!, $inners: [InnerInput!]!, $counts: JSON, $byId: JSON,
-	$name: String, $number: Int, $innerChoice: InnerInput, $maybeInt: Int, $maybeText: String, $inner: InnerInput,
+	$choice: EverythingChoiceInput, $maybeInt: Int, $maybeText: String, $inner: InnerInput,
 	$at: DateTime, $took: Duration, $wDouble: Float, $wFloat: Float, $wInt64: Int64, $wUint64: UInt64,
 	$wInt32: Int, $wUint32: UInt32, $wBool: Boolean, $wString: String, $wBytes: String,
 	$structVal: JSON, $valueVal: JSON, $listVal: JSON, $emptyVal: JSON, $mask: String, $anyVal: JSON) {
@@ -109,7 +109,7 @@ const echoQuery = `query Echo($int32Val: Int!, $sint32Val: Int!, $sfixed32Val: I
     int64Val: $int64Val, sint64Val: $sint64Val, sfixed64Val: $sfixed64Val, uint64Val: $uint64Val, fixed64Val: $fixed64Val,
     doubleVal: $doubleVal, floatVal: $floatVal, boolVal: $boolVal, stringVal: $stringVal, bytesVal: $bytesVal,
     color: $color, colors: $colors, tags: $tags, inners: $inners, counts: $counts, byId: $byId,
-    name: $name, number: $number, innerChoice: $innerChoice, maybeInt: $maybeInt, maybeText: $maybeText, inner: $inner,
+    choice: $choice, maybeInt: $maybeInt, maybeText: $maybeText, inner: $inner,
     at: $at, took: $took, wDouble: $wDouble, wFloat: $wFloat, wInt64: $wInt64, wUint64: $wUint64,
     wInt32: $wInt32, wUint32: $wUint32, wBool: $wBool, wString: $wString, wBytes: $wBytes,
     structVal: $structVal, valueVal: $valueVal, listVal: $listVal, emptyVal: $emptyVal, mask: $mask, anyVal: $anyVal) {
@@ -150,7 +150,7 @@ func TestGRPCMapping(t *testing.T) {
 			"color":    "COLOR_GREEN", "colors": []any{"COLOR_RED", "COLOR_UNSPECIFIED", "COLOR_GREEN"},
 			"tags": []any{"a", "b"}, "inners": []any{map[string]any{"id": "x", "level": 1, "child": map[string]any{"id": "y"}}},
 			"counts": map[string]any{"a": "9007199254740993", "b": 7}, "byId": map[string]any{"3": map[string]any{"id": "three"}},
-			"name": "chosen", "maybeInt": 0, "maybeText": "",
+			"choice": map[string]any{"name": "chosen"}, "maybeInt": 0, "maybeText": "",
 			"inner": map[string]any{"id": "in", "level": 2, "child": map[string]any{"id": "deep", "level": 3}},
 			"at":    "2024-02-29T12:34:56.789Z", "took": "1.5s",
 			"wDouble": 2.5, "wFloat": 0.5, "wInt64": "-9007199254740993", "wUint64": "18446744073709551615",
@@ -222,21 +222,28 @@ func TestGRPCMapping(t *testing.T) {
 	})
 
 	t.Run("oneof", func(t *testing.T) {
+		// A oneof is one @oneOf argument; its member goes to the message
+		// itself, where protojson has it.
 		for _, tt := range []struct{ args, want string }{
-			{`number: 0`, `{"name":null,"number":0,"innerChoice":null}`},
-			{`innerChoice: {id: "c"}`, `{"name":null,"number":null,"innerChoice":{"id":"c"}}`},
-			{`name: ""`, `{"name":"","number":null,"innerChoice":null}`},
+			{`choice: {number: 0}`, `{"name":null,"number":0,"innerChoice":null}`},
+			{`choice: {innerChoice: {id: "c"}}`, `{"name":null,"number":null,"innerChoice":{"id":"c"}}`},
+			{`choice: {name: ""}`, `{"name":"","number":null,"innerChoice":null}`},
+			{``, `{"name":null,"number":null,"innerChoice":null}`},
 		} {
-			r := g.query("", `{ echo(`+tt.args+`) { name number innerChoice { id } } }`, nil)
+			q := `{ echo { name number innerChoice { id } } }`
+			if tt.args != "" {
+				q = `{ echo(` + tt.args + `) { name number innerChoice { id } } }`
+			}
+			r := g.query("", q, nil)
 			r.noErrors(t)
 			equalJSON(t, r.Data, `{"echo":`+tt.want+`}`)
 		}
-		// Two members: the upstream's JSON form refuses it, before any
-		// call.
+		// Two members: GraphQL validation refuses it, before any call.
 		calls := s.Calls("Echo")
-		r := g.query("", `{ echo(name: "a", number: 1) { name } }`, nil)
-		oneErrorCode(t, r, `["echo"]`, "UPSTREAM_REQUEST_INVALID")
-		equalJSON(t, r.Data, `{"echo":null}`)
+		r := g.query("", `{ echo(choice: {name: "a", number: 1}) { name } }`, nil)
+		if len(r.Errors) != 1 || !strings.Contains(r.raw, "GRAPHQL_VALIDATION_FAILED") || r.Data != nil {
+			t.Fatalf("want a validation error: %s", r.raw)
+		}
 		if s.Calls("Echo") != calls {
 			t.Error("a request with two oneof members reached the server")
 		}

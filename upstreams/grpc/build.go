@@ -86,13 +86,24 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	if err != nil {
 		return fail("spec.grpc", err)
 	}
+	oo := oneofs{}
+	for msg, fields := range res.Oneofs {
+		set := map[string]bool{}
+		for f := range fields {
+			set[f] = true
+		}
+		oo[protoreflect.FullName(msg)] = set
+	}
+	for _, m := range methods {
+		m.lift = oo.needs(m.desc.Input(), map[protoreflect.FullName]bool{})
+	}
 	timeout := spec.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
 	spec.Options.Timeout = timeout
 	u := &Upstream{name: d.Name, opts: spec.Options, conn: conn, methods: methods, callOptions: callOpts,
-		types: dynamicpb.NewTypes(files.Registry), merge: spec.MergeInFlight == nil || *spec.MergeInFlight, flights: map[string]*flight{}}
+		types: dynamicpb.NewTypes(files.Registry), oneofs: oo, merge: spec.MergeInFlight == nil || *spec.MergeInFlight, flights: map[string]*flight{}}
 	return u, info, nil
 }
 

@@ -42,6 +42,8 @@ type method struct {
 	// read says the method only reads (a Query field), so identical calls
 	// in flight may share one.
 	read bool
+	// lift says a request may hold @oneOf fields to rewrite.
+	lift bool
 }
 
 // Prepare evaluates the request template into protojson and sets the key.
@@ -102,7 +104,19 @@ func (u *Upstream) metadata(c *upstreams.Call) metadata.MD {
 // request decodes a prepared request into a message of the method's type.
 func (u *Upstream) request(p *prepared) (*dynamicpb.Message, error) {
 	in := dynamicpb.NewMessage(p.method.desc.Input())
-	if err := (protojson.UnmarshalOptions{Resolver: u.types}).Unmarshal(p.request, in); err != nil {
+	req := p.request
+	if p.method.lift {
+		parser := u.parsers.Get()
+		v, err := parser.ParseBytes(req)
+		if err != nil {
+			u.parsers.Put(parser)
+			return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the %s request: %v", p.method.desc.Input().FullName(), err)
+		}
+		u.oneofs.lift(v, p.method.desc.Input())
+		req = v.MarshalTo(nil)
+		u.parsers.Put(parser)
+	}
+	if err := (protojson.UnmarshalOptions{Resolver: u.types}).Unmarshal(req, in); err != nil {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the %s request: %v", p.method.desc.Input().FullName(), err)
 	}
 	return in, nil

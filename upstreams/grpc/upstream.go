@@ -90,6 +90,8 @@ type Upstream struct {
 	conn        *grpclib.ClientConn
 	methods     map[string]*method
 	callOptions []grpclib.CallOption
+	// oneofs are the @oneOf fields requests may hold.
+	oneofs oneofs
 	// types resolves the messages an Any names, for protojson.
 	types     *dynamicpb.Types
 	parsers   fastjson.ParserPool

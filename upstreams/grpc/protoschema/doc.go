@@ -126,14 +126,15 @@
 // defaulting to [].
 //
 // Oneofs: on object types, each member is a nullable field (protojson
-// writes only the member that is set). On input, members are nullable
-// arguments or input fields, side by side, not a @oneOf input type: that
-// is the request's JSON shape, in which the members are siblings, so an
-// input object passed whole stays a valid message, and the template maps
-// each member directly; a @oneOf type would add a level that protojson does
-// not have. Each member's description names the oneof and its members. A
-// request that sets two members is refused by the upstream (protojson:
-// "oneof is already set"); members sent as null count as unset.
+// writes only the member that is set; a union would need a wrapper type
+// per member for scalars). On input, a oneof is one field or argument,
+// named after the oneof, of an @oneOf input type named after its message
+// and itself (ListStocksRequest's oneof origin: origin:
+// ListStocksRequestOriginInput @oneOf { supplier: String, fromWarehouse:
+// String }), so GraphQL validation itself allows exactly one member.
+// protojson has the members side by side in the message, without that
+// level: Result.Oneofs says, per message, which fields stand for oneofs,
+// and the runtime lifts the member out of each before decoding.
 //
 // Enums become GraphQL enums with the proto value names, shared by input
 // and output. The zero value (STOCK_STATUS_UNSPECIFIED) is kept: protojson

@@ -79,6 +79,11 @@ type Result struct {
 	Fields, Skipped int
 	// Origin is where the descriptors came from.
 	Origin Origin
+	// Oneofs are the @oneOf input fields that stand for a message's
+	// oneofs, by the message's full name: GraphQL field name to oneof
+	// name. protojson writes a oneof's members as fields of the message;
+	// the runtime lifts them out of these fields before sending.
+	Oneofs map[string]map[string]string
 }
 
 // Warning is one part of the descriptors that could not be mapped as it is.
@@ -129,16 +134,17 @@ func Import(files *Files, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("protoschema: prefix %q is not a GraphQL name", opts.Prefix)
 	}
 	im := &importer{
-		files:   files,
-		opts:    opts,
-		res:     &Result{Methods: map[string]Method{}, Origin: files.Origin},
-		outMsgs: map[protoreflect.FullName]protoreflect.MessageDescriptor{},
-		inMsgs:  map[protoreflect.FullName]protoreflect.MessageDescriptor{},
-		enums:   map[protoreflect.FullName]protoreflect.EnumDescriptor{},
-		names:   map[nameKey]string{},
-		scalars: map[string]bool{},
-		enumStr: map[protoreflect.FullName]bool{},
-		warned:  map[string]bool{},
+		files:     files,
+		opts:      opts,
+		res:       &Result{Methods: map[string]Method{}, Origin: files.Origin, Oneofs: map[string]map[string]string{}},
+		oneofSeen: map[protoreflect.FullName]bool{},
+		outMsgs:   map[protoreflect.FullName]protoreflect.MessageDescriptor{},
+		inMsgs:    map[protoreflect.FullName]protoreflect.MessageDescriptor{},
+		enums:     map[protoreflect.FullName]protoreflect.EnumDescriptor{},
+		names:     map[nameKey]string{},
+		scalars:   map[string]bool{},
+		enumStr:   map[protoreflect.FullName]bool{},
+		warned:    map[string]bool{},
 	}
 	im.warnings = append(im.warnings, files.Warnings...)
 	services := im.selectServices()
@@ -191,6 +197,7 @@ const (
 	kindOutput typeKind = iota
 	kindInput
 	kindEnum
+	kindOneof
 )
 
 type method struct {
@@ -220,8 +227,11 @@ type importer struct {
 	// The same in walk order, so that warnings come in an order that does
 	// not depend on map iteration.
 	outOrder, inOrder []protoreflect.MessageDescriptor
-	enumOrder         []protoreflect.EnumDescriptor
-	names             map[nameKey]string
+	// oneofOrder are the oneofs of input messages, each an @oneOf input.
+	oneofOrder []protoreflect.OneofDescriptor
+	oneofSeen  map[protoreflect.FullName]bool
+	enumOrder  []protoreflect.EnumDescriptor
+	names      map[nameKey]string
 	// enumStr marks enums typed String, whose value names GraphQL cannot
 	// hold.
 	enumStr  map[protoreflect.FullName]bool

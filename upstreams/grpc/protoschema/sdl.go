@@ -102,7 +102,11 @@ func (im *importer) render(fragment bool) string {
 	for _, t := range types {
 		b.WriteString("\n")
 		writeDescription(&b, "", t.desc)
-		fmt.Fprintf(&b, "%s %s {\n", t.kind, t.name)
+		if t.directive != "" {
+			fmt.Fprintf(&b, "%s %s %s {\n", t.kind, t.name, t.directive)
+		} else {
+			fmt.Fprintf(&b, "%s %s {\n", t.kind, t.name)
+		}
 		for _, v := range t.values {
 			writeDescription(&b, "  ", v.desc)
 			b.WriteString("  " + v.name)

@@ -158,8 +158,31 @@ func (im *importer) walkMethod(m *method) {
 	if _, _, ok := im.messageScalar(in, true); ok {
 		return
 	}
+	im.useOneofs(in)
 	for _, fd := range inputFields(in) {
 		im.walkField(fd, true)
+	}
+}
+
+// useOneofs records the oneofs of an input message: each becomes an
+// @oneOf input type.
+func (im *importer) useOneofs(md protoreflect.MessageDescriptor) {
+	for i := 0; i < md.Oneofs().Len(); i++ {
+		od := md.Oneofs().Get(i)
+		if od.IsSynthetic() || im.oneofSeen[od.FullName()] {
+			continue
+		}
+		members := 0
+		for _, fd := range inputFields(md) {
+			if realOneof(fd) == od {
+				members++
+			}
+		}
+		if members == 0 {
+			continue
+		}
+		im.oneofSeen[od.FullName()] = true
+		im.oneofOrder = append(im.oneofOrder, od)
 	}
 }
 
@@ -181,6 +204,7 @@ func (im *importer) walkMessage(md protoreflect.MessageDescriptor, input bool) {
 		im.outOrder = append(im.outOrder, md)
 	}
 	if input {
+		im.useOneofs(md)
 		for _, fd := range inputFields(md) {
 			im.walkField(fd, true)
 		}
@@ -269,6 +293,24 @@ func (im *importer) nameTypes() {
 	}
 	for _, ed := range im.enumOrder {
 		add(ed, kindEnum, "")
+	}
+	for _, od := range im.oneofOrder {
+		// A oneof's type is named after its message and itself:
+		// PaymentRequest's oneof method is PaymentRequestMethodInput.
+		msg := od.Parent()
+		base := baseName(msg) + pascal(words(string(od.Name()))...)
+		r := &nameRequest{
+			key: string(od.FullName()) + "\x00" + strconv.Itoa(int(kindOneof)),
+			cands: []string{
+				im.opts.Prefix + base + "Input",
+				im.opts.Prefix + pascal(words(string(od.ParentFile().Package()))...) + base + "Input",
+			},
+		}
+		if od.ParentFile().Package() == "" {
+			r.cands = r.cands[:1]
+		}
+		keys[r] = nameKey{od.FullName(), kindOneof}
+		reqs = append(reqs, r)
 	}
 	assignNames(reqs, newNameSet(reservedTypeNames()...))
 	for _, r := range reqs {
@@ -418,11 +460,13 @@ type gqlField struct {
 }
 
 type gqlType struct {
-	kind   string // type, input or enum
-	name   string
-	desc   string
-	fields []*gqlField
-	values []*gqlField
+	kind string // type, input or enum
+	name string
+	// directive follows the name (@oneOf).
+	directive string
+	desc      string
+	fields    []*gqlField
+	values    []*gqlField
 }
 
 // fieldName is a field's GraphQL name: its JSON name, else its proto name
@@ -450,7 +494,21 @@ func (im *importer) fields(md protoreflect.MessageDescriptor, input bool, method
 	}
 	ns := newNameSet()
 	names := map[protoreflect.FieldDescriptor]string{}
+	// On input, a oneof's members are one @oneOf field, named after the
+	// oneof where its first member is.
+	oneofNames := map[protoreflect.OneofDescriptor]string{}
 	for _, fd := range fds {
+		if od := realOneof(fd); input && od != nil && im.oneofSeen[od.FullName()] {
+			if _, ok := oneofNames[od]; !ok {
+				want := lowerCamel(words(string(od.Name()))...)
+				name := ns.take(want)
+				if name != want {
+					im.warn(od, method, "another field of %s is also named %s: the oneof is %s", md.Name(), want, name)
+				}
+				oneofNames[od] = name
+			}
+			continue
+		}
 		want := fieldName(fd)
 		name := ns.take(want)
 		names[fd] = name
@@ -463,7 +521,27 @@ func (im *importer) fields(md protoreflect.MessageDescriptor, input bool, method
 	}
 	out := make([]*gqlField, 0, len(fds))
 	sent := map[string]bool{}
+	for _, name := range oneofNames {
+		sent[name] = true
+	}
+	done := map[protoreflect.OneofDescriptor]bool{}
 	for _, fd := range fds {
+		if od := realOneof(fd); od != nil && oneofNames[od] != "" {
+			if done[od] {
+				continue
+			}
+			done[od] = true
+			name := oneofNames[od]
+			keys := im.res.Oneofs[string(md.FullName())]
+			if keys == nil {
+				keys = map[string]string{}
+				im.res.Oneofs[string(md.FullName())] = keys
+			}
+			keys[name] = string(od.Name())
+			out = append(out, &gqlField{name: name, key: name, sendKey: name, typ: im.names[nameKey{od.FullName(), kindOneof}],
+				desc: joinText(description(od), fmt.Sprintf("Oneof %s: set one of its members, or leave it out.", od.Name()))})
+			continue
+		}
 		f := &gqlField{name: names[fd], key: fd.JSONName(), desc: description(fd)}
 		// protojson reads a field under its JSON name or its proto name;
 		// a request sends it under the first of those still free.
@@ -528,6 +606,12 @@ func (im *importer) buildTypes() {
 	for _, md := range im.inOrder {
 		im.types = append(im.types, &gqlType{kind: "input", name: im.names[nameKey{md.FullName(), kindInput}],
 			desc: description(md), fields: im.fields(md, true, "")})
+	}
+	for _, od := range im.oneofOrder {
+		t := &gqlType{kind: "input", name: im.names[nameKey{od.FullName(), kindOneof}], directive: "@oneOf",
+			desc: joinText(description(od), fmt.Sprintf("The oneof %s of %s: exactly one member is given.", od.Name(), od.Parent().FullName()))}
+		t.fields = im.oneofMembers(od)
+		im.types = append(im.types, t)
 	}
 	for _, ed := range im.enumOrder {
 		t := &gqlType{kind: "enum", name: im.names[nameKey{ed.FullName(), kindEnum}], desc: description(ed)}
@@ -636,4 +720,23 @@ func cleanComment(c string) string {
 		lines[i] = strings.TrimRight(l, " \t")
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// oneofMembers are the fields of a oneof's @oneOf input type: its members,
+// each nullable (exactly one is given), under the names protojson reads.
+func (im *importer) oneofMembers(od protoreflect.OneofDescriptor) []*gqlField {
+	ns := newNameSet()
+	var out []*gqlField
+	for i := 0; i < od.Fields().Len(); i++ {
+		fd := od.Fields().Get(i)
+		if _, outputOnly := fieldBehavior(fd); outputOnly {
+			continue
+		}
+		want := fieldName(fd)
+		name := ns.take(want)
+		typ, _ := im.inputType(fd)
+		typ = strings.TrimSuffix(typ, "!")
+		out = append(out, &gqlField{name: name, key: fd.JSONName(), sendKey: name, typ: typ, desc: description(fd)})
+	}
+	return out
 }
