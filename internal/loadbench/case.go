@@ -42,6 +42,10 @@ type Case struct {
 	// resources, or a replacement for shop.graphql); a name may not leave the
 	// config directory.
 	Files map[string]string
+	// Down names demo upstreams the gateway is pointed away from, at an
+	// address that refuses connections, so their fields are served by
+	// their fallbacks.
+	Down []string
 }
 
 // largeProducts sizes the catalog of the "large" case so that its answer is
@@ -89,6 +93,14 @@ func Cases() []Case {
 			Name:     "grpc-fanout",
 			Query:    `{ products { upc stock { quantity warehouse } } }`,
 			Products: 95,
+		},
+		{
+			// The fan-out with the reviews service down: every product's
+			// reviews come from the field's fallback (none), and the
+			// response says so for each; the catalog answers as ever.
+			Name:  "fallback-reviews-down",
+			Query: `{ products { upc name reviews { rating } } }`,
+			Down:  []string{"reviews"},
 		},
 		{
 			// A SOAP fan-out: one GetQuote envelope per product, 100 of

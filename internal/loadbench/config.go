@@ -104,6 +104,20 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 // UpstreamsYAML is the generated Upstream resources: the demo's catalog,
 // reviews, inventory and shipping, pointed at ep.
 func UpstreamsYAML(c Case, ep Endpoints, m Merge) string {
+	for _, name := range c.Down {
+		// Port 1 on loopback: nothing listens, so calls are refused at
+		// once, as with a crashed service.
+		switch name {
+		case "catalog":
+			ep.CatalogURL = "http://127.0.0.1:1/graphql"
+		case "reviews":
+			ep.ReviewsURL = "http://127.0.0.1:1"
+		case "inventory":
+			ep.InventoryTarget = "127.0.0.1:1"
+		case "shipping":
+			ep.ShippingURL = "http://127.0.0.1:1/shipping"
+		}
+	}
 	var extra, merge strings.Builder
 	if m != MergeDefault {
 		fmt.Fprintf(&merge, "  mergeInFlight: %t\n", m == MergeOn)
