@@ -28,6 +28,7 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 		cookies:     args.strings("cookies"),
 		body:        args.value("body"),
 		contentType: args.string("contentType", false),
+		files:       args.strings("files"),
 		pos:         args.pos,
 	}, isRoot, where)
 	if s := args.string("result", false); s != "" {
@@ -40,7 +41,7 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 
 type restRequestArgs struct {
 	method, path, contentType string
-	headers, cookies          []string
+	headers, cookies, files   []string
 	body                      *ast.Value
 	pos                       func(string) *ast.Position
 }
@@ -102,7 +103,104 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 	default:
 		b.errorf(a.pos("contentType"), where, "contentType %q is not one of %s, application/*+json, %s, %s", a.contentType, ContentJSON, ContentForm, ContentMultipart)
 	}
+	if len(a.files) > 0 {
+		req.Files = b.fileParts(bd, &req, a.files, a.pos("files"), where)
+	}
 	return req
+}
+
+// fileParts checks the files of a binding: each names a top-level key of
+// its multipart body, whose value is text (base64, decoded into the part).
+func (b *builder) fileParts(bd *Binding, req *RESTRequest, files []string, p *ast.Position, where string) []string {
+	if req.ContentType != ContentMultipart {
+		b.errorf(p, where, "files are parts of a multipart body; set contentType: %q", ContentMultipart)
+		return nil
+	}
+	if req.Body == nil {
+		return nil // reported: a multipart contentType needs a body
+	}
+	// The body's keys, with the type of the value each one holds where
+	// the binding's arguments say it (nil where they do not).
+	keys := map[string]*ast.Type{}
+	var order []string
+	if ks, vs, ok := req.Body.Object(); ok {
+		for i, k := range ks {
+			keys[k] = nil
+			if r, single := vs[i].Single(); single && r.Root == tmpl.Args {
+				keys[k] = b.argType(bd.Def, r.Path)
+			}
+			order = append(order, k)
+		}
+	} else if r, ok := req.Body.Single(); ok && r.Root == tmpl.Args {
+		t := b.argType(bd.Def, r.Path)
+		def := (*ast.Definition)(nil)
+		if t != nil && t.Elem == nil {
+			def = b.ast.Types[t.Name()]
+		}
+		if def == nil || def.Kind != ast.InputObject {
+			b.errorf(p, where, "files name keys of the body, but the body {%s} is not an input object", r)
+			return nil
+		}
+		for _, f := range def.Fields {
+			keys[f.Name] = f.Type
+			order = append(order, f.Name)
+		}
+	} else {
+		b.errorf(p, where, "files name keys of the body, which must be an object or one argument of an input object type")
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range files {
+		t, ok := keys[name]
+		switch {
+		case seen[name]:
+			b.errorf(p, where, "files: %q is listed twice", name)
+			continue
+		case !ok:
+			b.errorf(p, where, "files: %q is not a key of the body (its keys: %s)%s", name, strings.Join(order, ", "), suggest(name, order))
+			continue
+		case t != nil && !b.textType(t):
+			b.errorf(p, where, "files: %q holds a %s; a file part is given as base64 text (String, or a list of them)", name, t)
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out
+}
+
+// argType returns the type of the argument value at path (an argument,
+// then input fields), or nil when the path does not lead to one.
+func (b *builder) argType(f *ast.FieldDefinition, path []string) *ast.Type {
+	arg := f.Arguments.ForName(path[0])
+	if arg == nil {
+		return nil
+	}
+	t := arg.Type
+	for _, seg := range path[1:] {
+		def := b.ast.Types[t.Name()]
+		if def == nil || def.Kind != ast.InputObject || t.Elem != nil {
+			return nil
+		}
+		fd := def.Fields.ForName(seg)
+		if fd == nil {
+			return nil
+		}
+		t = fd.Type
+	}
+	return t
+}
+
+// textType reports whether values of t, under its lists, are sent as text
+// that can hold base64: String, ID or a custom scalar.
+func (b *builder) textType(t *ast.Type) bool {
+	switch t.Name() {
+	case "Int", "Float", "Boolean":
+		return false
+	}
+	def := b.ast.Types[t.Name()]
+	return def != nil && def.Kind == ast.Scalar
 }
 
 // namedTemplates parses "Name: template" entries (headers, cookies).

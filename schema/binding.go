@@ -196,6 +196,10 @@ type RESTRequest struct {
 	// another application/*+json type (sent as JSON under that type),
 	// application/x-www-form-urlencoded or multipart/form-data.
 	ContentType string
+	// Files are the keys of a multipart/form-data body that are sent as
+	// file parts: their values are base64 text, sent as the decoded bytes
+	// with a filename.
+	Files []string
 }
 
 // The body encodings a REST binding can ask for.

@@ -22,7 +22,7 @@ const preludeName = "weft:bindings"
 const prelude = `
 scalar _WeftValue
 directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION

@@ -327,3 +327,27 @@ func TestJSONSingle(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONObject(t *testing.T) {
+	tests := []struct {
+		src      string
+		wantKeys []string
+		wantOK   bool
+	}{
+		{`{"b": "{args.x}", "a": 1}`, []string{"b", "a"}, true},
+		{`{}`, nil, true},
+		{`["{args.x}"]`, nil, false},
+		{`"{args.x}"`, nil, false},
+		{`3`, nil, false},
+	}
+	for _, tt := range tests {
+		j, err := ParseJSON(tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, values, ok := j.Object()
+		if ok != tt.wantOK || strings.Join(keys, ",") != strings.Join(tt.wantKeys, ",") || len(values) != len(keys) {
+			t.Errorf("%s: Object() = %q, %d values, %v; want %q, %v", tt.src, keys, len(values), ok, tt.wantKeys, tt.wantOK)
+		}
+	}
+}

@@ -199,7 +199,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		case req.ContentType == schema.ContentForm:
 			body, err = formBody(body)
 		case req.ContentType == schema.ContentMultipart:
-			body, contentType, err = multipartBody(body)
+			body, contentType, err = multipartBody(body, req.Files)
 		}
 		if err != nil {
 			return u.badRequest(err)

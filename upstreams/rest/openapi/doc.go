@@ -123,8 +123,12 @@
 // number is Float; boolean is Boolean; string is String, with format
 // date-time the DateTime scalar (@specifiedBy the scalars.graphql.org
 // date-time spec), date the Date scalar, uuid the ID type (an identifier,
-// written as a string), byte a String holding base64, binary a String
-// with a warning (raw bytes cannot travel in JSON). A schema without a
+// written as a string), byte a String holding base64, and binary a String
+// holding base64 too: in a multipart/form-data body a top-level binary
+// property (or a list of them, or a Swagger 2.0 formData parameter of type
+// file) is a file part, named in the binding's files: [...], whose bytes
+// the runtime decodes from that base64; binary anywhere else is imported
+// with a warning, since raw bytes cannot travel in JSON. A schema without a
 // type, or with several, is the JSON scalar. The custom scalars (JSON,
 // Int64, DateTime, Date) are declared when used; the runtime passes their
 // values through as the upstream sent them.

@@ -194,16 +194,27 @@ func (im *importer) importOperation(op *operation) {
 		f.args = append(f.args, a)
 	}
 	var bodyText, contentType string
+	var files []string
 	if body != nil {
 		bc := c
 		bc.input = true
-		t, _, obj := im.schemaType(body.schema, bc.child(base, body.loc.child("schema", nil)))
+		bc = bc.child(base, body.loc.child("schema", nil))
+		bc.multipart = mediaBase(body.mediaType) == "multipart/form-data"
+		t, _, obj := im.schemaType(body.schema, bc)
 		t.nonNull = body.required
 		a := &argument{name: "input", typ: t, description: body.description}
 		f.args = append(f.args, a)
 		bodyText = im.bodyTemplate(t, obj, body, op)
 		if mediaBase(body.mediaType) != "application/json" {
 			contentType = mediaBase(body.mediaType)
+		}
+		if bc.multipart && obj != nil && t.elem == nil {
+			// Binary properties are file parts.
+			for _, bf := range obj.fields {
+				if bf.binary {
+					files = append(files, bf.key)
+				}
+			}
 		}
 	}
 	switch {
@@ -224,7 +235,7 @@ func (im *importer) importOperation(op *operation) {
 	// Root fields stay nullable: a failed call then nulls its own field
 	// only, and the rest of the response stands.
 	f.typ.nonNull = false
-	f.binding = im.binding(op, pathArgs, params, argOf, bodyText, contentType)
+	f.binding = im.binding(op, pathArgs, params, argOf, bodyText, contentType, files)
 	if kind == "Query" {
 		im.query = append(im.query, f)
 	} else {
@@ -245,7 +256,7 @@ func joinDescription(summary, description string) string {
 }
 
 // binding writes the @rest directive.
-func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[*param]string, body, contentType string) string {
+func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[*param]string, body, contentType string, files []string) string {
 	var path strings.Builder
 	pathArg := map[string]string{}
 	for _, p := range pathArgs {
@@ -302,6 +313,10 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 	if body != "" {
 		b.WriteString(", body: ")
 		b.WriteString(body)
+	}
+	if len(files) > 0 {
+		b.WriteString(", files: ")
+		b.WriteString(gqlStringList(files))
 	}
 	b.WriteString(")")
 	return b.String()

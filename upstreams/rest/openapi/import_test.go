@@ -69,7 +69,7 @@ func warningsText(ws []Warning) string {
 // importer writes, so that gqlparser can check the SDL by itself.
 const directiveDecls = `
 scalar _Value
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, result: String, timeout: String) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, files: [String!], result: String, timeout: String) on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION
 `
 
@@ -99,6 +99,8 @@ func runtimeFeatures() []runtimeFeature {
 			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", contentType: "application/x-www-form-urlencoded", body: "{args.s}") } type Query { b: String @rest(upstream: "u", path: "/b") }`},
 		{"@rest(body:) as a JSON template string", func(s string) bool { return strings.Contains(s, `, body: """`) },
 			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", body: """{"the-s": "{args.s}"}""") } type Query { b: String @rest(upstream: "u", path: "/b") }`},
+		{"@rest(files:)", func(s string) bool { return strings.Contains(s, ", files: [") },
+			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", contentType: "multipart/form-data", body: {s: "{args.s}"}, files: ["s"]) } type Query { b: String @rest(upstream: "u", path: "/b") }`},
 		{"@from(key:)", func(s string) bool { return strings.Contains(s, " @from(key: ") },
 			`type Query { a: A @rest(upstream: "u", path: "/a") } type A { b: String @from(key: "b-c") }`},
 	}
