@@ -72,11 +72,13 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 				b.errorf(a.pos("path"), where, "query parameter %q must have a literal name", kv)
 				continue
 			}
-			t := b.parseTemplate(val, a.pos("path"), where)
-			if t != nil {
-				b.checkRefs(t, bd, parent, isRoot, a.pos("path"), where)
-				req.Query = append(req.Query, Param{Name: name, Value: t})
+			t, err := tmpl.ParseQueryValue(val)
+			if err != nil {
+				b.errorf(a.pos("path"), where, "%v", err)
+				continue
 			}
+			b.checkRefs(t, bd, parent, isRoot, a.pos("path"), where)
+			req.Query = append(req.Query, Param{Name: name, Value: t})
 		}
 	}
 	for _, p := range b.namedTemplates(a.headers, "header", bd, parent, isRoot, a.pos("headers"), where) {
@@ -235,10 +237,31 @@ func (b *builder) bodyTemplate(v *ast.Value, where string) *tmpl.JSON {
 	}
 	t, terr := tmpl.Parse(v.Raw)
 	if terr != nil {
-		b.errorf(v.Position, where, "body: %v", jerr)
+		// Report the error of what the text looks like it was meant to be.
+		err := jerr
+		if !looksLikeJSON(v.Raw) {
+			err = terr
+		}
+		b.errorf(v.Position, where, "body: %v", err)
 		return tmpl.JSONLiteral([]byte("null"))
 	}
 	return tmpl.JSONString(t)
+}
+
+// looksLikeJSON reports whether a body string starts as a JSON document
+// does, rather than as a template ("{args.input}").
+func looksLikeJSON(s string) bool {
+	s = strings.TrimLeft(s, " \t\r\n")
+	switch {
+	case s == "":
+		return false
+	case s[0] == '{':
+		s = strings.TrimLeft(s[1:], " \t\r\n")
+		return s == "" || s[0] == '"' || s[0] == '}'
+	case strings.ContainsRune("[\"-0123456789", rune(s[0])):
+		return true
+	}
+	return strings.HasPrefix(s, "true") || strings.HasPrefix(s, "false") || strings.HasPrefix(s, "null")
 }
 
 func (b *builder) parseTemplate(s string, p *ast.Position, where string) *tmpl.Template {
@@ -328,7 +351,8 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 	refs := map[string][]string{}
 	for _, r := range batchRefs(&req) {
 		if r.Root == tmpl.Parent {
-			refs[r.String()] = r.Path
+			// By path: {parent.upc} and {parent.upc*} read one field.
+			refs[strings.Join(r.Path, ".")] = r.Path
 		}
 	}
 	b.batchKey(batch, refs, v.Position, where)

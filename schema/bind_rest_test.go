@@ -110,3 +110,65 @@ func TestRESTFilesErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRESTExplodedQuery(t *testing.T) {
+	s, err := build(t, `type Query {
+  q(tag: [String!], limit: Int): String @rest(upstream: "reviews", path: "/q?tag={args.tag*}&limit={args.limit}&all={args.tag}")
+  p: [P] @rest(upstream: "reviews", path: "/p")
+}
+type P { upc: ID! r: String @rest(upstream: "reviews", path: "/r/{parent.upc}",
+  batch: {path: "/r?upc={parent.upc*}&from={parent.upc}", key: "upc"}) }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range s.Binding("Query", "q").REST.Query {
+		r, _ := q.Value.Single()
+		got = append(got, q.Name+"="+r.String())
+	}
+	if want := []string{"tag=args.tag*", "limit=args.limit", "all=args.tag"}; !slices.Equal(got, want) {
+		t.Errorf("query = %q, want %q", got, want)
+	}
+	if k := s.Binding("P", "r").Batch.ParentKey; !slices.Equal(k, []string{"upc"}) {
+		t.Errorf("batch key = %q: {parent.upc} and {parent.upc*} read one field", k)
+	}
+}
+
+func TestRESTExplodeErrors(t *testing.T) {
+	tests := []struct {
+		name, sdl, want string
+	}{
+		{"in the path", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m/{args.tag*}") }`,
+			`api.graphql:2:86: Mutation.m @rest: template "/m/{args.tag*}": at offset 3: {args.tag*}: the explode modifier * is allowed only on a query parameter whose value is that one placeholder`},
+		{"inside a longer query value", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m?q=t:{args.tag*}") }`,
+			`template "t:{args.tag*}": at offset 2: {args.tag*}: the explode modifier`},
+		{"in a header", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", headers: ["X-Tag: {args.tag*}"]) }`,
+			`{args.tag*}: the explode modifier`},
+		{"in a cookie", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", cookies: ["tag: {args.tag*}"]) }`,
+			`{args.tag*}: the explode modifier`},
+		{"in a body", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", body: {tag: "{args.tag*}"}) }`,
+			`{args.tag*}: the explode modifier`},
+		{"a body template", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", body: "{args.tag*}") }`,
+			`{args.tag*}: the explode modifier`},
+		{"a body of text with a bad template", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", body: "n={args.tag") }`,
+			`body: template "n={args.tag": at offset 2: unclosed "{"`},
+		{"a JSON object body with a bad template", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m", body: "{\"a\": \"{args.tag\"}") }`,
+			`body: template "{args.tag": at offset 0: unclosed "{"`},
+		{"an unknown argument", `type Mutation { m(tag: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/m?t={args.tags*}") }`,
+			`{args.tags*}: field m has no argument "tags" (did you mean "tag"?)`},
+		{"a GraphQL argument", `type Mutation { m(tag: [String!]): String @graphql(upstream: "catalog", field: "setPrice", args: {upc: "{args.tag*}", price: 1}) }`,
+			`{args.tag*}: the explode modifier`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := build(t, restHead+tt.sdl)
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("Build error = %v, want Errors containing %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+		})
+	}
+}

@@ -186,7 +186,8 @@ type RESTRequest struct {
 	// escaped as path segments.
 	Path *tmpl.Template
 	// Query parameters; a parameter that is exactly one placeholder whose
-	// value is null is left out.
+	// value is null is left out, and one whose placeholder has the explode
+	// modifier ({args.tag*}) is sent once per item of the list.
 	Query   []Param
 	Headers []Param
 	// Cookies are sent in one Cookie header.

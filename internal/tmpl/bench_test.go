@@ -64,3 +64,16 @@ func BenchmarkJSONInput(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkAppendPairs(b *testing.B) {
+	s := benchScope(b)
+	t, err := ParseQueryValue("{args.tags*}")
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = t.AppendPairs(buf[:0], s, "tag", '?', Raw)
+	}
+}

@@ -123,6 +123,57 @@ func (t *Template) AppendText(dst []byte, s *Scope, esc Escaper) ([]byte, error)
 	return dst, nil
 }
 
+// AppendPairs appends the template's exploded placeholder as query
+// parameters, RFC 6570 style: for each item of the list it names, sep
+// before the first and '&' before the others, then name (escaped already),
+// '=' and the item's text escaped by esc. A value that is not a list is one
+// item; nulls in a list, and an absent or null value, give none. It
+// returns the number of parameters written. On a template that is not one
+// exploded placeholder it writes nothing.
+func (t *Template) AppendPairs(dst []byte, s *Scope, name string, sep byte, esc Escaper) ([]byte, int) {
+	r, ok := t.Single()
+	if !ok || !r.Explode {
+		return dst, 0
+	}
+	n := 0
+	pair := func(dst []byte, v any) []byte {
+		if n > 0 {
+			sep = '&'
+		}
+		n++
+		dst = append(dst, sep)
+		dst = append(dst, name...)
+		dst = append(dst, '=')
+		return appendText(dst, v, esc)
+	}
+	switch v := s.Lookup(r).(type) {
+	case nil:
+	case []any:
+		for _, e := range v {
+			if e != nil {
+				dst = pair(dst, e)
+			}
+		}
+	case []*fastjson.Value:
+		for _, e := range v {
+			dst = pair(dst, e)
+		}
+	case *fastjson.Value:
+		if v.Type() != fastjson.TypeArray {
+			dst = pair(dst, v)
+			break
+		}
+		for _, e := range v.GetArray() {
+			if e.Type() != fastjson.TypeNull {
+				dst = pair(dst, e)
+			}
+		}
+	default:
+		dst = pair(dst, v)
+	}
+	return dst, n
+}
+
 // Text evaluates the template to a string (control path and tests).
 func (t *Template) Text(s *Scope) (string, error) {
 	b, err := t.AppendText(nil, s, Raw)

@@ -23,6 +23,11 @@ func TestParseErrors(t *testing.T) {
 		{"{args.a-b}", `"a-b" is not a valid name`},
 		{"{headers.a.b}", `headers takes exactly one name`},
 		{"{args.}", `"" is not a valid name`},
+		{"{args.x*}", `at offset 0: {args.x*}: the explode modifier * is allowed only on a query parameter`},
+		{"/p/{args.x*}/q", `at offset 3: {args.x*}: the explode modifier`},
+		{"{args.x**}", `"x*" is not a valid name`},
+		{"{args.*}", `"" is not a valid name`},
+		{"{args*}", `must be root.path`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -155,10 +160,16 @@ func TestJSONDocument(t *testing.T) {
 // FuzzParse checks that any template either fails with a *SyntaxError or
 // evaluates without panicking, and that its source round-trips.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"/p/{parent.upc}", "{{x}}", "{args.a.b}{headers.x-y}", "{", "}", "{vars.}", ""} {
+	for _, s := range []string{"/p/{parent.upc}", "{{x}}", "{args.a.b}{headers.x-y}", "{", "}", "{vars.}", "", "{args.tag*}", "a{args.b*}"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		// A query value parses wherever a template does, and may explode.
+		if qt, err := ParseQueryValue(src); err == nil {
+			_, _ = qt.AppendPairs(nil, &Scope{}, "q", '?', Raw)
+		} else if _, perr := Parse(src); perr == nil {
+			t.Fatalf("Parse(%q) succeeds but ParseQueryValue fails: %v", src, err)
+		}
 		tm, err := Parse(src)
 		if err != nil {
 			var se *SyntaxError
@@ -349,5 +360,94 @@ func TestJSONObject(t *testing.T) {
 		if ok != tt.wantOK || strings.Join(keys, ",") != strings.Join(tt.wantKeys, ",") || len(values) != len(keys) {
 			t.Errorf("%s: Object() = %q, %d values, %v; want %q, %v", tt.src, keys, len(values), ok, tt.wantKeys, tt.wantOK)
 		}
+	}
+}
+
+func TestParseQueryValue(t *testing.T) {
+	tests := []struct {
+		src         string
+		wantExplode bool
+		wantErr     string
+	}{
+		{"{args.tag*}", true, ""},
+		{" {args.tag*} ", false, "at offset 1: {args.tag*}: the explode modifier * is allowed only on a query parameter whose value is that one placeholder"},
+		{"{ args.tag* }", true, ""},
+		{"{parent.upc*}", true, ""},
+		{"{headers.X-Tag*}", true, ""},
+		{"{args.tag}", false, ""},
+		{"x{args.tag*}", false, "at offset 1: {args.tag*}: the explode modifier"},
+		{"{args.a}{args.tag*}", false, "at offset 8: {args.tag*}: the explode modifier"},
+		{"{args.tag*}{{", false, "at offset 0: {args.tag*}: the explode modifier"},
+		{"{args.tag}*", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			tm, err := ParseQueryValue(tt.src)
+			if tt.wantErr != "" {
+				var se *SyntaxError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseQueryValue(%q) error = %v, want a *SyntaxError with %q", tt.src, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, single := tm.Single()
+			if got := single && r.Explode; got != tt.wantExplode {
+				t.Fatalf("exploded = %v, want %v (refs %+v)", got, tt.wantExplode, tm.Refs())
+			}
+			if tt.wantExplode && !strings.HasSuffix(r.String(), "*") {
+				t.Errorf("String() = %q, want the modifier written", r.String())
+			}
+			if tm.String() != tt.src {
+				t.Errorf("source %q, want %q", tm.String(), tt.src)
+			}
+		})
+	}
+}
+
+func TestAppendPairs(t *testing.T) {
+	batch := &Scope{Parents: []*fastjson.Value{
+		fastjson.MustParse(`{"upc":"1"}`), fastjson.MustParse(`{"upc":2}`), fastjson.MustParse(`{"x":1}`), fastjson.MustParse(`{"upc":null}`),
+	}}
+	s := scope(t)
+	s.Args["tags"] = []any{"a", nil, "b c", "ü&=", int64(3), []any{"x", "y"}, map[string]any{"k": "v"}}
+	s.Args["empty"] = []any{}
+	s.Args["null"] = nil
+	tests := []struct {
+		src   string
+		scope *Scope
+		sep   byte
+		want  string
+		n     int
+	}{
+		{"{args.tags*}", s, '?', "?tag=a&tag=b+c&tag=%C3%BC%26%3D&tag=3&tag=x,y&tag=%7B%22k%22%3A%22v%22%7D", 6},
+		{"{args.tags*}", s, '&', "&tag=a&tag=b+c&tag=%C3%BC%26%3D&tag=3&tag=x,y&tag=%7B%22k%22%3A%22v%22%7D", 6},
+		{"{args.list*}", s, '?', "?tag=a&tag=b", 2},
+		{"{args.first*}", s, '?', "?tag=2", 1},
+		{"{args.in*}", s, '?', "?tag=%7B%22id%22%3A%227%22%7D", 1},
+		{"{args.empty*}", s, '?', "", 0},
+		{"{args.null*}", s, '?', "", 0},
+		{"{args.absent*}", s, '?', "", 0},
+		{"{parent.tags*}", s, '?', "?tag=x&tag=y", 2},
+		{"{parent.upc*}", s, '?', "?tag=a%2Fb", 1},
+		{"{parent.nul*}", s, '?', "", 0},
+		{"{headers.x-tenant*}", s, '?', "?tag=acme", 1},
+		{"{vars.v*}", s, '?', "?tag=2", 1},
+		{"{parent.upc*}", batch, '?', "?tag=1&tag=2", 2},
+		{"{args.tags}", s, '?', "", 0}, // not exploded: the caller's plain path
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			tm, err := ParseQueryValue(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, n := tm.AppendPairs(nil, tt.scope, "tag", tt.sep, func(dst []byte, v string) []byte { return append(dst, url.QueryEscape(v)...) })
+			if string(got) != tt.want || n != tt.n {
+				t.Errorf("AppendPairs = %q, %d; want %q, %d", got, n, tt.want, tt.n)
+			}
+		})
 	}
 }

@@ -56,10 +56,14 @@
 // out, as OpenAPI says. A path parameter the path does not declare skips
 // the operation; a parameter whose name a binding cannot write (a query
 // name with & or =, a header name that is not a token) is left out, or
-// skips the operation when required. Arrays are written comma-joined
-// (a,b), the template form; a parameter whose document asks for another
-// serialization (explode: true, collectionFormat: multi, ...) is imported
-// with a warning. An object parameter is sent as JSON text, with a warning.
+// skips the operation when required. A query array that the document
+// sends as one parameter per item (OpenAPI 3's form style, which explodes
+// unless explode: false says otherwise; Swagger 2.0's collectionFormat
+// multi) is written exploded, ?tag={args.tag*} (tag=a&tag=b); other arrays
+// are written comma-joined (a,b), {args.tag}, and one whose document asks
+// for yet another serialization (spaceDelimited, pipes, ...) is imported
+// comma-joined, with a warning. An object parameter is sent as JSON text,
+// with a warning.
 //
 // Request bodies. The body is read as JSON, else as
 // application/x-www-form-urlencoded, else as multipart/form-data (Swagger

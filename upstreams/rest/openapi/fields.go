@@ -186,9 +186,10 @@ func (im *importer) importOperation(op *operation) {
 		t, _, obj := im.schemaType(p.schema, pc.child(base+pascal(p.name), p.loc.child("schema", nil)))
 		t.nonNull = p.required
 		a.typ = t
+		p.explode = t.elem != nil && p.exploded
 		if obj != nil {
 			im.warn(p.loc, op.label(), "parameter %q is an object: it is sent as JSON text", p.name)
-		} else if t.elem != nil && !p.commaJoined {
+		} else if t.elem != nil && !p.commaJoined && !p.explode {
 			im.warn(p.loc, op.label(), "array parameter %q is sent comma-joined (a,b), not in the serialization the document gives", p.name)
 		}
 		f.args = append(f.args, a)
@@ -281,6 +282,9 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 	var headers, cookies []string
 	for _, p := range params {
 		a := "{args." + argOf[p] + "}"
+		if p.explode {
+			a = "{args." + argOf[p] + "*}" // one parameter per item
+		}
 		switch p.in {
 		case "query":
 			path.WriteString(sep + escapeTemplate(p.name) + "=" + a)
