@@ -108,7 +108,80 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 	if len(a.files) > 0 {
 		req.Files = b.fileParts(bd, &req, a.files, a.pos("files"), where)
 	}
+	b.renameInputs(bd, &req)
 	return req
+}
+
+// renameInputs gives each placeholder that reads an argument the renames
+// of its input type, so that input objects go out with the keys @from
+// gives their fields, at every depth.
+func (b *builder) renameInputs(bd *Binding, req *RESTRequest) {
+	set := func(r *tmpl.Ref) {
+		if r.Root == tmpl.Args {
+			if t := b.argType(bd.Def, r.Path); t != nil {
+				r.Keys = b.keysOf(t)
+			}
+		}
+	}
+	if req.Path != nil {
+		req.Path.EachRef(set)
+	}
+	for _, list := range [][]Param{req.Query, req.Headers, req.Cookies} {
+		for _, p := range list {
+			p.Value.EachRef(set)
+		}
+	}
+	if req.Body != nil {
+		req.Body.EachRef(set)
+	}
+}
+
+// keysOf returns the renames of values of type t: nil unless an input
+// type at or below it has a field renamed with @from.
+func (b *builder) keysOf(t *ast.Type) *tmpl.Keys {
+	if b.renames == nil {
+		b.renames = b.inputRenames()
+	}
+	return b.renames[t.Name()]
+}
+
+// inputRenames builds the renames of every input type that has a renamed
+// field at or below it. Types refer to each other, and to themselves, so
+// each one's Keys exists before any is filled.
+func (b *builder) inputRenames() map[string]*tmpl.Keys {
+	renamed := map[string]bool{}
+	for ref := range b.inputKeys {
+		renamed[ref.Type] = true
+	}
+	// A type holding a field of a renamed type is renamed below; repeat
+	// until no type is added.
+	for changed := len(renamed) > 0; changed; {
+		changed = false
+		for name, def := range b.ast.Types {
+			if def.Kind != ast.InputObject || renamed[name] {
+				continue
+			}
+			for _, f := range def.Fields {
+				if renamed[f.Type.Name()] {
+					renamed[name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	out := make(map[string]*tmpl.Keys, len(renamed))
+	for name := range renamed {
+		out[name] = tmpl.NewKeys()
+	}
+	for name, k := range out {
+		for _, f := range b.ast.Types[name].Fields {
+			key, sub := b.inputKey(name, f.Name), out[f.Type.Name()]
+			if key != f.Name || sub != nil {
+				k.Set(f.Name, key, sub)
+			}
+		}
+	}
+	return out
 }
 
 // fileParts checks the files of a binding: each names a top-level key of
@@ -144,8 +217,9 @@ func (b *builder) fileParts(bd *Binding, req *RESTRequest, files []string, p *as
 			return nil
 		}
 		for _, f := range def.Fields {
-			keys[f.Name] = f.Type
-			order = append(order, f.Name)
+			k := b.inputKey(def.Name, f.Name) // the key the body has
+			keys[k] = f.Type
+			order = append(order, k)
 		}
 	} else {
 		b.errorf(p, where, "files name keys of the body, which must be an object or one argument of an input object type")

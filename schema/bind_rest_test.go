@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
 )
 
 // restHead gives each test schema the Query field a schema needs.
@@ -170,5 +172,120 @@ func TestRESTExplodeErrors(t *testing.T) {
 				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
 			}
 		})
+	}
+}
+
+// renameSDL sends input objects whose fields @from renames, at the top
+// level, below it, in lists and through a recursive type.
+const renameSDL = restHead + `
+type Mutation {
+  patch(input: PatchInput): String @rest(upstream: "reviews", method: "PATCH", path: "/p", body: "{args.input}")
+  wrap(input: PatchInput, keeper: KeeperInput): String @rest(upstream: "reviews", method: "POST", path: "/w?k={args.keeper}",
+    headers: ["X-Keeper: {args.keeper}"], body: {patch: "{args.input}", keeperId: "{args.input.keeper.keeperId}", k: "{args.keeper}"})
+  tree(root: NodeInput!): String @rest(upstream: "reviews", method: "POST", path: "/t", body: "{args.root}")
+  plain(input: PlainInput): String @rest(upstream: "reviews", method: "POST", path: "/plain", body: "{args.input}")
+}
+input PatchInput {
+  petType: String @from(key: "pet-type")
+  name: String
+  keeper: KeeperInput
+  keepers: [KeeperInput!]
+}
+input KeeperInput { keeperId: Int @from(key: "keeper-id") since: String }
+input NodeInput { label: String @from(key: "the label") children: [NodeInput!] }
+input PlainInput { name: String keeper: PlainKeeper }
+input PlainKeeper { id: Int }
+`
+
+func TestInputFrom(t *testing.T) {
+	s, err := build(t, renameSDL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ typ, field, want string }{
+		{"PatchInput", "petType", "pet-type"}, {"PatchInput", "name", "name"}, {"KeeperInput", "keeperId", "keeper-id"},
+		{"NodeInput", "label", "the label"}, {"PlainInput", "name", "name"}, {"Nope", "x", "x"},
+	} {
+		if got := s.InputKey(tt.typ, tt.field); got != tt.want {
+			t.Errorf("InputKey(%s, %s) = %q, want %q", tt.typ, tt.field, got, tt.want)
+		}
+	}
+	if d := s.AST.Types["PatchInput"].Fields.ForName("petType").Directives; len(d) != 0 {
+		t.Errorf("the served schema keeps %v", d)
+	}
+	keeper := map[string]any{"keeperId": int64(9), "since": "2020"}
+	tests := []struct {
+		field string
+		args  map[string]any
+		want  string
+	}{
+		{"patch", map[string]any{"input": map[string]any{"petType": "cat", "name": "Tom", "keeper": keeper, "keepers": []any{keeper, keeper}}},
+			`{"keeper":{"keeper-id":9,"since":"2020"},"keepers":[{"keeper-id":9,"since":"2020"},{"keeper-id":9,"since":"2020"}],"name":"Tom","pet-type":"cat"}`},
+		{"patch", map[string]any{"input": map[string]any{"keeper": nil}}, `{"keeper":null}`},
+		{"patch", map[string]any{"input": nil}, `null`},
+		{"wrap", map[string]any{"input": map[string]any{"petType": "cat", "keeper": keeper}, "keeper": map[string]any{"keeperId": int64(1)}},
+			`{"patch":{"keeper":{"keeper-id":9,"since":"2020"},"pet-type":"cat"},"keeperId":9,"k":{"keeper-id":1}}`},
+		{"tree", map[string]any{"root": map[string]any{"label": "a", "children": []any{map[string]any{"label": "b", "children": []any{map[string]any{"label": "c"}}}}}},
+			`{"children":[{"children":[{"the label":"c"}],"the label":"b"}],"the label":"a"}`},
+		{"plain", map[string]any{"input": map[string]any{"name": "x", "keeper": map[string]any{"id": int64(1)}}}, `{"keeper":{"id":1},"name":"x"}`},
+	}
+	for _, tt := range tests {
+		body, err := s.Binding("Mutation", tt.field).REST.Body.AppendJSON(nil, &tmpl.Scope{Args: tt.args})
+		if err != nil || string(body) != tt.want {
+			t.Errorf("%s %v: body %s, %v\nwant %s", tt.field, tt.args, body, err, tt.want)
+		}
+	}
+	// Objects written as text are renamed too.
+	wrap := s.Binding("Mutation", "wrap").REST
+	scope := &tmpl.Scope{Args: map[string]any{"keeper": map[string]any{"keeperId": int64(1)}}}
+	if got, err := wrap.Query[0].Value.Text(scope); err != nil || got != `{"keeper-id":1}` {
+		t.Errorf("query value %s, %v", got, err)
+	}
+	if got, err := wrap.Headers[0].Value.Text(scope); err != nil || got != `{"keeper-id":1}` {
+		t.Errorf("header value %s, %v", got, err)
+	}
+	// An input type with nothing renamed at or below it costs nothing.
+	s.Binding("Mutation", "plain").REST.Body.EachRef(func(r *tmpl.Ref) {
+		if r.Keys != nil {
+			t.Errorf("{%s} has renames", r)
+		}
+	})
+}
+
+func TestInputFromErrors(t *testing.T) {
+	tests := []struct {
+		name, sdl, want string
+	}{
+		{"empty key", `input I { a: String @from(key: "") }`, `api.graphql:2:22: I.a: @from(key:) must not be empty`},
+		{"two fields under one key", `input I { a: String @from(key: "b") b: String }`, `api.graphql:2:37: I.b: is sent under the key "b", as I.a is; an input type's fields need distinct keys`},
+		{"two renames to one key", `input I { a: String @from(key: "x") b: String @from(key: "x") }`, `I.b: is sent under the key "x", as I.a is`},
+		{"unknown argument", `input I { a: String @from(key: "x", name: "y") }`, `Undefined argument name for directive from`},
+		{"not a string", `input I { a: String @from(key: 1) }`, `I.a @from: argument "key" must be a string`},
+		{"a file part under its GraphQL name", `type Mutation { up(input: I): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "multipart/form-data", body: "{args.input}", files: ["theFile"]) }
+			input I { theFile: String @from(key: "the-file") }`, `files: "theFile" is not a key of the body (its keys: the-file)`},
+		{"on an argument", `type Mutation { m(a: String @from(key: "x")): String @rest(upstream: "reviews", method: "POST", path: "/m") }`, `Directive from is not applicable on ARGUMENT_DEFINITION`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := build(t, restHead+tt.sdl)
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("Build error = %v, want Errors containing %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+		})
+	}
+	// A file part is named by the key it is sent under.
+	s, err := build(t, restHead+`type Mutation { up(input: I): String @rest(upstream: "reviews", method: "POST", path: "/up",
+		contentType: "multipart/form-data", body: "{args.input}", files: ["the-file"]) }
+		input I { theFile: String @from(key: "the-file") }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Binding("Mutation", "up").REST.Files; !slices.Equal(got, []string{"the-file"}) {
+		t.Errorf("Files = %q", got)
 	}
 }

@@ -77,3 +77,21 @@ func BenchmarkAppendPairs(b *testing.B) {
 		buf, _ = t.AppendPairs(buf[:0], s, "tag", '?', Raw)
 	}
 }
+
+// BenchmarkJSONInputRenamed is BenchmarkJSONInput with an input type that
+// renames one of its fields.
+func BenchmarkJSONInputRenamed(b *testing.B) {
+	s := benchScope(b)
+	j := JSONString(MustParse("{args.input}"))
+	keys := NewKeys()
+	keys.Set("name", "pet-name", nil)
+	j.EachRef(func(r *Ref) { r.Keys = keys })
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = j.AppendJSON(buf[:0], s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -118,7 +118,7 @@ func (t *Template) AppendText(dst []byte, s *Scope, esc Escaper) ([]byte, error)
 		if v == nil {
 			return dst, &NullError{*p.ref}
 		}
-		dst = appendText(dst, v, esc)
+		dst = appendText(dst, v, esc, p.ref.Keys)
 	}
 	return dst, nil
 }
@@ -144,7 +144,7 @@ func (t *Template) AppendPairs(dst []byte, s *Scope, name string, sep byte, esc 
 		dst = append(dst, sep)
 		dst = append(dst, name...)
 		dst = append(dst, '=')
-		return appendText(dst, v, esc)
+		return appendText(dst, v, esc, r.Keys)
 	}
 	switch v := s.Lookup(r).(type) {
 	case nil:
@@ -182,7 +182,7 @@ func (t *Template) Text(s *Scope) (string, error) {
 
 var scratchPool = newBytePool()
 
-func appendText(dst []byte, v any, esc Escaper) []byte {
+func appendText(dst []byte, v any, esc Escaper, keys *Keys) []byte {
 	switch v := v.(type) {
 	case string:
 		return esc(dst, v)
@@ -207,7 +207,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendText(dst, e, esc)
+				dst = appendText(dst, e, esc, nil)
 			}
 			return dst
 		}
@@ -221,7 +221,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendText(dst, e, esc)
+			dst = appendText(dst, e, esc, nil)
 		}
 		return dst
 	case []any:
@@ -230,13 +230,13 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 				dst = append(dst, ',')
 			}
 			if e != nil {
-				dst = appendText(dst, e, esc)
+				dst = appendText(dst, e, esc, keys)
 			}
 		}
 		return dst
 	default:
 		b := scratchPool.get()
-		b = jsonwrite.Any(b, v)
+		b = appendJSONKeys(b, v, keys)
 		dst = esc(dst, string(b))
 		scratchPool.put(b)
 		return dst
@@ -248,7 +248,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 // interpolated text as a JSON string.
 func (t *Template) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 	if r, ok := t.Single(); ok {
-		return appendJSON(dst, s.Lookup(r)), nil
+		return appendJSONKeys(dst, s.Lookup(r), r.Keys), nil
 	}
 	if lit, ok := t.Literal(); ok {
 		return jsonwrite.String(dst, lit), nil

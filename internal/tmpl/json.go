@@ -184,7 +184,7 @@ func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 			dst = jsonwrite.String(dst, k)
 			dst = append(dst, ':')
 			if single {
-				dst = appendJSON(dst, v)
+				dst = appendJSONKeys(dst, v, r.Keys)
 				continue
 			}
 			if dst, err = j.values[i].AppendJSON(dst, s); err != nil {

@@ -63,6 +63,10 @@ type Ref struct {
 	// Explode marks a placeholder written with the explode modifier
 	// ({args.tag*}): a list is sent as one query parameter per item.
 	Explode bool
+	// Keys, set at load for an argument whose input type renames fields,
+	// renames the keys of input objects where the value is written as
+	// JSON (a body, or an object in text). Nil renames nothing.
+	Keys *Keys
 }
 
 // String returns the placeholder as written, without braces.

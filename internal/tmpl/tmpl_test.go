@@ -451,3 +451,83 @@ func TestAppendPairs(t *testing.T) {
 		})
 	}
 }
+
+func TestKeysRename(t *testing.T) {
+	// Node renames parentId and holds Nodes below it; Meta renames only
+	// below the top level.
+	node := NewKeys()
+	node.Set("parentId", "parent-id", nil)
+	node.Set("children", "", node)
+	owner := NewKeys()
+	owner.Set("ownerId", "owner_id", nil)
+	meta := NewKeys()
+	meta.Set("owner", "owner", owner)
+	meta.Set("nodes", "node list", node)
+
+	args := map[string]any{
+		"node": map[string]any{"parentId": "p", "name": "n", "children": []any{
+			map[string]any{"parentId": "c1", "children": []any{}},
+			nil,
+			map[string]any{"name": "c2", "children": []any{map[string]any{"parentId": "gc"}}},
+		}},
+		"meta":  map[string]any{"owner": map[string]any{"ownerId": 7, "name": "o"}, "nodes": []any{map[string]any{"parentId": "x"}}, "other": "y"},
+		"list":  []any{map[string]any{"parentId": "l1"}, map[string]any{"parentId": "l2"}},
+		"plain": map[string]any{"parentId": "kept"},
+		"null":  nil,
+		"text":  "t",
+	}
+	s := &Scope{Args: args}
+	tests := []struct {
+		name, src string
+		keys      *Keys
+		json      bool
+		want      string
+	}{
+		{"recursive", "{args.node}", node, true, `{"children":[{"children":[],"parent-id":"c1"},null,{"children":[{"parent-id":"gc"}],"name":"c2"}],"name":"n","parent-id":"p"}`},
+		{"renamed below the top level only", "{args.meta}", meta, true, `{"node list":[{"parent-id":"x"}],"other":"y","owner":{"name":"o","owner_id":7}}`},
+		{"a list of input objects", "{args.list}", node, true, `[{"parent-id":"l1"},{"parent-id":"l2"}]`},
+		{"a field below the argument", "{args.node.children}", node, true, `[{"children":[],"parent-id":"c1"},null,{"children":[{"parent-id":"gc"}],"name":"c2"}]`},
+		{"no keys, no renames", "{args.plain}", nil, true, `{"parentId":"kept"}`},
+		{"null", "{args.null}", node, true, `null`},
+		{"a scalar", "{args.text}", node, true, `"t"`},
+		{"objects in text", "q={args.list}", node, false, `q={"parent-id":"l1"},{"parent-id":"l2"}`},
+		{"an object in a JSON string", "q={args.meta.owner}", owner, true, `"q={\"name\":\"o\",\"owner_id\":7}"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := MustParse(tt.src)
+			tm.EachRef(func(r *Ref) { r.Keys = tt.keys })
+			var got []byte
+			var err error
+			if tt.json {
+				got, err = tm.AppendJSON(nil, s)
+			} else {
+				got, err = tm.AppendText(nil, s, Raw)
+			}
+			if err != nil || string(got) != tt.want {
+				t.Errorf("got %s, %v\nwant %s", got, err, tt.want)
+			}
+		})
+	}
+	t.Run("object entries of a JSON document", func(t *testing.T) {
+		j, err := ParseJSON(`{"n": "{args.node}", "absent": "{args.nope}", "p": "{args.plain}"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.EachRef(func(r *Ref) {
+			if r.Path[0] != "plain" {
+				r.Keys = node
+			}
+		})
+		got, err := j.AppendJSON(nil, &Scope{Args: map[string]any{"node": map[string]any{"parentId": "p"}, "plain": map[string]any{"parentId": "q"}}})
+		if want := `{"n":{"parent-id":"p"},"p":{"parentId":"q"}}`; err != nil || string(got) != want {
+			t.Errorf("got %s, %v\nwant %s", got, err, want)
+		}
+	})
+	t.Run("nil keys", func(t *testing.T) {
+		var k *Keys
+		if key, sub := k.Rename("x"); key != "x" || sub != nil {
+			t.Errorf("Rename on nil = %q, %v", key, sub)
+		}
+	})
+}

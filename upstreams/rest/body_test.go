@@ -257,3 +257,64 @@ func multipartParts(t *testing.T, body, boundary string) []part {
 		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), string(v)})
 	}
 }
+
+// renamedSDL sends an input type whose fields @from renames, in each body
+// encoding.
+const renamedSDL = `
+type Mutation {
+  json(input: Pet): Boolean @rest(upstream: "reviews", method: "POST", path: "/json", body: "{args.input}")
+  form(input: Pet): Boolean @rest(upstream: "reviews", method: "POST", path: "/form", contentType: "application/x-www-form-urlencoded", body: "{args.input}")
+  multi(input: Pet): Boolean @rest(upstream: "reviews", method: "POST", path: "/multi", contentType: "multipart/form-data", body: "{args.input}", files: ["photo-file"])
+}
+type Query { ping: Boolean @rest(upstream: "reviews", path: "/ping") }
+input Pet {
+  petType: String @from(key: "pet-type")
+  photo: String @from(key: "photo-file")
+  keeper: Keeper
+}
+input Keeper { keeperId: Int @from(key: "keeper-id") }
+`
+
+func TestRenamedBodies(t *testing.T) {
+	s, err := schema.Build(schema.Source{File: "renamed.graphql", Input: renamedSDL}, schema.Options{
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+	})
+	if err != nil {
+		t.Fatalf("schema.Build: %v", err)
+	}
+	rec := newRecorder(t, ok)
+	up := newUpstream(t, rec.URL, "")
+	pet := map[string]any{"petType": "cat", "photo": "aGk=", "keeper": map[string]any{"keeperId": int64(7)}}
+	tests := []struct {
+		field, want string
+	}{
+		{"json", `{"keeper":{"keeper-id":7},"pet-type":"cat","photo-file":"aGk="}`},
+		{"form", `keeper=%7B%22keeper-id%22%3A7%7D&pet-type=cat&photo-file=aGk%3D`},
+		{"multi", `keeper={"keeper-id":7}&pet-type=cat&photo-file=hi`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			c := &upstreams.Call{Binding: binding(t, s, "Mutation", tt.field), Scope: &tmpl.Scope{Args: map[string]any{"input": pet}}}
+			if err := up.Prepare(c); err != nil {
+				t.Fatalf("Prepare: %v", err)
+			}
+			res, err := up.Do(context.Background(), c)
+			if err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			res.Release()
+			got := <-rec.got
+			body := got.body
+			if _, params, _ := mime.ParseMediaType(got.header.Get("Content-Type")); params["boundary"] != "" {
+				parts := multipartParts(t, body, params["boundary"])
+				if parts[2].filename != "photo-file" {
+					t.Errorf("parts %q: photo-file is not a file", parts)
+				}
+				body = multipartText(t, body, params["boundary"])
+			}
+			if body != tt.want {
+				t.Errorf("body %s\nwant %s", body, tt.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 )
 
@@ -120,5 +121,44 @@ paths:
 				t.Errorf("SDL has no line %q:\n%s", tt.wantField, sdl)
 			}
 		})
+	}
+}
+
+func TestImportRenamedInput(t *testing.T) {
+	doc := oas3(`        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                pet-type: {type: string}
+                name: {type: string}
+                keeper:
+                  type: object
+                  properties:
+                    keeper-id: {type: integer}
+                    since: {type: string}
+                tags: {type: array, items: {type: object, properties: {tag name: {type: string}}}}`)
+	line, sdl, warnings := importOp(t, doc)
+	if !strings.Contains(line, `body: "{args.input}"`) {
+		t.Errorf("binding %s does not send the input whole", line)
+	}
+	for _, want := range []string{`petType: String @from(key: "pet-type")`, `keeperId: Int @from(key: "keeper-id")`, `tagName: String @from(key: "tag name")`, "  name: String\n"} {
+		if !strings.Contains(sdl, want) {
+			t.Errorf("SDL has no %q:\n%s", want, sdl)
+		}
+	}
+	if warnings != "" {
+		t.Errorf("warnings:\n%s", warnings)
+	}
+	// What goes out is what the document names.
+	s, err := schema.Build(schema.Source{File: "doc.graphql", Input: sdl}, restUpstreams("u"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := s.Binding("Mutation", "up").REST.Body.AppendJSON(nil, &tmpl.Scope{Args: map[string]any{"input": map[string]any{
+		"petType": "cat", "name": "Tom", "keeper": map[string]any{"keeperId": int64(1)}, "tags": []any{map[string]any{"tagName": "a"}},
+	}}})
+	if want := `{"keeper":{"keeper-id":1},"name":"Tom","pet-type":"cat","tags":[{"tag name":"a"}]}`; err != nil || string(body) != want {
+		t.Errorf("body %s, %v\nwant %s", body, err, want)
 	}
 }

@@ -69,20 +69,16 @@
 // application/x-www-form-urlencoded, else as multipart/form-data (Swagger
 // 2.0 formData parameters make a form body); any other media type skips
 // the operation when the body is required and is left out otherwise. The
-// body is the argument input, of an input type. The binding sends it whole,
-// body: "{args.input}", when every JSON key under it is its GraphQL field
-// name (the value keeps its type, and absent fields stay absent); otherwise
-// the body is a JSON template that writes each top-level key from its
-// field:
+// body is the argument input, of an input type, and the binding sends it
+// whole, body: "{args.input}": the value keeps its type, and fields the
+// client left out stay out. An input field whose JSON key is not its
+// GraphQL name carries @from(key:), and the runtime sends it under that
+// key, at any depth:
 //
-//	body: """{"pet-type": "{args.input.petType}", "name": "{args.input.name}"}"""
+//	input PetInput { petType: String @from(key: "pet-type") }
 //
-// Objects below the top level are passed whole (a template that spelled out
-// their keys would send an absent object as an object of nulls), so their
-// renamed keys go out under their GraphQL names, with a warning. With the
-// template, an absent top-level field is sent as null. A media type other
-// than application/json is named in contentType: "...". A GET's body is
-// left out, with a warning.
+// A media type other than application/json is named in contentType:
+// "...". A GET's body is left out, with a warning.
 //
 // Responses. The lowest 2xx status gives the field's type; among its media
 // types, application/json, then any other JSON type (+json), then text/*
@@ -105,7 +101,9 @@
 // themselves. readOnly properties are left out of input types, writeOnly
 // ones out of output types. Properties are fields in document order;
 // a property whose name is not a GraphQL name, or would clash, gets a
-// derived name and, on output types, @from(key: "original-name"). allOf
+// derived name and @from(key: "original-name"), on output types (the key
+// answers are read from) and input types (the key bodies are sent under)
+// alike. allOf
 // members are merged (members first, then the schema's own properties).
 // A field is non-null when the property is required and not nullable (3.0
 // nullable, 3.1 type: [x, "null"], 2.0 x-nullable); input fields with a

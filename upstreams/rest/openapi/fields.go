@@ -205,7 +205,9 @@ func (im *importer) importOperation(op *operation) {
 		t.nonNull = body.required
 		a := &argument{name: "input", typ: t, description: body.description}
 		f.args = append(f.args, a)
-		bodyText = im.bodyTemplate(t, obj, body, op)
+		// The input goes whole: absent fields stay absent, and the keys
+		// of its fields, at every depth, are their @from keys.
+		bodyText = gqlString("{args.input}")
 		if mediaBase(body.mediaType) != "application/json" {
 			contentType = mediaBase(body.mediaType)
 		}
@@ -329,49 +331,4 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 // escapeTemplate doubles the braces of literal text in a template.
 func escapeTemplate(s string) string {
 	return strings.NewReplacer("{", "{{", "}", "}}").Replace(s)
-}
-
-// bodyTemplate writes the body argument: the whole input as it is when
-// every JSON key is its GraphQL field name, else a JSON template that maps
-// each top-level key to its field. Input objects below the top level are
-// passed whole: a template that spelled out their keys would send an
-// absent object as an object of nulls.
-func (im *importer) bodyTemplate(t tref, obj *gqlType, body *requestBody, op *operation) string {
-	if obj == nil || t.elem != nil || !needsRename(obj, map[*gqlType]bool{}) {
-		return gqlString("{args.input}")
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	var nested []string
-	for i, f := range obj.fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(jsonString(f.key))
-		b.WriteString(": ")
-		b.WriteString(jsonString("{args.input." + f.name + "}"))
-		if f.obj != nil && needsRename(f.obj, map[*gqlType]bool{}) {
-			nested = append(nested, f.key)
-		}
-	}
-	b.WriteByte('}')
-	if len(nested) > 0 {
-		im.warn(body.loc, op.label(), "the objects under %s hold keys that are not GraphQL names; a body template renames top-level keys only, so theirs are sent under their GraphQL names", strings.Join(nested, ", "))
-	}
-	return blockString(b.String())
-}
-
-// needsRename reports whether o, or an input type under it, has a field
-// whose JSON key differs from its name.
-func needsRename(o *gqlType, seen map[*gqlType]bool) bool {
-	if seen[o] {
-		return false
-	}
-	seen[o] = true
-	for _, f := range o.fields {
-		if f.name != f.key || f.obj != nil && needsRename(f.obj, seen) {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func warningsText(ws []Warning) string {
 const directiveDecls = `
 scalar _Value
 directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, files: [String!], result: String, timeout: String) on FIELD_DEFINITION
-directive @from(key: String!) on FIELD_DEFINITION
+directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 `
 
 // parseSDL checks that sdl is a valid GraphQL schema.
@@ -103,6 +104,8 @@ func runtimeFeatures() []runtimeFeature {
 			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", contentType: "multipart/form-data", body: {s: "{args.s}"}, files: ["s"]) } type Query { b: String @rest(upstream: "u", path: "/b") }`},
 		{"@from(key:)", func(s string) bool { return strings.Contains(s, " @from(key: ") },
 			`type Query { a: A @rest(upstream: "u", path: "/a") } type A { b: String @from(key: "b-c") }`},
+		{"@from(key:) on input fields", func(s string) bool { return regexp.MustCompile(`(?m)^input [^{]*\{[^}]* @from\(key: `).MatchString(s) },
+			`type Query { a(i: I): String @rest(upstream: "u", path: "/a?i={args.i}") } input I { b: String @from(key: "b-c") }`},
 	}
 }
 

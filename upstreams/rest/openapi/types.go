@@ -76,9 +76,6 @@ type gqlField struct {
 	typ         tref
 	description string
 	deprecated  bool
-	// obj is the generated input type under typ's lists, if any; body
-	// templates follow it to rename nested keys.
-	obj *gqlType
 	// binary says the property is raw bytes (format binary, or a list of
 	// them): in a multipart body, a file part.
 	binary bool
@@ -740,9 +737,9 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		binary := isBinary(p.schema.Schema())
 		pc := c.child(base+pascal(p.key), p.loc)
 		pc.file = c.multipart && binary
-		ft, fnull, fobj := im.schemaType(p.schema, pc)
+		ft, fnull, _ := im.schemaType(p.schema, pc)
 		ft.nonNull = p.required && !fnull
-		f := &gqlField{name: names[i], key: p.key, typ: ft, obj: fobj, binary: binary}
+		f := &gqlField{name: names[i], key: p.key, typ: ft, binary: binary}
 		if ps := p.schema.Schema(); ps != nil {
 			if !p.schema.IsReference() {
 				f.description = ps.Description
