@@ -28,6 +28,7 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 		cookies:     args.strings("cookies"),
 		body:        args.value("body"),
 		contentType: args.string("contentType", false),
+		files:       args.strings("files"),
 		pos:         args.pos,
 	}, isRoot, where)
 	if s := args.string("result", false); s != "" {
@@ -40,7 +41,7 @@ func (b *builder) bindREST(bd *Binding, parent *ast.Definition, args *directiveA
 
 type restRequestArgs struct {
 	method, path, contentType string
-	headers, cookies          []string
+	headers, cookies, files   []string
 	body                      *ast.Value
 	pos                       func(string) *ast.Position
 }
@@ -71,11 +72,13 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 				b.errorf(a.pos("path"), where, "query parameter %q must have a literal name", kv)
 				continue
 			}
-			t := b.parseTemplate(val, a.pos("path"), where)
-			if t != nil {
-				b.checkRefs(t, bd, parent, isRoot, a.pos("path"), where)
-				req.Query = append(req.Query, Param{Name: name, Value: t})
+			t, err := tmpl.ParseQueryValue(val)
+			if err != nil {
+				b.errorf(a.pos("path"), where, "%v", err)
+				continue
 			}
+			b.checkRefs(t, bd, parent, isRoot, a.pos("path"), where)
+			req.Query = append(req.Query, Param{Name: name, Value: t})
 		}
 	}
 	for _, p := range b.namedTemplates(a.headers, "header", bd, parent, isRoot, a.pos("headers"), where) {
@@ -102,7 +105,178 @@ func (b *builder) restRequest(bd *Binding, parent *ast.Definition, a restRequest
 	default:
 		b.errorf(a.pos("contentType"), where, "contentType %q is not one of %s, application/*+json, %s, %s", a.contentType, ContentJSON, ContentForm, ContentMultipart)
 	}
+	if len(a.files) > 0 {
+		req.Files = b.fileParts(bd, &req, a.files, a.pos("files"), where)
+	}
+	b.renameInputs(bd, &req)
 	return req
+}
+
+// renameInputs gives each placeholder that reads an argument the renames
+// of its input type, so that input objects go out with the keys @from
+// gives their fields, at every depth.
+func (b *builder) renameInputs(bd *Binding, req *RESTRequest) {
+	set := func(r *tmpl.Ref) {
+		if r.Root == tmpl.Args {
+			if t := b.argType(bd.Def, r.Path); t != nil {
+				r.Keys = b.keysOf(t)
+			}
+		}
+	}
+	if req.Path != nil {
+		req.Path.EachRef(set)
+	}
+	for _, list := range [][]Param{req.Query, req.Headers, req.Cookies} {
+		for _, p := range list {
+			p.Value.EachRef(set)
+		}
+	}
+	if req.Body != nil {
+		req.Body.EachRef(set)
+	}
+}
+
+// keysOf returns the renames of values of type t: nil unless an input
+// type at or below it has a field renamed with @from.
+func (b *builder) keysOf(t *ast.Type) *tmpl.Keys {
+	if b.renames == nil {
+		b.renames = b.inputRenames()
+	}
+	return b.renames[t.Name()]
+}
+
+// inputRenames builds the renames of every input type that has a renamed
+// field at or below it. Types refer to each other, and to themselves, so
+// each one's Keys exists before any is filled.
+func (b *builder) inputRenames() map[string]*tmpl.Keys {
+	renamed := map[string]bool{}
+	for ref := range b.inputKeys {
+		renamed[ref.Type] = true
+	}
+	// A type holding a field of a renamed type is renamed below; repeat
+	// until no type is added.
+	for changed := len(renamed) > 0; changed; {
+		changed = false
+		for name, def := range b.ast.Types {
+			if def.Kind != ast.InputObject || renamed[name] {
+				continue
+			}
+			for _, f := range def.Fields {
+				if renamed[f.Type.Name()] {
+					renamed[name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	out := make(map[string]*tmpl.Keys, len(renamed))
+	for name := range renamed {
+		out[name] = tmpl.NewKeys()
+	}
+	for name, k := range out {
+		for _, f := range b.ast.Types[name].Fields {
+			key, sub := b.inputKey(name, f.Name), out[f.Type.Name()]
+			if key != f.Name || sub != nil {
+				k.Set(f.Name, key, sub)
+			}
+		}
+	}
+	return out
+}
+
+// fileParts checks the files of a binding: each names a top-level key of
+// its multipart body, whose value is text (base64, decoded into the part).
+func (b *builder) fileParts(bd *Binding, req *RESTRequest, files []string, p *ast.Position, where string) []string {
+	if req.ContentType != ContentMultipart {
+		b.errorf(p, where, "files are parts of a multipart body; set contentType: %q", ContentMultipart)
+		return nil
+	}
+	if req.Body == nil {
+		return nil // reported: a multipart contentType needs a body
+	}
+	// The body's keys, with the type of the value each one holds where
+	// the binding's arguments say it (nil where they do not).
+	keys := map[string]*ast.Type{}
+	var order []string
+	if ks, vs, ok := req.Body.Object(); ok {
+		for i, k := range ks {
+			keys[k] = nil
+			if r, single := vs[i].Single(); single && r.Root == tmpl.Args {
+				keys[k] = b.argType(bd.Def, r.Path)
+			}
+			order = append(order, k)
+		}
+	} else if r, ok := req.Body.Single(); ok && r.Root == tmpl.Args {
+		t := b.argType(bd.Def, r.Path)
+		def := (*ast.Definition)(nil)
+		if t != nil && t.Elem == nil {
+			def = b.ast.Types[t.Name()]
+		}
+		if def == nil || def.Kind != ast.InputObject {
+			b.errorf(p, where, "files name keys of the body, but the body {%s} is not an input object", r)
+			return nil
+		}
+		for _, f := range def.Fields {
+			k := b.inputKey(def.Name, f.Name) // the key the body has
+			keys[k] = f.Type
+			order = append(order, k)
+		}
+	} else {
+		b.errorf(p, where, "files name keys of the body, which must be an object or one argument of an input object type")
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range files {
+		t, ok := keys[name]
+		switch {
+		case seen[name]:
+			b.errorf(p, where, "files: %q is listed twice", name)
+			continue
+		case !ok:
+			b.errorf(p, where, "files: %q is not a key of the body (its keys: %s)%s", name, strings.Join(order, ", "), suggest(name, order))
+			continue
+		case t != nil && !b.textType(t):
+			b.errorf(p, where, "files: %q holds a %s; a file part is given as base64 text (String, or a list of them)", name, t)
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out
+}
+
+// argType returns the type of the argument value at path (an argument,
+// then input fields), or nil when the path does not lead to one.
+func (b *builder) argType(f *ast.FieldDefinition, path []string) *ast.Type {
+	arg := f.Arguments.ForName(path[0])
+	if arg == nil {
+		return nil
+	}
+	t := arg.Type
+	for _, seg := range path[1:] {
+		def := b.ast.Types[t.Name()]
+		if def == nil || def.Kind != ast.InputObject || t.Elem != nil {
+			return nil
+		}
+		fd := def.Fields.ForName(seg)
+		if fd == nil {
+			return nil
+		}
+		t = fd.Type
+	}
+	return t
+}
+
+// textType reports whether values of t, under its lists, are sent as text
+// that can hold base64: String, ID or a custom scalar.
+func (b *builder) textType(t *ast.Type) bool {
+	switch t.Name() {
+	case "Int", "Float", "Boolean":
+		return false
+	}
+	def := b.ast.Types[t.Name()]
+	return def != nil && def.Kind == ast.Scalar
 }
 
 // namedTemplates parses "Name: template" entries (headers, cookies).
@@ -137,10 +311,31 @@ func (b *builder) bodyTemplate(v *ast.Value, where string) *tmpl.JSON {
 	}
 	t, terr := tmpl.Parse(v.Raw)
 	if terr != nil {
-		b.errorf(v.Position, where, "body: %v", jerr)
+		// Report the error of what the text looks like it was meant to be.
+		err := jerr
+		if !looksLikeJSON(v.Raw) {
+			err = terr
+		}
+		b.errorf(v.Position, where, "body: %v", err)
 		return tmpl.JSONLiteral([]byte("null"))
 	}
 	return tmpl.JSONString(t)
+}
+
+// looksLikeJSON reports whether a body string starts as a JSON document
+// does, rather than as a template ("{args.input}").
+func looksLikeJSON(s string) bool {
+	s = strings.TrimLeft(s, " \t\r\n")
+	switch {
+	case s == "":
+		return false
+	case s[0] == '{':
+		s = strings.TrimLeft(s[1:], " \t\r\n")
+		return s == "" || s[0] == '"' || s[0] == '}'
+	case strings.ContainsRune("[\"-0123456789", rune(s[0])):
+		return true
+	}
+	return strings.HasPrefix(s, "true") || strings.HasPrefix(s, "false") || strings.HasPrefix(s, "null")
 }
 
 func (b *builder) parseTemplate(s string, p *ast.Position, where string) *tmpl.Template {
@@ -230,7 +425,8 @@ func (b *builder) restBatch(bd *Binding, parent *ast.Definition, v *ast.Value, i
 	refs := map[string][]string{}
 	for _, r := range batchRefs(&req) {
 		if r.Root == tmpl.Parent {
-			refs[r.String()] = r.Path
+			// By path: {parent.upc} and {parent.upc*} read one field.
+			refs[strings.Join(r.Path, ".")] = r.Path
 		}
 	}
 	b.batchKey(batch, refs, v.Position, where)

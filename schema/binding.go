@@ -189,7 +189,8 @@ type RESTRequest struct {
 	// escaped as path segments.
 	Path *tmpl.Template
 	// Query parameters; a parameter that is exactly one placeholder whose
-	// value is null is left out.
+	// value is null is left out, and one whose placeholder has the explode
+	// modifier ({args.tag*}) is sent once per item of the list.
 	Query   []Param
 	Headers []Param
 	// Cookies are sent in one Cookie header.
@@ -199,6 +200,10 @@ type RESTRequest struct {
 	// another application/*+json type (sent as JSON under that type),
 	// application/x-www-form-urlencoded or multipart/form-data.
 	ContentType string
+	// Files are the keys of a multipart/form-data body that are sent as
+	// file parts: their values are base64 text, sent as the decoded bytes
+	// with a filename.
+	Files []string
 }
 
 // The body encodings a REST binding can ask for.

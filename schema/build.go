@@ -11,6 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/weft-gateway/weft/internal/tmpl"
 )
 
 // preludeName names the source holding the binding directives' definitions.
@@ -22,10 +24,10 @@ const preludeName = "weft:bindings"
 const prelude = `
 scalar _WeftValue
 directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
 directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) on FIELD_DEFINITION
-directive @from(key: String!) on FIELD_DEFINITION
+directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @fallback(on: [String!], upstream: String, stale: String, value: _WeftValue) on FIELD_DEFINITION | OBJECT
 `
 
@@ -60,6 +62,9 @@ type Schema struct {
 	// sources are the names fields have in their parent's source, where
 	// @from renames them.
 	sources map[FieldRef]string
+	// inputKeys are the keys input fields are sent under, where @from
+	// renames them.
+	inputKeys map[FieldRef]string
 }
 
 // SourceName returns the name of typeName.field in the parent object's
@@ -67,6 +72,16 @@ type Schema struct {
 // field's own name unless @from(key:) says otherwise.
 func (s *Schema) SourceName(typeName, field string) string {
 	if k, ok := s.sources[FieldRef{typeName, field}]; ok {
+		return k
+	}
+	return field
+}
+
+// InputKey returns the key under which the input field typeName.field is
+// sent to an upstream in a JSON (or form) body: the field's name unless
+// @from(key:) says otherwise.
+func (s *Schema) InputKey(typeName, field string) string {
+	if k, ok := s.inputKeys[FieldRef{typeName, field}]; ok {
 		return k
 	}
 	return field
@@ -96,7 +111,7 @@ func (s *Schema) Bindings() []*Binding {
 // Build parses and checks src and returns the schema, or every problem found
 // as Errors.
 func Build(src Source, opts Options) (*Schema, error) {
-	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
+	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, inputKeys: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
 	inputs := []*ast.Source{{Name: preludeName, Input: prelude, BuiltIn: true}}
 	for i := range opts.Includes {
 		inc := &opts.Includes[i]
@@ -121,7 +136,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys}, nil
 }
 
 type builder struct {
@@ -130,6 +145,11 @@ type builder struct {
 	ast      *ast.Schema
 	bindings map[FieldRef]*Binding
 	sources  map[FieldRef]string
+	// inputKeys are the @from keys of input fields; renames, built from
+	// them when a binding first needs them, are the tmpl.Keys of each
+	// input type with a renamed field at or below it.
+	inputKeys map[FieldRef]string
+	renames   map[string]*tmpl.Keys
 	// files are the sources by name, for positions.
 	files map[string]*Source
 	errs  Errors
@@ -222,6 +242,12 @@ func (b *builder) rootKind(typeName string) (ast.Operation, bool) {
 
 // collect finds every binding directive and builds its Binding.
 func (b *builder) collect() {
+	// Bindings read the keys of input fields, wherever they are declared.
+	for _, def := range b.sortedTypes() {
+		if def.Kind == ast.InputObject {
+			b.inputFrom(def)
+		}
+	}
 	for _, def := range b.sortedTypes() {
 		if def.Kind != ast.Object && def.Kind != ast.Interface {
 			continue
@@ -334,6 +360,45 @@ func (b *builder) from(def *ast.Definition, f *ast.FieldDefinition, d *ast.Direc
 	case key != "":
 		b.sources[FieldRef{def.Name, f.Name}] = key
 	}
+}
+
+// inputFrom records the @from(key:) renames of an input type's fields: the
+// keys their values are sent under. Two fields sent under one key would
+// make a body that says one thing twice, so that is an error.
+func (b *builder) inputFrom(def *ast.Definition) {
+	byKey := map[string]string{}
+	for _, f := range def.Fields {
+		where := def.Name + "." + f.Name
+		key := f.Name
+		if d := f.Directives.ForName("from"); d != nil {
+			args := newDirectiveArgs(b, d, where+" @from")
+			k := args.string("key", true)
+			args.rejectUnknown()
+			if k == "" {
+				if d.Arguments.ForName("key") != nil {
+					b.errorf(d.Position, where, "@from(key:) must not be empty")
+				}
+				continue
+			}
+			key = k
+			if key != f.Name {
+				b.inputKeys[FieldRef{def.Name, f.Name}] = key
+			}
+		}
+		if other, ok := byKey[key]; ok {
+			b.errorf(f.Position, where, "is sent under the key %q, as %s.%s is; an input type's fields need distinct keys", key, def.Name, other)
+			continue
+		}
+		byKey[key] = f.Name
+	}
+}
+
+// inputKey is InputKey during the build.
+func (b *builder) inputKey(typeName, field string) string {
+	if k, ok := b.inputKeys[FieldRef{typeName, field}]; ok {
+		return k
+	}
+	return field
 }
 
 // sourceName is SourceName during the build.

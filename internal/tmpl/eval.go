@@ -118,9 +118,60 @@ func (t *Template) AppendText(dst []byte, s *Scope, esc Escaper) ([]byte, error)
 		if v == nil {
 			return dst, &NullError{*p.ref}
 		}
-		dst = appendText(dst, v, esc)
+		dst = appendText(dst, v, esc, p.ref.Keys)
 	}
 	return dst, nil
+}
+
+// AppendPairs appends the template's exploded placeholder as query
+// parameters, RFC 6570 style: for each item of the list it names, sep
+// before the first and '&' before the others, then name (escaped already),
+// '=' and the item's text escaped by esc. A value that is not a list is one
+// item; nulls in a list, and an absent or null value, give none. It
+// returns the number of parameters written. On a template that is not one
+// exploded placeholder it writes nothing.
+func (t *Template) AppendPairs(dst []byte, s *Scope, name string, sep byte, esc Escaper) ([]byte, int) {
+	r, ok := t.Single()
+	if !ok || !r.Explode {
+		return dst, 0
+	}
+	n := 0
+	pair := func(dst []byte, v any) []byte {
+		if n > 0 {
+			sep = '&'
+		}
+		n++
+		dst = append(dst, sep)
+		dst = append(dst, name...)
+		dst = append(dst, '=')
+		return appendText(dst, v, esc, r.Keys)
+	}
+	switch v := s.Lookup(r).(type) {
+	case nil:
+	case []any:
+		for _, e := range v {
+			if e != nil {
+				dst = pair(dst, e)
+			}
+		}
+	case []*fastjson.Value:
+		for _, e := range v {
+			dst = pair(dst, e)
+		}
+	case *fastjson.Value:
+		if v.Type() != fastjson.TypeArray {
+			dst = pair(dst, v)
+			break
+		}
+		for _, e := range v.GetArray() {
+			if e.Type() != fastjson.TypeNull {
+				dst = pair(dst, e)
+			}
+		}
+	default:
+		dst = pair(dst, v)
+	}
+	return dst, n
 }
 
 // Text evaluates the template to a string (control path and tests).
@@ -131,7 +182,7 @@ func (t *Template) Text(s *Scope) (string, error) {
 
 var scratchPool = newBytePool()
 
-func appendText(dst []byte, v any, esc Escaper) []byte {
+func appendText(dst []byte, v any, esc Escaper, keys *Keys) []byte {
 	switch v := v.(type) {
 	case string:
 		return esc(dst, v)
@@ -156,7 +207,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendText(dst, e, esc)
+				dst = appendText(dst, e, esc, nil)
 			}
 			return dst
 		}
@@ -170,7 +221,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendText(dst, e, esc)
+			dst = appendText(dst, e, esc, nil)
 		}
 		return dst
 	case []any:
@@ -179,13 +230,13 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 				dst = append(dst, ',')
 			}
 			if e != nil {
-				dst = appendText(dst, e, esc)
+				dst = appendText(dst, e, esc, keys)
 			}
 		}
 		return dst
 	default:
 		b := scratchPool.get()
-		b = jsonwrite.Any(b, v)
+		b = appendJSONKeys(b, v, keys)
 		dst = esc(dst, string(b))
 		scratchPool.put(b)
 		return dst
@@ -197,7 +248,7 @@ func appendText(dst []byte, v any, esc Escaper) []byte {
 // interpolated text as a JSON string.
 func (t *Template) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 	if r, ok := t.Single(); ok {
-		return appendJSON(dst, s.Lookup(r)), nil
+		return appendJSONKeys(dst, s.Lookup(r), r.Keys), nil
 	}
 	if lit, ok := t.Literal(); ok {
 		return jsonwrite.String(dst, lit), nil

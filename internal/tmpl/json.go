@@ -145,6 +145,15 @@ func (j *JSON) Single() (Ref, bool) {
 	return j.tmpl.Single()
 }
 
+// Object returns the entries of a document that is an object, keys and
+// values in order, and whether it is one. Callers must not change them.
+func (j *JSON) Object() (keys []string, values []*JSON, ok bool) {
+	if j.kind != jsonObject {
+		return nil, nil, false
+	}
+	return j.keys, j.values, true
+}
+
 // AppendJSON appends the document with its placeholders evaluated in s,
 // leaving out object entries whose single placeholder is absent (see JSON).
 func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
@@ -175,7 +184,7 @@ func (j *JSON) AppendJSON(dst []byte, s *Scope) ([]byte, error) {
 			dst = jsonwrite.String(dst, k)
 			dst = append(dst, ':')
 			if single {
-				dst = appendJSON(dst, v)
+				dst = appendJSONKeys(dst, v, r.Keys)
 				continue
 			}
 			if dst, err = j.values[i].AppendJSON(dst, s); err != nil {

@@ -8,6 +8,11 @@
 //	{headers.x}    a header of the client request (case-insensitive)
 //	{vars.x}       a variable of the VirtualService
 //
+// A query parameter whose value is one placeholder may end it in "*", the
+// explode modifier of RFC 6570: "?tag={args.tag*}" sends one tag=... per
+// item of the list (tag=a&tag=b), where "?tag={args.tag}" sends tag=a,b.
+// ParseQueryValue accepts it; anywhere else it is a syntax error.
+//
 // "{{" and "}}" stand for literal braces. Templates are parsed and checked once,
 // at config load; evaluation appends to a caller's buffer and does not allocate
 // for scalar values.
@@ -55,11 +60,22 @@ type Ref struct {
 	// Offset is the byte offset of the placeholder's "{" in the template
 	// source, so load errors can point at it.
 	Offset int
+	// Explode marks a placeholder written with the explode modifier
+	// ({args.tag*}): a list is sent as one query parameter per item.
+	Explode bool
+	// Keys, set at load for an argument whose input type renames fields,
+	// renames the keys of input objects where the value is written as
+	// JSON (a body, or an object in text). Nil renames nothing.
+	Keys *Keys
 }
 
 // String returns the placeholder as written, without braces.
 func (r Ref) String() string {
-	return r.Root.String() + "." + strings.Join(r.Path, ".")
+	s := r.Root.String() + "." + strings.Join(r.Path, ".")
+	if r.Explode {
+		s += "*"
+	}
+	return s
 }
 
 // part is either literal text or a placeholder.
@@ -88,6 +104,17 @@ func (e *SyntaxError) Error() string {
 
 // Parse parses a template. The error, if any, is a *SyntaxError.
 func Parse(src string) (*Template, error) {
+	return parse(src, false)
+}
+
+// ParseQueryValue parses the value of a query parameter, which may be one
+// placeholder with the explode modifier ("{args.tag*}"). The error, if
+// any, is a *SyntaxError.
+func ParseQueryValue(src string) (*Template, error) {
+	return parse(src, true)
+}
+
+func parse(src string, explode bool) (*Template, error) {
 	t := &Template{src: src}
 	var lit strings.Builder
 	flush := func() {
@@ -126,6 +153,11 @@ func Parse(src string) (*Template, error) {
 		}
 	}
 	flush()
+	for _, r := range t.refs {
+		if r.Explode && (!explode || len(t.parts) != 1) {
+			return nil, &SyntaxError{src, r.Offset, fmt.Sprintf("{%s}: the explode modifier * is allowed only on a query parameter whose value is that one placeholder, as in ?tag={args.tag*}", r)}
+		}
+	}
 	// t.refs may have been reallocated while parsing; point parts at the final slice.
 	n := 0
 	for i := range t.parts {
@@ -147,7 +179,9 @@ func MustParse(src string) *Template {
 }
 
 func parseRef(s string, offset int) (Ref, error) {
-	segs := strings.Split(strings.TrimSpace(s), ".")
+	s = strings.TrimSpace(s)
+	s, explode := strings.CutSuffix(s, "*")
+	segs := strings.Split(s, ".")
 	if len(segs) < 2 {
 		return Ref{}, fmt.Errorf("placeholder {%s} must be root.path, with root one of args, parent, headers, vars", s)
 	}
@@ -178,7 +212,7 @@ func parseRef(s string, offset int) (Ref, error) {
 	if root == Headers {
 		path = []string{strings.ToLower(path[0])}
 	}
-	return Ref{Root: root, Path: path, Offset: offset}, nil
+	return Ref{Root: root, Path: path, Offset: offset, Explode: explode}, nil
 }
 
 func validSegment(s string, header bool) bool {

@@ -23,6 +23,11 @@ func TestParseErrors(t *testing.T) {
 		{"{args.a-b}", `"a-b" is not a valid name`},
 		{"{headers.a.b}", `headers takes exactly one name`},
 		{"{args.}", `"" is not a valid name`},
+		{"{args.x*}", `at offset 0: {args.x*}: the explode modifier * is allowed only on a query parameter`},
+		{"/p/{args.x*}/q", `at offset 3: {args.x*}: the explode modifier`},
+		{"{args.x**}", `"x*" is not a valid name`},
+		{"{args.*}", `"" is not a valid name`},
+		{"{args*}", `must be root.path`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -155,10 +160,16 @@ func TestJSONDocument(t *testing.T) {
 // FuzzParse checks that any template either fails with a *SyntaxError or
 // evaluates without panicking, and that its source round-trips.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"/p/{parent.upc}", "{{x}}", "{args.a.b}{headers.x-y}", "{", "}", "{vars.}", ""} {
+	for _, s := range []string{"/p/{parent.upc}", "{{x}}", "{args.a.b}{headers.x-y}", "{", "}", "{vars.}", "", "{args.tag*}", "a{args.b*}"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		// A query value parses wherever a template does, and may explode.
+		if qt, err := ParseQueryValue(src); err == nil {
+			_, _ = qt.AppendPairs(nil, &Scope{}, "q", '?', Raw)
+		} else if _, perr := Parse(src); perr == nil {
+			t.Fatalf("Parse(%q) succeeds but ParseQueryValue fails: %v", src, err)
+		}
 		tm, err := Parse(src)
 		if err != nil {
 			var se *SyntaxError
@@ -326,4 +337,197 @@ func TestJSONSingle(t *testing.T) {
 			t.Errorf("Single(%s) = %v, %v; want %q, %v", tt.src, r, ok, tt.want, tt.single)
 		}
 	}
+}
+
+func TestJSONObject(t *testing.T) {
+	tests := []struct {
+		src      string
+		wantKeys []string
+		wantOK   bool
+	}{
+		{`{"b": "{args.x}", "a": 1}`, []string{"b", "a"}, true},
+		{`{}`, nil, true},
+		{`["{args.x}"]`, nil, false},
+		{`"{args.x}"`, nil, false},
+		{`3`, nil, false},
+	}
+	for _, tt := range tests {
+		j, err := ParseJSON(tt.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, values, ok := j.Object()
+		if ok != tt.wantOK || strings.Join(keys, ",") != strings.Join(tt.wantKeys, ",") || len(values) != len(keys) {
+			t.Errorf("%s: Object() = %q, %d values, %v; want %q, %v", tt.src, keys, len(values), ok, tt.wantKeys, tt.wantOK)
+		}
+	}
+}
+
+func TestParseQueryValue(t *testing.T) {
+	tests := []struct {
+		src         string
+		wantExplode bool
+		wantErr     string
+	}{
+		{"{args.tag*}", true, ""},
+		{" {args.tag*} ", false, "at offset 1: {args.tag*}: the explode modifier * is allowed only on a query parameter whose value is that one placeholder"},
+		{"{ args.tag* }", true, ""},
+		{"{parent.upc*}", true, ""},
+		{"{headers.X-Tag*}", true, ""},
+		{"{args.tag}", false, ""},
+		{"x{args.tag*}", false, "at offset 1: {args.tag*}: the explode modifier"},
+		{"{args.a}{args.tag*}", false, "at offset 8: {args.tag*}: the explode modifier"},
+		{"{args.tag*}{{", false, "at offset 0: {args.tag*}: the explode modifier"},
+		{"{args.tag}*", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			tm, err := ParseQueryValue(tt.src)
+			if tt.wantErr != "" {
+				var se *SyntaxError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseQueryValue(%q) error = %v, want a *SyntaxError with %q", tt.src, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, single := tm.Single()
+			if got := single && r.Explode; got != tt.wantExplode {
+				t.Fatalf("exploded = %v, want %v (refs %+v)", got, tt.wantExplode, tm.Refs())
+			}
+			if tt.wantExplode && !strings.HasSuffix(r.String(), "*") {
+				t.Errorf("String() = %q, want the modifier written", r.String())
+			}
+			if tm.String() != tt.src {
+				t.Errorf("source %q, want %q", tm.String(), tt.src)
+			}
+		})
+	}
+}
+
+func TestAppendPairs(t *testing.T) {
+	batch := &Scope{Parents: []*fastjson.Value{
+		fastjson.MustParse(`{"upc":"1"}`), fastjson.MustParse(`{"upc":2}`), fastjson.MustParse(`{"x":1}`), fastjson.MustParse(`{"upc":null}`),
+	}}
+	s := scope(t)
+	s.Args["tags"] = []any{"a", nil, "b c", "ü&=", int64(3), []any{"x", "y"}, map[string]any{"k": "v"}}
+	s.Args["empty"] = []any{}
+	s.Args["null"] = nil
+	tests := []struct {
+		src   string
+		scope *Scope
+		sep   byte
+		want  string
+		n     int
+	}{
+		{"{args.tags*}", s, '?', "?tag=a&tag=b+c&tag=%C3%BC%26%3D&tag=3&tag=x,y&tag=%7B%22k%22%3A%22v%22%7D", 6},
+		{"{args.tags*}", s, '&', "&tag=a&tag=b+c&tag=%C3%BC%26%3D&tag=3&tag=x,y&tag=%7B%22k%22%3A%22v%22%7D", 6},
+		{"{args.list*}", s, '?', "?tag=a&tag=b", 2},
+		{"{args.first*}", s, '?', "?tag=2", 1},
+		{"{args.in*}", s, '?', "?tag=%7B%22id%22%3A%227%22%7D", 1},
+		{"{args.empty*}", s, '?', "", 0},
+		{"{args.null*}", s, '?', "", 0},
+		{"{args.absent*}", s, '?', "", 0},
+		{"{parent.tags*}", s, '?', "?tag=x&tag=y", 2},
+		{"{parent.upc*}", s, '?', "?tag=a%2Fb", 1},
+		{"{parent.nul*}", s, '?', "", 0},
+		{"{headers.x-tenant*}", s, '?', "?tag=acme", 1},
+		{"{vars.v*}", s, '?', "?tag=2", 1},
+		{"{parent.upc*}", batch, '?', "?tag=1&tag=2", 2},
+		{"{args.tags}", s, '?', "", 0}, // not exploded: the caller's plain path
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			tm, err := ParseQueryValue(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, n := tm.AppendPairs(nil, tt.scope, "tag", tt.sep, func(dst []byte, v string) []byte { return append(dst, url.QueryEscape(v)...) })
+			if string(got) != tt.want || n != tt.n {
+				t.Errorf("AppendPairs = %q, %d; want %q, %d", got, n, tt.want, tt.n)
+			}
+		})
+	}
+}
+
+func TestKeysRename(t *testing.T) {
+	// Node renames parentId and holds Nodes below it; Meta renames only
+	// below the top level.
+	node := NewKeys()
+	node.Set("parentId", "parent-id", nil)
+	node.Set("children", "", node)
+	owner := NewKeys()
+	owner.Set("ownerId", "owner_id", nil)
+	meta := NewKeys()
+	meta.Set("owner", "owner", owner)
+	meta.Set("nodes", "node list", node)
+
+	args := map[string]any{
+		"node": map[string]any{"parentId": "p", "name": "n", "children": []any{
+			map[string]any{"parentId": "c1", "children": []any{}},
+			nil,
+			map[string]any{"name": "c2", "children": []any{map[string]any{"parentId": "gc"}}},
+		}},
+		"meta":  map[string]any{"owner": map[string]any{"ownerId": 7, "name": "o"}, "nodes": []any{map[string]any{"parentId": "x"}}, "other": "y"},
+		"list":  []any{map[string]any{"parentId": "l1"}, map[string]any{"parentId": "l2"}},
+		"plain": map[string]any{"parentId": "kept"},
+		"null":  nil,
+		"text":  "t",
+	}
+	s := &Scope{Args: args}
+	tests := []struct {
+		name, src string
+		keys      *Keys
+		json      bool
+		want      string
+	}{
+		{"recursive", "{args.node}", node, true, `{"children":[{"children":[],"parent-id":"c1"},null,{"children":[{"parent-id":"gc"}],"name":"c2"}],"name":"n","parent-id":"p"}`},
+		{"renamed below the top level only", "{args.meta}", meta, true, `{"node list":[{"parent-id":"x"}],"other":"y","owner":{"name":"o","owner_id":7}}`},
+		{"a list of input objects", "{args.list}", node, true, `[{"parent-id":"l1"},{"parent-id":"l2"}]`},
+		{"a field below the argument", "{args.node.children}", node, true, `[{"children":[],"parent-id":"c1"},null,{"children":[{"parent-id":"gc"}],"name":"c2"}]`},
+		{"no keys, no renames", "{args.plain}", nil, true, `{"parentId":"kept"}`},
+		{"null", "{args.null}", node, true, `null`},
+		{"a scalar", "{args.text}", node, true, `"t"`},
+		{"objects in text", "q={args.list}", node, false, `q={"parent-id":"l1"},{"parent-id":"l2"}`},
+		{"an object in a JSON string", "q={args.meta.owner}", owner, true, `"q={\"name\":\"o\",\"owner_id\":7}"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := MustParse(tt.src)
+			tm.EachRef(func(r *Ref) { r.Keys = tt.keys })
+			var got []byte
+			var err error
+			if tt.json {
+				got, err = tm.AppendJSON(nil, s)
+			} else {
+				got, err = tm.AppendText(nil, s, Raw)
+			}
+			if err != nil || string(got) != tt.want {
+				t.Errorf("got %s, %v\nwant %s", got, err, tt.want)
+			}
+		})
+	}
+	t.Run("object entries of a JSON document", func(t *testing.T) {
+		j, err := ParseJSON(`{"n": "{args.node}", "absent": "{args.nope}", "p": "{args.plain}"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.EachRef(func(r *Ref) {
+			if r.Path[0] != "plain" {
+				r.Keys = node
+			}
+		})
+		got, err := j.AppendJSON(nil, &Scope{Args: map[string]any{"node": map[string]any{"parentId": "p"}, "plain": map[string]any{"parentId": "q"}}})
+		if want := `{"n":{"parent-id":"p"},"p":{"parentId":"q"}}`; err != nil || string(got) != want {
+			t.Errorf("got %s, %v\nwant %s", got, err, want)
+		}
+	})
+	t.Run("nil keys", func(t *testing.T) {
+		var k *Keys
+		if key, sub := k.Rename("x"); key != "x" || sub != nil {
+			t.Errorf("Rename on nil = %q, %v", key, sub)
+		}
+	})
 }

@@ -3,12 +3,14 @@ package rest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -18,10 +20,18 @@ import (
 	"github.com/weft-gateway/weft/schema"
 )
 
+// formField is one field of a form body.
+type formField struct {
+	name, value string
+	// str says the value was a JSON string (not a number, a boolean or
+	// JSON text): only a string can be a file part's base64.
+	str bool
+}
+
 // formFields flattens a JSON object body into form fields: scalars as their
 // text, arrays as repeated fields, nested objects as JSON text; nulls are
 // left out.
-func formFields(body []byte) ([][2]string, error) {
+func formFields(body []byte) ([]formField, error) {
 	var p fastjson.Parser
 	v, err := p.ParseBytes(body)
 	if err != nil {
@@ -31,19 +41,19 @@ func formFields(body []byte) ([][2]string, error) {
 	if err != nil {
 		return nil, errors.New("a form body must be an object")
 	}
-	var out [][2]string
+	var out []formField
 	o.Visit(func(k []byte, e *fastjson.Value) {
 		key := string(k)
 		if e.Type() == fastjson.TypeArray {
 			for _, item := range e.GetArray() {
 				if s, ok := formText(item); ok {
-					out = append(out, [2]string{key, s})
+					out = append(out, formField{key, s, item.Type() == fastjson.TypeString})
 				}
 			}
 			return
 		}
 		if s, ok := formText(e); ok {
-			out = append(out, [2]string{key, s})
+			out = append(out, formField{key, s, e.Type() == fastjson.TypeString})
 		}
 	})
 	return out, nil
@@ -74,17 +84,20 @@ func formBody(body []byte) ([]byte, error) {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(url.QueryEscape(f[0]))
+		b.WriteString(url.QueryEscape(f.name))
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(f[1]))
+		b.WriteString(url.QueryEscape(f.value))
 	}
 	return b.Bytes(), nil
 }
 
 // multipartBody encodes a JSON object body as multipart/form-data. The
-// boundary is derived from the content, so identical calls have identical
-// bodies (and keys).
-func multipartBody(body []byte) ([]byte, string, error) {
+// fields named in files are file parts: the value is base64, and the part
+// holds the decoded bytes, with the field's name as its filename and
+// application/octet-stream as its type, which servers that read uploads
+// as files (a form's <input type=file>) require. The boundary is derived
+// from the content, so identical calls have identical bodies (and keys).
+func multipartBody(body []byte, files []string) ([]byte, string, error) {
 	fields, err := formFields(body)
 	if err != nil {
 		return nil, "", err
@@ -96,7 +109,21 @@ func multipartBody(body []byte) ([]byte, string, error) {
 		return nil, "", err
 	}
 	for _, f := range fields {
-		if err := w.WriteField(f[0], f[1]); err != nil {
+		if !slices.Contains(files, f.name) {
+			if err := w.WriteField(f.name, f.value); err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		data, ok := decodeBase64(f.value)
+		if !f.str || !ok {
+			return nil, "", fmt.Errorf("file part %q: the value is not base64", f.name)
+		}
+		part, err := w.CreateFormFile(f.name, f.name)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := part.Write(data); err != nil {
 			return nil, "", err
 		}
 	}
@@ -104,6 +131,18 @@ func multipartBody(body []byte) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return b.Bytes(), w.FormDataContentType(), nil
+}
+
+// decodeBase64 decodes s in whichever spelling of base64 it is written:
+// the standard or the URL-safe alphabet, padded or not. Line breaks are
+// ignored, as MIME writes them.
+func decodeBase64(s string) ([]byte, bool) {
+	for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if data, err := enc.DecodeString(s); err == nil {
+			return data, true
+		}
+	}
+	return nil, false
 }
 
 // cookieHeader builds a Cookie header from "name: template" entries; an

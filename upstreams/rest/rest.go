@@ -134,7 +134,16 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	}
 	sep := byte('?')
 	for _, q := range req.Query {
-		if ref, ok := q.Value.Single(); ok && c.Scope.Lookup(ref) == nil {
+		ref, single := q.Value.Single()
+		if single && ref.Explode {
+			// One parameter per item: tag=a&tag=b, none for no items.
+			var n int
+			if target, n = q.Value.AppendPairs(target, c.Scope, url.QueryEscape(q.Name), sep, queryValue); n > 0 {
+				sep = '&'
+			}
+			continue
+		}
+		if single && c.Scope.Lookup(ref) == nil {
 			continue // an absent optional value leaves its parameter out
 		}
 		target = append(target, sep)
@@ -199,7 +208,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		case req.ContentType == schema.ContentForm:
 			body, err = formBody(body)
 		case req.ContentType == schema.ContentMultipart:
-			body, contentType, err = multipartBody(body)
+			body, contentType, err = multipartBody(body, req.Files)
 		}
 		if err != nil {
 			return u.badRequest(err)

@@ -56,29 +56,29 @@
 // out, as OpenAPI says. A path parameter the path does not declare skips
 // the operation; a parameter whose name a binding cannot write (a query
 // name with & or =, a header name that is not a token) is left out, or
-// skips the operation when required. Arrays are written comma-joined
-// (a,b), the template form; a parameter whose document asks for another
-// serialization (explode: true, collectionFormat: multi, ...) is imported
-// with a warning. An object parameter is sent as JSON text, with a warning.
+// skips the operation when required. A query array that the document
+// sends as one parameter per item (OpenAPI 3's form style, which explodes
+// unless explode: false says otherwise; Swagger 2.0's collectionFormat
+// multi) is written exploded, ?tag={args.tag*} (tag=a&tag=b); other arrays
+// are written comma-joined (a,b), {args.tag}, and one whose document asks
+// for yet another serialization (spaceDelimited, pipes, ...) is imported
+// comma-joined, with a warning. An object parameter is sent as JSON text,
+// with a warning.
 //
 // Request bodies. The body is read as JSON, else as
 // application/x-www-form-urlencoded, else as multipart/form-data (Swagger
 // 2.0 formData parameters make a form body); any other media type skips
 // the operation when the body is required and is left out otherwise. The
-// body is the argument input, of an input type. The binding sends it whole,
-// body: "{args.input}", when every JSON key under it is its GraphQL field
-// name (the value keeps its type, and absent fields stay absent); otherwise
-// the body is a JSON template that writes each top-level key from its
-// field:
+// body is the argument input, of an input type, and the binding sends it
+// whole, body: "{args.input}": the value keeps its type, and fields the
+// client left out stay out. An input field whose JSON key is not its
+// GraphQL name carries @from(key:), and the runtime sends it under that
+// key, at any depth:
 //
-//	body: """{"pet-type": "{args.input.petType}", "name": "{args.input.name}"}"""
+//	input PetInput { petType: String @from(key: "pet-type") }
 //
-// Objects below the top level are passed whole (a template that spelled out
-// their keys would send an absent object as an object of nulls), so their
-// renamed keys go out under their GraphQL names, with a warning. With the
-// template, an absent top-level field is sent as null. A media type other
-// than application/json is named in contentType: "...". A GET's body is
-// left out, with a warning.
+// A media type other than application/json is named in contentType:
+// "...". A GET's body is left out, with a warning.
 //
 // Responses. The lowest 2xx status gives the field's type; among its media
 // types, application/json, then any other JSON type (+json), then text/*
@@ -101,7 +101,9 @@
 // themselves. readOnly properties are left out of input types, writeOnly
 // ones out of output types. Properties are fields in document order;
 // a property whose name is not a GraphQL name, or would clash, gets a
-// derived name and, on output types, @from(key: "original-name"). allOf
+// derived name and @from(key: "original-name"), on output types (the key
+// answers are read from) and input types (the key bodies are sent under)
+// alike. allOf
 // members are merged (members first, then the schema's own properties).
 // A field is non-null when the property is required and not nullable (3.0
 // nullable, 3.1 type: [x, "null"], 2.0 x-nullable); input fields with a
@@ -123,8 +125,12 @@
 // number is Float; boolean is Boolean; string is String, with format
 // date-time the DateTime scalar (@specifiedBy the scalars.graphql.org
 // date-time spec), date the Date scalar, uuid the ID type (an identifier,
-// written as a string), byte a String holding base64, binary a String
-// with a warning (raw bytes cannot travel in JSON). A schema without a
+// written as a string), byte a String holding base64, and binary a String
+// holding base64 too: in a multipart/form-data body a top-level binary
+// property (or a list of them, or a Swagger 2.0 formData parameter of type
+// file) is a file part, named in the binding's files: [...], whose bytes
+// the runtime decodes from that base64; binary anywhere else is imported
+// with a warning, since raw bytes cannot travel in JSON. A schema without a
 // type, or with several, is the JSON scalar. The custom scalars (JSON,
 // Int64, DateTime, Date) are declared when used; the runtime passes their
 // values through as the upstream sent them.

@@ -186,24 +186,38 @@ func (im *importer) importOperation(op *operation) {
 		t, _, obj := im.schemaType(p.schema, pc.child(base+pascal(p.name), p.loc.child("schema", nil)))
 		t.nonNull = p.required
 		a.typ = t
+		p.explode = t.elem != nil && p.exploded
 		if obj != nil {
 			im.warn(p.loc, op.label(), "parameter %q is an object: it is sent as JSON text", p.name)
-		} else if t.elem != nil && !p.commaJoined {
+		} else if t.elem != nil && !p.commaJoined && !p.explode {
 			im.warn(p.loc, op.label(), "array parameter %q is sent comma-joined (a,b), not in the serialization the document gives", p.name)
 		}
 		f.args = append(f.args, a)
 	}
 	var bodyText, contentType string
+	var files []string
 	if body != nil {
 		bc := c
 		bc.input = true
-		t, _, obj := im.schemaType(body.schema, bc.child(base, body.loc.child("schema", nil)))
+		bc = bc.child(base, body.loc.child("schema", nil))
+		bc.multipart = mediaBase(body.mediaType) == "multipart/form-data"
+		t, _, obj := im.schemaType(body.schema, bc)
 		t.nonNull = body.required
 		a := &argument{name: "input", typ: t, description: body.description}
 		f.args = append(f.args, a)
-		bodyText = im.bodyTemplate(t, obj, body, op)
+		// The input goes whole: absent fields stay absent, and the keys
+		// of its fields, at every depth, are their @from keys.
+		bodyText = gqlString("{args.input}")
 		if mediaBase(body.mediaType) != "application/json" {
 			contentType = mediaBase(body.mediaType)
+		}
+		if bc.multipart && obj != nil && t.elem == nil {
+			// Binary properties are file parts.
+			for _, bf := range obj.fields {
+				if bf.binary {
+					files = append(files, bf.key)
+				}
+			}
 		}
 	}
 	switch {
@@ -224,7 +238,7 @@ func (im *importer) importOperation(op *operation) {
 	// Root fields stay nullable: a failed call then nulls its own field
 	// only, and the rest of the response stands.
 	f.typ.nonNull = false
-	f.binding = im.binding(op, pathArgs, params, argOf, bodyText, contentType)
+	f.binding = im.binding(op, pathArgs, params, argOf, bodyText, contentType, files)
 	if kind == "Query" {
 		im.query = append(im.query, f)
 	} else {
@@ -245,7 +259,7 @@ func joinDescription(summary, description string) string {
 }
 
 // binding writes the @rest directive.
-func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[*param]string, body, contentType string) string {
+func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[*param]string, body, contentType string, files []string) string {
 	var path strings.Builder
 	pathArg := map[string]string{}
 	for _, p := range pathArgs {
@@ -270,6 +284,9 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 	var headers, cookies []string
 	for _, p := range params {
 		a := "{args." + argOf[p] + "}"
+		if p.explode {
+			a = "{args." + argOf[p] + "*}" // one parameter per item
+		}
 		switch p.in {
 		case "query":
 			path.WriteString(sep + escapeTemplate(p.name) + "=" + a)
@@ -303,6 +320,10 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 		b.WriteString(", body: ")
 		b.WriteString(body)
 	}
+	if len(files) > 0 {
+		b.WriteString(", files: ")
+		b.WriteString(gqlStringList(files))
+	}
 	b.WriteString(")")
 	return b.String()
 }
@@ -310,49 +331,4 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 // escapeTemplate doubles the braces of literal text in a template.
 func escapeTemplate(s string) string {
 	return strings.NewReplacer("{", "{{", "}", "}}").Replace(s)
-}
-
-// bodyTemplate writes the body argument: the whole input as it is when
-// every JSON key is its GraphQL field name, else a JSON template that maps
-// each top-level key to its field. Input objects below the top level are
-// passed whole: a template that spelled out their keys would send an
-// absent object as an object of nulls.
-func (im *importer) bodyTemplate(t tref, obj *gqlType, body *requestBody, op *operation) string {
-	if obj == nil || t.elem != nil || !needsRename(obj, map[*gqlType]bool{}) {
-		return gqlString("{args.input}")
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	var nested []string
-	for i, f := range obj.fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(jsonString(f.key))
-		b.WriteString(": ")
-		b.WriteString(jsonString("{args.input." + f.name + "}"))
-		if f.obj != nil && needsRename(f.obj, map[*gqlType]bool{}) {
-			nested = append(nested, f.key)
-		}
-	}
-	b.WriteByte('}')
-	if len(nested) > 0 {
-		im.warn(body.loc, op.label(), "the objects under %s hold keys that are not GraphQL names; a body template renames top-level keys only, so theirs are sent under their GraphQL names", strings.Join(nested, ", "))
-	}
-	return blockString(b.String())
-}
-
-// needsRename reports whether o, or an input type under it, has a field
-// whose JSON key differs from its name.
-func needsRename(o *gqlType, seen map[*gqlType]bool) bool {
-	if seen[o] {
-		return false
-	}
-	seen[o] = true
-	for _, f := range o.fields {
-		if f.name != f.key || f.obj != nil && needsRename(f.obj, seen) {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,8 +70,8 @@ func warningsText(ws []Warning) string {
 // importer writes, so that gqlparser can check the SDL by itself.
 const directiveDecls = `
 scalar _Value
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, result: String, timeout: String) on FIELD_DEFINITION
-directive @from(key: String!) on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, files: [String!], result: String, timeout: String) on FIELD_DEFINITION
+directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 `
 
 // parseSDL checks that sdl is a valid GraphQL schema.
@@ -99,8 +100,12 @@ func runtimeFeatures() []runtimeFeature {
 			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", contentType: "application/x-www-form-urlencoded", body: "{args.s}") } type Query { b: String @rest(upstream: "u", path: "/b") }`},
 		{"@rest(body:) as a JSON template string", func(s string) bool { return strings.Contains(s, `, body: """`) },
 			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", body: """{"the-s": "{args.s}"}""") } type Query { b: String @rest(upstream: "u", path: "/b") }`},
+		{"@rest(files:)", func(s string) bool { return strings.Contains(s, ", files: [") },
+			`type Mutation { a(s: String): String @rest(upstream: "u", method: "POST", path: "/a", contentType: "multipart/form-data", body: {s: "{args.s}"}, files: ["s"]) } type Query { b: String @rest(upstream: "u", path: "/b") }`},
 		{"@from(key:)", func(s string) bool { return strings.Contains(s, " @from(key: ") },
 			`type Query { a: A @rest(upstream: "u", path: "/a") } type A { b: String @from(key: "b-c") }`},
+		{"@from(key:) on input fields", func(s string) bool { return regexp.MustCompile(`(?m)^input [^{]*\{[^}]* @from\(key: `).MatchString(s) },
+			`type Query { a(i: I): String @rest(upstream: "u", path: "/a?i={args.i}") } input I { b: String @from(key: "b-c") }`},
 	}
 }
 

@@ -242,9 +242,12 @@ type param struct {
 	deprecated  bool
 	schema      *base.SchemaProxy
 	// commaJoined says the array serialization the document asks for is
-	// the comma-joined form templates write.
-	commaJoined bool
-	loc         loc
+	// the comma-joined form templates write ({args.x}); exploded says it
+	// is one query parameter per item ({args.x*}).
+	commaJoined, exploded bool
+	// explode marks a list argument that the binding sends exploded.
+	explode bool
+	loc     loc
 }
 
 type requestBody struct {

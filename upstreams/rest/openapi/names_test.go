@@ -100,9 +100,6 @@ func TestStrings(t *testing.T) {
 	if got := jsonString("k\"\x7f"); got != `"k\"\u007f"` {
 		t.Errorf("jsonString = %s", got)
 	}
-	if got := blockString(`{"a": "x"""}`); got != `"""{"a": "x\"""}"""` {
-		t.Errorf("blockString = %s", got)
-	}
 	if got := escapeTemplate("/a{b}"); got != "/a{{b}}" {
 		t.Errorf("escapeTemplate = %s", got)
 	}

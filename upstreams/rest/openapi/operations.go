@@ -167,6 +167,11 @@ func (im *importer) v3Param(p *v3high.Parameter, l loc, op *operation) *param {
 		if explode != nil && *explode {
 			out.commaJoined = false
 		}
+	case "query":
+		// Form style, the default, explodes unless the document says not
+		// to (OpenAPI 3: explode defaults to true for form).
+		out.commaJoined = (style == "" || style == "form") && explode != nil && !*explode
+		out.exploded = (style == "" || style == "form") && (explode == nil || *explode)
 	default:
 		out.commaJoined = (style == "" || style == "form") && explode != nil && !*explode
 	}
@@ -363,6 +368,7 @@ func (im *importer) v2Operation(path, method string, item *v2high.PathItem, o *v
 				description: p.Description,
 				schema:      base.CreateSchemaProxy(s),
 				commaJoined: p.CollectionFormat == "" || p.CollectionFormat == "csv",
+				exploded:    p.CollectionFormat == "multi" && p.In == "query",
 				loc:         l,
 			})
 		}

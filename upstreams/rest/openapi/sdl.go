@@ -95,7 +95,9 @@ func (im *importer) render(fragment bool) string {
 		for _, f := range t.fields {
 			writeDescription(&b, "  ", f.description)
 			fmt.Fprintf(&b, "  %s: %s", f.name, f.typ)
-			if f.name != f.key && t.kind == "type" {
+			if f.name != f.key {
+				// Output fields are read from, input fields sent under,
+				// their JSON key.
 				fmt.Fprintf(&b, " @from(key: %s)", gqlString(f.key))
 			}
 			if f.deprecated && t.kind == "type" {
@@ -192,12 +194,6 @@ func gqlStringList(list []string) string {
 		parts[i] = gqlString(s)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// blockString writes one line of text as a GraphQL block string; """
-// inside it is escaped, the one escape block strings have.
-func blockString(s string) string {
-	return `"""` + strings.ReplaceAll(s, `"""`, `\"""`) + `"""`
 }
 
 // jsonString writes s as a JSON string.

@@ -32,7 +32,7 @@ func checkTemplates(t testing.TB, s *ast.Schema) {
 				continue
 			}
 			where := root.Name + "." + f.Name
-			var texts []string
+			var texts, queryValues []string
 			path := d.Arguments.ForName("path").Value.Raw
 			p, q, _ := strings.Cut(path, "?")
 			texts = append(texts, p)
@@ -44,7 +44,7 @@ func checkTemplates(t testing.TB, s *ast.Schema) {
 				if !ok || name == "" || strings.ContainsAny(name, "{}") {
 					t.Errorf("%s: query part %q", where, kv)
 				}
-				texts = append(texts, val)
+				queryValues = append(queryValues, val)
 			}
 			for _, arg := range []string{"headers", "cookies"} {
 				if a := d.Arguments.ForName(arg); a != nil {
@@ -77,8 +77,12 @@ func checkTemplates(t testing.TB, s *ast.Schema) {
 					t.Errorf("%s: a GET with a body", where)
 				}
 			}
-			for _, text := range texts {
-				tp, err := tmpl.Parse(text)
+			for i, text := range append(texts, queryValues...) {
+				parse := tmpl.Parse
+				if i >= len(texts) {
+					parse = tmpl.ParseQueryValue // may explode: ?tag={args.tag*}
+				}
+				tp, err := parse(text)
 				if err != nil {
 					t.Errorf("%s: template %q: %v", where, text, err)
 					continue

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,9 +76,9 @@ type gqlField struct {
 	typ         tref
 	description string
 	deprecated  bool
-	// obj is the generated input type under typ's lists, if any; body
-	// templates follow it to rename nested keys.
-	obj *gqlType
+	// binary says the property is raw bytes (format binary, or a list of
+	// them): in a multipart body, a file part.
+	binary bool
 }
 
 // typeKey identifies a schema in one direction: output types and input
@@ -105,10 +106,15 @@ type mctx struct {
 	loc   loc
 	op    string
 	depth int
+	// multipart marks the object of a multipart body, whose binary
+	// properties are file parts, and file one of those properties; they
+	// hold for one level only.
+	multipart, file bool
 }
 
 func (c mctx) child(base string, l loc) mctx {
 	c.base, c.loc, c.depth = base, l, c.depth+1
+	c.multipart, c.file = false, false
 	return c
 }
 
@@ -364,7 +370,9 @@ func (im *importer) stringType(s *base.Schema, c mctx) tref {
 	case "uuid":
 		return named("ID")
 	case "binary":
-		im.warn(c.loc, c.op, "format binary: raw bytes cannot be carried in JSON; typed String")
+		if !c.file {
+			im.warn(c.loc, c.op, "format binary: raw bytes cannot be carried in JSON; typed String")
+		}
 	}
 	return named("String")
 }
@@ -384,7 +392,9 @@ func (im *importer) listType(s *base.Schema, c mctx, nullable bool) (tref, bool,
 	if items == nil {
 		et, enull, obj = im.jsonType()
 	} else {
-		et, enull, obj = im.schemaType(items, c.child(c.base+"Item", c.loc.child("items", nil)))
+		ic := c.child(c.base+"Item", c.loc.child("items", nil))
+		ic.file = c.file
+		et, enull, obj = im.schemaType(items, ic)
 	}
 	et.nonNull = !enull
 	return tref{elem: &et}, nullable, obj
@@ -724,9 +734,12 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 	}
 	base := baseOr(c.base, "Object")
 	for i, p := range kept {
-		ft, fnull, fobj := im.schemaType(p.schema, c.child(base+pascal(p.key), p.loc))
+		binary := isBinary(p.schema.Schema())
+		pc := c.child(base+pascal(p.key), p.loc)
+		pc.file = c.multipart && binary
+		ft, fnull, _ := im.schemaType(p.schema, pc)
 		ft.nonNull = p.required && !fnull
-		f := &gqlField{name: names[i], key: p.key, typ: ft, obj: fobj}
+		f := &gqlField{name: names[i], key: p.key, typ: ft, binary: binary}
 		if ps := p.schema.Schema(); ps != nil {
 			if !p.schema.IsReference() {
 				f.description = ps.Description
@@ -739,4 +752,16 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		t.fields = append(t.fields, f)
 	}
 	return named(t.name), obj, true
+}
+
+// isBinary reports whether s is raw bytes (a string of format binary,
+// which a Swagger 2.0 file parameter becomes), or a list of them.
+func isBinary(s *base.Schema) bool {
+	if s == nil {
+		return false
+	}
+	if slices.Contains(s.Type, "array") && s.Items != nil && s.Items.IsA() {
+		return isBinary(s.Items.A.Schema())
+	}
+	return s.Format == "binary" && slices.Contains(s.Type, "string")
 }
