@@ -127,6 +127,21 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	}
 	src.Log.Info().Str("upstream", d.Name).Strs("services", res.Services).Int("operations", res.Fields).
 		Int("skipped", res.Skipped).Int("warnings", len(res.Warnings)).Msg("WSDL imported")
+	// A name that selects nothing is a mistake to report where it is
+	// written, not as the empty upstream (or missing address) it leads to.
+	for i, name := range o.Services {
+		if !contains(res.Services, name) {
+			return fail(fmt.Sprintf("spec.soap.services[%d]", i), fmt.Errorf("the WSDL imports no SOAP port of a service %s", name))
+		}
+	}
+	for i, name := range o.Ports {
+		if !hasPort(res, name) {
+			return fail(fmt.Sprintf("spec.soap.ports[%d]", i), fmt.Errorf("the WSDL imports no SOAP port %s (not a port of the services imported, not bound to SOAP, or its port type comes through another port)", name))
+		}
+	}
+	if res.Fields == 0 {
+		return fail("spec.soap.wsdl", fmt.Errorf("the WSDL of upstream %s has no SOAP operation to import", d.Name))
+	}
 	for _, name := range sortedKeys(o.Operations) {
 		if !hasOperation(res, name) {
 			return fail("spec.soap.operations."+name, fmt.Errorf("the WSDL has no operation %s", name))
@@ -189,6 +204,24 @@ func declaresHeader(res *wsdl.Result, name string) bool {
 			if h.Name == name {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasPort(res *wsdl.Result, name string) bool {
+	for _, op := range res.Operations {
+		if op.Port == name {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
 		}
 	}
 	return false
