@@ -80,7 +80,6 @@ type Upstream struct {
 	wsse     *envelope.WSSecurity
 	headers  map[string]*tmpl.JSON
 	faults   bool
-	version  string // the soapVersion override, or ""
 	parsers  fastjson.ParserPool
 }
 
@@ -162,7 +161,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return fail("spec.soap", err)
 	}
 	u := &Upstream{name: d.Name, client: client, endpoint: endpoint, ops: map[string]*wsdl.Operation{},
-		faults: o.ExposeFaults == nil || *o.ExposeFaults, version: o.SOAPVersion}
+		faults: o.ExposeFaults == nil || *o.ExposeFaults}
 	if o.Endpoint == "" {
 		u.endpoint = "" // each operation's own port address
 	}
@@ -327,17 +326,16 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		}
 		headers = append(headers, envelope.Header{Element: el, Value: v})
 	}
-	body, err := envelope.Encode(make([]byte, 0, 512), op, req, headers, envelope.EncodeOptions{WSSecurity: u.wsse, SOAPVersion: u.version})
+	// The operation speaks its binding's version: soapVersion chose the
+	// binding at import where a port type has both, and cannot make a
+	// SOAP 1.1 port understand SOAP 1.2.
+	body, err := envelope.Encode(make([]byte, 0, 512), op, req, headers, envelope.EncodeOptions{WSSecurity: u.wsse})
 	if err != nil {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 	}
 	h := u.client.Header(c)
-	version := op.SOAPVersion
-	if u.version != "" {
-		version = u.version
-	}
-	h.Set("Content-Type", envelope.ContentType(version, op.SOAPAction))
-	if v, ok := envelope.ActionHeader(version, op.SOAPAction); ok {
+	h.Set("Content-Type", envelope.ContentType(op.SOAPVersion, op.SOAPAction))
+	if v, ok := envelope.ActionHeader(op.SOAPVersion, op.SOAPAction); ok {
 		h.Set("SOAPAction", v)
 	}
 	h.Set("Accept", "text/xml, application/soap+xml, */*;q=0.1")
@@ -377,7 +375,7 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	defer ans.Release()
 	status := ans.Status
 	out, derr := envelope.Decode(make([]byte, 0, len(ans.Body())), bytes.NewReader(ans.Body()), p.op,
-		envelope.DecodeOptions{MaxBytes: u.client.Options().MaxResponseBytes, SOAPVersion: u.version})
+		envelope.DecodeOptions{MaxBytes: u.client.Options().MaxResponseBytes})
 	if derr != nil {
 		var fault *envelope.Fault
 		if errors.As(derr, &fault) {
