@@ -1008,3 +1008,31 @@ func TestSOAPSharedSpecs(t *testing.T) {
 		})
 	}
 }
+
+// TestSOAPVersionOfTheBinding: soapVersion chooses between two bindings
+// of one port type; a port type bound in one version only is called in
+// that version whatever soapVersion says.
+func TestSOAPVersionOfTheBinding(t *testing.T) {
+	inv := soaptest.Start(t, soaptest.Inventory(), soaptest.Options{})
+	legacy := soaptest.Start(t, soaptest.Legacy(), soaptest.Options{})
+	g := startSOAPGateway(t, inv, map[string]string{
+		"up.yaml": soapUpstream("inventory", "wsdl/inventory.wsdl", "", "    soapVersion: \"1.1\"\n"),
+		"vs.yaml": soapVS(false, "inventory"),
+	})
+	r := g.query("", `{ checkStock(input: "ab") { value } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"checkStock":{"value":14}}`)
+	if v := inv.Last("InventoryPort/CheckStock").Version; v != soaptest.V12 {
+		t.Errorf("a SOAP 1.2 binding was called in SOAP %s", v)
+	}
+	g = startSOAPGateway(t, legacy, map[string]string{
+		"up.yaml": soapUpstream("legacy", "wsdl/legacy.wsdl", "", "    soapVersion: \"1.2\"\n"),
+		"vs.yaml": soapVS(false, "legacy"),
+	})
+	r = g.query("", `{ validate(validationRequest: {text: "x"}) }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"validate":"valid: 1 characters"}`)
+	if v := legacy.Last("LegacyPort/Validate").Version; v != soaptest.V11 {
+		t.Errorf("a SOAP 1.1 binding was called in SOAP %s", v)
+	}
+}
