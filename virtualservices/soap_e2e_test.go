@@ -584,6 +584,12 @@ func TestSOAPFailures(t *testing.T) {
 			"UPSTREAM_BAD_RESPONSE", "upstream shipping: soap: bad response: a SOAP 1.1 envelope, but the operation speaks SOAP 1.2", nil},
 		{"oversized", g11, "ShippingPort", soaptest.Mode{Pad: 100000},
 			"UPSTREAM_BAD_RESPONSE", "upstream shipping: answer is larger than the 65536 byte limit", nil},
+		{"a value of the wrong type", g11, "ShippingPort", soaptest.Mode{Raw: []byte(`<s:Envelope xmlns:s="` + soaptest.NS11 + `"><s:Body>` +
+			`<GetQuoteResponse xmlns="http://example.com/shipping/v1"><GetQuoteResult><TransitDays>soon</TransitDays></GetQuoteResult></GetQuoteResponse></s:Body></s:Envelope>`)},
+			"UPSTREAM_BAD_RESPONSE", "upstream shipping: soap: bad response: Envelope/Body/GetQuoteResponse/GetQuoteResult[0]/TransitDays: *", nil},
+		{"another operation's answer", g11, "ShippingPort", soaptest.Mode{Raw: []byte(`<s:Envelope xmlns:s="` + soaptest.NS11 + `"><s:Body>` +
+			`<ListCarriersResponse xmlns="http://example.com/shipping/v1"/></s:Body></s:Envelope>`)},
+			"UPSTREAM_BAD_RESPONSE", "upstream shipping: soap: bad response: Envelope/Body: the body holds <ListCarriersResponse>, not the <GetQuoteResponse> the operation answers with", nil},
 		{"XML bomb", g11, "ShippingPort", soaptest.Mode{Raw: billionLaughs()},
 			"UPSTREAM_BAD_RESPONSE", "upstream shipping: soap: bad response: the answer declares a DTD, which is refused (entity declarations can expand without bound)", nil},
 	}
