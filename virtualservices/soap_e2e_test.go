@@ -1042,3 +1042,32 @@ func TestSOAPVersionOfTheBinding(t *testing.T) {
 		t.Errorf("a SOAP 1.1 binding was called in SOAP %s", v)
 	}
 }
+
+// TestSOAPTLS: an https endpoint is called with the upstream's CA.
+func TestSOAPTLS(t *testing.T) {
+	s := soaptest.Start(t, soaptest.Shipping(), soaptest.Options{TLS: true})
+	g := startSOAPGateway(t, s, map[string]string{
+		"up.yaml": soapUpstream("shipping", "wsdl/shipping.wsdl", "  tls: {caFile: ca.pem}\n", ""),
+		"vs.yaml": soapVS(false, "shipping"),
+		"ca.pem":  string(s.CertPEM()),
+	})
+	if !strings.HasPrefix(s.URL(), "https://") {
+		t.Fatalf("server at %s", s.URL())
+	}
+	r := g.query("", `{ listCarriers { code } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"listCarriers":[{"code":"UPS"},{"code":"DHL"},{"code":"ACME"}]}`)
+
+	// Without the CA, the certificate is refused: the service is not
+	// reached.
+	g = startSOAPGateway(t, s, map[string]string{
+		"up.yaml": soapUpstream("shipping", "wsdl/shipping.wsdl", "", ""),
+		"vs.yaml": soapVS(false, "shipping"),
+	})
+	calls := s.Calls("ShippingPort/ListCarriers")
+	r = g.query("", `{ listCarriers { code } }`, nil)
+	soapError(t, r, `["listCarriers"]`, "shipping", "UPSTREAM_UNAVAILABLE")
+	if s.Calls("ShippingPort/ListCarriers") != calls {
+		t.Error("a call got through an untrusted certificate")
+	}
+}

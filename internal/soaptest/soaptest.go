@@ -21,9 +21,11 @@ package soaptest
 
 import (
 	"bytes"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"log"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -152,6 +154,8 @@ func (r *Request) SOAPHeader(local string) *Node {
 
 // Options configure a Server.
 type Options struct {
+	// TLS serves HTTPS with a self-signed certificate (see CertPEM).
+	TLS bool
 	// OnViolation receives each request the server refuses because it is
 	// not what the WSDL asks for. Nil fails the test with t.Errorf.
 	OnViolation func(error)
@@ -182,13 +186,30 @@ func Start(t testing.TB, svc *Service, opts Options) *Server {
 		names[op.Name] = true
 	}
 	s := &Server{t: t, opts: opts, svc: svc, done: make(chan struct{}), modes: map[string]Mode{}, reqs: map[string][]*Request{}}
-	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.http = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// A client that refuses the certificate is what some tests check,
+	// not news for the test's log.
+	s.http.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if opts.TLS {
+		s.http.StartTLS()
+	} else {
+		s.http.Start()
+	}
 	t.Cleanup(s.Close)
 	return s
 }
 
 // URL is the server's base URL, without a path.
 func (s *Server) URL() string { return s.http.URL }
+
+// CertPEM is the certificate of a TLS server in PEM, for a client to
+// trust; nil without TLS.
+func (s *Server) CertPEM() []byte {
+	if s.http.Certificate() == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.http.Certificate().Raw})
+}
 
 // Close stops the server; answers held end first.
 func (s *Server) Close() {
