@@ -373,9 +373,21 @@ type writer struct {
 	order    []string
 }
 
-// fixedPrefixes are the prefixes of well-known namespaces, which QName
-// values in answers (xsi:type="xsd:long") rely on.
-var fixedPrefixes = map[string]string{NSXSI: "xsi", NSXSD: "xsd", NSEnc: "soapenc", NS11: "soap", NS12: "soap"}
+// fixedPrefix is the prefix of a well-known namespace, which QName values
+// in answers (xsi:type="xsd:long") rely on; "" for others.
+func fixedPrefix(ns string) string {
+	switch ns {
+	case NSXSI:
+		return "xsi"
+	case NSXSD:
+		return "xsd"
+	case NSEnc:
+		return "soapenc"
+	case NS11, NS12:
+		return "soap"
+	}
+	return ""
+}
 
 func newWriter(roots []*Node, always ...string) *writer {
 	w := &writer{prefixes: map[string]string{}}
@@ -383,7 +395,7 @@ func newWriter(roots []*Node, always ...string) *writer {
 		if ns == "" || ns == nsXML || w.prefixes[ns] != "" {
 			return
 		}
-		p := fixedPrefixes[ns]
+		p := fixedPrefix(ns)
 		if p == "" {
 			p = "n" + strconv.Itoa(len(w.order)+1)
 		}

@@ -65,9 +65,12 @@ type carrier struct {
 	active     bool
 }
 
-var shippingCarriers = []carrier{
-	{"UPS", "United Parcel & Co", big.NewRat(3, 2), true},
-	{"DHL", "DHL <Express>", big.NewRat(7, 4), false},
+// shippingCarriers are the carriers that quote, with their rates a kg.
+func shippingCarriers() []carrier {
+	return []carrier{
+		{"UPS", "United Parcel & Co", big.NewRat(3, 2), true},
+		{"DHL", "DHL <Express>", big.NewRat(7, 4), false},
+	}
 }
 
 func (c carrier) node() *Node {
@@ -106,7 +109,7 @@ func getQuote(r *Request) Answer {
 		service = "Ground"
 	}
 	var results []*Node
-	for i, c := range shippingCarriers {
+	for i, c := range shippingCarriers() {
 		price := new(big.Rat).Mul(total, c.rate)
 		results = append(results, E(NSShipping, "GetQuoteResult",
 			c.node(),
@@ -121,7 +124,7 @@ func getQuote(r *Request) Answer {
 
 func listCarriers(*Request) Answer {
 	var cs []*Node
-	for _, c := range shippingCarriers {
+	for _, c := range shippingCarriers() {
 		cs = append(cs, c.node())
 	}
 	cs = append(cs, carrier{code: "ACME", name: "Acme Freight", active: false}.node())
