@@ -80,7 +80,6 @@ type Upstream struct {
 	wsse     *envelope.WSSecurity
 	headers  map[string]*tmpl.JSON
 	faults   bool
-	version  string // the soapVersion override, or ""
 	parsers  fastjson.ParserPool
 }
 
@@ -127,6 +126,21 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	}
 	src.Log.Info().Str("upstream", d.Name).Strs("services", res.Services).Int("operations", res.Fields).
 		Int("skipped", res.Skipped).Int("warnings", len(res.Warnings)).Msg("WSDL imported")
+	// A name that selects nothing is a mistake to report where it is
+	// written, not as the empty upstream (or missing address) it leads to.
+	for i, name := range o.Services {
+		if !contains(res.Services, name) {
+			return fail(fmt.Sprintf("spec.soap.services[%d]", i), fmt.Errorf("the WSDL imports no SOAP port of a service %s", name))
+		}
+	}
+	for i, name := range o.Ports {
+		if !hasPort(res, name) {
+			return fail(fmt.Sprintf("spec.soap.ports[%d]", i), fmt.Errorf("the WSDL imports no SOAP port %s (not a port of the services imported, not bound to SOAP, or its port type comes through another port)", name))
+		}
+	}
+	if res.Fields == 0 {
+		return fail("spec.soap.wsdl", fmt.Errorf("the WSDL of upstream %s has no SOAP operation to import", d.Name))
+	}
 	for _, name := range sortedKeys(o.Operations) {
 		if !hasOperation(res, name) {
 			return fail("spec.soap.operations."+name, fmt.Errorf("the WSDL has no operation %s", name))
@@ -147,7 +161,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return fail("spec.soap", err)
 	}
 	u := &Upstream{name: d.Name, client: client, endpoint: endpoint, ops: map[string]*wsdl.Operation{},
-		faults: o.ExposeFaults == nil || *o.ExposeFaults, version: o.SOAPVersion}
+		faults: o.ExposeFaults == nil || *o.ExposeFaults}
 	if o.Endpoint == "" {
 		u.endpoint = "" // each operation's own port address
 	}
@@ -189,6 +203,24 @@ func declaresHeader(res *wsdl.Result, name string) bool {
 			if h.Name == name {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasPort(res *wsdl.Result, name string) bool {
+	for _, op := range res.Operations {
+		if op.Port == name {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
 		}
 	}
 	return false
@@ -294,17 +326,16 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		}
 		headers = append(headers, envelope.Header{Element: el, Value: v})
 	}
-	body, err := envelope.Encode(make([]byte, 0, 512), op, req, headers, envelope.EncodeOptions{WSSecurity: u.wsse, SOAPVersion: u.version})
+	// The operation speaks its binding's version: soapVersion chose the
+	// binding at import where a port type has both, and cannot make a
+	// SOAP 1.1 port understand SOAP 1.2.
+	body, err := envelope.Encode(make([]byte, 0, 512), op, req, headers, envelope.EncodeOptions{WSSecurity: u.wsse})
 	if err != nil {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 	}
 	h := u.client.Header(c)
-	version := op.SOAPVersion
-	if u.version != "" {
-		version = u.version
-	}
-	h.Set("Content-Type", envelope.ContentType(version, op.SOAPAction))
-	if v, ok := envelope.ActionHeader(version, op.SOAPAction); ok {
+	h.Set("Content-Type", envelope.ContentType(op.SOAPVersion, op.SOAPAction))
+	if v, ok := envelope.ActionHeader(op.SOAPVersion, op.SOAPAction); ok {
 		h.Set("SOAPAction", v)
 	}
 	h.Set("Accept", "text/xml, application/soap+xml, */*;q=0.1")
@@ -344,7 +375,7 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	defer ans.Release()
 	status := ans.Status
 	out, derr := envelope.Decode(make([]byte, 0, len(ans.Body())), bytes.NewReader(ans.Body()), p.op,
-		envelope.DecodeOptions{MaxBytes: u.client.Options().MaxResponseBytes, SOAPVersion: u.version})
+		envelope.DecodeOptions{MaxBytes: u.client.Options().MaxResponseBytes})
 	if derr != nil {
 		var fault *envelope.Fault
 		if errors.As(derr, &fault) {

@@ -624,7 +624,7 @@ func (e *encoder) child(c *wsdl.Element, src []byte, v int) error {
 		switch {
 		case c.Nillable && (v >= 0 || !c.Optional()):
 			return e.nilElement(c)
-		case c.Optional():
+		case c.Optional() || c.InputOptional:
 			return nil
 		}
 		return e.fail("a value is required")

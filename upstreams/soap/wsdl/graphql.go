@@ -9,8 +9,9 @@ import (
 type gqlField struct {
 	name, typ, desc string
 	// input is the input object type a single-valued input field holds,
-	// for breaking cycles of required fields.
+	// and elem its element, for breaking cycles of required fields.
 	input *Type
+	elem  *Element
 }
 
 type gqlType struct {
@@ -213,7 +214,7 @@ func (im *importer) fields(t *Type, input bool) []*gqlField {
 	for _, e := range t.Elements {
 		f := &gqlField{name: e.Field, typ: im.elemType(e, input), desc: im.elemDesc[e]}
 		if input && !e.List() && e.Type.Kind == Complex && hasFields(e.Type) {
-			f.input = e.Type
+			f.input, f.elem = e.Type, e
 		}
 		if info := im.info[e.Type]; info != nil && f.desc == "" && e.Type.Name.Local == "" {
 			f.desc = info.desc
@@ -355,6 +356,9 @@ func (im *importer) breakInputCycles(inputs []*gqlType) {
 			switch color[next] {
 			case grey:
 				f.typ = strings.TrimSuffix(f.typ, "!")
+				// The codec must agree, or the nullable field still
+				// fails every call.
+				f.elem.InputOptional = true
 				if info := im.info[g.t]; info != nil && info.n != nil {
 					im.warnAt(info.n, "input "+g.name, "the required field %s leads back to %s: made nullable, or no client could fill it", f.name, next.name)
 				}

@@ -138,6 +138,10 @@ type Element struct {
 	Nillable bool
 	// Choice is set for members of a choice: at most one of them is there.
 	Choice bool
+	// InputOptional is set on a required element that closes a cycle of
+	// required input types: its input field is nullable, or no client
+	// could fill it, so a request may leave it out.
+	InputOptional bool
 }
 
 // List reports whether the element may occur more than once: its value is
