@@ -630,7 +630,7 @@ func TestSOAPFailures(t *testing.T) {
 				t.Errorf("%d calls reached the server, want 1", s.Calls(op)-calls)
 			}
 			for _, leak := range []string{"NullPointerException", "secret internals", "urn:zips", "10117", "Please log in", "lolz"} {
-				if strings.Contains(r.raw, leak) && (tt.ext == nil || !strings.Contains(string(mustJSON(tt.ext)), leak)) {
+				if strings.Contains(r.raw, leak) && (tt.ext == nil || !strings.Contains(string(jsonBytes(tt.ext)), leak)) {
 					t.Errorf("the answer leaks %q: %s", leak, r.raw)
 				}
 			}
@@ -638,7 +638,7 @@ func TestSOAPFailures(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) []byte {
+func jsonBytes(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
@@ -825,7 +825,7 @@ func TestSOAPConfigErrors(t *testing.T) {
 		{"undeclared SOAP header", "    soapHeaders: {Session: '{\"id\": \"{headers.x-session}\"}'}\n", "", false,
 			[]string{"cfg/up.yaml:7:28: spec.soap.soapHeaders.Session: no operation declares a soap:header Session"}},
 		{"SOAP header reading arguments", "    soapHeaders: {AuthHeader: '{\"username\": \"{args.x}\", \"token\": \"t\"}'}\n", "", false,
-			[]string{"cfg/up.yaml:7:31: spec.soap.soapHeaders.AuthHeader: a SOAP header reads only the client's headers ({headers.x}), not args.x"}},
+			[]string{"cfg/up.yaml:7:31: spec.soap.soapHeaders.AuthHeader: a SOAP header reads only the client's headers ({headers.x}), not {args.x}"}},
 		{"malformed SOAP header", "    soapHeaders: {AuthHeader: '{\"username\": '}\n", "", false,
 			[]string{"cfg/up.yaml:7:31: spec.soap.soapHeaders.AuthHeader: body is not JSON: "}},
 		{"SOAP version", "    soapVersion: \"1.3\"\n", "", false,

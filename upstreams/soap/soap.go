@@ -180,7 +180,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		var bad error
 		j.EachRef(func(r *tmpl.Ref) {
 			if r.Root != tmpl.Headers && bad == nil {
-				bad = fmt.Errorf("a SOAP header reads only the client's headers ({headers.x}), not %s", r)
+				bad = fmt.Errorf("a SOAP header reads only the client's headers ({headers.x}), not {%s}", r)
 			}
 		})
 		if bad != nil {
