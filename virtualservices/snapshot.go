@@ -23,6 +23,7 @@ import (
 	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/resilience"
 )
 
 // Config says where resources come from.
@@ -277,11 +278,49 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 			return old, nil
 		}
 	}
-	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: d, ReadFile: read, LocalPath: local, Log: l.Log})
+	// The resilience block is the loader's, not the kind's: kinds decode
+	// their spec strictly and would reject it. The kind gets a copy of the
+	// document without it (documents are shared, so never changed).
+	kd, node := withoutResilience(d)
+	var errs resource.Errors
+	policy, err := resilience.Decode(d, node, "spec."+resilienceKey)
 	if err != nil {
-		return nil, err
+		errs = append(errs, resourceErrors(err)...)
+	}
+	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: kd, ReadFile: read, LocalPath: local, Log: l.Log})
+	if err != nil {
+		errs = append(errs, resourceErrors(err)...)
+	}
+	if len(errs) > 0 {
+		if up != nil {
+			up.Close()
+		}
+		return nil, errs
+	}
+	if policy != nil {
+		up = resilience.Wrap(up, *policy, resilience.WithLog(l.Log))
 	}
 	return &builtUpstream{up: up, info: info, hash: hash}, nil
+}
+
+// resilienceKey is the Upstream spec block every kind shares that the
+// loader, not the kind, reads: see package upstreams/resilience.
+const resilienceKey = "resilience"
+
+// withoutResilience returns d with its spec's resilience block taken out,
+// and the block; d itself when it has none.
+func withoutResilience(d *resource.Document) (*resource.Document, *yaml.Node) {
+	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
+		if d.Spec.Content[i].Value != resilienceKey {
+			continue
+		}
+		spec := *d.Spec
+		spec.Content = append(append(make([]*yaml.Node, 0, len(d.Spec.Content)-2), d.Spec.Content[:i]...), d.Spec.Content[i+2:]...)
+		cp := *d
+		cp.Spec = &spec
+		return &cp, d.Spec.Content[i+1]
+	}
+	return d, nil
 }
 
 func (l *Loader) kindNames() []string {
