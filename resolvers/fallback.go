@@ -109,15 +109,20 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	}
 	c := *j.call
 	c.Key, c.Prepared = "", nil
-	if err := up.Prepare(&c); err != nil {
+	// Prepare reads the parents in the value tree, which other fetches
+	// write under the lock.
+	r.mu.Lock()
+	perr := up.Prepare(&c)
+	r.mu.Unlock()
+	if perr != nil {
 		return
 	}
 	// Calls are made once per key in a request; a replica's request may
 	// be the same bytes as the primary's (a gRPC message), so its key
 	// names it.
 	c.Key = fb.Upstream + "\x00" + c.Key
-	res, err := r.call(ctx, up, f.Binding, &c)
-	if err != nil {
+	res, cerr := r.call(ctx, up, f.Binding, &c)
+	if cerr != nil {
 		return // the first failure is the one reported
 	}
 	j.served = &note{reason: string(j.err.Code), upstream: j.err.Upstream, fallback: fallbackUpstream, via: fb.Upstream}
