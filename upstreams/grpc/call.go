@@ -385,3 +385,19 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 func codeName(c codes.Code) string {
 	return rpccode.Code(c).String()
 }
+
+// Idempotent reports whether a call reads only: its method was imported as
+// a Query field (or made one), so the resilience policy may retry or hedge
+// it.
+func (u *Upstream) Idempotent(c *upstreams.Call) bool {
+	g := c.Binding.GRPC
+	if g == nil {
+		return false
+	}
+	name := g.Method
+	if c.Batch {
+		name = g.BatchMethod
+	}
+	m := u.methods[name]
+	return m != nil && m.read
+}

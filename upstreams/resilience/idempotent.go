@@ -30,8 +30,9 @@ type Idempotency interface {
 // (safe methods, RFC 9110 section 9.2.1) and a GraphQL query are reads.
 // Such a GraphQL query is not hedged: the graphql kind fixes its merge key
 // when it prepares a call, so a hedge would join the first attempt's
-// exchange instead of racing it. Anything else (gRPC and SOAP calls,
-// REST writes, mutations) is neither retried nor hedged.
+// exchange instead of racing it. Anything else (REST writes, mutations) is
+// neither retried nor hedged. The grpc and soap kinds implement
+// Idempotency: their Query methods and operations are reads.
 func classify(up upstreams.Upstream, c *upstreams.Call) (retry, hedge bool) {
 	if id, ok := up.(Idempotency); ok {
 		ok := id.Idempotent(c)

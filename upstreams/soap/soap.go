@@ -442,3 +442,15 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Idempotent reports whether a call reads only: its operation was imported
+// as a Query field (or made one), so the resilience policy may retry or
+// hedge it.
+func (u *Upstream) Idempotent(c *upstreams.Call) bool {
+	b := c.Binding.SOAP
+	if b == nil {
+		return false
+	}
+	op := u.ops[b.Operation]
+	return op != nil && op.Root == "Query"
+}
