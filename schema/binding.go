@@ -49,6 +49,9 @@ type UpstreamInfo struct {
 	// ("pkg.Service/Method"); Schema then describes their requests and
 	// responses as GraphQL (the generated SDL), for checking bindings.
 	Methods map[string]Method
+	// Fallback is the upstream's default fallback, for fields bound to it
+	// that declare none of their own (nor their type).
+	Fallback *Fallback
 	// Failed marks an upstream whose own config has errors: bindings to it
 	// are not checked further, so its errors are reported once, not again
 	// at every binding.

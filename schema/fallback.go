@@ -34,6 +34,9 @@ type Fallback struct {
 // fallbackCodes are the failures a fallback may name.
 var fallbackCodes = []string{"UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE", "UPSTREAM_ERROR", "UPSTREAM_BAD_RESPONSE"}
 
+// FallbackCode reports whether code is a failure a fallback may name.
+func FallbackCode(code string) bool { return slices.Contains(fallbackCodes, code) }
+
 // Triggers reports whether a failure with the code (an extensions code)
 // falls back.
 func (f *Fallback) Triggers(code string) bool {
@@ -71,9 +74,15 @@ func (b *builder) fallbacks() {
 			bd := b.bindings[ref]
 			d := f.Directives.ForName("fallback")
 			if d == nil {
-				// A type's default serves fields holding one value of it.
-				if bd != nil && f.Type.Elem == nil && byType[f.Type.Name()] != nil {
+				// A type's default serves fields holding one value of it;
+				// else the upstream's default serves every field bound
+				// to it.
+				switch {
+				case bd == nil:
+				case f.Type.Elem == nil && byType[f.Type.Name()] != nil:
 					bd.Fallback = byType[f.Type.Name()]
+				default:
+					bd.Fallback = b.upstreamFallback(bd)
 				}
 				continue
 			}
@@ -266,4 +275,23 @@ func (s *Schema) HasStaleFallbacks() bool {
 		}
 	}
 	return false
+}
+
+// upstreamFallback is the default fallback of a binding's upstream, once
+// its replica is checked against the binding.
+func (b *builder) upstreamFallback(bd *Binding) *Fallback {
+	fb := b.opts.Upstreams[bd.Upstream].Fallback
+	if fb == nil || fb.Upstream == "" {
+		return fb
+	}
+	where := fmt.Sprintf("upstream %s's fallback (%s:%d)", bd.Upstream, fb.Pos.File, fb.Pos.Line)
+	switch info, ok := b.opts.Upstreams[fb.Upstream]; {
+	case !ok:
+		b.errorf(bd.Def.Position, bd.FieldRef.String(), "%s names unknown upstream %q%s", where, fb.Upstream, suggest(fb.Upstream, keys(b.opts.Upstreams)))
+		return nil
+	case !info.Failed && info.Kind != bd.Kind:
+		b.errorf(bd.Def.Position, bd.FieldRef.String(), "%s names %q, a %s upstream; the binding is replayed on it, so it must be a %s upstream", where, fb.Upstream, info.Kind, bd.Kind)
+		return nil
+	}
+	return fb
 }

@@ -239,3 +239,58 @@ func TestFallbackConfigErrors(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestUpstreamFallbackDefault: an Upstream's fallback block serves every
+// field bound to it that declares none.
+func TestUpstreamFallbackDefault(t *testing.T) {
+	catalog, reviews, replica := newFlaky(t, "primary"), newFlaky(t, "primary"), newFlaky(t, "replica")
+	sdl := `type Query { products: [Product!]! @rest(upstream: "catalog", path: "/products") }
+type Product { upc: ID! reviews: [Review!] @rest(upstream: "reviews", path: "/reviews/{parent.upc}") }
+type Review { body: String! }
+`
+	ups := strings.Replace(fallbackUpstreams(catalog.srv.URL, reviews.srv.URL, replica.srv.URL),
+		"spec: {mergeInFlight: false, rest:", "spec: {fallback: {upstream: reviews-replica, stale: 1m, on: [UPSTREAM_UNAVAILABLE]}, mergeInFlight: false, rest:", 1)
+	dir := writeConfig(t, map[string]string{"api.graphql": sdl, "upstreams.yaml": ups, "vs.yaml": fallbackVS})
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir})
+	reviews.set("down")
+	r := g.query("", `{ products { upc reviews { body } } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products": [{"upc": "1", "reviews": [{"body": "replica review of 1"}]}, {"upc": "2", "reviews": [{"body": "replica review of 2"}]}]}`)
+	if notes, _ := r.Extensions["fallbacks"].([]any); len(notes) != 2 || notes[0].(map[string]any)["via"] != "reviews-replica" {
+		t.Fatalf("want two upstream fallbacks via the replica: %s", r.raw)
+	}
+	// An error status is not in on: reported as ever.
+	reviews.set("error")
+	r = g.query("", `{ products { upc reviews { body } } }`, nil)
+	if len(r.Errors) != 2 || r.Extensions["fallbacks"] != nil {
+		t.Fatalf("want the errors, no fallback: %s", r.raw)
+	}
+}
+
+func TestUpstreamFallbackErrors(t *testing.T) {
+	sdl := `type Query { products: [Product!]! @rest(upstream: "catalog", path: "/products") }
+type Product { upc: ID! reviews: [Review!] @rest(upstream: "reviews", path: "/reviews/{parent.upc}") }
+type Review { body: String! }
+`
+	for _, tt := range []struct{ block, want string }{
+		{`{on: [UPSTREAM_ERROR]}`, "upstreams.yaml:9:18: spec.fallback: say what serves the fields"},
+		{`{stale: 1m, on: [DOWN]}`, `spec.fallback.on[0]: "DOWN" is not a failure a fallback serves`},
+		{`{upstream: reviews}`, `spec.fallback.upstream: "reviews" is this upstream`},
+		{`{upstream: nowhere}`, `Product.reviews: upstream reviews's fallback (`},
+		{`{upstream: catalog-gql}`, `names "catalog-gql", a graphql upstream; the binding is replayed on it, so it must be a rest upstream`},
+	} {
+		ups := strings.Replace(fallbackUpstreams("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1"),
+			"spec: {mergeInFlight: false, rest:", "spec: {fallback: "+tt.block+", mergeInFlight: false, rest:", 1) + `---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: catalog-gql}
+spec: {graphql: {url: "http://127.0.0.1:1/graphql", schema: {inline: "type Query { x: Int }"}}}
+`
+		dir := writeConfig(t, map[string]string{"api.graphql": sdl, "upstreams.yaml": ups, "vs.yaml": fallbackVS})
+		loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop()}
+		_, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg", OSDir: dir}, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("fallback %s: error %v, want %q", tt.block, err, tt.want)
+		}
+	}
+}

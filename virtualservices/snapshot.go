@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2"
@@ -281,9 +282,14 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	// The resilience block is the loader's, not the kind's: kinds decode
 	// their spec strictly and would reject it. The kind gets a copy of the
 	// document without it (documents are shared, so never changed).
-	kd, node := withoutResilience(d)
+	kd, node := withoutKey(d, resilienceKey)
+	kd, fbNode := withoutKey(kd, fallbackKey)
 	var errs resource.Errors
 	policy, err := resilience.Decode(d, node, "spec."+resilienceKey)
+	if err != nil {
+		errs = append(errs, resourceErrors(err)...)
+	}
+	fallback, err := decodeFallback(d, fbNode)
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
@@ -300,18 +306,63 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	if policy != nil {
 		up = resilience.Wrap(up, *policy, resilience.WithLog(l.Log))
 	}
+	info.Fallback = fallback
 	return &builtUpstream{up: up, info: info, hash: hash}, nil
+}
+
+// fallbackKey is the Upstream spec block that is the default fallback of
+// every field bound to the upstream; the loader reads it, as resilience.
+const fallbackKey = "fallback"
+
+// UpstreamFallback is an Upstream's default fallback: what serves a field
+// bound to it that declares no fallback of its own (nor its type).
+type UpstreamFallback struct {
+	// Upstream replays each binding against this replica, of the same kind.
+	Upstream string `yaml:"upstream"`
+	// Stale serves the last good value of the same call, at most this old.
+	Stale time.Duration `yaml:"stale"`
+	// On are the failures that fall back (default: all but
+	// UPSTREAM_REQUEST_INVALID).
+	On []string `yaml:"on"`
+}
+
+// decodeFallback reads spec.fallback; nil for none.
+func decodeFallback(d *resource.Document, node *yaml.Node) (*schema.Fallback, error) {
+	if node == nil {
+		return nil, nil
+	}
+	const path = "spec." + fallbackKey
+	var f UpstreamFallback
+	if err := d.Decode(node, path, &f); err != nil {
+		return nil, err
+	}
+	if f.Upstream == "" && f.Stale <= 0 {
+		return nil, d.Errorf(path, "say what serves the fields: upstream (a replica), stale (a maximum age), or both; a static value belongs to each field, with @fallback")
+	}
+	if f.Upstream == d.Name {
+		return nil, d.Errorf(path+".upstream", "%q is this upstream; name a replica", f.Upstream)
+	}
+	fb := &schema.Fallback{Upstream: f.Upstream, Stale: f.Stale}
+	for i, code := range f.On {
+		if !schema.FallbackCode(code) {
+			return nil, d.Errorf(fmt.Sprintf("%s.on[%d]", path, i), "%q is not a failure a fallback serves", code)
+		}
+		fb.On = append(fb.On, code)
+	}
+	line, col := d.Pos(path)
+	fb.Pos = schema.Pos{File: d.File, Line: line, Col: col}
+	return fb, nil
 }
 
 // resilienceKey is the Upstream spec block every kind shares that the
 // loader, not the kind, reads: see package upstreams/resilience.
 const resilienceKey = "resilience"
 
-// withoutResilience returns d with its spec's resilience block taken out,
-// and the block; d itself when it has none.
-func withoutResilience(d *resource.Document) (*resource.Document, *yaml.Node) {
+// withoutKey returns d with its spec's block key taken out, and the
+// block; d itself when it has none.
+func withoutKey(d *resource.Document, key string) (*resource.Document, *yaml.Node) {
 	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
-		if d.Spec.Content[i].Value != resilienceKey {
+		if d.Spec.Content[i].Value != key {
 			continue
 		}
 		spec := *d.Spec
