@@ -160,12 +160,13 @@ func TestFallbacksServeFields(t *testing.T) {
 		defer replica.set("ok")
 		r := g.query("", q, nil)
 		r.noErrors(t)
-		// The last good values: the replica's reviews (it answered last),
-		// and the stock of the first request, kept per product by the
-		// batch form.
+		// The values kept from the first request (a value is kept again
+		// only once it is a tenth of the fallback's age old, so the
+		// replica's answer a moment later did not replace it); stock's
+		// batch form keeps them per product.
 		equalJSON(t, r.Data, `{"products": [
-			{"upc": "1", "name": "Table", "reviews": [{"body": "replica review of 1"}], "stock": {"quantity": 10}},
-			{"upc": "2", "name": "Couch", "reviews": [{"body": "replica review of 2"}], "stock": {"quantity": 10}}]}`)
+			{"upc": "1", "name": "Table", "reviews": [{"body": "primary review of 1"}], "stock": {"quantity": 10}},
+			{"upc": "2", "name": "Couch", "reviews": [{"body": "primary review of 2"}], "stock": {"quantity": 10}}]}`)
 		notes, _ := r.Extensions["fallbacks"].([]any)
 		if len(notes) != 4 {
 			t.Fatalf("want 4 fallback notes: %s", r.raw)
