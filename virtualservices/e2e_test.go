@@ -187,7 +187,8 @@ func TestDemoMobileHost(t *testing.T) {
 
 // TestDemoReviewsDown: with the reviews service down, the catalog data
 // stands and reviews are served by their fallback: the last reviews
-// fetched while it was up, else none; extensions say which.
+// fetched while it was up, else none; extensions say which. A field
+// without a fallback gets an error with its path and code.
 func TestDemoReviewsDown(t *testing.T) {
 	g := startDemo(t)
 	// Product 1's reviews are fetched while the service is up.
@@ -217,6 +218,18 @@ func TestDemoReviewsDown(t *testing.T) {
 	equalJSON(t, products[4].(map[string]any)["reviews"], `[]`)
 	if notes := r.Extensions["fallbacks"].([]any); len(notes) != 5 || notes[4].(map[string]any)["fallback"] != "value" || notes[0].(map[string]any)["fallback"] != "stale" {
 		t.Fatalf("want a stale fallback for product 1 and static ones for the others: %s", r.raw)
+	}
+
+	// A field without a fallback (the mobile API's rating) gets an error
+	// with its path and code; the catalog data stands.
+	r = g.query("mobile.localhost", `{ products { name rating { count } } }`, nil)
+	if len(r.Errors) != 5 {
+		t.Fatalf("want 5 errors, got %s", r.raw)
+	}
+	equalJSON(t, r.Errors[3]["path"], `["products",3,"rating"]`)
+	equalJSON(t, r.Errors[3]["extensions"], `{"code":"UPSTREAM_UNAVAILABLE","upstream":"reviews"}`)
+	if name := r.Data.(map[string]any)["products"].([]any)[4].(map[string]any)["name"]; name != "Rug" {
+		t.Fatalf("catalog data lost: %s", r.raw)
 	}
 
 	if err := g.ups.StartReviews(); err != nil {
