@@ -35,7 +35,7 @@ type API struct {
 	vsName     string
 }
 
-func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[string]upstreams.Upstream, vars map[string]string, log zerolog.Logger) (*API, error) {
+func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[string]upstreams.Upstream, vars map[string]string, stale *resolvers.StaleCache, log zerolog.Logger) (*API, error) {
 	exec, err := resolvers.New(s, resolvers.Options{
 		Upstreams:      ups,
 		Vars:           vars,
@@ -44,6 +44,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		MaxDepth:       action.Limits.MaxDepth,
 		MaxAliases:     action.Limits.MaxAliases,
 		MaxComplexity:  action.Limits.MaxComplexity,
+		Stale:          stale,
 		Log:            log,
 	})
 	if err != nil {

@@ -295,3 +295,48 @@ spec: {graphql: {url: "http://127.0.0.1:1/graphql", schema: {inline: "type Query
 		}
 	}
 }
+
+// TestStaleValuesSurviveReload: the last good values belong to the
+// Loader, not to one schema version, so a reload keeps serving them.
+func TestStaleValuesSurviveReload(t *testing.T) {
+	catalog, reviews, replica := newFlaky(t, "primary"), newFlaky(t, "primary"), newFlaky(t, "replica")
+	files := map[string]string{
+		"api.graphql":    fallbackSDL,
+		"upstreams.yaml": fallbackUpstreams(catalog.srv.URL, reviews.srv.URL, replica.srv.URL),
+		"vs.yaml":        fallbackVS,
+	}
+	dir := writeConfig(t, files)
+	cfg := virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop()}
+	snap, err := loader.Load(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := virtualservices.NewServer(zerolog.Nop())
+	srv.Swap(snap)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	g := &gateway{t: t, server: srv, http: hs}
+	g.query("", `{ products { upc reviews { body } } }`, nil).noErrors(t)
+
+	// A new schema version: a new executable.
+	if err := os.WriteFile(dir+"/api.graphql", []byte(fallbackSDL+"\n\"A new type, a new version.\"\ntype Unused { x: Int }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap2, err := loader.Load(context.Background(), cfg, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap2.Version == snap.Version {
+		t.Fatal("the reload did not change the schema version")
+	}
+	srv.Swap(snap2)
+	reviews.set("down")
+	replica.set("down")
+	r := g.query("", `{ products { upc reviews { body } } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products": [{"upc": "1", "reviews": [{"body": "primary review of 1"}]}, {"upc": "2", "reviews": [{"body": "primary review of 2"}]}]}`)
+	if notes, _ := r.Extensions["fallbacks"].([]any); len(notes) != 2 || notes[0].(map[string]any)["fallback"] != "stale" {
+		t.Fatalf("want stale values kept across the reload: %s", r.raw)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/resource"
 	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/resolvers"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/resilience"
@@ -48,6 +50,22 @@ type Loader struct {
 	// Upstream's spec ("graphql", "rest").
 	Kinds map[string]upstreams.Builder
 	Log   zerolog.Logger
+
+	// stale keeps the values stale fallbacks serve, shared by every
+	// snapshot the Loader builds, so a reload does not forget them.
+	staleOnce sync.Once
+	stale     *resolvers.StaleCache
+}
+
+// staleCache is the Loader's stale-value cache, made on first use.
+func (l *Loader) staleCache() *resolvers.StaleCache {
+	l.staleOnce.Do(func() {
+		c, err := resolvers.NewStaleCache(resolvers.DefaultStaleEntries)
+		if err == nil {
+			l.stale = c
+		}
+	})
+	return l.stale
 }
 
 // Snapshot is one immutable, fully checked config: its upstreams, its
@@ -490,7 +508,11 @@ func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction,
 	if err != nil {
 		return nil, err
 	}
-	return newAPI(d.Name, s, *action, live, vars, l.Log)
+	var stale *resolvers.StaleCache
+	if s.HasStaleFallbacks() {
+		stale = l.staleCache()
+	}
+	return newAPI(d.Name, s, *action, live, vars, stale, l.Log)
 }
 
 func directResponse(dr *DirectResponse) http.Handler {
