@@ -150,6 +150,9 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 	}
 	if len(r.fallbackNotes) > 0 {
 		graphql.RegisterExtension(ctx, "fallbacks", r.fallbackNotes)
+		if stats != nil {
+			stats.FallbackNotes = append(stats.FallbackNotes, r.fallbackNotes...)
+		}
 	}
 	if stats != nil {
 		stats.Errors += len(r.errs)
@@ -186,9 +189,11 @@ type Stats struct {
 	Operation string
 	// UpstreamCalls counts calls sent (identical calls merged count once).
 	UpstreamCalls atomic.Int64
-	// Fallbacks counts fields a fallback served.
-	Fallbacks atomic.Int64
-	Errors    int
+	// Fallbacks counts fields a fallback served; FallbackNotes says which,
+	// for metrics.
+	Fallbacks     atomic.Int64
+	FallbackNotes []FallbackNote
+	Errors        int
 }
 
 type statsKey struct{}

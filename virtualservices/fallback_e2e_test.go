@@ -340,3 +340,34 @@ func TestStaleValuesSurviveReload(t *testing.T) {
 		t.Fatalf("want stale values kept across the reload: %s", r.raw)
 	}
 }
+
+// TestFallbackMetrics: the server's metrics count each field a fallback
+// served, by upstream, reason and fallback.
+func TestFallbackMetrics(t *testing.T) {
+	catalog, reviews, replica := newFlaky(t, "primary"), newFlaky(t, "primary"), newFlaky(t, "replica")
+	reviews.set("garbage")
+	replica.set("down")
+	dir := writeConfig(t, map[string]string{
+		"api.graphql":    fallbackSDL,
+		"upstreams.yaml": fallbackUpstreams(catalog.srv.URL, reviews.srv.URL, replica.srv.URL),
+		"vs.yaml":        fallbackVS,
+	})
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir})
+	g.query("", `{ products { upc reviews { body } } }`, nil)
+	rec := httptest.NewRecorder()
+	g.server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`weft_fallbacks_total{fallback="value",reason="UPSTREAM_BAD_RESPONSE",upstream="reviews"} 2`,
+		`weft_requests_total{code="200",virtual_service="api"} 1`,
+		`weft_upstream_calls_total{virtual_service="api"} 5`, // catalog, reviews twice, the replica twice
+		`weft_request_duration_seconds_count{virtual_service="api"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", body)
+	}
+}

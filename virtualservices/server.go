@@ -25,6 +25,7 @@ type Server struct {
 	assets     http.Handler
 	reqCounter atomic.Uint64
 	idPrefix   string
+	metrics    *metrics
 }
 
 // NewServer returns a server with no snapshot yet: it answers 503 until the
@@ -36,6 +37,7 @@ func NewServer(log zerolog.Logger) *Server {
 		log:      log,
 		assets:   playground.Handler(playground.Options{AssetsPath: PlaygroundAssetsPath}),
 		idPrefix: hex.EncodeToString(b[:]),
+		metrics:  newMetrics(),
 	}
 }
 
@@ -160,6 +162,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.handler.ServeHTTP(sw, r.WithContext(resolvers.WithStats(r.Context(), stats)))
 	}
 
+	took := time.Since(start)
+	s.metrics.observe(vsName, sw.status, took, stats)
 	ev := s.log.Info()
 	if sw.status >= 500 {
 		ev = s.log.Warn()
@@ -173,7 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Str("operation", stats.Operation).
 		Int("status", sw.status).
 		Int("bytes", sw.bytes).
-		Dur("duration", time.Since(start)).
+		Dur("duration", took).
 		Int64("upstreamCalls", stats.UpstreamCalls.Load()).
 		Int64("fallbacks", stats.Fallbacks.Load()).
 		Int("errors", stats.Errors).

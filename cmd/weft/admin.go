@@ -11,10 +11,11 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// serveAdmin serves the profiling endpoints on their own listener, so they
-// are never reachable through a VirtualService's domains.
-func serveAdmin(addr string, log zerolog.Logger) (*http.Server, error) {
+// serveAdmin serves the metrics and profiling endpoints on their own
+// listener, so they are never reachable through a VirtualService's domains.
+func serveAdmin(addr string, metrics http.Handler, log zerolog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -64,7 +64,7 @@ func newServe() *cobra.Command {
 			errc := make(chan error, 2)
 			go func() { errc <- httpServer.Serve(ln) }()
 			if admin != "" {
-				adminServer, err := serveAdmin(admin, log)
+				adminServer, err := serveAdmin(admin, server.MetricsHandler(), log)
 				if err != nil {
 					return err
 				}
@@ -109,7 +109,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&src.demoFaults, "demo-faults", "", "make demo upstreams misbehave to show fallbacks: reviews=down,inventory=slow (faults: down, slow, error, garbage)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
-	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/debug/pprof/); off when empty")
+	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/); off when empty")
 	logs.register(cmd)
 	return cmd
 }
