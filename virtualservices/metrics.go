@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/weft-gateway/weft/resolvers"
+	"github.com/weft-gateway/weft/upstreams/resilience"
 )
 
 // metrics are the Server's Prometheus metrics, in a registry of its own
@@ -84,4 +85,68 @@ func statusText(status int) string {
 		return "504"
 	}
 	return strconv.Itoa(status)
+}
+
+// resilienceCollector reports the counters of the resilience wrappers of
+// the snapshot being served, read when Prometheus scrapes: they live in
+// the wrappers, which a reload may replace (the counters then restart,
+// which Prometheus reads as a reset).
+type resilienceCollector struct {
+	s                                                           *Server
+	attempts, retries, denied, hedges, hedgeWins, shed, refused *prometheus.Desc
+	inFlight, circuit                                           *prometheus.Desc
+}
+
+func newResilienceCollector(s *Server) *resilienceCollector {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, append([]string{"upstream"}, labels...), nil)
+	}
+	return &resilienceCollector{
+		s:         s,
+		attempts:  d("weft_upstream_attempts_total", "Attempts sent to an upstream with a resilience policy: first tries, retries and hedges."),
+		retries:   d("weft_upstream_retries_total", "Retries sent."),
+		denied:    d("weft_upstream_retry_budget_denied_total", "Retries and hedges the retry budget refused."),
+		hedges:    d("weft_upstream_hedges_total", "Hedged attempts sent."),
+		hedgeWins: d("weft_upstream_hedge_wins_total", "Calls a hedge answered first."),
+		shed:      d("weft_upstream_shed_total", "Attempts refused over concurrency.max (load shed)."),
+		refused:   d("weft_upstream_circuit_refused_total", "Attempts the open circuit breaker refused."),
+		inFlight:  d("weft_upstream_in_flight", "Attempts in flight."),
+		circuit:   d("weft_upstream_circuit_state", "1 for the circuit breaker's current state.", "state"),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *resilienceCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.attempts, c.retries, c.denied, c.hedges, c.hedgeWins, c.shed, c.refused, c.inFlight, c.circuit} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *resilienceCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.s.Snapshot()
+	if snap == nil {
+		return
+	}
+	for name, b := range snap.ups {
+		w, ok := b.up.(*resilience.Upstream)
+		if !ok {
+			continue
+		}
+		st := w.Stats()
+		counter := func(d *prometheus.Desc, v int64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), name)
+		}
+		counter(c.attempts, st.Attempts)
+		counter(c.retries, st.Retries)
+		counter(c.denied, st.BudgetDenied)
+		counter(c.hedges, st.Hedges)
+		counter(c.hedgeWins, st.HedgeWins)
+		counter(c.shed, st.Shed)
+		counter(c.refused, st.CircuitOpen)
+		ch <- prometheus.MustNewConstMetric(c.inFlight, prometheus.GaugeValue, float64(st.InFlight), name)
+		if st.Circuit != "" {
+			ch <- prometheus.MustNewConstMetric(c.circuit, prometheus.GaugeValue, 1, name, st.Circuit)
+		}
+	}
 }

@@ -140,6 +140,18 @@ func TestResilienceCircuitOpen(t *testing.T) {
 	if n := up.count("GET /items/1"); n != 2 {
 		t.Fatalf("server received %d calls, want 2: the third was refused by the open circuit", n)
 	}
+	// The metrics say so too.
+	rec := httptest.NewRecorder()
+	g.server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`weft_upstream_circuit_refused_total{upstream="flaky"} 1`,
+		`weft_upstream_attempts_total{upstream="flaky"} 2`,
+		`weft_upstream_circuit_state{state="open",upstream="flaky"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // TestResilienceConfig: a bad resilience block is a load error at its file

@@ -33,12 +33,14 @@ type Server struct {
 func NewServer(log zerolog.Logger) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &Server{
+	s := &Server{
 		log:      log,
 		assets:   playground.Handler(playground.Options{AssetsPath: PlaygroundAssetsPath}),
 		idPrefix: hex.EncodeToString(b[:]),
 		metrics:  newMetrics(),
 	}
+	s.metrics.reg.MustRegister(newResilienceCollector(s))
+	return s
 }
 
 // Snapshot returns the snapshot being served, or nil.
