@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need first (Chromium for the
+# Runs every test, and every benchmark once. Installs what the tests need
+# first (Chromium for the
 # playground's browser tests), so a fresh machine with only Go passes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,5 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 ./...
+# Every benchmark once, so none rots between the runs that measure them.
+go test -run '^$' -bench . -benchtime 1x ./... >/dev/null

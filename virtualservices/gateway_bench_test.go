@@ -71,7 +71,7 @@ func benchmarkGateway(b *testing.B, products int, query string) {
 	reviews := memoOf(b, ups.ReviewsURL())
 	cfgFiles := map[string]string{}
 	fsys := demo.Config()
-	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql"} {
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl"} {
 		data, err := fsReadFile(fsys, name)
 		if err != nil {
 			b.Fatal(err)
@@ -91,6 +91,20 @@ metadata: {name: reviews}
 spec:
   mergeInFlight: false
   rest: {baseURL: "` + reviews + `"}
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: inventory}
+spec:
+  mergeInFlight: false
+  grpc: {target: "` + ups.InventoryTarget() + `", proto: {files: [inventory/v1/inventory.proto], importPaths: [protos]}}
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: shipping}
+spec:
+  mergeInFlight: false
+  soap: {wsdl: shipping.wsdl, endpoint: "` + ups.ShippingURL() + `"}
 `
 	dir := writeConfigTB(b, cfgFiles)
 	loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop()}
