@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, and every benchmark once. Installs what the tests need
-# first (Chromium for the
-# playground's browser tests), so a fresh machine with only Go passes too.
+# first (Chromium for the playground's browser tests), so a fresh machine
+# with only Go passes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
