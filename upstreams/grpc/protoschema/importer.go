@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // Options steer the mapping.
@@ -130,7 +132,7 @@ func Import(files *Files, opts Options) (*Result, error) {
 	if opts.Upstream == "" {
 		return nil, errors.New("protoschema: Options.Upstream is required")
 	}
-	if opts.Prefix != "" && !validName(opts.Prefix) {
+	if opts.Prefix != "" && !gqlname.Valid(opts.Prefix) {
 		return nil, fmt.Errorf("protoschema: prefix %q is not a GraphQL name", opts.Prefix)
 	}
 	im := &importer{
@@ -401,7 +403,7 @@ func (im *importer) defaultKind(m *method) string {
 			return "Mutation"
 		}
 	}
-	ws := words(string(m.desc.Name()))
+	ws := gqlname.Words(string(m.desc.Name()))
 	if len(ws) > 0 {
 		first := strings.ToLower(ws[0])
 		if queryWords[first] || first == "batch" && len(ws) > 1 && strings.ToLower(ws[1]) == "get" {
@@ -439,29 +441,29 @@ func (im *importer) checkKinds() {
 // name in front, then its package's too.
 func (im *importer) nameRootFields() {
 	im.roots = map[string][]*method{}
-	byRoot := map[string][]*nameRequest{}
-	reqOf := map[*nameRequest]*method{}
+	byRoot := map[string][]*gqlname.Request{}
+	reqOf := map[*gqlname.Request]*method{}
 	for _, m := range im.methods {
 		if m.skip != "" {
 			continue
 		}
 		sd := m.desc.Parent().(protoreflect.ServiceDescriptor)
-		mw := words(string(m.desc.Name()))
-		sw := words(string(sd.Name()))
-		pw := words(string(sd.ParentFile().Package()))
-		r := &nameRequest{key: m.name, cands: []string{
-			lowerCamel(mw...),
-			lowerCamel(append(sw, mw...)...),
-			lowerCamel(append(append(pw, sw...), mw...)...),
+		mw := gqlname.Words(string(m.desc.Name()))
+		sw := gqlname.Words(string(sd.Name()))
+		pw := gqlname.Words(string(sd.ParentFile().Package()))
+		r := &gqlname.Request{Key: m.name, Cands: []string{
+			gqlname.LowerCamel(mw...),
+			gqlname.LowerCamel(append(sw, mw...)...),
+			gqlname.LowerCamel(append(append(pw, sw...), mw...)...),
 		}}
 		reqOf[r] = m
 		byRoot[m.root] = append(byRoot[m.root], r)
 		im.roots[m.root] = append(im.roots[m.root], m)
 	}
 	for _, reqs := range byRoot {
-		assignNames(reqs, newNameSet())
+		gqlname.Assign(reqs, gqlname.NewSet())
 		for _, r := range reqs {
-			reqOf[r].field = r.name
+			reqOf[r].field = r.Name
 		}
 	}
 }

@@ -2,65 +2,10 @@ package protoschema
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"testing/fstest"
 )
 
-func TestWords(t *testing.T) {
-	tests := []struct{ in, words, camel string }{
-		{"GetStock", "Get Stock", "getStock"},
-		{"GetURLInfo", "Get URL Info", "getURLInfo"},
-		{"URLInfo", "URL Info", "urlInfo"},
-		{"get_stock", "get stock", "getStock"},
-		{"ID", "ID", "id"},
-		{"V1Stock2", "V1 Stock2", "v1Stock2"},
-		{"__x", "x", "x"},
-		{"legacy-id", "legacy id", "legacyId"},
-		{"9lives", "9lives", "_9lives"},
-		{"", "", "field"},
-	}
-	for _, tt := range tests {
-		ws := words(tt.in)
-		if got := strings.Join(ws, " "); got != tt.words {
-			t.Errorf("words(%q) = %q, want %q", tt.in, got, tt.words)
-		}
-		if got := lowerCamel(ws...); got != tt.camel {
-			t.Errorf("lowerCamel(%q) = %q, want %q", tt.in, got, tt.camel)
-		}
-	}
-}
-
-func TestAssignNames(t *testing.T) {
-	reqs := func() []*nameRequest {
-		return []*nameRequest{
-			{key: "a", cands: []string{"Stock", "AStock"}},
-			{key: "b", cands: []string{"Stock", "BStock"}},
-			{key: "c", cands: []string{"Item", "CItem"}},
-			{key: "d", cands: []string{"String", "DString"}},
-			{key: "e", cands: []string{"X", "Same"}},
-			{key: "f", cands: []string{"X", "Same"}},
-		}
-	}
-	want := map[string]string{"a": "AStock", "b": "BStock", "c": "Item", "d": "DString", "e": "Same", "f": "Same2"}
-	// Whatever order the requests come in, the names are the same.
-	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {2, 5, 0, 3, 1, 4}} {
-		all := reqs()
-		list := make([]*nameRequest, len(order))
-		for i, j := range order {
-			list[i] = all[j]
-		}
-		assignNames(list, newNameSet("String"))
-		for _, r := range all {
-			if r.name != want[r.key] {
-				t.Errorf("order %v: %s named %s, want %s", order, r.key, r.name, want[r.key])
-			}
-		}
-	}
-}
-
-// TestKinds checks which root type each method goes to, and the names
-// of colliding root fields.
 func TestKinds(t *testing.T) {
 	fsys := fstest.MapFS{
 		"a.proto": {Data: []byte(`syntax = "proto3";

@@ -8,6 +8,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // wellKnown maps the well-known types to the scalars that hold their JSON
@@ -237,7 +239,7 @@ func (im *importer) useEnum(ed protoreflect.EnumDescriptor) {
 		return
 	}
 	for i := 0; i < ed.Values().Len(); i++ {
-		if v := ed.Values().Get(i); !validEnumValue(string(v.Name())) {
+		if v := ed.Values().Get(i); !gqlname.ValidEnumValue(string(v.Name())) {
 			im.enumStr[ed.FullName()] = true
 			im.warn(v, "", "%q cannot be a GraphQL enum value: the enum is typed String", v.Name())
 			return
@@ -256,31 +258,31 @@ func baseName(d protoreflect.Descriptor) string {
 	}
 	parts := strings.Split(rel, ".")
 	for i, p := range parts {
-		parts[i] = upperFirst(p)
+		parts[i] = gqlname.UpperFirst(p)
 	}
-	if n := strings.Join(parts, ""); validName(n) {
+	if n := strings.Join(parts, ""); gqlname.Valid(n) {
 		return n
 	}
-	return pascal(words(rel)...)
+	return gqlname.Pascal(gqlname.Words(rel)...)
 }
 
 // nameTypes names every type: after the message or enum, with Input for
 // input types; when two want the same name, each gets its package's name
 // in front (InventoryV1Stock), then a number.
 func (im *importer) nameTypes() {
-	var reqs []*nameRequest
-	keys := map[*nameRequest]nameKey{}
+	var reqs []*gqlname.Request
+	keys := map[*gqlname.Request]nameKey{}
 	add := func(d protoreflect.Descriptor, kind typeKind, suffix string) {
 		base := baseName(d)
-		r := &nameRequest{
-			key: string(d.FullName()) + "\x00" + strconv.Itoa(int(kind)),
-			cands: []string{
+		r := &gqlname.Request{
+			Key: string(d.FullName()) + "\x00" + strconv.Itoa(int(kind)),
+			Cands: []string{
 				im.opts.Prefix + base + suffix,
-				im.opts.Prefix + pascal(words(string(d.ParentFile().Package()))...) + base + suffix,
+				im.opts.Prefix + gqlname.Pascal(gqlname.Words(string(d.ParentFile().Package()))...) + base + suffix,
 			},
 		}
 		if d.ParentFile().Package() == "" {
-			r.cands = r.cands[:1]
+			r.Cands = r.Cands[:1]
 		}
 		keys[r] = nameKey{d.FullName(), kind}
 		reqs = append(reqs, r)
@@ -298,23 +300,23 @@ func (im *importer) nameTypes() {
 		// A oneof's type is named after its message and itself:
 		// PaymentRequest's oneof method is PaymentRequestMethodInput.
 		msg := od.Parent()
-		base := baseName(msg) + pascal(words(string(od.Name()))...)
-		r := &nameRequest{
-			key: string(od.FullName()) + "\x00" + strconv.Itoa(int(kindOneof)),
-			cands: []string{
+		base := baseName(msg) + gqlname.Pascal(gqlname.Words(string(od.Name()))...)
+		r := &gqlname.Request{
+			Key: string(od.FullName()) + "\x00" + strconv.Itoa(int(kindOneof)),
+			Cands: []string{
 				im.opts.Prefix + base + "Input",
-				im.opts.Prefix + pascal(words(string(od.ParentFile().Package()))...) + base + "Input",
+				im.opts.Prefix + gqlname.Pascal(gqlname.Words(string(od.ParentFile().Package()))...) + base + "Input",
 			},
 		}
 		if od.ParentFile().Package() == "" {
-			r.cands = r.cands[:1]
+			r.Cands = r.Cands[:1]
 		}
 		keys[r] = nameKey{od.FullName(), kindOneof}
 		reqs = append(reqs, r)
 	}
-	assignNames(reqs, newNameSet(reservedTypeNames()...))
+	gqlname.Assign(reqs, gqlname.NewSet(reservedTypeNames()...))
 	for _, r := range reqs {
-		im.names[keys[r]] = r.name
+		im.names[keys[r]] = r.Name
 	}
 }
 
@@ -472,13 +474,13 @@ type gqlType struct {
 // fieldName is a field's GraphQL name: its JSON name, else its proto name
 // (which protojson reads too), else a name made from the JSON name.
 func fieldName(fd protoreflect.FieldDescriptor) string {
-	if json := fd.JSONName(); validName(json) {
+	if json := fd.JSONName(); gqlname.Valid(json) {
 		return json
 	}
-	if name := string(fd.Name()); validName(name) {
+	if name := string(fd.Name()); gqlname.Valid(name) {
 		return name
 	}
-	return lowerCamel(words(fd.JSONName())...)
+	return gqlname.LowerCamel(gqlname.Words(fd.JSONName())...)
 }
 
 // fields maps the fields of a message (for a type, an input type, or a
@@ -492,7 +494,7 @@ func (im *importer) fields(md protoreflect.MessageDescriptor, input bool, method
 			fds = append(fds, md.Fields().Get(i))
 		}
 	}
-	ns := newNameSet()
+	ns := gqlname.NewSet()
 	names := map[protoreflect.FieldDescriptor]string{}
 	// On input, a oneof's members are one @oneOf field, named after the
 	// oneof where its first member is.
@@ -500,8 +502,8 @@ func (im *importer) fields(md protoreflect.MessageDescriptor, input bool, method
 	for _, fd := range fds {
 		if od := realOneof(fd); input && od != nil && im.oneofSeen[od.FullName()] {
 			if _, ok := oneofNames[od]; !ok {
-				want := lowerCamel(words(string(od.Name()))...)
-				name := ns.take(want)
+				want := gqlname.LowerCamel(gqlname.Words(string(od.Name()))...)
+				name := ns.Take(want)
 				if name != want {
 					im.warn(od, method, "another field of %s is also named %s: the oneof is %s", md.Name(), want, name)
 				}
@@ -510,7 +512,7 @@ func (im *importer) fields(md protoreflect.MessageDescriptor, input bool, method
 			continue
 		}
 		want := fieldName(fd)
-		name := ns.take(want)
+		name := ns.Take(want)
 		names[fd] = name
 		switch {
 		case name != want:
@@ -668,7 +670,7 @@ func (im *importer) buildRootFields() {
 func requestTemplate(args []*gqlField) string {
 	names := true
 	for _, a := range args {
-		names = names && validName(a.sendKey)
+		names = names && gqlname.Valid(a.sendKey)
 	}
 	parts := make([]string, len(args))
 	for i, a := range args {
@@ -725,7 +727,7 @@ func cleanComment(c string) string {
 // oneofMembers are the fields of a oneof's @oneOf input type: its members,
 // each nullable (exactly one is given), under the names protojson reads.
 func (im *importer) oneofMembers(od protoreflect.OneofDescriptor) []*gqlField {
-	ns := newNameSet()
+	ns := gqlname.NewSet()
 	var out []*gqlField
 	for i := 0; i < od.Fields().Len(); i++ {
 		fd := od.Fields().Get(i)
@@ -733,7 +735,7 @@ func (im *importer) oneofMembers(od protoreflect.OneofDescriptor) []*gqlField {
 			continue
 		}
 		want := fieldName(fd)
-		name := ns.take(want)
+		name := ns.Take(want)
 		typ, _ := im.inputType(fd)
 		typ = strings.TrimSuffix(typ, "!")
 		out = append(out, &gqlField{name: name, key: fd.JSONName(), sendKey: name, typ: typ, desc: description(fd)})

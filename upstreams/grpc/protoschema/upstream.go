@@ -2,6 +2,8 @@ package protoschema
 
 import (
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // UpstreamYAML returns the skeleton of an Upstream resource for the
@@ -52,13 +54,13 @@ func yamlList(list []string) string {
 // upper-cased and joined by "_".
 func envName(s string) string {
 	var b strings.Builder
-	for _, w := range words(s) {
+	for _, w := range gqlname.Words(s) {
 		if b.Len() > 0 {
 			b.WriteByte('_')
 		}
 		b.WriteString(strings.ToUpper(w))
 	}
-	if b.Len() == 0 || isDigit(b.String()[0]) {
+	if b.Len() == 0 || gqlname.IsDigit(b.String()[0]) {
 		return "X" + b.String()
 	}
 	return b.String()

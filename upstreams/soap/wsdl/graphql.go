@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 type gqlField struct {
@@ -109,12 +111,12 @@ func (im *importer) walk(t *Type, input bool) {
 // when two want the same name, each gets a prefix made from its
 // namespace, then a number.
 func (im *importer) nameTypes() {
-	var reqs []*nameRequest
+	var reqs []*gqlname.Request
 	type target struct {
 		t    *Type
 		kind string
 	}
-	targets := map[*nameRequest]target{}
+	targets := map[*gqlname.Request]target{}
 	add := func(t *Type, kind, suffix string) {
 		base := im.hintOf(t)
 		info := im.info[t]
@@ -122,9 +124,9 @@ func (im *importer) nameTypes() {
 		if info != nil {
 			key, ns = info.key, info.ns
 		}
-		r := &nameRequest{key: kind + " " + key, cands: []string{im.opts.Prefix + base + suffix}}
+		r := &gqlname.Request{Key: kind + " " + key, Cands: []string{im.opts.Prefix + base + suffix}}
 		if nw := namespaceWords(ns); len(nw) > 0 {
-			r.cands = append(r.cands, im.opts.Prefix+pascal(nw...)+base+suffix)
+			r.Cands = append(r.Cands, im.opts.Prefix+gqlname.Pascal(nw...)+base+suffix)
 		}
 		targets[r] = target{t, kind}
 		reqs = append(reqs, r)
@@ -138,16 +140,16 @@ func (im *importer) nameTypes() {
 	for _, t := range im.enumOrder {
 		add(t, "e", "")
 	}
-	assignNames(reqs, newNameSet(reservedTypeNames()...))
+	gqlname.Assign(reqs, gqlname.NewSet(reservedTypeNames()...))
 	for _, r := range reqs {
 		tg := targets[r]
 		switch tg.kind {
 		case "o":
-			tg.t.Output = r.name
+			tg.t.Output = r.Name
 		case "i":
-			tg.t.Input = r.name
+			tg.t.Input = r.Name
 		default:
-			tg.t.Output, tg.t.Input = r.name, r.name
+			tg.t.Output, tg.t.Input = r.Name, r.Name
 		}
 	}
 }

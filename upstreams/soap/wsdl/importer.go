@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // Options steer the mapping.
@@ -157,7 +159,7 @@ func Import(defs *Definitions, opts Options) (*Result, error) {
 	if opts.Upstream == "" {
 		return nil, errors.New("wsdl: Options.Upstream is required")
 	}
-	if opts.Prefix != "" && !validName(opts.Prefix) {
+	if opts.Prefix != "" && !gqlname.Valid(opts.Prefix) {
 		return nil, fmt.Errorf("wsdl: prefix %q is not a GraphQL name", opts.Prefix)
 	}
 	switch opts.SOAPVersion {
@@ -695,7 +697,7 @@ func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper st
 	}
 	t := &Type{Kind: Complex}
 	im.info[t] = &typeInfo{hint: typeName(wrapper), ns: ns, n: msg, key: "~rpc " + op.Name + " " + wrapper, desc: documentation(msg)}
-	names := newNameSet()
+	names := gqlname.NewSet()
 	for _, p := range parts {
 		var e *Element
 		if p.isElem {
@@ -713,7 +715,7 @@ func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper st
 			e = &Element{Name: name, Type: im.typeByName(p.typ, p.n, element), Min: 1, Max: 1}
 			im.elemDesc[e] = documentation(p.n)
 		}
-		e.Field = names.take(fieldName(e.Name))
+		e.Field = names.Take(fieldName(e.Name))
 		t.Elements = append(t.Elements, e)
 	}
 	return &Element{Name: wrapper, Namespace: ns, Type: t, Min: 1, Max: 1}, ""
@@ -769,7 +771,7 @@ var queryWords = map[string]bool{
 // defaultKind is Query for an operation whose name starts with a word of
 // queryWords, Mutation otherwise.
 func defaultKind(name string) string {
-	ws := words(name)
+	ws := gqlname.Words(name)
 	if len(ws) == 0 {
 		return "Mutation"
 	}
@@ -835,28 +837,28 @@ func (im *importer) checkKinds() {
 // port's name in front, then its service's too.
 func (im *importer) nameRootFields() {
 	im.roots = map[string][]*operation{}
-	byRoot := map[string][]*nameRequest{}
-	reqOf := map[*nameRequest]*operation{}
+	byRoot := map[string][]*gqlname.Request{}
+	reqOf := map[*gqlname.Request]*operation{}
 	for _, o := range im.ops {
 		if o.op.Skipped != "" {
 			continue
 		}
-		ow := words(o.op.Local)
-		pw := words(o.op.Port)
-		sw := words(o.op.Service)
-		r := &nameRequest{key: o.op.Name, cands: []string{
-			lowerCamel(ow...),
-			lowerCamel(append(append([]string(nil), pw...), ow...)...),
-			lowerCamel(append(append(append([]string(nil), sw...), pw...), ow...)...),
+		ow := gqlname.Words(o.op.Local)
+		pw := gqlname.Words(o.op.Port)
+		sw := gqlname.Words(o.op.Service)
+		r := &gqlname.Request{Key: o.op.Name, Cands: []string{
+			gqlname.LowerCamel(ow...),
+			gqlname.LowerCamel(append(append([]string(nil), pw...), ow...)...),
+			gqlname.LowerCamel(append(append(append([]string(nil), sw...), pw...), ow...)...),
 		}}
 		reqOf[r] = o
 		byRoot[o.op.Root] = append(byRoot[o.op.Root], r)
 		im.roots[o.op.Root] = append(im.roots[o.op.Root], o)
 	}
 	for _, reqs := range byRoot {
-		assignNames(reqs, newNameSet())
+		gqlname.Assign(reqs, gqlname.NewSet())
 		for _, r := range reqs {
-			reqOf[r].op.Field = r.name
+			reqOf[r].op.Field = r.Name
 		}
 	}
 }

@@ -3,6 +3,8 @@ package wsdl
 import (
 	"strings"
 	"testing"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 func TestWords(t *testing.T) {
@@ -18,8 +20,8 @@ func TestWords(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := strings.Join(words(tt.in), " "); got != tt.want {
-			t.Errorf("words(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := strings.Join(gqlname.Words(tt.in), " "); got != tt.want {
+			t.Errorf("gqlname.Words(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -30,7 +32,7 @@ func TestFieldAndTypeNames(t *testing.T) {
 		"2x": "_2x", "__x": "x", "a.b-c": "aBC",
 	}
 	for in, want := range fields {
-		if got := fieldName(in); got != want || !validName(got) {
+		if got := fieldName(in); got != want || !gqlname.Valid(got) {
 			t.Errorf("fieldName(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -39,7 +41,7 @@ func TestFieldAndTypeNames(t *testing.T) {
 		"MNB_Rate": "MNB_Rate", "a-b": "AB", "1st": "_1st", "": "Type",
 	}
 	for in, want := range types {
-		if got := typeName(in); got != want || !validName(got) {
+		if got := typeName(in); got != want || !gqlname.Valid(got) {
 			t.Errorf("typeName(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -55,7 +57,7 @@ func TestEnumName(t *testing.T) {
 		if got != want {
 			t.Errorf("enumName(%q) = %q, want %q", in, got, want)
 		}
-		if got != "" && !validEnumValue(got) {
+		if got != "" && !gqlname.ValidEnumValue(got) {
 			t.Errorf("enumName(%q) = %q, not a valid enum value", in, got)
 		}
 	}
@@ -97,18 +99,18 @@ func TestDefaultKind(t *testing.T) {
 }
 
 func TestAssignNames(t *testing.T) {
-	reqs := []*nameRequest{
-		{key: "b", cands: []string{"Address", "ShippingAddress"}},
-		{key: "a", cands: []string{"Address", "CommonAddress"}},
-		{key: "c", cands: []string{"Quote", "ShippingQuote"}},
-		{key: "d", cands: []string{"String", "XString"}},
-		{key: "e", cands: []string{"Twin"}},
-		{key: "f", cands: []string{"Twin"}},
+	reqs := []*gqlname.Request{
+		{Key: "b", Cands: []string{"Address", "ShippingAddress"}},
+		{Key: "a", Cands: []string{"Address", "CommonAddress"}},
+		{Key: "c", Cands: []string{"Quote", "ShippingQuote"}},
+		{Key: "d", Cands: []string{"String", "XString"}},
+		{Key: "e", Cands: []string{"Twin"}},
+		{Key: "f", Cands: []string{"Twin"}},
 	}
-	assignNames(reqs, newNameSet(reservedTypeNames()...))
+	gqlname.Assign(reqs, gqlname.NewSet(reservedTypeNames()...))
 	got := map[string]string{}
 	for _, r := range reqs {
-		got[r.key] = r.name
+		got[r.Key] = r.Name
 	}
 	want := map[string]string{"a": "CommonAddress", "b": "ShippingAddress", "c": "Quote", "d": "XString", "e": "Twin", "f": "Twin2"}
 	for k, v := range want {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // builtinScalars maps the XSD built-in types to the scalars that hold
@@ -63,7 +65,7 @@ type typeInfo struct {
 
 // fieldList collects a complex type's fields while it is read.
 type fieldList struct {
-	names   *nameSet
+	names   *gqlname.Set
 	content *Type
 	// contentField is the name a base type gave its text, which a
 	// derived type keeps.
@@ -335,19 +337,19 @@ func (im *importer) restrict(t, base *Type, values []string, r *node, element st
 // enumValues names the values of an enumeration; when one cannot be named,
 // the enumeration is typed String (nil).
 func (im *importer) enumValues(values []string, n *node, element string) []EnumValue {
-	names := newNameSet()
+	names := gqlname.NewSet()
 	out := make([]EnumValue, 0, len(values))
 	var renamed []string
 	for _, v := range values {
 		name := v
-		if !validEnumValue(v) {
+		if !gqlname.ValidEnumValue(v) {
 			name = enumName(v)
 			if name == "" {
 				im.warnAt(n, element, "the value %q cannot be a GraphQL enum value: the enumeration is typed String", v)
 				return nil
 			}
 		}
-		got := names.take(name)
+		got := names.Take(name)
 		if got != v {
 			renamed = append(renamed, fmt.Sprintf("%q is %s", v, got))
 		}
@@ -368,7 +370,7 @@ func enumName(v string) string {
 	under := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if c == '_' || isDigit(c) || isUpper(c) || isLower(c) {
+		if c == '_' || gqlname.IsDigit(c) || gqlname.IsUpper(c) || gqlname.IsLower(c) {
 			b.WriteByte(c)
 			under = false
 			continue
@@ -382,7 +384,7 @@ func enumName(v string) string {
 	if strings.Trim(s, "_") == "" {
 		return ""
 	}
-	if isDigit(s[0]) {
+	if gqlname.IsDigit(s[0]) {
 		s = "_" + s
 	}
 	for strings.HasPrefix(s, "__") {
@@ -405,7 +407,7 @@ func (im *importer) fillComplex(t *Type, n *node, s *schemaDoc, hint string) {
 		return
 	}
 	defer im.leave()
-	fl := &fieldList{names: newNameSet(), hint: hint}
+	fl := &fieldList{names: gqlname.NewSet(), hint: hint}
 	if n.get("mixed") == "true" {
 		im.warnAt(n, element, "mixed content: the text between child elements is not read")
 	}
@@ -441,7 +443,7 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 	if fl.content != nil {
 		t.ContentField = fl.contentField
 		if t.ContentField == "" {
-			t.ContentField = fl.names.take("value")
+			t.ContentField = fl.names.Take("value")
 		}
 	}
 	// Fields inherited from a base type keep their names; they were
@@ -449,7 +451,7 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 	for _, e := range fl.elems {
 		if e.Field == "" {
 			want := fieldName(e.Name)
-			e.Field = fl.names.take(want)
+			e.Field = fl.names.Take(want)
 			if e.Field != want {
 				im.warnAt(n, element, "another field is also named %s: the element %s is %s", want, e.Name, e.Field)
 			}
@@ -458,7 +460,7 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 	for _, a := range fl.attrs {
 		if a.Field == "" {
 			want := fieldName(a.Name)
-			a.Field = fl.names.take(want)
+			a.Field = fl.names.Take(want)
 			if a.Field != want {
 				im.warnAt(n, element, "another field is also named %s: the attribute %s is %s", want, a.Name, a.Field)
 			}
@@ -466,7 +468,7 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 	}
 	t.Elements, t.Attributes = fl.elems, fl.attrs
 	if fl.wildcard {
-		t.Wildcard = fl.names.take("any")
+		t.Wildcard = fl.names.Take("any")
 	}
 	if info := im.info[t]; info != nil {
 		info.choices = fl.choices
@@ -480,18 +482,18 @@ func (im *importer) finishComplex(t *Type, fl *fieldList, n *node, element strin
 // names.
 func (fl *fieldList) inherit(base *Type, attrsOnly bool) {
 	if base.ContentField != "" {
-		fl.names.reserve(base.ContentField)
+		fl.names.Reserve(base.ContentField)
 		fl.contentField = base.ContentField
 	}
 	if !attrsOnly {
 		for _, e := range base.Elements {
-			fl.names.reserve(e.Field)
+			fl.names.Reserve(e.Field)
 			fl.elems = append(fl.elems, e)
 		}
 		fl.wildcard = fl.wildcard || base.Wildcard != ""
 	}
 	for _, a := range base.Attributes {
-		fl.names.reserve(a.Field)
+		fl.names.Reserve(a.Field)
 		fl.attrs = append(fl.attrs, a)
 	}
 }
@@ -654,7 +656,7 @@ func (im *importer) localElement(n *node, s *schemaDoc, hint, element string) *E
 	if qualified {
 		e.Namespace = s.tns
 	}
-	e.Type = im.elementType(n, s, hint+upperFirst(typeName(name)), element+"."+name)
+	e.Type = im.elementType(n, s, hint+gqlname.UpperFirst(typeName(name)), element+"."+name)
 	im.elemDesc[e] = documentation(n)
 	return e
 }
@@ -783,7 +785,7 @@ func (im *importer) attribute(n *node, s *schemaDoc, fl *fieldList, element stri
 		if q, ok := im.qnameAttr(decl, "type", where); ok {
 			a.Type = im.typeByName(q, decl, where)
 		} else if st := xsdKid(decl, "simpleType"); st != nil {
-			a.Type = im.anonType(st, declSchema, fl.hint+upperFirst(typeName(a.Name)), declSchema.tns)
+			a.Type = im.anonType(st, declSchema, fl.hint+gqlname.UpperFirst(typeName(a.Name)), declSchema.tns)
 		} else {
 			a.Type = im.builtin(QName{nsXSD, "anySimpleType"}, "anySimpleType")
 		}

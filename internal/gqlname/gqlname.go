@@ -1,0 +1,197 @@
+// Package gqlname makes GraphQL names from the names of other worlds
+// (protobuf, XML Schema): valid, unique and chosen deterministically, for
+// the importers that turn API descriptions into SDL.
+package gqlname
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Valid reports whether s is a GraphQL name that a schema may define:
+// /[_A-Za-z][_0-9A-Za-z]*/ without the "__" prefix GraphQL reserves.
+func Valid(s string) bool {
+	if s == "" || strings.HasPrefix(s, "__") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidEnumValue reports whether s can be a GraphQL enum value as it is.
+func ValidEnumValue(s string) bool {
+	return Valid(s) && s != "true" && s != "false" && s != "null"
+}
+
+// IsUpper reports whether c is an ASCII upper-case letter.
+func IsUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// IsLower reports whether c is an ASCII lower-case letter.
+func IsLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// IsDigit reports whether c is an ASCII digit.
+func IsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// Words splits an identifier into its words: at every character that
+// cannot be in a GraphQL name, and at case changes (getStock: get, Stock;
+// URLInfo: URL, Info). Digits stay with the word before them.
+func Words(s string) []string {
+	var out []string
+	for _, seg := range strings.FieldsFunc(s, func(r rune) bool {
+		return r >= 0x80 || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		start := 0
+		for i := 1; i < len(seg); i++ {
+			prev, c := seg[i-1], seg[i]
+			next := byte(0)
+			if i+1 < len(seg) {
+				next = seg[i+1]
+			}
+			if IsUpper(c) && (IsLower(prev) || IsDigit(prev)) || IsUpper(c) && IsUpper(prev) && IsLower(next) {
+				out = append(out, seg[start:i])
+				start = i
+			}
+		}
+		out = append(out, seg[start:])
+	}
+	return out
+}
+
+// UpperFirst upper-cases s's first letter when it is an ASCII lower-case one.
+func UpperFirst(s string) string {
+	if s == "" || !IsLower(s[0]) {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// LowerCamel joins words into a field name: the first word in lower case,
+// the others with an upper-case first letter (GetURLInfo: getURLInfo;
+// get_stock: getStock). It never returns an invalid name.
+func LowerCamel(ws ...string) string {
+	var b strings.Builder
+	for _, w := range ws {
+		if w == "" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString(strings.ToLower(w))
+		} else {
+			b.WriteString(UpperFirst(w))
+		}
+	}
+	return LeadingDigit(b.String(), "field")
+}
+
+// Pascal joins words into a type name, each with an upper-case first
+// letter. It never returns an invalid name.
+func Pascal(ws ...string) string {
+	var b strings.Builder
+	for _, w := range ws {
+		b.WriteString(UpperFirst(w))
+	}
+	return LeadingDigit(b.String(), "Type")
+}
+
+// LeadingDigit makes s a name: empty for an empty s, "_" in front of a
+// leading digit, the underscores of a reserved "__" prefix dropped.
+func LeadingDigit(s, empty string) string {
+	if s == "" {
+		return empty
+	}
+	if IsDigit(s[0]) {
+		return "_" + s
+	}
+	if strings.HasPrefix(s, "__") {
+		return strings.TrimLeft(s, "_")
+	}
+	return s
+}
+
+// Set hands out unique names: the first request for a name gets it,
+// later ones get it with a suffix 2, 3, ...
+type Set struct {
+	used map[string]bool
+}
+
+func NewSet(reserved ...string) *Set {
+	n := &Set{used: map[string]bool{}}
+	for _, r := range reserved {
+		n.used[r] = true
+	}
+	return n
+}
+
+func (n *Set) Take(want string) string {
+	if !n.used[want] {
+		n.used[want] = true
+		return want
+	}
+	for i := 2; ; i++ {
+		s := want + strconv.Itoa(i)
+		if !n.used[s] {
+			n.used[s] = true
+			return s
+		}
+	}
+}
+
+// Reserve marks want as used and reports whether it was free.
+func (n *Set) Reserve(want string) bool {
+	if n.used[want] {
+		return false
+	}
+	n.used[want] = true
+	return true
+}
+
+// Request is one thing that needs a unique name: its candidates, from
+// the plainest to the most qualified, and a key that orders requests.
+type Request struct {
+	Key   string
+	Cands []string
+	// Name is the name Assign gave.
+	Name string
+}
+
+// Assign names every request uniquely, whatever the order the
+// requests were made in: a request gets its first candidate that no other
+// request wants at the same level and that is still free; requests still
+// unnamed after the last level take their last candidate with a number,
+// in key order.
+func Assign(reqs []*Request, taken *Set) {
+	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].Key < reqs[j].Key })
+	pending := reqs
+	levels := 0
+	for _, r := range reqs {
+		levels = max(levels, len(r.Cands))
+	}
+	at := func(r *Request, level int) string { return r.Cands[min(level, len(r.Cands)-1)] }
+	for level := 0; level < levels && len(pending) > 0; level++ {
+		count := map[string]int{}
+		for _, r := range pending {
+			count[at(r, level)]++
+		}
+		var next []*Request
+		for _, r := range pending {
+			if c := at(r, level); count[c] == 1 && taken.Reserve(c) {
+				r.Name = c
+			} else {
+				next = append(next, r)
+			}
+		}
+		pending = next
+	}
+	for _, r := range pending {
+		r.Name = taken.Take(r.Cands[len(r.Cands)-1])
+	}
+}

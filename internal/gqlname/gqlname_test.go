@@ -1,0 +1,61 @@
+package gqlname
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWords(t *testing.T) {
+	tests := []struct{ in, words, camel string }{
+		{"GetStock", "Get Stock", "getStock"},
+		{"GetURLInfo", "Get URL Info", "getURLInfo"},
+		{"URLInfo", "URL Info", "urlInfo"},
+		{"get_stock", "get stock", "getStock"},
+		{"ID", "ID", "id"},
+		{"V1Stock2", "V1 Stock2", "v1Stock2"},
+		{"__x", "x", "x"},
+		{"legacy-id", "legacy id", "legacyId"},
+		{"9lives", "9lives", "_9lives"},
+		{"", "", "field"},
+	}
+	for _, tt := range tests {
+		ws := Words(tt.in)
+		if got := strings.Join(ws, " "); got != tt.words {
+			t.Errorf("Words(%q) = %q, want %q", tt.in, got, tt.words)
+		}
+		if got := LowerCamel(ws...); got != tt.camel {
+			t.Errorf("LowerCamel(%q) = %q, want %q", tt.in, got, tt.camel)
+		}
+	}
+}
+
+func TestAssignNames(t *testing.T) {
+	reqs := func() []*Request {
+		return []*Request{
+			{Key: "a", Cands: []string{"Stock", "AStock"}},
+			{Key: "b", Cands: []string{"Stock", "BStock"}},
+			{Key: "c", Cands: []string{"Item", "CItem"}},
+			{Key: "d", Cands: []string{"String", "DString"}},
+			{Key: "e", Cands: []string{"X", "Same"}},
+			{Key: "f", Cands: []string{"X", "Same"}},
+		}
+	}
+	want := map[string]string{"a": "AStock", "b": "BStock", "c": "Item", "d": "DString", "e": "Same", "f": "Same2"}
+	// Whatever order the requests come in, the names are the same.
+	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {2, 5, 0, 3, 1, 4}} {
+		all := reqs()
+		list := make([]*Request, len(order))
+		for i, j := range order {
+			list[i] = all[j]
+		}
+		Assign(list, NewSet("String"))
+		for _, r := range all {
+			if r.Name != want[r.Key] {
+				t.Errorf("order %v: %s named %s, want %s", order, r.Key, r.Name, want[r.Key])
+			}
+		}
+	}
+}
+
+// TestKinds checks which root type each method goes to, and the names
+// of colliding root fields.
