@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2"
@@ -484,4 +486,33 @@ func ParseGenerated(src Source) (*ast.Schema, error) {
 		return nil, fmt.Errorf("generated schema %s: %w", src.File, err)
 	}
 	return s, nil
+}
+
+// GeneratedUpstream describes an upstream whose operations an importer
+// turned into SDL (a gRPC service, a WSDL): the SDL parsed to check
+// bindings against, a version that changes with it, the fragment a
+// VirtualService includes, and the declarations of the custom scalars it
+// uses. The caller adds the Methods.
+func GeneratedUpstream(name string, kind Kind, from, sdl, fragment string, scalars map[string]string) (UpstreamInfo, error) {
+	file := fmt.Sprintf("upstream %s (generated from %s)", name, from)
+	s, err := ParseGenerated(Source{File: file, Input: sdl})
+	if err != nil {
+		return UpstreamInfo{}, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte(sdl))
+	return UpstreamInfo{Name: name, Kind: kind, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
+		Methods: map[string]Method{}, Scalars: scalars, Fields: &Source{File: file, Input: fragment}}, nil
+}
+
+// RootOperation is the operation of a root type by its name (Query,
+// Mutation, Subscription).
+func RootOperation(root string) ast.Operation {
+	switch root {
+	case "Mutation":
+		return ast.Mutation
+	case "Subscription":
+		return ast.Subscription
+	}
+	return ast.Query
 }

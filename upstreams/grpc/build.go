@@ -3,7 +3,6 @@ package grpc
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -257,33 +256,20 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 // generated SDL to check bindings against, the methods, and the fields a
 // VirtualService may include.
 func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamInfo, error) {
-	file := fmt.Sprintf("upstream %s (generated from %s)", name, where)
-	s, err := schema.ParseGenerated(schema.Source{File: file, Input: res.SDL})
-	if err != nil {
-		return schema.UpstreamInfo{}, err
-	}
-	sourceKeys(s)
-	h := fnv.New64a()
-	h.Write([]byte(res.SDL))
-	info := schema.UpstreamInfo{Name: name, Kind: schema.KindGRPC, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
-		Methods: map[string]schema.Method{}, Scalars: map[string]string{}}
-	for full, m := range res.Methods {
-		if m.Field == "" {
-			continue
-		}
-		op := ast.Query
-		switch m.Root {
-		case "Mutation":
-			op = ast.Mutation
-		case "Subscription":
-			op = ast.Subscription
-		}
-		info.Methods[full] = schema.Method{Operation: op, Field: m.Field, ServerStreaming: m.Streaming == protoschema.ServerStreaming}
-	}
+	scalars := make(map[string]string, len(res.Scalars))
 	for _, sc := range res.Scalars {
-		info.Scalars[sc] = protoschema.ScalarDef(sc)
+		scalars[sc] = protoschema.ScalarDef(sc)
 	}
-	info.Fields = &schema.Source{File: file, Input: res.Fragment}
+	info, err := schema.GeneratedUpstream(name, schema.KindGRPC, where, res.SDL, res.Fragment, scalars)
+	if err != nil {
+		return info, err
+	}
+	sourceKeys(info.Schema)
+	for full, m := range res.Methods {
+		if m.Field != "" {
+			info.Methods[full] = schema.Method{Operation: schema.RootOperation(m.Root), Field: m.Field, ServerStreaming: m.Streaming == protoschema.ServerStreaming}
+		}
+	}
 	return info, nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"net/url"
 	"sort"
@@ -20,7 +19,6 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
@@ -257,29 +255,19 @@ func load(ctx context.Context, src *upstreams.Source, source string, client *tra
 
 // upstreamInfo describes the imported operations to the schema builder.
 func upstreamInfo(name, where string, res *wsdl.Result) (schema.UpstreamInfo, error) {
-	file := fmt.Sprintf("upstream %s (generated from %s)", name, where)
-	s, err := schema.ParseGenerated(schema.Source{File: file, Input: res.SDL})
-	if err != nil {
-		return schema.UpstreamInfo{}, err
-	}
-	h := fnv.New64a()
-	h.Write([]byte(res.SDL))
-	info := schema.UpstreamInfo{Name: name, Kind: schema.KindSOAP, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
-		Methods: map[string]schema.Method{}, Scalars: map[string]string{}}
-	for full, op := range res.Operations {
-		if op.Field == "" {
-			continue
-		}
-		kind := ast.Query
-		if op.Root == "Mutation" {
-			kind = ast.Mutation
-		}
-		info.Methods[full] = schema.Method{Operation: kind, Field: op.Field}
-	}
+	scalars := make(map[string]string, len(res.Scalars))
 	for _, sc := range res.Scalars {
-		info.Scalars[sc] = wsdl.ScalarDef(sc)
+		scalars[sc] = wsdl.ScalarDef(sc)
 	}
-	info.Fields = &schema.Source{File: file, Input: res.Fragment}
+	info, err := schema.GeneratedUpstream(name, schema.KindSOAP, where, res.SDL, res.Fragment, scalars)
+	if err != nil {
+		return info, err
+	}
+	for full, op := range res.Operations {
+		if op.Field != "" {
+			info.Methods[full] = schema.Method{Operation: schema.RootOperation(op.Root), Field: op.Field}
+		}
+	}
 	return info, nil
 }
 
