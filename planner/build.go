@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -36,7 +37,7 @@ func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, erro
 	if root == nil {
 		return nil, fmt.Errorf("the schema has no %s type", op.Operation)
 	}
-	p := &planner{s: s, doc: doc, op: op, plan: &Plan{Operation: op.Operation, Name: op.Name}, rootGraphQL: map[string]*Fetch{}}
+	p := &planner{s: s, doc: doc, op: op, plan: &Plan{Operation: op.Operation, Name: op.Name}, rootGraphQL: map[rootGroup]*Fetch{}}
 	p.plan.Aliases = countAliases(op.SelectionSet, doc, map[string]bool{})
 	p.plan.Root = p.selection(root, []ast.SelectionSet{op.SelectionSet}, &owner{kind: ownerRoot}, nil, nil, 1)
 	if p.err != nil {
@@ -73,8 +74,8 @@ type planner struct {
 
 	keys int
 	// rootGraphQL groups the root query fields each GraphQL upstream serves
-	// into one operation.
-	rootGraphQL map[string]*Fetch
+	// into one operation per fallback and timeout.
+	rootGraphQL map[rootGroup]*Fetch
 	// lastRoot is the latest root fetch, to group consecutive mutation
 	// fields of one upstream.
 	lastRoot *Fetch
@@ -249,7 +250,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field,
 	if o.kind == ownerRoot {
 		p.lastRoot = fetch
 		if b.Kind == schema.KindGraphQL && p.op.Operation == ast.Query && b.GraphQL.Args == nil {
-			p.rootGraphQL[b.Upstream] = fetch
+			p.rootGraphQL[groupOf(b)] = fetch
 		}
 	}
 	// The parent's source must return what the templates read.
@@ -265,6 +266,18 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field,
 	return fetch
 }
 
+// rootGroup is what root query fields share to go in one operation: the
+// upstream, and the fallback and timeout the fetch applies to all of them.
+type rootGroup struct {
+	upstream string
+	fallback *schema.Fallback
+	timeout  time.Duration
+}
+
+func groupOf(b *schema.Binding) rootGroup {
+	return rootGroup{upstream: b.Upstream, fallback: b.Fallback, timeout: b.Timeout}
+}
+
 // joinRoot adds a root field to the GraphQL operation already planned for
 // its upstream: all query fields of one upstream go in one operation, and
 // consecutive mutation fields of one upstream too (the upstream runs them in
@@ -277,11 +290,13 @@ func (p *planner) joinRoot(f *Field, b *schema.Binding) *Fetch {
 		return nil
 	}
 	if p.op.Operation == ast.Query {
-		fetch = p.rootGraphQL[b.Upstream]
+		fetch = p.rootGraphQL[groupOf(b)]
 	} else if p.lastRoot != nil && p.lastRoot.Kind == schema.KindGraphQL && p.lastRoot.Upstream == b.Upstream {
 		fetch = p.lastRoot
 	}
-	if fetch == nil || fetch.Binding.GraphQL.Args != nil {
+	// A fetch has one fallback and one timeout for all its fields: fields
+	// that declare others go in an operation of their own.
+	if fetch == nil || fetch.Binding.GraphQL.Args != nil || fetch.Binding.Fallback != b.Fallback || fetch.Binding.Timeout != b.Timeout {
 		return nil
 	}
 	fetch.Fields = append(fetch.Fields, f)

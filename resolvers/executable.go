@@ -142,6 +142,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 		r.run(ctx, plan.Tree)
 	}
 	data := r.render(e.buffer())
+	r.remember()
 	resp := &graphql.Response{Data: data, Errors: r.errs}
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the

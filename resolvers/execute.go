@@ -55,6 +55,14 @@ type request struct {
 	fallbacks map[slot]*note
 	// fallbackNotes are those render reached, for extensions.fallbacks.
 	fallbackNotes []FallbackNote
+	// kept are the good answers whose values stale fallbacks keep, once
+	// render has checked them.
+	kept []keptJob
+	// misfits are the slots whose values render found did not fit their
+	// type; bad counts such findings below the fetched field being
+	// rendered.
+	misfits map[slot]bool
+	bad     int
 	// raws hold fetched values as answer bytes, for Raw fetches.
 	raws  map[slot][]byte
 	calls map[string]*callState
@@ -134,6 +142,9 @@ type job struct {
 	res     *upstreams.Result
 	// served is the fallback that answered instead (a replica), if any.
 	served *note
+	// argsKey tells a batch call's stale values apart by the field's
+	// arguments (see callKey).
+	argsKey string
 }
 
 // fetch runs one fetch node: one call per distinct request over its parents.
@@ -163,6 +174,12 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	if len(jobs) == 0 {
 		return
 	}
+	if f.Batch && f.Binding.Fallback != nil && f.Binding.Fallback.Stale > 0 {
+		ak := argsKey(args)
+		for _, j := range jobs {
+			j.argsKey = ak
+		}
+	}
 
 	sem := make(chan struct{}, r.e.opts.MaxConcurrency)
 	var wg sync.WaitGroup
@@ -188,6 +205,7 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 		}()
 	}
 	wg.Wait()
+	r.loadShared(ctx, f, jobs)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -2,9 +2,11 @@ package resolvers
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/rs/zerolog"
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -44,8 +46,44 @@ type note struct {
 
 // StaleCache keeps the last good value of fields whose fallback serves
 // stale values: by field, call and parent, with the time it was fetched.
+// With a SharedStale attached (Share), values are also written to it, and
+// a failed call whose values this process does not hold reads them from
+// it: replicas serve what any of them last saw.
 type StaleCache struct {
-	lru *lru.Cache[string, staleEntry]
+	lru    *lru.Cache[string, staleEntry]
+	shared SharedStale
+	// wait bounds a read of the shared store on the request path.
+	wait time.Duration
+	log  zerolog.Logger
+}
+
+// SharedStale is a store of stale values that every replica reads and
+// writes (Redis, say).
+type SharedStale interface {
+	// Load returns the values kept for keys, aligned with keys (nil where
+	// there is none), and when each was fetched. It is called on the
+	// request path, only when a call failed and this process holds no
+	// value, bounded by ctx.
+	Load(ctx context.Context, keys []string) (values [][]byte, fetched []time.Time, err error)
+	// Save keeps value for key for ttl. It is called on the request path,
+	// so it must never block: it queues the write, or drops it.
+	Save(key string, value []byte, fetched time.Time, ttl time.Duration)
+}
+
+// DefaultSharedWait bounds a read of the shared store when Share is given
+// none: a fallback exists to answer quickly when an upstream does not, so
+// a slow store must not hold the answer up for long.
+const DefaultSharedWait = 50 * time.Millisecond
+
+// Share makes the cache write its values to s, and read from it the values
+// of failed calls it does not hold, waiting at most wait (0 for
+// DefaultSharedWait). Errors reading s are logged to log; the field is then
+// served as if s held nothing. Call it before the cache is used.
+func (c *StaleCache) Share(s SharedStale, wait time.Duration, log zerolog.Logger) {
+	if wait <= 0 {
+		wait = DefaultSharedWait
+	}
+	c.shared, c.wait, c.log = s, wait, log
 }
 
 type staleEntry struct {
@@ -66,8 +104,40 @@ func NewStaleCache(size int) (*StaleCache, error) {
 	return &StaleCache{lru: c}, nil
 }
 
-func (c *StaleCache) put(key string, value []byte, at time.Time) {
+// put keeps a value for at most ttl, here and in the shared store.
+func (c *StaleCache) put(key string, value []byte, at time.Time, ttl time.Duration) {
 	c.lru.Add(key, staleEntry{value: value, at: at})
+	if c.shared != nil {
+		c.shared.Save(key, rawValueBytes(value), at, ttl)
+	}
+}
+
+// has reports whether this process holds a value for key at most maxAge
+// old.
+func (c *StaleCache) has(key string, maxAge time.Duration, now time.Time) bool {
+	e, ok := c.lru.Peek(key)
+	return ok && now.Sub(e.at) <= maxAge
+}
+
+// load copies the shared store's values of keys into the cache, where
+// they are younger than the ones held.
+func (c *StaleCache) load(ctx context.Context, keys []string) {
+	ctx, cancel := context.WithTimeout(ctx, c.wait)
+	defer cancel()
+	values, fetched, err := c.shared.Load(ctx, keys)
+	if err != nil {
+		c.log.Warn().Err(err).Int("keys", len(keys)).Msg("stale values: reading the shared store failed; serving what this process holds")
+		return
+	}
+	for i, v := range values {
+		if v == nil || i >= len(fetched) {
+			continue
+		}
+		if e, ok := c.lru.Peek(keys[i]); ok && !e.at.Before(fetched[i]) {
+			continue
+		}
+		c.lru.Add(keys[i], staleEntry{value: v, at: fetched[i]})
+	}
 }
 
 // fresh reports whether the value kept for key is younger than d.
@@ -95,17 +165,27 @@ func staleKey(b *schema.Binding, field *planner.Field, callKey, parentKey string
 	return b.FieldRef.String() + "\x00" + field.Key + "\x00" + callKey + "\x00" + parentKey
 }
 
-// triggered returns the binding's fallback when err should fall back.
-func triggered(b *schema.Binding, err *upstreams.Error) *schema.Fallback {
-	if b == nil || b.Fallback == nil || err == nil || !b.Fallback.Triggers(string(err.Code)) {
+// triggered returns the binding's fallback when a failure of code should
+// fall back.
+func triggered(b *schema.Binding, code upstreams.Code) *schema.Fallback {
+	if b == nil || b.Fallback == nil || !b.Fallback.Triggers(string(code)) {
 		return nil
 	}
 	return b.Fallback
 }
 
+// failed returns the binding's fallback when a job's failure should fall
+// back.
+func failed(b *schema.Binding, err *upstreams.Error) *schema.Fallback {
+	if err == nil {
+		return nil
+	}
+	return triggered(b, err.Code)
+}
+
 // replica replays a failed call against the fallback's upstream.
 func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
-	fb := triggered(f.Binding, j.err)
+	fb := failed(f.Binding, j.err)
 	if fb == nil || fb.Upstream == "" || j.call == nil {
 		return
 	}
@@ -135,78 +215,205 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	j.res, j.err = res, nil
 }
 
+// staleFor returns the fallback of a job whose slots may be served stale
+// values: its call failed, or a GraphQL upstream answered it with errors.
+func (r *request) staleFor(f *planner.Fetch, j *job) *schema.Fallback {
+	var fb *schema.Fallback
+	switch {
+	case j.err != nil:
+		fb = failed(f.Binding, j.err)
+	case j.res != nil && len(j.res.Errors) > 0:
+		fb = triggered(f.Binding, upstreams.CodeGraphQLError)
+	}
+	if fb == nil || fb.Stale == 0 || r.e.stale == nil {
+		return nil
+	}
+	return fb
+}
+
+// loadShared reads from the shared store the stale values of the fetch's
+// failed jobs that this process does not hold, before store serves them
+// under the lock. It runs without r.mu held, so that a slow store holds up
+// this fetch only.
+func (r *request) loadShared(ctx context.Context, f *planner.Fetch, jobs []*job) {
+	if r.e.stale == nil || r.e.stale.shared == nil {
+		return
+	}
+	var keys []string
+	now := time.Now()
+	r.mu.Lock() // batch keys are read from parents in the value tree
+	for _, j := range jobs {
+		fb := r.staleFor(f, j)
+		if fb == nil {
+			continue
+		}
+		for _, p := range j.parents {
+			for _, field := range f.Fields {
+				key := staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p))
+				if !r.e.stale.has(key, fb.Stale, now) {
+					keys = append(keys, key)
+				}
+			}
+		}
+	}
+	r.mu.Unlock()
+	if len(keys) > 0 {
+		r.e.stale.load(ctx, keys)
+	}
+}
+
 // serveFallback gives a failed job's slots their stale or static values,
 // and the failure to those it has none for; it reports whether the
 // fallback applied (else the caller records the failure). It runs with
 // r.mu held.
 func (r *request) serveFallback(f *planner.Fetch, j *job) bool {
-	fb := triggered(f.Binding, j.err)
+	fb := failed(f.Binding, j.err)
 	if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
 		return false
 	}
 	now := time.Now()
 	for _, p := range j.parents {
 		for _, field := range f.Fields {
-			n := &note{reason: string(j.err.Code), upstream: j.err.Upstream}
-			var b []byte
-			if fb.Stale > 0 && r.e.stale != nil {
-				var ok bool
-				if b, n.age, ok = r.e.stale.get(staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p)), fb.Stale, now); ok {
-					n.fallback = fallbackStale
-				}
+			s := slot{p, field.Key}
+			if !r.serveSlot(f, j, p, field, fb, j.err.Code, j.err.Upstream, now) {
+				r.fail(s, j.err)
 			}
-			if n.fallback == "" && fb.Value != nil {
-				b, n.fallback = fb.Value, fallbackValue
-			}
-			var v *fastjson.Value
-			if n.fallback != "" {
-				v = r.parseKept(rawValueBytes(b))
-			}
-			if v == nil {
-				r.fail(slot{p, field.Key}, j.err)
-				continue
-			}
-			p.Set(field.Key, v)
-			r.noteFallback(slot{p, field.Key}, n)
 		}
 	}
 	return true
 }
 
-// remember keeps a good answer's field values for stale fallbacks. It runs
-// with r.mu held, after store.
+// serveGraphQLErrors serves the fallbacks of the slots a GraphQL upstream
+// answered with errors and no value, in place of those errors. It runs
+// with r.mu held, after storeAnswer.
+func (r *request) serveGraphQLErrors(f *planner.Fetch, j *job) {
+	if len(r.upErrs) == 0 {
+		return
+	}
+	fb := triggered(f.Binding, upstreams.CodeGraphQLError)
+	if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
+		return
+	}
+	now := time.Now()
+	for _, p := range j.parents {
+		for _, field := range f.Fields {
+			s := slot{p, field.Key}
+			if len(r.upErrs[s]) == 0 {
+				continue
+			}
+			if v := p.Get(field.Key); v != nil && v.Type() != fastjson.TypeNull {
+				continue // a value, with errors below it: the errors stand
+			}
+			if r.serveSlot(f, j, p, field, fb, upstreams.CodeGraphQLError, f.Upstream, now) {
+				delete(r.upErrs, s)
+			}
+		}
+	}
+}
+
+// serveSlot sets one slot to its stale or static value and notes which
+// served it; it reports false when the fallback has none.
+func (r *request) serveSlot(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field, fb *schema.Fallback, code upstreams.Code, upstream string, now time.Time) bool {
+	n := &note{reason: string(code), upstream: upstream}
+	var b []byte
+	if fb.Stale > 0 && r.e.stale != nil {
+		var ok bool
+		if b, n.age, ok = r.e.stale.get(staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p)), fb.Stale, now); ok {
+			n.fallback = fallbackStale
+		}
+	}
+	if n.fallback == "" && fb.Value != nil {
+		b, n.fallback = fb.Value, fallbackValue
+	}
+	if n.fallback == "" {
+		return false
+	}
+	v := r.parseKept(rawValueBytes(b))
+	if v == nil {
+		return false
+	}
+	p.Set(field.Key, v)
+	r.noteFallback(slot{p, field.Key}, n)
+	return true
+}
+
+// keepLater marks a good answer's values to be kept for stale fallbacks
+// once render has checked them: a value that does not fit its type must
+// not replace a good one. It runs with r.mu held, after store.
+func (r *request) keepLater(f *planner.Fetch, j *job) {
+	fb := f.Binding.Fallback
+	if fb == nil || fb.Stale == 0 || r.e.stale == nil || j.res == nil {
+		return
+	}
+	r.kept = append(r.kept, keptJob{f, j})
+}
+
+// keptJob is a fetch's job whose values stale fallbacks keep.
+type keptJob struct {
+	f *planner.Fetch
+	j *job
+}
+
+// remember keeps the values of the good answers for stale fallbacks, but
+// those render found did not fit their type or a GraphQL upstream
+// answered with errors. It runs after render, alone.
 //
 // A value is kept again only once the one kept is refreshEvery old: a
 // fallback serving values minutes old gains nothing from a copy per
 // request, and a large answer (80 KB) copied on every request costs the
 // hot path a third of its speed (measured with the load benchmark's large
 // case).
-func (r *request) remember(f *planner.Fetch, j *job) {
-	fb := f.Binding.Fallback
-	if fb == nil || fb.Stale == 0 || r.e.stale == nil || j.res == nil {
+func (r *request) remember() {
+	if len(r.kept) == 0 {
 		return
 	}
 	now := time.Now()
-	refresh := min(fb.Stale/10, 10*time.Second)
-	for _, p := range j.parents {
-		for _, field := range f.Fields {
-			key := staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p))
-			if r.e.stale.fresh(key, refresh, now) {
-				continue
+	for _, k := range r.kept {
+		f, j := k.f, k.j
+		fb := f.Binding.Fallback
+		refresh := min(fb.Stale/10, 10*time.Second)
+		for _, p := range j.parents {
+			for _, field := range f.Fields {
+				s := slot{p, field.Key}
+				if r.misfits[s] || len(r.upErrs[s]) > 0 {
+					continue
+				}
+				if n := r.fallbacks[s]; n != nil && n.fallback != fallbackUpstream {
+					continue // not this call's answer
+				}
+				key := staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p))
+				if r.e.stale.fresh(key, refresh, now) {
+					continue
+				}
+				var b []byte
+				if raw, ok := r.raws[s]; ok {
+					// The value and what follows it in the answer: where it
+					// ends is found only if it is ever served.
+					b = append([]byte(nil), raw...)
+				} else if v := p.Get(field.Key); v != nil {
+					b = v.MarshalTo(nil)
+				} else {
+					continue
+				}
+				r.e.stale.put(key, b, now, fb.Stale)
 			}
-			var b []byte
-			if raw, ok := r.raws[slot{p, field.Key}]; ok {
-				// The value and what follows it in the answer: where it
-				// ends is found only if it is ever served.
-				b = append([]byte(nil), raw...)
-			} else if v := p.Get(field.Key); v != nil {
-				b = v.MarshalTo(nil)
-			} else {
-				continue
-			}
-			r.e.stale.put(key, b, now)
 		}
 	}
+}
+
+// keptJobOf finds the job that answered a slot, among those kept.
+func (r *request) keptJobOf(f *planner.Fetch, p *fastjson.Value) *job {
+	for _, k := range r.kept {
+		if k.f != f {
+			continue
+		}
+		for _, q := range k.j.parents {
+			if q == p {
+				return k.j
+			}
+		}
+	}
+	return nil
 }
 
 // batchKeyOf is a parent's batch key in a batch call, "" otherwise: a
@@ -222,13 +429,31 @@ func (r *request) batchKeyOf(f *planner.Fetch, j *job, p *fastjson.Value) string
 	return ""
 }
 
-// callKey is the key of the job's call; for a batch, the binding alone,
-// since the parent's key tells values apart.
+// callKey is the key of the job's call; for a batch, the field's
+// arguments, since the parent's key tells values apart and the batch's
+// members differ from one request to the next.
 func (j *job) callKey() string {
-	if j.call == nil || j.call.Batch {
+	if j.call == nil {
 		return ""
 	}
+	if j.call.Batch {
+		return j.argsKey
+	}
 	return j.call.Key
+}
+
+// argsKey is the text of a field's evaluated arguments, for the stale
+// keys of batch calls: encoding/json sorts map keys, so equal arguments
+// give equal text.
+func argsKey(args map[string]any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // parseKept parses JSON into a value that lives until the request ends.
@@ -268,4 +493,68 @@ func (r *request) reportFallback(n *note) {
 		fn.Age = n.age.Round(time.Millisecond).String()
 	}
 	r.fallbackNotes = append(r.fallbackNotes, fn)
+}
+
+// misfitFallback serves, in place of a fetched field's value that did not
+// fit its type (an UPSTREAM_BAD_RESPONSE found while rendering), the
+// fallback's stale value and then its static value, if the fallback
+// serves that failure; the value's output and errors, from mark, errMark
+// and noteMark on, are replaced. A replica is not tried: the call is over
+// by the time render finds the value does not fit. With nothing to serve,
+// or when the fallback's values do not fit either, the last output and its
+// errors stand.
+func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, up string, mark, errMark, noteMark int) ([]byte, bool) {
+	fb := triggered(f.Fetch.Binding, upstreams.CodeBadResponse)
+	if fb == nil {
+		return out, ok
+	}
+	served := r.fallbacks[s]
+	var tries []*note
+	var values [][]byte
+	if fb.Stale > 0 && r.e.stale != nil && (served == nil || served.fallback == fallbackUpstream) {
+		if j := r.keptJobOf(f.Fetch, s.obj); j != nil {
+			key := staleKey(f.Fetch.Binding, f, j.callKey(), r.batchKeyOf(f.Fetch, j, s.obj))
+			if b, age, ok := r.e.stale.get(key, fb.Stale, time.Now()); ok {
+				tries = append(tries, &note{fallback: fallbackStale, age: age})
+				values = append(values, b)
+			}
+		}
+	}
+	if fb.Value != nil && (served == nil || served.fallback != fallbackValue) {
+		tries = append(tries, &note{fallback: fallbackValue})
+		values = append(values, fb.Value)
+	}
+	for i, n := range tries {
+		v := r.parseKept(rawValueBytes(values[i]))
+		if v == nil {
+			continue
+		}
+		r.dropErrors(errMark)
+		r.fallbackNotes = r.fallbackNotes[:noteMark]
+		n.reason, n.upstream = string(upstreams.CodeBadResponse), up
+		r.reportFallback(n)
+		if r.stats != nil {
+			r.stats.Fallbacks.Add(1)
+		}
+		r.bad = 0
+		out, ok = r.value(out[:mark], f, f.Type, v, up)
+		if r.bad == 0 {
+			return out, ok
+		}
+	}
+	return out, ok
+}
+
+// dropErrors removes the errors from index n on, which a value replaced by
+// a fallback had reported.
+func (r *request) dropErrors(n int) {
+	for _, e := range r.errs[n:] {
+		delete(r.errPaths, pathString(e.Path))
+	}
+	r.errs = r.errs[:n]
+	for _, e := range r.errs {
+		if r.errPaths != nil {
+			r.errPaths[pathString(e.Path)] = true
+		}
+	}
 }

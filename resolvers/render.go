@@ -81,17 +81,33 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 			r.upstreamError(f, err)
 			return r.null(dst, f.Type, f, true)
 		}
+		// Values that do not fit are counted per fetched field: a field
+		// below with its own fetch counts its own.
+		outer := r.bad
+		r.bad = 0
+		mark, errMark, noteMark := len(dst), len(r.errs), len(r.fallbackNotes)
 		if n := r.fallbacks[s]; n != nil {
 			r.reportFallback(n)
 		}
 		if errs := r.upErrs[s]; errs != nil {
 			r.reportUpstreamErrors(f, errs)
 		}
-		if f.Fetch.Raw {
-			if b, ok := r.raws[s]; ok {
-				return r.rawField(dst, f, b, 0, up)
-			}
+		var out []byte
+		var ok bool
+		if b, isRaw := r.rawOf(f, s); isRaw {
+			out, ok = r.rawField(dst, f, b, 0, up)
+		} else {
+			out, ok = r.value(dst, f, f.Type, obj.Get(f.Key), up)
 		}
+		if r.bad > 0 {
+			if r.misfits == nil {
+				r.misfits = map[slot]bool{}
+			}
+			r.misfits[s] = true
+			out, ok = r.misfitFallback(out, ok, f, s, up, mark, errMark, noteMark)
+		}
+		r.bad = outer
+		return out, ok
 	}
 	return r.value(dst, f, f.Type, obj.Get(f.Key), up)
 }
@@ -339,6 +355,7 @@ func (r *request) fieldError(f *planner.Field, msg, code, up string) {
 }
 
 func (r *request) badValue(f *planner.Field, up, msg string) {
+	r.bad++
 	r.fieldError(f, msg, string(upstreams.CodeBadResponse), up)
 }
 
@@ -391,4 +408,13 @@ func (r *request) reportUpstreamErrors(f *planner.Field, errs []relError) {
 			Extensions: map[string]any{"code": code, "upstream": re.up},
 		})
 	}
+}
+
+// rawOf returns a Raw fetch's answer bytes for a slot.
+func (r *request) rawOf(f *planner.Field, s slot) ([]byte, bool) {
+	if !f.Fetch.Raw {
+		return nil, false
+	}
+	b, ok := r.raws[s]
+	return b, ok
 }

@@ -24,7 +24,10 @@ func (r *request) store(f *planner.Fetch, j *job) {
 				}
 			}
 		}
-		r.remember(f, j)
+		if len(j.res.Errors) > 0 {
+			r.serveGraphQLErrors(f, j)
+		}
+		r.keepLater(f, j)
 	}
 }
 

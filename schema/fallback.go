@@ -31,8 +31,18 @@ type Fallback struct {
 	Pos Pos
 }
 
-// fallbackCodes are the failures a fallback may name.
-var fallbackCodes = []string{"UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE", "UPSTREAM_ERROR", "UPSTREAM_BAD_RESPONSE"}
+// fallbackCodes are the failures a fallback may name: the extensions
+// codes of failed calls, and UPSTREAM_GRAPHQL_ERROR for a GraphQL
+// upstream's answer that holds errors and no value for the field.
+var fallbackCodes = []string{
+	"UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE", "UPSTREAM_CIRCUIT_OPEN", "UPSTREAM_OVERLOADED",
+	"UPSTREAM_ERROR", "UPSTREAM_GRAPHQL_ERROR", "UPSTREAM_BAD_RESPONSE",
+}
+
+// unavailability are the refusals a fallback on UPSTREAM_UNAVAILABLE
+// serves too: the upstream is as unavailable to the field whether its
+// connection failed or its breaker or concurrency limit refused the call.
+var unavailability = []string{"UPSTREAM_CIRCUIT_OPEN", "UPSTREAM_OVERLOADED"}
 
 // FallbackCode reports whether code is a failure a fallback may name.
 func FallbackCode(code string) bool { return slices.Contains(fallbackCodes, code) }
@@ -43,7 +53,8 @@ func (f *Fallback) Triggers(code string) bool {
 	if len(f.On) == 0 {
 		return slices.Contains(fallbackCodes, code)
 	}
-	return slices.Contains(f.On, code)
+	return slices.Contains(f.On, code) ||
+		slices.Contains(unavailability, code) && slices.Contains(f.On, "UPSTREAM_UNAVAILABLE")
 }
 
 // fallbacks reads @fallback on bound fields, and on object types as the

@@ -73,3 +73,29 @@ type Summary @fallback(value: {count: 0, average: null, label: "no reviews yet"}
 		})
 	}
 }
+
+func TestFallbackTriggers(t *testing.T) {
+	tests := []struct {
+		on   []string
+		code string
+		want bool
+	}{
+		{nil, "UPSTREAM_TIMEOUT", true},
+		{nil, "UPSTREAM_CIRCUIT_OPEN", true},
+		{nil, "UPSTREAM_GRAPHQL_ERROR", true},
+		{nil, "UPSTREAM_REQUEST_INVALID", false},
+		{[]string{"UPSTREAM_UNAVAILABLE"}, "UPSTREAM_CIRCUIT_OPEN", true},
+		{[]string{"UPSTREAM_UNAVAILABLE"}, "UPSTREAM_OVERLOADED", true},
+		{[]string{"UPSTREAM_UNAVAILABLE"}, "UPSTREAM_TIMEOUT", false},
+		{[]string{"UPSTREAM_CIRCUIT_OPEN"}, "UPSTREAM_CIRCUIT_OPEN", true},
+		{[]string{"UPSTREAM_CIRCUIT_OPEN"}, "UPSTREAM_UNAVAILABLE", false},
+		{[]string{"UPSTREAM_CIRCUIT_OPEN"}, "UPSTREAM_OVERLOADED", false},
+		{[]string{"UPSTREAM_ERROR"}, "UPSTREAM_GRAPHQL_ERROR", false},
+	}
+	for _, tt := range tests {
+		fb := &Fallback{On: tt.on}
+		if got := fb.Triggers(tt.code); got != tt.want {
+			t.Errorf("on %v, %s: Triggers = %v, want %v", tt.on, tt.code, got, tt.want)
+		}
+	}
+}

@@ -19,6 +19,13 @@ const (
 	CodeTimeout Code = "UPSTREAM_TIMEOUT"
 	// CodeUnavailable: no connection could be made, or it broke.
 	CodeUnavailable Code = "UPSTREAM_UNAVAILABLE"
+	// CodeCircuitOpen: the upstream's circuit breaker is open; no call was
+	// made. A kind of unavailability: a fallback on UPSTREAM_UNAVAILABLE
+	// serves it too.
+	CodeCircuitOpen Code = "UPSTREAM_CIRCUIT_OPEN"
+	// CodeOverloaded: the upstream's concurrency limit was reached and the
+	// call was shed; no call was made. A kind of unavailability.
+	CodeOverloaded Code = "UPSTREAM_OVERLOADED"
 	// CodeError: the upstream answered with an error (a 5xx or 4xx status, a
 	// GraphQL error).
 	CodeError Code = "UPSTREAM_ERROR"
@@ -28,6 +35,10 @@ const (
 	// CodeBadRequest: the gateway could not build the request, e.g. a path
 	// template read a null value.
 	CodeBadRequest Code = "UPSTREAM_REQUEST_INVALID"
+	// CodeGraphQLError: a GraphQL upstream answered errors and no value for
+	// the field. The errors themselves keep the upstream's codes; this one
+	// names the condition, for fallbacks.
+	CodeGraphQLError Code = "UPSTREAM_GRAPHQL_ERROR"
 )
 
 // Error is a failed call.

@@ -17,7 +17,8 @@ import (
 )
 
 // flaky is a REST upstream whose answers a test switches: ok, down (503),
-// error (500), garbage (not JSON). It counts the calls it gets.
+// error (500), garbage (not JSON), wrongtype (JSON of the wrong shape for
+// every path). It counts the calls it gets.
 type flaky struct {
 	mu    sync.Mutex
 	mode  string
@@ -42,6 +43,10 @@ func newFlaky(t *testing.T, tag string) *flaky {
 		case "garbage":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, "{not json")
+			return
+		case "wrongtype":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"stars": "many"}`)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

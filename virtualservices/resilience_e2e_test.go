@@ -133,7 +133,7 @@ func TestResilienceCircuitOpen(t *testing.T) {
 			t.Fatalf("extensions = %v, want the upstream's 503", ext)
 		}
 	}
-	ext := fieldError(t, g.query("", `{ item(id: "1") { id } }`, nil), "item", "UPSTREAM_UNAVAILABLE")
+	ext := fieldError(t, g.query("", `{ item(id: "1") { id } }`, nil), "item", "UPSTREAM_CIRCUIT_OPEN")
 	if ext["reason"] != resilience.ReasonCircuitOpen || ext["upstream"] != "flaky" {
 		t.Fatalf("extensions = %v, want reason %q", ext, resilience.ReasonCircuitOpen)
 	}

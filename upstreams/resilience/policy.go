@@ -108,7 +108,7 @@ type Hedging struct {
 
 // Concurrency caps the calls in flight to the upstream (first tries,
 // retries and hedges alike). A call over the cap fails at once, as
-// UPSTREAM_UNAVAILABLE with extensions.reason "overloaded": a queue would
+// UPSTREAM_OVERLOADED (extensions.reason "overloaded"): a queue would
 // only add latency to calls an overloaded upstream answers late anyway.
 type Concurrency struct {
 	// Max calls in flight; required, since the right number depends on

@@ -24,9 +24,10 @@
 // together. No wait (backoff, Retry-After, hedge delay) runs past the
 // caller's deadline: a retry that could not start before it is not made.
 //
-// Failures the wrapper makes itself are UPSTREAM_UNAVAILABLE errors with
-// extensions.reason "circuit open" or "overloaded"; they are never retried,
-// since retrying is what they exist to prevent.
+// Failures the wrapper makes itself are UPSTREAM_CIRCUIT_OPEN and
+// UPSTREAM_OVERLOADED errors (with extensions.reason "circuit open" or
+// "overloaded"); they are never retried, since retrying is what they exist
+// to prevent.
 package resilience
 
 import (
@@ -412,7 +413,11 @@ func (w *Upstream) admit() (done func(outcome error), err error) {
 }
 
 func (w *Upstream) refusal(err error, reason string) *upstreams.Error {
-	return &upstreams.Error{Code: upstreams.CodeUnavailable, Upstream: w.up.Name(), Msg: err.Error(), Err: err,
+	code := upstreams.CodeOverloaded
+	if reason == ReasonCircuitOpen {
+		code = upstreams.CodeCircuitOpen
+	}
+	return &upstreams.Error{Code: code, Upstream: w.up.Name(), Msg: err.Error(), Err: err,
 		Extensions: map[string]any{"reason": reason}}
 }
 

@@ -230,7 +230,7 @@ func TestCircuitBreaker(t *testing.T) {
 		}
 		for range 10 {
 			err := c.do(ctx)
-			if code, _ := codeOf(t, err); code != upstreams.CodeUnavailable || reasonOf(err) != resilience.ReasonCircuitOpen || !errors.Is(err, resilience.ErrCircuitOpen) {
+			if code, _ := codeOf(t, err); code != upstreams.CodeCircuitOpen || reasonOf(err) != resilience.ReasonCircuitOpen || !errors.Is(err, resilience.ErrCircuitOpen) {
 				t.Fatalf("with the circuit open: %v (reason %v)", err, reasonOf(err))
 			}
 		}
@@ -420,7 +420,7 @@ func TestLoadShedding(t *testing.T) {
 	<-arrived
 	<-arrived
 	err := c.do(context.Background())
-	if code, _ := codeOf(t, err); code != upstreams.CodeUnavailable || reasonOf(err) != resilience.ReasonOverloaded || !errors.Is(err, resilience.ErrOverloaded) {
+	if code, _ := codeOf(t, err); code != upstreams.CodeOverloaded || reasonOf(err) != resilience.ReasonOverloaded || !errors.Is(err, resilience.ErrOverloaded) {
 		t.Fatalf("a third call with two in flight: %v, want overloaded", err)
 	}
 	if s := up.Stats(); s.Shed != 1 || s.InFlight != 2 || s.Retries != 0 || srv.calls.Load() != 2 {
