@@ -2,12 +2,15 @@ package virtualservices_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -228,4 +231,53 @@ func TestResilienceConfig(t *testing.T) {
 			t.Fatal("a changed resilience block kept the old upstream")
 		}
 	})
+}
+
+// TestResilienceHedgesGraphQLQueries: a GraphQL query is a read, so it is
+// hedged; the server holds the first request it gets and answers the
+// second, and counts both. A mutation is sent once.
+func TestResilienceHedgesGraphQLQueries(t *testing.T) {
+	var calls atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if calls.Add(1) == 1 {
+			select { // the first request is held until the hedge won
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(string(body), "mutation") {
+			time.Sleep(50 * time.Millisecond) // ten times hedging.after
+			_, _ = w.Write([]byte(`{"data": {"touch": 1}}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data": {"price": 9.5}}`))
+	}))
+	defer srv.Close()
+	defer close(release)
+	ups := `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: pricing}
+spec:
+  resilience: {hedging: {after: 5ms, max: 1}}
+  graphql: {url: "` + srv.URL + `", schema: {inline: "type Query { price: Float } type Mutation { touch: Int }"}}
+`
+	sdl := "type Query { price: Float @graphql(upstream: \"pricing\") }\ntype Mutation { touch: Int @graphql(upstream: \"pricing\") }\n"
+	dir := writeConfig(t, map[string]string{"pricing.yaml": ups, "api.yaml": vsYAML(sdl)})
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir})
+	r := g.query("", `{ price }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"price": 9.5}`)
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("server received %d calls, want 2: the query and its hedge", n)
+	}
+	// A mutation is not hedged, though it is slow to come.
+	r = g.query("", `mutation { touch }`, nil)
+	r.noErrors(t)
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("server received %d calls after the mutation, want 3", n)
+	}
 }

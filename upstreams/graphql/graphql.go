@@ -22,6 +22,7 @@ import (
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql/introspect"
+	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
 
@@ -56,7 +57,10 @@ type Upstream struct {
 	client *transport.Client
 }
 
-var _ upstreams.Upstream = (*Upstream)(nil)
+var (
+	_ upstreams.Upstream     = (*Upstream)(nil)
+	_ resilience.Idempotency = (*Upstream)(nil)
+)
 
 // Build is the upstreams.Builder of the graphql kind.
 func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
@@ -137,9 +141,9 @@ func (u *Upstream) Close() { u.client.Close() }
 type prepared struct {
 	body   []byte
 	header http.Header
-	// merge is the key under which identical queries in flight may share
-	// the exchange; empty for a mutation.
-	merge string
+	// mutation says the operation may not share an exchange with
+	// identical ones in flight.
+	mutation bool
 }
 
 // Prepare writes the request body: the planned document and its variables,
@@ -186,11 +190,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/graphql-response+json, application/json")
 	c.Key = u.keyOf(body, h)
-	p := &prepared{body: body, header: h}
-	if !op.Mutation {
-		p.merge = c.Key
-	}
-	c.Prepared = p
+	c.Prepared = &prepared{body: body, header: h, mutation: op.Mutation}
 	return nil
 }
 
@@ -205,13 +205,25 @@ func (u *Upstream) keyOf(body []byte, h http.Header) string {
 	return string(b)
 }
 
+// Idempotent reports whether c is a query: a read, which retries and
+// hedges may send more than once.
+func (u *Upstream) Idempotent(c *upstreams.Call) bool {
+	return c.Operation != nil && !c.Operation.Mutation
+}
+
 // Do sends the operation and splits the answer into data and errors.
 func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
 	p, ok := c.Prepared.(*prepared)
 	if !ok {
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "call was not prepared")
 	}
-	ans, err := u.client.Exchange(ctx, http.MethodPost, u.url, p.header, p.body, p.merge)
+	// Queries merge under the call's key as Do sees it: a hedge comes
+	// with a key of its own, so it races the exchange rather than join it.
+	merge := ""
+	if !p.mutation {
+		merge = c.Key
+	}
+	ans, err := u.client.Exchange(ctx, http.MethodPost, u.url, p.header, p.body, merge)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
 
@@ -103,7 +104,10 @@ type Upstream struct {
 	once  sync.Once
 }
 
-var _ upstreams.Upstream = (*Upstream)(nil)
+var (
+	_ upstreams.Upstream     = (*Upstream)(nil)
+	_ resilience.Idempotency = (*Upstream)(nil)
+)
 
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }

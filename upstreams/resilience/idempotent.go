@@ -3,7 +3,6 @@ package resilience
 import (
 	"net/http"
 
-	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 )
 
@@ -25,14 +24,12 @@ type Idempotency interface {
 
 // classify says whether c may be retried and whether it may be hedged.
 //
-// Upstreams that implement Idempotency decide both. For the others, what
-// the binding itself says is used: a REST call whose method is GET or HEAD
-// (safe methods, RFC 9110 section 9.2.1) and a GraphQL query are reads.
-// Such a GraphQL query is not hedged: the graphql kind fixes its merge key
-// when it prepares a call, so a hedge would join the first attempt's
-// exchange instead of racing it. Anything else (REST writes, mutations) is
-// neither retried nor hedged. The grpc and soap kinds implement
-// Idempotency: their Query methods and operations are reads.
+// Upstreams that implement Idempotency decide both: the graphql kind
+// (queries are reads), grpc and soap (methods and operations imported as
+// Query fields). For the others, what the binding itself says is used: a
+// REST call whose method is GET or HEAD (safe methods, RFC 9110 section
+// 9.2.1) is a read. Anything else (REST writes, mutations) is neither
+// retried nor hedged.
 func classify(up upstreams.Upstream, c *upstreams.Call) (retry, hedge bool) {
 	if id, ok := up.(Idempotency); ok {
 		ok := id.Idempotent(c)
@@ -42,8 +39,7 @@ func classify(up upstreams.Upstream, c *upstreams.Call) (retry, hedge bool) {
 	if b == nil {
 		return false, false
 	}
-	switch {
-	case b.REST != nil:
+	if b.REST != nil {
 		req := &b.REST.RESTRequest
 		if c.Batch && b.REST.Batch != nil {
 			req = b.REST.Batch
@@ -51,10 +47,6 @@ func classify(up upstreams.Upstream, c *upstreams.Call) (retry, hedge bool) {
 		switch req.Method {
 		case "", http.MethodGet, http.MethodHead:
 			return true, true
-		}
-	case b.Kind == schema.KindGraphQL:
-		if c.Operation != nil && !c.Operation.Mutation {
-			return true, false
 		}
 	}
 	return false, false

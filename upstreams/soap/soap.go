@@ -23,6 +23,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/soap/envelope"
 	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
 	"github.com/weft-gateway/weft/upstreams/transport"
@@ -81,7 +82,10 @@ type Upstream struct {
 	parsers  fastjson.ParserPool
 }
 
-var _ upstreams.Upstream = (*Upstream)(nil)
+var (
+	_ upstreams.Upstream     = (*Upstream)(nil)
+	_ resilience.Idempotency = (*Upstream)(nil)
+)
 
 // Build is the upstreams.Builder of the soap kind.
 func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
