@@ -1,20 +1,49 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need that Go cannot fetch: Debian's chromium.
-# Safe to run again: it does nothing when /usr/bin/chromium is already there.
-# Browser tests skip without it, unless WEFT_REQUIRE_BROWSER=1 makes them fail,
-# so CI runs this first and sets that variable.
+# Installs what the tests need that Go cannot fetch, from Debian's packages:
+#   chromium      for the browser tests (/usr/bin/chromium)
+#   redis-server  for the tests of the Redis stores (redis-server on PATH);
+#                 the tests start their own server on a private socket, so no
+#                 system service is started here.
+# Safe to run again: it does nothing when both are already there.
+# The tests skip without them, unless WEFT_REQUIRE_BROWSER=1 and
+# WEFT_REQUIRE_REDIS=1 make them fail, so CI runs this first and sets those.
 set -euo pipefail
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# missing lists the Debian packages to install; hints says what to do by hand
+# when they cannot be.
+missing=()
+hints=()
+need_chromium=
+need_redis=
+
 if [[ -x /usr/bin/chromium ]]; then
 	log "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo 'version unknown')"
+else
+	need_chromium=1
+	missing+=(chromium fonts-liberation)
+	hints+=("install Chromium by hand and point WEFT_CHROMIUM at it")
+fi
+
+if command -v redis-server >/dev/null 2>&1; then
+	log "redis-server present: $(redis-server --version 2>/dev/null || echo 'version unknown')"
+else
+	need_redis=1
+	missing+=(redis-server)
+	hints+=("install redis-server by hand and put it on PATH (or point WEFT_REDIS_SERVER at it)")
+fi
+
+if [[ ${#missing[@]} -eq 0 ]]; then
 	exit 0
 fi
 
+hint=${hints[0]}
+for h in "${hints[@]:1}"; do hint+="; and $h"; done
+
 command -v apt-get >/dev/null 2>&1 ||
-	die "/usr/bin/chromium is missing and apt-get is not available; install Chromium by hand and point WEFT_CHROMIUM at it"
+	die "${missing[*]} missing and apt-get is not available: ${hint}"
 
 # sudo drops the environment by default, so DEBIAN_FRONTEND goes through env.
 if [[ $(id -u) -eq 0 ]]; then
@@ -22,11 +51,20 @@ if [[ $(id -u) -eq 0 ]]; then
 elif command -v sudo >/dev/null 2>&1; then
 	as_root=(sudo env DEBIAN_FRONTEND=noninteractive)
 else
-	die "installing chromium needs root: run this script as root or install sudo"
+	die "installing ${missing[*]} needs root: run this script as root or install sudo"
 fi
 
 apt_log=$(mktemp)
-trap 'rm -f "$apt_log"' EXIT
+# policy_rc is set when this script put a policy-rc.d in place, so that the
+# exit trap removes only its own.
+policy_rc=
+cleanup() {
+	rm -f "$apt_log"
+	if [[ -n $policy_rc ]]; then
+		"${as_root[@]}" rm -f "$policy_rc" || log "could not remove $policy_rc; remove it by hand"
+	fi
+}
+trap cleanup EXIT
 
 run_quiet() {
 	if ! "${as_root[@]}" "$@" >>"$apt_log" 2>&1; then
@@ -36,21 +74,44 @@ run_quiet() {
 	fi
 }
 
-install_chromium() {
-	run_quiet apt-get install -y -q --no-install-recommends chromium fonts-liberation
+# redis-server's package would start a system-wide server on port 6379 where
+# an init system runs; the tests need none, and a stray one would answer a
+# test that connects to the wrong address. Exit status 101 of policy-rc.d
+# tells invoke-rc.d not to start services. An existing policy is left as it is.
+if [[ -n $need_redis && ! -e /usr/sbin/policy-rc.d ]]; then
+	policy_rc=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# Put here by install-test-deps.sh while it installs; removed when it ends.\nexit 101\n' |
+		"${as_root[@]}" tee "$policy_rc" >/dev/null || die "could not write $policy_rc"
+	"${as_root[@]}" chmod 755 "$policy_rc" || die "could not make $policy_rc executable"
+fi
+
+install_missing() {
+	run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# The package lists are refreshed only when they do not know chromium yet, or
+# The package lists are refreshed only when they do not know a package yet, or
 # when they are stale enough that the mirror no longer has the listed version.
-if apt-cache show chromium >/dev/null 2>&1 && install_chromium 2>/dev/null; then
+known() {
+	local p
+	for p in "${missing[@]}"; do
+		apt-cache show "$p" >/dev/null 2>&1 || return 1
+	done
+}
+if known && install_missing 2>/dev/null; then
 	:
 else
 	log "refreshing apt package lists"
 	: >"$apt_log"
 	run_quiet apt-get update -q || die "apt-get update failed (is a Debian mirror reachable?)"
-	log "installing chromium"
-	install_chromium || die "apt-get install chromium failed"
+	log "installing ${missing[*]}"
+	install_missing || die "apt-get install ${missing[*]} failed: ${hint}"
 fi
 
-[[ -x /usr/bin/chromium ]] || die "chromium was installed but /usr/bin/chromium is missing"
-log "installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
+if [[ -n $need_chromium ]]; then
+	[[ -x /usr/bin/chromium ]] || die "chromium was installed but /usr/bin/chromium is missing"
+	log "installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
+fi
+if [[ -n $need_redis ]]; then
+	command -v redis-server >/dev/null 2>&1 || die "redis-server was installed but is not on PATH"
+	log "installed $(redis-server --version 2>/dev/null || echo redis-server)"
+fi
