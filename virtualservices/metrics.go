@@ -67,6 +67,12 @@ func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
+// RegisterMetrics adds a collector to the Server's metrics (a shared
+// store's, say), served by MetricsHandler with the Server's own.
+func (s *Server) RegisterMetrics(c prometheus.Collector) error {
+	return s.metrics.reg.Register(c)
+}
+
 // statusText is a status code's label without an allocation for the
 // common ones.
 func statusText(status int) string {

@@ -50,6 +50,9 @@ type Loader struct {
 	// Upstream's spec ("graphql", "rest").
 	Kinds map[string]upstreams.Builder
 	Log   zerolog.Logger
+	// SharedStale, when set, shares the values stale fallbacks serve with
+	// the other replicas (a Redis store, say).
+	SharedStale resolvers.SharedStale
 
 	// stale keeps the values stale fallbacks serve, shared by every
 	// snapshot the Loader builds, so a reload does not forget them.
@@ -62,6 +65,9 @@ func (l *Loader) staleCache() *resolvers.StaleCache {
 	l.staleOnce.Do(func() {
 		c, err := resolvers.NewStaleCache(resolvers.DefaultStaleEntries)
 		if err == nil {
+			if l.SharedStale != nil {
+				c.Share(l.SharedStale, 0, l.Log)
+			}
 			l.stale = c
 		}
 	})

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/weft-gateway/weft/resolvers/redisstale"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -19,6 +23,7 @@ func newServe() *cobra.Command {
 		logs   logFlags
 		listen string
 		admin  string
+		redis  string
 		watch  bool
 	)
 	cmd := &cobra.Command{
@@ -44,8 +49,17 @@ func newServe() *cobra.Command {
 			}
 			server := virtualservices.NewServer(log)
 			defer server.Close()
+			loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
+			if redis != "" {
+				store, err := openStaleStore(ctx, redis, server, log)
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				loader.SharedStale = store
+			}
 			reloader := &virtualservices.Reloader{
-				Loader: &virtualservices.Loader{Kinds: kinds(), Log: log},
+				Loader: loader,
 				Server: server, Config: cfg, Dir: src.dir, Log: log,
 			}
 			if err := reloader.Reload(ctx); err != nil {
@@ -110,6 +124,41 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
 	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/); off when empty")
+	cmd.Flags().StringVar(&redis, "redis", os.Getenv("WEFT_REDIS_URL"), "Redis URL (redis://, rediss://, unix://) where replicas share the values stale fallbacks serve (default $WEFT_REDIS_URL)")
 	logs.register(cmd)
 	return cmd
+}
+
+// openStaleStore opens the Redis store replicas share stale values in. A
+// Redis that does not answer yet is not fatal: the store works once it
+// does, and until then fallbacks serve what this process holds.
+func openStaleStore(ctx context.Context, url string, server *virtualservices.Server, log zerolog.Logger) (*redisstale.Store, error) {
+	// go-redis logs through a process-wide logger of its own (one line per
+	// failed dial, on stderr); the process has one Redis client, so its
+	// lines join the gateway's log, at debug: the store counts and reports
+	// failures itself.
+	goredis.SetLogger(redisLog{log})
+	store, err := redisstale.New(redisstale.Options{URL: url}, log)
+	if err != nil {
+		return nil, fmt.Errorf("--redis: %w", err)
+	}
+	if err := server.RegisterMetrics(redisstale.NewCollector(store)); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("--redis: metrics: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		log.Warn().Err(err).Str("redis", store.Addr()).Msg("shared stale values: Redis does not answer yet; serving what this process holds until it does")
+	} else {
+		log.Info().Str("redis", store.Addr()).Msg("shared stale values in Redis")
+	}
+	return store, nil
+}
+
+// redisLog writes go-redis's own log lines to the gateway's log.
+type redisLog struct{ log zerolog.Logger }
+
+func (l redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug().Str("component", "go-redis").Msgf(format, v...)
 }
