@@ -29,6 +29,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // servers answer gzip-compressed calls
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -165,6 +167,9 @@ type Options struct {
 	Reflection Reflection
 	// Addr is the address to listen on (default 127.0.0.1:0).
 	Addr string
+	// Health, when set, is served as grpc.health.v1.Health, for a test to
+	// set each service's status (health.NewServer()).
+	Health *health.Server
 }
 
 // Server is a running Kitchen service.
@@ -229,6 +234,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.g = grpc.NewServer(serverOpts...)
 	s.g.RegisterService(s.serviceDesc(), s)
+	if opts.Health != nil {
+		healthpb.RegisterHealthServer(s.g, opts.Health)
+	}
 	ropts := reflection.ServerOptions{Services: s.g, DescriptorResolver: files}
 	switch opts.Reflection {
 	case ReflectionBoth:
