@@ -30,9 +30,9 @@
 // consecutive failed probes, an unhealthy one healthy again after
 // HealthyThreshold consecutive successes, as in Envoy. Hosts start healthy,
 // so that loading a config never waits on the network, and are probed at
-// once; the first probe's result counts at once, as Envoy counts a host's
-// first check: a host that is down at load is out after one probe rather
-// than UnhealthyThreshold intervals.
+// once; the first probe's result counts at once, as Envoy needs a single
+// check of a new host: a host that is down at load is out after one probe
+// rather than UnhealthyThreshold intervals.
 //
 // # Outlier ejection
 //
@@ -42,9 +42,10 @@
 // by one for every BaseEjectionTime the host has since spent back in
 // service, so a host that failed once long ago starts over. A host is not
 // ejected when that would put more than MaxEjectionPercent of the hosts out
-// at once: as Envoy does since 1.28 (earlier versions, and newer ones with
-// always_eject_one_host, always let one host go), so with two hosts and
-// 50% one may be out, with one host and anything below 100% none. A
+// at once, counted after the ejection, as Envoy counts it since
+// envoyproxy/envoy#27909 (earlier versions, and newer ones with
+// always_eject_one_host, always let one host go): with two hosts and 50%
+// one may be out, with one host and anything below 100% none. A
 // successful probe does not end an ejection (Envoy's
 // successful_active_health_check_uneject_host does by default): a health
 // endpoint that answers says the process is up, not that its calls

@@ -14,7 +14,7 @@ func (s *Set) eject(h *Host) {
 		return
 	}
 	h.consecutive.Store(0)
-	// Counted after this ejection, as Envoy does since 1.28: 50% of three
+	// Counted after this ejection, as current Envoy counts: 50% of three
 	// hosts is one host, not two.
 	if 100*(s.ejected+1) > o.MaxEjectionPercent*len(s.hosts) {
 		h.refused++

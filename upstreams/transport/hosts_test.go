@@ -463,3 +463,33 @@ func TestCloseStopsTheChecks(t *testing.T) {
 	}
 	goleak.VerifyNone(t, ignore)
 }
+
+// FuzzEndpoint feeds spec.endpoints any text: New either refuses it at
+// spec.endpoints[0], or takes it as a scheme and host that every call's
+// URL then carries, its own path and query kept.
+func FuzzEndpoint(f *testing.F) {
+	for _, s := range []string{"http://10.0.0.1:8080", "https://[::1]:443/", "ftp://x", "http://a:1/v1", "HTTP://Example.COM", "http://a:0", "http://@a", "http://a:1?", "//a:1", "http://a b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		c, err := transport.New("fuzz", transport.Options{Endpoints: []string{raw}})
+		if err != nil {
+			if p := transport.OptionPath(err); p != "spec.endpoints[0]" {
+				t.Fatalf("%q: error at %s: %v", raw, p, err)
+			}
+			return
+		}
+		defer c.Close()
+		u, err := url.Parse(c.URL("http://placeholder.invalid/p/q?x=1"))
+		if err != nil {
+			t.Fatalf("%q: the call's URL does not parse: %v", raw, err)
+		}
+		want, _ := url.Parse(raw)
+		if u.Scheme != want.Scheme || !strings.EqualFold(u.Host, want.Host) || u.Path != "/p/q" || u.RawQuery != "x=1" {
+			t.Fatalf("%q: a call goes to %s", raw, u)
+		}
+		if st := c.HostStats(); len(st.Hosts) != 1 || st.Usable != 1 {
+			t.Fatalf("%q: hosts %+v", raw, st)
+		}
+	})
+}
