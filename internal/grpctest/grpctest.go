@@ -190,6 +190,8 @@ type Server struct {
 
 	entered chan string
 	release chan struct{}
+	// holding counts the Hold calls whose handlers have not returned.
+	holding atomic.Int64
 }
 
 // Start compiles kitchen.proto and serves the service on a loopback port.
@@ -308,6 +310,13 @@ func (s *Server) Encoding(method string) string {
 // Entered receives the key of each Hold call as it arrives; the call then
 // waits for Release.
 func (s *Server) Entered() <-chan string { return s.entered }
+
+// Holding counts the Hold calls at the server whose handlers have not
+// returned. A cancelled call's handler returns when the cancellation
+// reaches the server, some time after the client gave up; a test that
+// releases a later call waits for Holding to fall first, or the token may
+// go to the cancelled call.
+func (s *Server) Holding() int64 { return s.holding.Load() }
 
 // Release lets n held calls (those already waiting or the next ones) answer.
 func (s *Server) Release(n int) {
