@@ -29,7 +29,8 @@ type Upstream interface {
 	Prepare(c *Call) error
 	// Do sends a prepared call.
 	Do(ctx context.Context, c *Call) (*Result, error)
-	// Close releases idle connections; calls in flight finish.
+	// Close stops the upstream's background work (health checks) and
+	// releases idle connections; calls in flight finish.
 	Close()
 }
 

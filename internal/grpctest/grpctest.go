@@ -29,6 +29,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // servers answer gzip-compressed calls
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -165,6 +167,9 @@ type Options struct {
 	Reflection Reflection
 	// Addr is the address to listen on (default 127.0.0.1:0).
 	Addr string
+	// Health, when set, is served as grpc.health.v1.Health, for a test to
+	// set each service's status (health.NewServer()).
+	Health *health.Server
 }
 
 // Server is a running Kitchen service.
@@ -185,6 +190,8 @@ type Server struct {
 
 	entered chan string
 	release chan struct{}
+	// holding counts the Hold calls whose handlers have not returned.
+	holding atomic.Int64
 }
 
 // Start compiles kitchen.proto and serves the service on a loopback port.
@@ -229,6 +236,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.g = grpc.NewServer(serverOpts...)
 	s.g.RegisterService(s.serviceDesc(), s)
+	if opts.Health != nil {
+		healthpb.RegisterHealthServer(s.g, opts.Health)
+	}
 	ropts := reflection.ServerOptions{Services: s.g, DescriptorResolver: files}
 	switch opts.Reflection {
 	case ReflectionBoth:
@@ -300,6 +310,13 @@ func (s *Server) Encoding(method string) string {
 // Entered receives the key of each Hold call as it arrives; the call then
 // waits for Release.
 func (s *Server) Entered() <-chan string { return s.entered }
+
+// Holding counts the Hold calls at the server whose handlers have not
+// returned. A cancelled call's handler returns when the cancellation
+// reaches the server, some time after the client gave up; a test that
+// releases a later call waits for Holding to fall first, or the token may
+// go to the cancelled call.
+func (s *Server) Holding() int64 { return s.holding.Load() }
 
 // Release lets n held calls (those already waiting or the next ones) answer.
 func (s *Server) Release(n int) {

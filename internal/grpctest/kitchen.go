@@ -188,6 +188,8 @@ func (s *Server) slow(ctx context.Context, _ protoreflect.MethodDescriptor, req 
 }
 
 func (s *Server) hold(ctx context.Context, _ protoreflect.MethodDescriptor, req *dynamicpb.Message) (proto.Message, error) {
+	s.holding.Add(1)
+	defer s.holding.Add(-1)
 	key := field(req, "key").String()
 	select {
 	case s.entered <- key:

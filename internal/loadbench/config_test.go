@@ -45,7 +45,7 @@ func load(t *testing.T, dir string) (*virtualservices.Snapshot, error) {
 	return snap, err
 }
 
-var testEndpoints = Endpoints{CatalogURL: "http://127.0.0.1:4101/graphql", ReviewsURL: "http://127.0.0.1:4102"}
+var testEndpoints = Endpoints{CatalogURL: "http://127.0.0.1:4101/graphql", ReviewsURL: "http://127.0.0.1:4102", InventoryTarget: "127.0.0.1:4103"}
 
 // TestConfigLoads generates the config of every case and merge setting and
 // loads it with the gateway's own loader: it must load, set merging as

@@ -22,6 +22,7 @@ import (
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql/introspect"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
@@ -60,6 +61,8 @@ type Upstream struct {
 var (
 	_ upstreams.Upstream     = (*Upstream)(nil)
 	_ resilience.Idempotency = (*Upstream)(nil)
+	// The metrics read the state of its hosts.
+	_ hosts.Reporter = (*Upstream)(nil)
 )
 
 // Build is the upstreams.Builder of the graphql kind.
@@ -77,6 +80,10 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
+	}
+	if err := client.SetURL(spec.GraphQL.URL); err != nil {
+		client.Close()
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.url", "%v", err)
 	}
 	up := &Upstream{name: d.Name, url: spec.GraphQL.URL, client: client}
 	sdl, err := up.loadSchema(ctx, src, spec.GraphQL.Schema)
@@ -118,7 +125,7 @@ func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s Sche
 		// that never answers would hang the load, and every reload after.
 		ctx, cancel := context.WithTimeout(ctx, u.client.Options().Timeout)
 		defer cancel()
-		out, err := introspect.Fetch(ctx, u.client.HTTP(), u.url, u.client.Header(&upstreams.Call{}), u.client.Options().MaxResponseBytes)
+		out, err := introspect.Fetch(ctx, u.client.HTTP(), u.client.URL(u.url), u.client.Header(&upstreams.Call{}), u.client.Options().MaxResponseBytes)
 		if err != nil {
 			return nil, d.Errorf("spec.graphql.schema.introspect", "introspecting upstream %s: %v", d.Name, err)
 		}
@@ -135,8 +142,11 @@ func version(sdl string) string {
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }
 
-// Close releases idle connections.
+// Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
+
+// HostStats returns the state of the upstream's hosts, for metrics.
+func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
 
 type prepared struct {
 	body   []byte

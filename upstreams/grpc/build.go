@@ -50,16 +50,16 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	if e := checkSpec(&spec); e != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(e.path, "%s", e.msg)
 	}
-	conn, callOpts, e := dial(&spec, transport.FileReader(src.ReadFile))
+	conns, callOpts, e := dial(&spec, transport.FileReader(src.ReadFile))
 	if e != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(e.path, "%s", e.msg)
 	}
 	fail := func(path string, err error) (upstreams.Upstream, schema.UpstreamInfo, error) {
-		_ = conn.Close()
+		closeAll(conns)
 		return nil, schema.UpstreamInfo{}, d.Errorf(path, "%v", err)
 	}
 	g := &spec.GRPC
-	files, where, err := descriptors(ctx, src, g, conn)
+	files, where, err := descriptors(ctx, src, g, conns)
 	if err != nil {
 		return fail(where, err)
 	}
@@ -101,8 +101,12 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		timeout = defaultTimeout
 	}
 	spec.Options.Timeout = timeout
-	u := &Upstream{name: d.Name, opts: spec.Options, conn: conn, methods: methods, callOptions: callOpts,
+	u := &Upstream{name: d.Name, opts: spec.Options, conns: conns, methods: methods, callOptions: callOpts,
 		types: dynamicpb.NewTypes(files.Registry), oneofs: oo, merge: spec.MergeInFlight == nil || *spec.MergeInFlight, flights: map[string]*flight{}}
+	// Last, so that nothing above fails with probes running.
+	if err := u.startHosts(g); err != nil {
+		return fail("spec.grpc", err)
+	}
 	return u, info, nil
 }
 
@@ -113,6 +117,9 @@ type specError struct{ path, msg string }
 // values, and sets the defaults.
 func checkSpec(spec *Spec) *specError {
 	g := &spec.GRPC
+	if e := checkHosts(g); e != nil {
+		return e
+	}
 	n := 0
 	for _, set := range []bool{g.Proto != nil, g.DescriptorSet != "", g.Reflection} {
 		if set {
@@ -161,9 +168,10 @@ func checkSpec(spec *Spec) *specError {
 	return nil
 }
 
-// dial makes the upstream's connection. grpc.NewClient connects lazily, so
-// an unreachable server fails the first call (or reflection), not this.
-func dial(spec *Spec, read func(string) ([]byte, error)) (*grpclib.ClientConn, []grpclib.CallOption, *specError) {
+// dial makes the upstream's connections, one per host. grpc.NewClient
+// connects lazily, so an unreachable server fails the first call (or
+// reflection), not this.
+func dial(spec *Spec, read func(string) ([]byte, error)) ([]*grpclib.ClientConn, []grpclib.CallOption, *specError) {
 	g := &spec.GRPC
 	creds := insecure.NewCredentials()
 	if spec.TLS != nil {
@@ -186,16 +194,25 @@ func dial(spec *Spec, read func(string) ([]byte, error)) (*grpclib.ClientConn, [
 	if g.Compression == "gzip" {
 		callOpts = append(callOpts, grpclib.UseCompressor(gzip.Name))
 	}
-	conn, err := grpclib.NewClient(g.Target, opts...)
-	if err != nil {
-		return nil, nil, &specError{"spec.grpc.target", err.Error()}
+	var conns []*grpclib.ClientConn
+	for i, addr := range g.addresses() {
+		conn, err := grpclib.NewClient(addr, opts...)
+		if err != nil {
+			closeAll(conns)
+			path := "spec.grpc.target"
+			if len(g.Endpoints) > 0 {
+				path = "spec.grpc.endpoints[" + strconv.Itoa(i) + "]"
+			}
+			return nil, nil, &specError{path, err.Error()}
+		}
+		conns = append(conns, conn)
 	}
-	return conn, callOpts, nil
+	return conns, callOpts, nil
 }
 
 // descriptors reads the upstream's descriptors from its one source, and
 // says which part of the spec a failure is about.
-func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, conn *grpclib.ClientConn) (*protoschema.Files, string, error) {
+func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, conns []*grpclib.ClientConn) (*protoschema.Files, string, error) {
 	switch {
 	case g.Proto != nil:
 		paths := g.Proto.ImportPaths
@@ -247,8 +264,16 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 		fs.Origin.DescriptorSet = g.DescriptorSet
 		return fs, "spec.grpc.descriptorSet", nil
 	default:
-		fs, err := protoschema.Reflect(ctx, conn, protoschema.ReflectOptions{Upstream: src.Doc.Name, Target: g.Target, Services: g.Services})
-		return fs, "spec.grpc.reflection", err
+		// Any host will do: the first that answers.
+		var err error
+		for i, addr := range g.addresses() {
+			var fs *protoschema.Files
+			fs, err = protoschema.Reflect(ctx, conns[i], protoschema.ReflectOptions{Upstream: src.Doc.Name, Target: addr, Services: g.Services})
+			if err == nil {
+				return fs, "spec.grpc.reflection", nil
+			}
+		}
+		return nil, "spec.grpc.reflection", err
 	}
 }
 

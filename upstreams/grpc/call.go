@@ -24,6 +24,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 )
 
 // prepared is a call ready to send.
@@ -150,10 +151,15 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 // invoke makes one call and writes its answer as protojson. The caller
 // counts it in u.calls.
 func (u *Upstream) invoke(ctx context.Context, p *prepared, in proto.Message) ([]byte, error) {
+	caller := ctx
 	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, p.md), u.opts.Timeout)
 	defer cancel()
 	out := dynamicpb.NewMessage(p.method.desc.Output())
-	if err := u.conn.Invoke(ctx, p.method.path, in, out, u.callOptions...); err != nil {
+	conn, host := u.pick()
+	err := conn.Invoke(ctx, p.method.path, in, out, u.callOptions...)
+	// A merged call (shared) runs here once: its outcome counts once.
+	u.report(host, caller, err)
+	if err != nil {
 		return nil, u.statusError(ctx, err)
 	}
 	// EmitUnpopulated: a field the server left at its zero value is
@@ -254,6 +260,9 @@ type Stream struct {
 	desc   protoreflect.MessageDescriptor
 	cancel context.CancelFunc
 	ctx    context.Context
+	// host is where the stream went; its outcome is reported once, when
+	// the stream ends (a stream cut by the caller reports nothing).
+	host *hosts.Host
 }
 
 // Stream starts a server-streaming call; Recv reads its messages.
@@ -276,20 +285,20 @@ func (u *Upstream) Stream(ctx context.Context, c *upstreams.Call) (*Stream, erro
 		var once sync.Once
 		return func() { cancelCtx(); once.Do(u.calls.Done) }
 	}(cancel)
-	s, err := u.conn.NewStream(ctx, &grpclib.StreamDesc{ServerStreams: true}, p.method.path, u.callOptions...)
+	conn, host := u.pick()
+	s, err := conn.NewStream(ctx, &grpclib.StreamDesc{ServerStreams: true}, p.method.path, u.callOptions...)
+	if err == nil {
+		err = s.SendMsg(in)
+	}
+	if err == nil {
+		err = s.CloseSend()
+	}
 	if err != nil {
+		u.report(host, ctx, err)
 		cancel()
 		return nil, u.statusError(ctx, err)
 	}
-	if err := s.SendMsg(in); err != nil {
-		cancel()
-		return nil, u.statusError(ctx, err)
-	}
-	if err := s.CloseSend(); err != nil {
-		cancel()
-		return nil, u.statusError(ctx, err)
-	}
-	return &Stream{u: u, s: s, desc: p.method.desc.Output(), cancel: cancel, ctx: ctx}, nil
+	return &Stream{u: u, s: s, desc: p.method.desc.Output(), cancel: cancel, ctx: ctx, host: host}, nil
 }
 
 // Recv returns the next message as a parsed value, or io.EOF at the end.
@@ -299,6 +308,12 @@ func (s *Stream) Recv() (*upstreams.Result, error) {
 		// A stream cut by Close (or the caller's context) may still read
 		// as a clean end: only a stream the server ended is io.EOF.
 		cut := s.ctx.Err() != nil
+		if errors.Is(err, io.EOF) && !cut {
+			s.u.report(s.host, s.ctx, nil)
+		} else {
+			s.u.report(s.host, s.ctx, err)
+		}
+		s.host = nil
 		s.cancel()
 		if errors.Is(err, io.EOF) && !cut {
 			return nil, io.EOF

@@ -135,8 +135,13 @@ func TestMergedCallCancelled(t *testing.T) {
 	if out := <-a; out.err == nil {
 		t.Fatalf("a cancelled caller got %s", out.body)
 	}
-	// The held call was cancelled: a new one reaches the server, and
-	// answers once released.
+	// The held call was cancelled: its handler returns.
+	for deadline := time.Now().Add(20 * time.Second); s.Holding() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the shared call was not cancelled at the server")
+		}
+	}
+	// A new one reaches the server, and answers once released.
 	b := goDo(context.Background(), u, prepare(t, u, sch, "Query", "hold", args))
 	entered(t, s)
 	s.Release(1)

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
@@ -49,8 +50,22 @@ type Options struct {
 // GRPCOptions are the grpc-specific options.
 type GRPCOptions struct {
 	// Target is the server: "host:port", or a name grpc-go resolves
-	// ("dns:///inventory:443" balances over the name's addresses).
-	Target string `yaml:"target" weft:"required"`
+	// ("dns:///inventory:443" balances over the name's addresses). Set
+	// exactly one of Target and Endpoints.
+	Target string `yaml:"target"`
+	// Endpoints are the upstream's hosts, host:port each, one ClientConn
+	// each (see hosts.go for why not one balancer). Every call, streams
+	// included, goes to one of them, picked round robin over those
+	// healthy and not ejected.
+	Endpoints []string `yaml:"endpoints"`
+	// HealthCheck probes every host with grpc.health.v1.Health/Check.
+	// With a target, the target is the one host: the check then feeds
+	// metrics only.
+	HealthCheck *HealthCheckOptions `yaml:"healthCheck"`
+	// OutlierDetection ejects a host, for a while, once so many calls in a
+	// row failed (UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED,
+	// or the upstream's timeout).
+	OutlierDetection *hosts.OutlierDetection `yaml:"outlierDetection"`
 	// Proto compiles .proto files at load.
 	Proto *ProtoSource `yaml:"proto"`
 	// DescriptorSet reads a binary FileDescriptorSet.
@@ -68,8 +83,8 @@ type GRPCOptions struct {
 	MaxMessageBytes int `yaml:"maxMessageBytes"`
 	// Compression is "gzip" or empty.
 	Compression string `yaml:"compression"`
-	// LoadBalancing is grpc-go's policy over the target's addresses:
-	// "round_robin" (default) or "pick_first".
+	// LoadBalancing is grpc-go's policy over the addresses a target (or
+	// each endpoint) resolves to: "round_robin" (default) or "pick_first".
 	LoadBalancing string `yaml:"loadBalancing"`
 	// KeepAlive pings an idle connection this often (default 30s).
 	KeepAlive time.Duration `yaml:"keepAlive"`
@@ -86,11 +101,15 @@ type ProtoSource struct {
 
 // Upstream is a gRPC upstream.
 type Upstream struct {
-	name        string
-	opts        Options
-	conn        *grpclib.ClientConn
-	methods     map[string]*method
-	callOptions []grpclib.CallOption
+	name string
+	opts Options
+	// conns are the hosts' connections, in the order of Endpoints (or the
+	// target's one); hosts, when set, picks among them.
+	conns         []*grpclib.ClientConn
+	hosts         *hosts.Set
+	healthService string
+	methods       map[string]*method
+	callOptions   []grpclib.CallOption
 	// oneofs are the @oneOf fields requests may hold.
 	oneofs oneofs
 	// types resolves the messages an Any names, for protojson.
@@ -107,24 +126,36 @@ type Upstream struct {
 var (
 	_ upstreams.Upstream     = (*Upstream)(nil)
 	_ resilience.Idempotency = (*Upstream)(nil)
+	// The metrics read the state of its hosts.
+	_ hosts.Reporter = (*Upstream)(nil)
 )
 
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }
 
-// Close closes the connection once the calls in flight have finished (a
-// snapshot swap closes the upstreams it no longer uses while requests of
-// the old snapshot may still be running on them), or after closeGrace.
+// Close stops the health checks at once, and closes the connections once
+// the calls in flight have finished (a snapshot swap closes the upstreams
+// it no longer uses while requests of the old snapshot may still be
+// running on them), or after closeGrace.
 func (u *Upstream) Close() {
 	u.once.Do(func() {
+		if u.hosts != nil {
+			u.hosts.Close()
+		}
 		done := make(chan struct{})
 		go func() { u.calls.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(closeGrace):
 		}
-		_ = u.conn.Close()
+		closeAll(u.conns)
 	})
+}
+
+func closeAll(conns []*grpclib.ClientConn) {
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 // closeGrace bounds how long Close waits for calls in flight.

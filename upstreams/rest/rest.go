@@ -15,6 +15,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
 
@@ -57,6 +58,9 @@ type Upstream struct {
 
 var _ upstreams.Upstream = (*Upstream)(nil)
 
+// The metrics read the state of its hosts.
+var _ hosts.Reporter = (*Upstream)(nil)
+
 // Build is the upstreams.Builder of the rest kind.
 func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, schema.UpstreamInfo, error) {
 	d := src.Doc
@@ -96,6 +100,10 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		client.Close()
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%q is not an http or https URL without a query", base)
 	}
+	if err := client.SetURL(base); err != nil {
+		client.Close()
+		return nil, schema.UpstreamInfo{}, d.Errorf("spec.rest.baseURL", "%v", err)
+	}
 	up := &Upstream{name: d.Name, base: strings.TrimSuffix(base, "/"), client: client}
 	return up, info, nil
 }
@@ -103,8 +111,11 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }
 
-// Close releases idle connections.
+// Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
+
+// HostStats returns the state of the upstream's hosts, for metrics.
+func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
 
 type prepared struct {
 	method string

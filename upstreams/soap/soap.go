@@ -23,6 +23,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/upstreams/soap/envelope"
 	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
@@ -85,6 +86,8 @@ type Upstream struct {
 var (
 	_ upstreams.Upstream     = (*Upstream)(nil)
 	_ resilience.Idempotency = (*Upstream)(nil)
+	// The metrics read the state of its hosts.
+	_ hosts.Reporter = (*Upstream)(nil)
 )
 
 // Build is the upstreams.Builder of the soap kind.
@@ -157,6 +160,9 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	}
 	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fail("spec.soap.endpoint", fmt.Errorf("%q is not an http or https URL", endpoint))
+	}
+	if err := client.SetURL(endpoint); err != nil {
+		return fail("spec.soap.endpoint", err)
 	}
 	info, err := upstreamInfo(d.Name, o.WSDL, res)
 	if err != nil {
@@ -278,8 +284,11 @@ func upstreamInfo(name, where string, res *wsdl.Result) (schema.UpstreamInfo, er
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }
 
-// Close releases idle connections.
+// Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
+
+// HostStats returns the state of the upstream's hosts, for metrics.
+func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
 
 type prepared struct {
 	op     *wsdl.Operation

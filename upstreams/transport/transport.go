@@ -26,6 +26,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 )
 
 // Defaults for options left unset.
@@ -71,6 +72,19 @@ type Options struct {
 	// message) in the GraphQL error's extensions.detail (default false:
 	// upstream internals stay inside).
 	ExposeErrorBodies bool `yaml:"exposeErrorBodies"`
+	// Endpoints are the upstream's hosts, scheme://host:port each. Every
+	// call goes to one of them, picked round robin over those healthy and
+	// not ejected, its URL's scheme and host replaced: the kind's URL
+	// (baseURL, url, endpoint) still gives the path and query, but its
+	// host is not called. The Host header and the TLS server name are the
+	// endpoint's (set tls.serverName to check another name). Without
+	// endpoints, the kind's URL's host is the one host.
+	Endpoints []string `yaml:"endpoints"`
+	// HealthCheck probes every host (see package hosts).
+	HealthCheck *HealthCheckOptions `yaml:"healthCheck"`
+	// OutlierDetection ejects a host, for a while, once its calls fail
+	// (a connection error, a timeout, a 5xx) so many times in a row.
+	OutlierDetection *hosts.OutlierDetection `yaml:"outlierDetection"`
 	// TextBodies makes text/* answers JSON strings (REST); kinds set it.
 	TextBodies bool `yaml:"-"`
 
@@ -135,6 +149,12 @@ type Client struct {
 	parsers fastjson.ParserPool
 	arenas  fastjson.ArenaPool
 	bufs    sync.Pool
+
+	// hosts, when set, picks the host of each call (with endpoints) or
+	// watches the one host; endpoints are its hosts, by index.
+	hosts     *hosts.Set
+	endpoints []endpoint
+	probeHTTP *http.Client
 }
 
 // New builds the client of upstream name.
@@ -153,6 +173,10 @@ func New(name string, opts Options) (*Client, error) {
 	}
 	if opts.MaxConnections <= 0 {
 		opts.MaxConnections = DefaultMaxConnections
+	}
+	eps, err := checkHosts(&opts)
+	if err != nil {
+		return nil, err
 	}
 	tlsConf, err := opts.TLS.Config(opts.ReadFile)
 	if err != nil {
@@ -203,6 +227,9 @@ func New(name string, opts Options) (*Client, error) {
 	if c.auth, err = newAuth(opts.Auth, c.http, opts.Timeout); err != nil {
 		return nil, &OptionError{Path: "auth", Err: fmt.Errorf("upstream %s: auth: %w", name, err)}
 	}
+	if err := c.startHosts(eps); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -213,8 +240,17 @@ func (c *Client) Options() Options { return c.opts }
 // introspection).
 func (c *Client) HTTP() *http.Client { return c.http }
 
-// Close closes idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+// Close stops the health checks and closes idle connections. Calls in
+// flight finish.
+func (c *Client) Close() {
+	if c.hosts != nil {
+		c.hosts.Close()
+	}
+	if c.probeHTTP != nil {
+		c.probeHTTP.CloseIdleConnections()
+	}
+	c.http.CloseIdleConnections()
+}
 
 // Header builds the headers of one call: the upstream's static headers, the
 // client headers it forwards, its credentials (which win over a forwarded
@@ -351,8 +387,11 @@ func (e *exchange) release() {
 	}
 }
 
-// exchange sends a request and reads its body.
+// exchange sends a request and reads its body, to the host route picks,
+// and reports the outcome to it: a merged exchange (fly) runs here once,
+// so it counts once however many callers share it.
 func (c *Client) exchange(ctx context.Context, method, url string, header http.Header, body []byte) (*exchange, error) {
+	caller := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -364,15 +403,18 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 		return nil, upstreams.Errorf(upstreams.CodeBadRequest, c.name, err, "cannot build the request")
 	}
 	req.Header = header
+	host := c.route(req)
 	if err := c.auth.apply(c.name, req); err != nil {
 		return nil, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.report(host, caller, hosts.Failure)
 		return nil, upstreams.TransportError(c.name, err)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.opts.MaxResponseBytes {
+		c.report(host, caller, statusOutcome(resp.StatusCode))
 		return nil, c.tooLarge(resp.StatusCode)
 	}
 	buf := c.bufs.Get().(*bytes.Buffer)
@@ -383,10 +425,12 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
 	if err != nil {
 		c.putBuf(buf)
+		c.report(host, caller, hosts.Failure)
 		e := upstreams.TransportError(c.name, err)
 		e.Status = resp.StatusCode
 		return nil, e
 	}
+	c.report(host, caller, statusOutcome(resp.StatusCode))
 	if n > c.opts.MaxResponseBytes {
 		c.putBuf(buf)
 		return nil, c.tooLarge(resp.StatusCode)
