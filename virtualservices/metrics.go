@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/weft-gateway/weft/resolvers"
+	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 )
 
@@ -154,5 +155,80 @@ func (c *resilienceCollector) Collect(ch chan<- prometheus.Metric) {
 		if st.Circuit != "" {
 			ch <- prometheus.MustNewConstMetric(c.circuit, prometheus.GaugeValue, 1, name, st.Circuit)
 		}
+	}
+}
+
+// hostsCollector reports the state of each upstream's hosts (health
+// checks, outlier ejection), read from the served snapshot's upstreams
+// when Prometheus scrapes.
+type hostsCollector struct {
+	s                                 *Server
+	healthy, ejected, usable, panicky *prometheus.Desc
+	ejections, refused, calls, probes *prometheus.Desc
+}
+
+func newHostsCollector(s *Server) *hostsCollector {
+	host := []string{"upstream", "host"}
+	return &hostsCollector{
+		s:         s,
+		healthy:   prometheus.NewDesc("weft_upstream_host_healthy", "1 when the host passes its health checks (or has none).", host, nil),
+		ejected:   prometheus.NewDesc("weft_upstream_host_ejected", "1 while outlier detection has the host out of rotation.", host, nil),
+		ejections: prometheus.NewDesc("weft_upstream_host_ejections_total", "Times the host was ejected.", host, nil),
+		refused:   prometheus.NewDesc("weft_upstream_host_ejections_refused_total", "Ejections maxEjectionPercent refused.", host, nil),
+		calls:     prometheus.NewDesc("weft_upstream_host_calls_total", "Calls to the host, by result (success, failure).", append(host, "result"), nil),
+		probes:    prometheus.NewDesc("weft_upstream_host_probes_total", "Health checks of the host, by result (success, failure).", append(host, "result"), nil),
+		usable:    prometheus.NewDesc("weft_upstream_hosts_usable", "Hosts healthy and not ejected.", []string{"upstream"}, nil),
+		panicky:   prometheus.NewDesc("weft_upstream_hosts_panic", "1 when no host is usable, so calls go to all of them.", []string{"upstream"}, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *hostsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.healthy, c.ejected, c.ejections, c.refused, c.calls, c.probes, c.usable, c.panicky} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.s.Snapshot()
+	if snap == nil {
+		return
+	}
+	for name, b := range snap.ups {
+		up := b.up
+		if w, ok := up.(*resilience.Upstream); ok {
+			up = w.Unwrap()
+		}
+		r, ok := up.(hosts.Reporter)
+		if !ok {
+			continue
+		}
+		st := r.HostStats()
+		if len(st.Hosts) == 0 {
+			continue
+		}
+		gauge := func(d *prometheus.Desc, on bool, labels ...string) {
+			v := 0.0
+			if on {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		}
+		counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+		}
+		for _, h := range st.Hosts {
+			gauge(c.healthy, h.Healthy, name, h.Addr)
+			gauge(c.ejected, h.Ejected, name, h.Addr)
+			counter(c.ejections, h.Ejections, name, h.Addr)
+			counter(c.refused, h.EjectionsRefused, name, h.Addr)
+			counter(c.calls, h.Successes, name, h.Addr, "success")
+			counter(c.calls, h.Failures, name, h.Addr, "failure")
+			counter(c.probes, h.Probes-h.ProbeFailures, name, h.Addr, "success")
+			counter(c.probes, h.ProbeFailures, name, h.Addr, "failure")
+		}
+		ch <- prometheus.MustNewConstMetric(c.usable, prometheus.GaugeValue, float64(st.Usable), name)
+		gauge(c.panicky, st.Panic, name)
 	}
 }
