@@ -145,6 +145,17 @@ type job struct {
 	// argsKey tells a batch call's stale values apart by the field's
 	// arguments (see callKey).
 	argsKey string
+	// alt is the field's second binding when it answered instead: its
+	// result paths read the answer.
+	alt *schema.Binding
+}
+
+// binding is the binding whose answer the job holds.
+func (j *job) binding(f *planner.Fetch) *schema.Binding {
+	if j.alt != nil {
+		return j.alt
+	}
+	return f.Binding
 }
 
 // fetch runs one fetch node: one call per distinct request over its parents.

@@ -183,7 +183,8 @@ func failed(b *schema.Binding, err *upstreams.Error) *schema.Fallback {
 	return triggered(b, err.Code)
 }
 
-// replica replays a failed call against the fallback's upstream.
+// replica replays a failed call against the fallback's upstream, or, when
+// the field has a second binding, calls that instead.
 func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	fb := failed(f.Binding, j.err)
 	if fb == nil || fb.Upstream == "" || j.call == nil {
@@ -195,6 +196,13 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	}
 	c := *j.call
 	c.Key, c.Prepared = "", nil
+	b := f.Binding
+	if fb.Binding != nil {
+		// Another binding: its own request, read as a value (Raw answers
+		// are cut at the first binding's result path).
+		b = fb.Binding
+		c.Binding, c.Raw = b, false
+	}
 	// Prepare reads the parents in the value tree, which other fetches
 	// write under the lock.
 	r.mu.Lock()
@@ -207,12 +215,15 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	// be the same bytes as the primary's (a gRPC message), so its key
 	// names it.
 	c.Key = fb.Upstream + "\x00" + c.Key
-	res, cerr := r.call(ctx, up, f.Binding, &c)
+	res, cerr := r.call(ctx, up, b, &c)
 	if cerr != nil {
 		return // the first failure is the one reported
 	}
 	j.served = &note{reason: string(j.err.Code), upstream: j.err.Upstream, fallback: fallbackUpstream, via: fb.Upstream}
 	j.res, j.err = res, nil
+	if fb.Binding != nil {
+		j.alt = fb.Binding
+	}
 }
 
 // staleFor returns the fallback of a job whose slots may be served stale

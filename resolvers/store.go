@@ -62,7 +62,11 @@ func (r *request) storeAnswer(f *planner.Fetch, j *job) {
 		for _, field := range f.Fields {
 			var v *fastjson.Value
 			if res.Value != nil {
-				v = r.extract(res.Value, field.Result)
+				path := field.Result
+				if j.alt != nil {
+					path = j.alt.Result
+				}
+				v = r.extract(res.Value, path)
 			}
 			if v != nil {
 				p.Set(field.Key, v)
@@ -133,7 +137,7 @@ func (r *request) extract(v *fastjson.Value, path schema.Path) *fastjson.Value {
 
 // storeBatch matches the items of a batch answer to their parents by key.
 func (r *request) storeBatch(f *planner.Fetch, j *job) {
-	batch := f.Binding.Batch
+	batch := j.binding(f).Batch
 	field := f.Fields[0]
 	var items []*fastjson.Value
 	if j.res.Value != nil {

@@ -25,10 +25,10 @@ const preludeName = "weft:bindings"
 // present) and removes them from the schema it serves.
 const prelude = `
 scalar _WeftValue
-directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) on FIELD_DEFINITION
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
-directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) on FIELD_DEFINITION
-directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) on FIELD_DEFINITION
+directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) repeatable on FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION
+directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION
+directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) repeatable on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @fallback(on: [String!], upstream: String, stale: String, value: _WeftValue) on FIELD_DEFINITION | OBJECT
 `
@@ -158,6 +158,15 @@ type builder struct {
 	// shapes are the (gateway type, upstream type) pairs checked, per
 	// upstream, so a type many bindings reach is reported once.
 	shapes map[string]map[[2]string]bool
+	// alternates are the second bindings of fields, which serve only as
+	// their @fallback's upstream; fallbacks attaches them.
+	alternates map[FieldRef]*alternate
+}
+
+// alternate is a field's second binding and the directive it came from.
+type alternate struct {
+	bd *Binding
+	d  *ast.Directive
 }
 
 // shapesOf is the set of type pairs checked against upstream up.
@@ -270,8 +279,8 @@ func (b *builder) collect() {
 				b.from(def, f, from, len(found) > 0, where)
 			}
 			switch {
-			case len(found) > 1:
-				b.errorf(found[1].Position, where, "has %d bindings (@%s and @%s); a field has at most one", len(found), found[0].Name, found[1].Name)
+			case len(found) > 2:
+				b.errorf(found[2].Position, where, "has %d bindings (@%s, @%s and @%s); a field has one, and a second only as its @fallback's upstream", len(found), found[0].Name, found[1].Name, found[2].Name)
 				continue
 			case len(found) == 0:
 				if isRoot {
@@ -288,6 +297,15 @@ func (b *builder) collect() {
 			bd := &Binding{FieldRef: ref, Def: f, Pos: b.pos(d.Position)}
 			if ok := b.bind(bd, def, d, op, isRoot); ok {
 				b.bindings[ref] = bd
+			}
+			if len(found) == 2 {
+				alt := &Binding{FieldRef: ref, Def: f, Pos: b.pos(found[1].Position)}
+				if ok := b.bind(alt, def, found[1], op, isRoot); ok {
+					if b.alternates == nil {
+						b.alternates = map[FieldRef]*alternate{}
+					}
+					b.alternates[ref] = &alternate{bd: alt, d: found[1]}
+				}
 			}
 		}
 	}

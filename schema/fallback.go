@@ -21,8 +21,11 @@ type Fallback struct {
 	// request's own fault.
 	On []string
 	// Upstream replays the binding against this upstream (a replica, of
-	// the same kind).
+	// the same kind), or, with Binding set, is Binding's upstream.
 	Upstream string
+	// Binding, when set, is the field's second binding, to another
+	// upstream of another kind, called in place of a replica.
+	Binding *Binding
 	// Stale serves the last good value of the same call at most this old.
 	Stale time.Duration
 	// Value is a static value of the field's type, as JSON; nil for none.
@@ -107,6 +110,62 @@ func (b *builder) fallbacks() {
 			bd.Fallback = b.readFallback(d, f.Type, bd, where)
 		}
 	}
+	b.attachAlternates()
+}
+
+// alternateOf reports whether bd's field has a second binding to upstream.
+func (b *builder) alternateOf(bd *Binding, upstream string) bool {
+	alt := b.alternates[bd.FieldRef]
+	return alt != nil && alt.bd.Upstream == upstream
+}
+
+// attachAlternates makes each field's second binding its fallback's: the
+// fallback must name its upstream. The binding kinds whose values come as
+// they are (REST, gRPC, SOAP) can stand in for one another; a GraphQL
+// binding's selection is planned into its upstream's operation, so it can
+// be neither.
+func (b *builder) attachAlternates() {
+	refs := make([]FieldRef, 0, len(b.alternates))
+	for ref := range b.alternates {
+		refs = append(refs, ref)
+	}
+	slices.SortFunc(refs, func(x, y FieldRef) int { return strings.Compare(x.String(), y.String()) })
+	for _, ref := range refs {
+		alt := b.alternates[ref]
+		where := ref.String() + " @" + alt.d.Name
+		bd := b.bindings[ref]
+		if bd == nil {
+			continue // the first binding's errors say why
+		}
+		fb := bd.Fallback
+		own := bd.Def.Directives.ForName("fallback")
+		switch {
+		case alt.bd.Upstream == bd.Upstream:
+			b.errorf(alt.d.Position, where, "both bindings name upstream %q; a second binding serves as the fallback, on another upstream", bd.Upstream)
+			continue
+		case own != nil && fb == nil:
+			continue // the fallback's errors say why
+		case own == nil || fb.Upstream == "":
+			b.errorf(alt.d.Position, where, "a field has one binding; a second serves only as its fallback: add @fallback(upstream: %q)", alt.bd.Upstream)
+			continue
+		case fb.Upstream != alt.bd.Upstream:
+			b.errorf(alt.d.Position, where, "a second binding serves only as the fallback's upstream, but @fallback names %q: name %q", fb.Upstream, alt.bd.Upstream)
+			continue
+		case bd.Kind == KindGraphQL || alt.bd.Kind == KindGraphQL:
+			b.errorf(alt.d.Position, where, "a fallback binding cannot stand in for @graphql or be one: a GraphQL binding's selection is planned into its upstream's operation")
+			continue
+		case bd.Batch != nil && alt.bd.Batch == nil:
+			b.errorf(alt.d.Position, where, "the field's binding resolves parents in batches, so its fallback binding needs a batch form too")
+			continue
+		}
+		fb.Binding = alt.bd
+		// The parent's source returns what either binding reads.
+		for _, r := range alt.bd.ParentRefs {
+			if !slices.ContainsFunc(bd.ParentRefs, func(x []string) bool { return slices.Equal(x, r) }) {
+				bd.ParentRefs = append(bd.ParentRefs, r)
+			}
+		}
+	}
 }
 
 // readFallback reads @fallback(on, upstream, stale, value) for values of
@@ -131,6 +190,8 @@ func (b *builder) readFallback(d *ast.Directive, t *ast.Type, bd *Binding, where
 			b.errorf(args.pos("upstream"), where, "a type's default fallback cannot name an upstream: the fields of the type have different bindings")
 		case fb.Upstream == bd.Upstream:
 			b.errorf(args.pos("upstream"), where, "upstream %q is the one that failed; name a replica", fb.Upstream)
+		case b.alternateOf(bd, fb.Upstream):
+			// The field's second binding says how to call it.
 		case !info.Failed && info.Kind != bd.Kind:
 			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; the binding is replayed on it, so it must be a %s upstream", fb.Upstream, info.Kind, bd.Kind)
 		}

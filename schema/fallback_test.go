@@ -16,6 +16,9 @@ func TestFallbacks(t *testing.T) {
     @fallback(upstream: "reviews-replica", stale: "10m", value: [], on: ["UPSTREAM_TIMEOUT", "UPSTREAM_UNAVAILABLE"])
   summary: Summary @rest(upstream: "reviews", path: "/s/{parent.upc}")
   best: Review @rest(upstream: "reviews", path: "/b/{parent.upc}")
+  legacy: Int @rest(upstream: "reviews", path: "/l/{parent.upc}")
+    @rest(upstream: "reviews-replica", path: "/legacy/{parent.name}") @fallback(upstream: "reviews-replica")
+  name: String
 }
 type Review { rating: Int! body: String color: Color }
 enum Color { RED GREEN }
@@ -38,6 +41,13 @@ type Summary @fallback(value: {count: 0, average: null, label: "no reviews yet"}
 	}
 	if !sum.Triggers("UPSTREAM_BAD_RESPONSE") || sum.Triggers("UPSTREAM_REQUEST_INVALID") {
 		t.Errorf("default triggers wrong")
+	}
+	alt := s.Binding("Product", "legacy").Fallback
+	if alt == nil || alt.Binding == nil || alt.Binding.Upstream != "reviews-replica" || alt.Upstream != "reviews-replica" {
+		t.Fatalf("legacy fallback = %+v, want the second binding", alt)
+	}
+	if refs := s.Binding("Product", "legacy").ParentRefs; len(refs) != 2 {
+		t.Errorf("legacy parent refs = %v, want both bindings' (upc and name)", refs)
 	}
 	if s.Binding("Product", "best").Fallback != nil {
 		t.Errorf("a field of another type got a fallback")
@@ -62,6 +72,10 @@ type Summary @fallback(value: {count: 0, average: null, label: "no reviews yet"}
 		{"same upstream", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x") @fallback(upstream: "reviews") }`, "is the one that failed"},
 		{"other kind", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x") @fallback(upstream: "catalog") }`, "must be a rest upstream"},
 		{"unknown argument", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x") @fallback(value: 1, default: 2) }`, `Undefined argument default for directive fallback`},
+		{"second binding without fallback", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x") @rest(upstream: "reviews-replica", path: "/old/x") }`, `a second serves only as its fallback: add @fallback(upstream: "reviews-replica")`},
+		{"second binding not the fallback's", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x") @rest(upstream: "reviews-replica", path: "/old/x") @fallback(value: 1) }`, `add @fallback(upstream: "reviews-replica")`},
+		{"second binding of GraphQL", head + `type Product { upc: ID! x: [Product!]! @rest(upstream: "reviews", path: "/x") @graphql(upstream: "catalog", field: "products") @fallback(upstream: "catalog") }`, "cannot stand in for @graphql"},
+		{"second binding without batch", head + `type Product { upc: ID! x: Int @rest(upstream: "reviews", path: "/x/{parent.upc}", batch: {path: "/x?upcs={parent.upc}", key: "upc", result: "items"}) @rest(upstream: "reviews-replica", path: "/old/{parent.upc}") @fallback(upstream: "reviews-replica") }`, "needs a batch form too"},
 		{"type default with upstream", head + `type Product { upc: ID! } type S @fallback(upstream: "reviews-replica") { a: Int }`, "cannot name an upstream"},
 	}
 	for _, tt := range tests {

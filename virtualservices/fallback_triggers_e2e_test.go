@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weft-gateway/weft/internal/grpctest"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -212,5 +213,32 @@ type Item { id: ID! name: String }
 	equalJSON(t, r.Extensions["fallbacks"], `[{"path": ["item"], "reason": "UPSTREAM_CIRCUIT_OPEN", "upstream": "flaky", "fallback": "value"}]`)
 	if n := up.count("GET /items/1"); n != 2 {
 		t.Fatalf("server received %d calls, want 2", n)
+	}
+}
+
+// TestFallbackToAnotherProtocol: a field bound to a gRPC method falls back
+// to its second binding, a REST endpoint of another upstream, which
+// answers in its own shape; the rest of the response stands.
+func TestFallbackToAnotherProtocol(t *testing.T) {
+	kitchen := startKitchen(t, grpctest.Options{})
+	legacy := newFlakyREST(t, 0)
+	g := startKitchenGateway(t, map[string]string{
+		"up.yaml": kitchenUpstream("kitchen", kitchen.Addr(), "  timeout: 30s\n") + "---\n" +
+			resilientUpstream("legacy", legacy.URL, ""),
+		"vs.yaml": includeVS(true),
+		"api.graphql": `extend type Query {
+  sturdyItem(id: ID!): Item
+    @grpc(upstream: "kitchen", method: "weft.test.v1.Kitchen/Slow", request: {millis: 60000}, timeout: "100ms")
+    @rest(upstream: "legacy", path: "/items/{args.id}")
+    @fallback(upstream: "legacy")
+}
+`,
+	})
+	r := g.query("", `{ sturdyItem(id: "7") { id } getItem(id: "fast") { id } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"sturdyItem": {"id": "7"}, "getItem": {"id": "fast"}}`)
+	equalJSON(t, r.Extensions["fallbacks"], `[{"path": ["sturdyItem"], "reason": "UPSTREAM_TIMEOUT", "upstream": "kitchen", "fallback": "upstream", "via": "legacy"}]`)
+	if n := legacy.count("GET /items/7"); n != 1 {
+		t.Fatalf("the REST fallback received %d calls, want 1", n)
 	}
 }
