@@ -165,6 +165,12 @@ type Options struct {
 	Reflection Reflection
 	// Addr is the address to listen on (default 127.0.0.1:0).
 	Addr string
+	// ServerOptions are added to the server's own: interceptors and a
+	// codec that make it misbehave, say (faults.Injector.GRPCOptions).
+	ServerOptions []grpc.ServerOption
+	// Listener, when set, wraps the server's listener
+	// (faults.Injector.Listener).
+	Listener func(net.Listener) net.Listener
 }
 
 // Server is a running Kitchen service.
@@ -227,7 +233,10 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpctest: %w", err)
 	}
-	s.g = grpc.NewServer(serverOpts...)
+	if opts.Listener != nil {
+		s.lis = opts.Listener(s.lis)
+	}
+	s.g = grpc.NewServer(append(serverOpts, opts.ServerOptions...)...)
 	s.g.RegisterService(s.serviceDesc(), s)
 	ropts := reflection.ServerOptions{Services: s.g, DescriptorResolver: files}
 	switch opts.Reflection {
