@@ -18,6 +18,7 @@ import (
 	"github.com/weft-gateway/weft/internal/demo/catalog"
 	"github.com/weft-gateway/weft/internal/demo/reviews"
 	"github.com/weft-gateway/weft/internal/demo/shipping"
+	"github.com/weft-gateway/weft/internal/faults"
 )
 
 // Default listen addresses, fixed so that the demo configuration can name them.
@@ -113,9 +114,13 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	}
 
 	u := &Upstreams{calls: newCounters()}
-	u.catalog = newServer("catalog", opts.CatalogAddr, faultyHTTP(opts.Faults["catalog"], false, u.catalogHandler(products)), log)
-	u.reviews = newServer("reviews", opts.ReviewsAddr, faultyHTTP(opts.Faults["reviews"], false, u.reviewsHandler(reviewStore)), log)
-	u.shipping = newServer("shipping", opts.ShippingAddr, faultyHTTP(opts.Faults["shipping"], true, u.shippingHandler(opts.Products)), log)
+	const internal = "internal error (demo fault)"
+	// The catalog's error is a JSON error object, not a GraphQL response,
+	// as the demo has always sent it: a plain HTTP 500.
+	u.catalog = newServer("catalog", opts.CatalogAddr, faultyHTTP(opts.Faults["catalog"], faults.JSON, internal, u.catalogHandler(products)), log)
+	u.reviews = newServer("reviews", opts.ReviewsAddr, faultyHTTP(opts.Faults["reviews"], faults.JSON, internal, u.reviewsHandler(reviewStore)), log)
+	u.shipping = newServer("shipping", opts.ShippingAddr,
+		faultyHTTP(opts.Faults["shipping"], faults.SOAP, "the quote engine is down (demo fault)", u.shippingHandler(opts.Products)), log)
 
 	if err := u.catalog.start(ctx); err != nil {
 		return nil, err

@@ -42,14 +42,7 @@ func startInventory(ctx context.Context, addr string, products int, fault Fault,
 	if err != nil {
 		return nil, fmt.Errorf("demo: start inventory upstream on %s: %w", addr, err)
 	}
-	var opts []grpc.ServerOption
-	if fault != "" && fault != FaultDown {
-		opts = append(opts, grpc.ChainStreamInterceptor(faultyGRPC(fault)), grpc.ChainUnaryInterceptor(faultyUnary(fault)))
-	}
-	if fault == FaultGarbage {
-		opts = append(opts, grpc.ForceServerCodec(garbageCodec{}))
-	}
-	g := grpc.NewServer(opts...)
+	g := grpc.NewServer(faultyGRPC(fault)...)
 	svc.Register(g, files)
 	s := &grpcServer{log: log, addr: ln.Addr().String(), svc: svc, srv: g, done: make(chan struct{})}
 	go func() {

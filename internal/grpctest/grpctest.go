@@ -170,6 +170,12 @@ type Options struct {
 	// Health, when set, is served as grpc.health.v1.Health, for a test to
 	// set each service's status (health.NewServer()).
 	Health *health.Server
+	// ServerOptions are added to the server's own: interceptors and a
+	// codec that make it misbehave, say (faults.Injector.GRPCOptions).
+	ServerOptions []grpc.ServerOption
+	// Listener, when set, wraps the server's listener
+	// (faults.Injector.Listener).
+	Listener func(net.Listener) net.Listener
 }
 
 // Server is a running Kitchen service.
@@ -234,7 +240,10 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpctest: %w", err)
 	}
-	s.g = grpc.NewServer(serverOpts...)
+	if opts.Listener != nil {
+		s.lis = opts.Listener(s.lis)
+	}
+	s.g = grpc.NewServer(append(serverOpts, opts.ServerOptions...)...)
 	s.g.RegisterService(s.serviceDesc(), s)
 	if opts.Health != nil {
 		healthpb.RegisterHealthServer(s.g, opts.Health)

@@ -27,6 +27,7 @@ import (
 	"io"
 	"log"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -159,6 +160,12 @@ type Options struct {
 	// OnViolation receives each request the server refuses because it is
 	// not what the WSDL asks for. Nil fails the test with t.Errorf.
 	OnViolation func(error)
+	// Handler, when set, wraps the server's handler: with a fault
+	// injector's, say (faults.Injector.HTTP).
+	Handler func(http.Handler) http.Handler
+	// Listener, when set, wraps the server's listener
+	// (faults.Injector.Listener).
+	Listener func(net.Listener) net.Listener
 }
 
 // Server is a running SOAP service.
@@ -186,7 +193,14 @@ func Start(t testing.TB, svc *Service, opts Options) *Server {
 		names[op.Name] = true
 	}
 	s := &Server{t: t, opts: opts, svc: svc, done: make(chan struct{}), modes: map[string]Mode{}, reqs: map[string][]*Request{}}
-	s.http = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	var h http.Handler = http.HandlerFunc(s.serve)
+	if opts.Handler != nil {
+		h = opts.Handler(h)
+	}
+	s.http = httptest.NewUnstartedServer(h)
+	if opts.Listener != nil {
+		s.http.Listener = opts.Listener(s.http.Listener)
+	}
 	// A client that refuses the certificate is what some tests check,
 	// not news for the test's log.
 	s.http.Config.ErrorLog = log.New(io.Discard, "", 0)
