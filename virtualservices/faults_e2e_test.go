@@ -57,7 +57,6 @@ const (
 	codeBadResponse = "UPSTREAM_BAD_RESPONSE"
 	codeCircuitOpen = "UPSTREAM_CIRCUIT_OPEN"
 	codeOverloaded  = "UPSTREAM_OVERLOADED"
-	codeGraphQLErr  = "UPSTREAM_GRAPHQL_ERROR"
 )
 
 // expect is a reason code per protocol.
@@ -71,11 +70,6 @@ func every(code string) expect { return expect{code, code, code, code} }
 
 // Gateway bugs the rows expose, noted where a row meets them.
 const (
-	// graphQLStatusBug: upstreams/graphql reads any answer whose body is a
-	// GraphQL response as that response, whatever the HTTP status.
-	graphQLStatusBug = "a GraphQL upstream's 429, 502, 503 or 504 whose body is a GraphQL response (errors, no data) " +
-		"is UPSTREAM_GRAPHQL_ERROR, the status dropped: not UPSTREAM_UNAVAILABLE (502/503/504) or UPSTREAM_ERROR (429), " +
-		"so fallbacks on those codes do not serve it, retries do not retry it, and the circuit breaker does not count it"
 	// graphQLRawBug: resolvers' raw transcoding of a GraphQL upstream's
 	// data finds a cut answer only while writing the response.
 	graphQLRawBug = "a GraphQL upstream's answer cut short inside its data object nulls the whole response " +
@@ -113,15 +107,14 @@ func faultRows() []faultRow {
 		{name: "hang", fault: faults.Hang(), timeout: faultTimeout, want: every(codeTimeout)},
 		{name: "down", fault: faults.Down(), want: every(codeUnavailable)},
 		{name: "reset", fault: faults.Reset(), want: every(codeUnavailable)},
-		// A SOAP 500 is a SOAP Fault, a GraphQL 500 a GraphQL error response:
-		// each is the service's answer. A GraphQL upstream's errors reach the
-		// client as they are, with their own code (none here: UPSTREAM_ERROR).
-		{name: "status 500", fault: faults.Status(500, 0), want: expect{codeError, codeGraphQLErr, codeError, codeError}, bare: &expect{codeError, codeError, codeError, codeError}},
-		{name: "status 502", fault: faults.Status(502, 0), want: every(codeUnavailable), bugs: map[string]string{"graphql": graphQLStatusBug}},
-		{name: "status 503 retry-after", fault: faults.Status(503, time.Second), want: every(codeUnavailable), bugs: map[string]string{"graphql": graphQLStatusBug}},
-		{name: "status 504", fault: faults.Status(504, 0), want: every(codeUnavailable), bugs: map[string]string{"graphql": graphQLStatusBug}},
+		// A SOAP 500 is a SOAP Fault; a GraphQL 5xx or 429 without data is
+		// the call failing, whatever errors its body holds.
+		{name: "status 500", fault: faults.Status(500, 0), want: every(codeError)},
+		{name: "status 502", fault: faults.Status(502, 0), want: every(codeUnavailable)},
+		{name: "status 503 retry-after", fault: faults.Status(503, time.Second), want: every(codeUnavailable)},
+		{name: "status 504", fault: faults.Status(504, 0), want: every(codeUnavailable)},
 		// gRPC: RESOURCE_EXHAUSTED, with a RetryInfo.
-		{name: "status 429 retry-after", fault: faults.Status(429, time.Second), want: every(codeError), bugs: map[string]string{"graphql": graphQLStatusBug}},
+		{name: "status 429 retry-after", fault: faults.Status(429, time.Second), want: every(codeError)},
 		{name: "malformed", fault: faults.Malformed(), want: every(codeBadResponse), bugs: map[string]string{"graphql": graphQLRawBug}},
 		// GraphQL's result coercion takes a number for a String and a numeric
 		// string for an Int, and the gateway does: the Boolean field, sent as
@@ -584,9 +577,7 @@ func TestFaults(t *testing.T) {
 				var f findings
 				f.noErrors(r)
 				f.json("data", r.Data, mustJSON(t, before.Data))
-				// A GraphQL upstream's 500 carries a GraphQL error response.
-				reason := expect{codeError, codeGraphQLErr, codeError, codeError}.of(p.name)
-				if n := f.fallback(r, "stale", reason, "stale"); n != nil && n["age"] == nil {
+				if n := f.fallback(r, "stale", codeError, "stale"); n != nil && n["age"] == nil {
 					f.add("note %v has no age", n)
 				}
 				f.report(t, r, "")
@@ -628,9 +619,9 @@ type resilienceRow struct {
 
 func resilienceRows() []resilienceRow {
 	return []resilienceRow{
-		{name: "retry after a 503", run: retryRow(faults.Status(503, 0)), bugs: map[string]string{"graphql": graphQLStatusBug}},
+		{name: "retry after a 503", run: retryRow(faults.Status(503, 0))},
 		{name: "retry after a reset", run: retryRow(faults.Reset())},
-		{name: "circuit breaker on 503s", run: breakerRow(faults.Status(503, 0), codeUnavailable), bugs: map[string]string{"graphql": graphQLStatusBug}},
+		{name: "circuit breaker on 503s", run: breakerRow(faults.Status(503, 0), codeUnavailable)},
 		{name: "circuit breaker on resets", run: breakerRow(faults.Reset(), codeUnavailable)},
 		{name: "load shedding", run: sheddingRow},
 	}

@@ -248,19 +248,27 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	}
 	root := resp.Value
 	if root == nil || root.Type() != fastjson.TypeObject {
-		resp.Release()
 		if resp.Status/100 != 2 {
-			return nil, &upstreams.Error{Code: statusCode(resp.Status), Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status)}
+			return nil, u.client.StatusError(resp)
 		}
+		resp.Release()
 		return nil, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: u.name, Status: resp.Status, Msg: "answer is not a GraphQL response object"}
 	}
 	data := root.Get("data")
 	errs := root.GetArray("errors")
+	if (data == nil || data.Type() == fastjson.TypeNull) && (resp.Status >= 500 || resp.Status == http.StatusTooManyRequests) {
+		// A server error or a 429 with no data is the call failing,
+		// whatever errors the body holds: the status says whether to
+		// retry, trip the breaker or fall back. A 4xx with errors is the
+		// upstream's answer to the request (GraphQL over HTTP answers
+		// validation errors so), and its errors are forwarded.
+		return nil, u.client.StatusError(resp)
+	}
 	if data == nil && len(errs) == 0 {
-		resp.Release()
 		if resp.Status/100 != 2 {
-			return nil, &upstreams.Error{Code: statusCode(resp.Status), Upstream: u.name, Status: resp.Status, Msg: "HTTP " + strconv.Itoa(resp.Status)}
+			return nil, u.client.StatusError(resp)
 		}
+		resp.Release()
 		return nil, &upstreams.Error{Code: upstreams.CodeBadResponse, Upstream: u.name, Status: resp.Status, Msg: "answer has neither data nor errors"}
 	}
 	if data != nil && data.Type() != fastjson.TypeObject && data.Type() != fastjson.TypeNull {
@@ -366,15 +374,6 @@ segments:
 		out.Extensions = ext
 	}
 	return out
-}
-
-// statusCode maps an HTTP status without a GraphQL body to an error code.
-func statusCode(status int) upstreams.Code {
-	switch status {
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return upstreams.CodeUnavailable
-	}
-	return upstreams.CodeError
 }
 
 // String describes the upstream for plans and logs.

@@ -315,6 +315,9 @@ func TestDo(t *testing.T) {
 			body:       `{"errors":[{"message":"Cannot query field \"nope\" on type \"Query\".","locations":[{"line":1,"column":3}],"extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}`,
 			wantErrors: []wantError{{`Cannot query field "nope" on type "Query".`, "[]", `{"code":"GRAPHQL_VALIDATION_FAILED"}`}}},
 		{name: "500 with data", status: 500, body: `{"data":{"a":1}}`, wantData: `{"a":1}`},
+		{name: "503 with errors, no data", status: 503, body: `{"errors":[{"message":"overloaded"}]}`, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 503 Service Unavailable"},
+		{name: "429 with errors, data null", status: 429, body: `{"data":null,"errors":[{"message":"slow down"}]}`, wantCode: upstreams.CodeError, wantMsg: "HTTP 429 Too Many Requests"},
+		{name: "500 with errors, no data", status: 500, body: `{"errors":[{"message":"boom"}]}`, wantCode: upstreams.CodeError, wantMsg: "HTTP 500 Internal Server Error"},
 		{name: "not an object", status: 200, body: `[{"data":{}}]`, wantCode: upstreams.CodeBadResponse, wantMsg: "answer is not a GraphQL response object"},
 		{name: "a string", status: 200, body: `"data"`, wantCode: upstreams.CodeBadResponse, wantMsg: "answer is not a GraphQL response object"},
 		{name: "empty 200", status: 200, wantCode: upstreams.CodeBadResponse, wantMsg: "answer is not a GraphQL response object"},
@@ -322,11 +325,11 @@ func TestDo(t *testing.T) {
 		{name: "neither data nor errors", status: 200, body: `{"extensions":{}}`, wantCode: upstreams.CodeBadResponse, wantMsg: "answer has neither data nor errors"},
 		{name: "data a list", status: 200, body: `{"data":[1]}`, wantCode: upstreams.CodeBadResponse, wantMsg: "data is not an object"},
 		{name: "data a string beside errors", status: 200, body: `{"data":"x","errors":[{"message":"m"}]}`, wantCode: upstreams.CodeBadResponse, wantMsg: "data is not an object"},
-		{name: "502 without body", status: 502, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 502"},
-		{name: "503 with HTML", status: 503, body: `<h1>down</h1>`, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 503"},
-		{name: "504 JSON without data", status: 504, body: `{"message":"timeout"}`, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 504"},
-		{name: "500 with HTML", status: 500, body: `<h1>boom</h1>`, wantCode: upstreams.CodeError, wantMsg: "HTTP 500"},
-		{name: "404 JSON without data", status: 404, body: `{"error":"no route"}`, wantCode: upstreams.CodeError, wantMsg: "HTTP 404"},
+		{name: "502 without body", status: 502, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 502 Bad Gateway"},
+		{name: "503 with HTML", status: 503, body: `<h1>down</h1>`, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 503 Service Unavailable"},
+		{name: "504 JSON without data", status: 504, body: `{"message":"timeout"}`, wantCode: upstreams.CodeUnavailable, wantMsg: "HTTP 504 Gateway Timeout"},
+		{name: "500 with HTML", status: 500, body: `<h1>boom</h1>`, wantCode: upstreams.CodeError, wantMsg: "HTTP 500 Internal Server Error"},
+		{name: "404 JSON without data", status: 404, body: `{"error":"no route"}`, wantCode: upstreams.CodeError, wantMsg: "HTTP 404 Not Found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/weft-gateway/weft/internal/jsonscan"
@@ -311,17 +310,7 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 		return nil, err
 	}
 	if resp.Status/100 != 2 {
-		resp.Release()
-		code := upstreams.CodeError
-		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusBadGateway || resp.Status == http.StatusGatewayTimeout {
-			code = upstreams.CodeUnavailable
-		}
-		e := &upstreams.Error{Code: code, Upstream: u.name, Status: resp.Status, RetryAfter: resp.RetryAfter,
-			Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
-		if u.client.Options().ExposeErrorBodies {
-			e.Detail = resp.Detail
-		}
-		return nil, e
+		return nil, u.client.StatusError(resp)
 	}
 	return upstreams.NewResult(resp.Value, resp.Status, resp.Detach()), nil
 }

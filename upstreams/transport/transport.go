@@ -326,6 +326,26 @@ func (c *Client) Send(ctx context.Context, method, url string, header http.Heade
 	return c.Parse(a)
 }
 
+// StatusError is the failure of a non-2xx answer: UPSTREAM_UNAVAILABLE for
+// 502, 503 and 504 (the upstream, or what is in front of it, cannot serve
+// now), UPSTREAM_ERROR for the others, with the status, the Retry-After
+// asked for and, where the options expose error bodies, the body's
+// summary. It releases resp.
+func (c *Client) StatusError(resp *Response) *upstreams.Error {
+	resp.Release()
+	code := upstreams.CodeError
+	switch resp.Status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		code = upstreams.CodeUnavailable
+	}
+	e := &upstreams.Error{Code: code, Upstream: c.name, Status: resp.Status, RetryAfter: resp.RetryAfter,
+		Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
+	if c.opts.ExposeErrorBodies {
+		e.Detail = resp.Detail
+	}
+	return e
+}
+
 // Answer is a read answer, not parsed: its body stays in a pooled buffer
 // until Release.
 type Answer struct {
