@@ -17,9 +17,12 @@ import (
 // same coercions, null propagation and errors) in one pass over the input,
 // copying strings and numbers as they are once validated.
 
-// rawField writes field f's value found at b[i].
+// rawField writes field f's value found at b[i]. Nothing follows a field's
+// value that render must read, so a value that became null where the
+// answer is cut short (its end cannot be found) stays null, in place: only
+// inside a value does that end the parent.
 func (r *request) rawField(dst []byte, f *planner.Field, b []byte, i int, up string) ([]byte, bool) {
-	out, _, ok := r.rawValue(dst, f, f.Type, b, i, up)
+	out, _, ok := r.rawValueAt(dst, f, f.Type, b, jsonscan.SkipSpace(b, i), up)
 	return out, ok
 }
 

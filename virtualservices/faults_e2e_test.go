@@ -70,12 +70,6 @@ func every(code string) expect { return expect{code, code, code, code} }
 
 // Gateway bugs the rows expose, noted where a row meets them.
 const (
-	// graphQLRawBug: resolvers' raw transcoding of a GraphQL upstream's
-	// data finds a cut answer only while writing the response.
-	graphQLRawBug = "a GraphQL upstream's answer cut short inside its data object nulls the whole response " +
-		"(\"data\": null), the healthy upstream's fields too, though every field is nullable: the raw transcoder " +
-		"(resolvers/transcode.go, rawObjectAnyOrder) puts UPSTREAM_BAD_RESPONSE \"answer is not valid JSON\" on the " +
-		"object's first field and propagates a null to the object's parent, which for root fields is data"
 	// grpcWireBug: a gRPC answer whose fields come with other wire types
 	// decodes as unknown fields.
 	grpcWireBug = "a gRPC answer whose fields have the wrong wire types decodes (protobuf keeps them as unknown " +
@@ -115,7 +109,7 @@ func faultRows() []faultRow {
 		{name: "status 504", fault: faults.Status(504, 0), want: every(codeUnavailable)},
 		// gRPC: RESOURCE_EXHAUSTED, with a RetryInfo.
 		{name: "status 429 retry-after", fault: faults.Status(429, time.Second), want: every(codeError)},
-		{name: "malformed", fault: faults.Malformed(), want: every(codeBadResponse), bugs: map[string]string{"graphql": graphQLRawBug}},
+		{name: "malformed", fault: faults.Malformed(), want: every(codeBadResponse)},
 		// GraphQL's result coercion takes a number for a String and a numeric
 		// string for an Int, and the gateway does: the Boolean field, sent as
 		// a string, is what cannot fit.
