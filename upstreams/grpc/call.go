@@ -162,6 +162,9 @@ func (u *Upstream) invoke(ctx context.Context, p *prepared, in proto.Message) ([
 	if err != nil {
 		return nil, u.statusError(ctx, err)
 	}
+	if err := misfit(out); err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadResponse, u.name, err, "the answer does not fit %s: %v", out.Descriptor().FullName(), err)
+	}
 	// EmitUnpopulated: a field the server left at its zero value is
 	// still a value the schema promises (non-null on output).
 	b, err := protojson.MarshalOptions{EmitUnpopulated: true, Resolver: u.types}.Marshal(out)
@@ -322,6 +325,9 @@ func (s *Stream) Recv() (*upstreams.Result, error) {
 			err = status.FromContextError(s.ctx.Err()).Err()
 		}
 		return nil, s.u.statusError(s.ctx, err)
+	}
+	if err := misfit(out); err != nil {
+		return nil, upstreams.Errorf(upstreams.CodeBadResponse, s.u.name, err, "a message does not fit %s: %v", out.Descriptor().FullName(), err)
 	}
 	b, err := protojson.MarshalOptions{EmitUnpopulated: true, Resolver: s.u.types}.Marshal(out)
 	if err != nil {
