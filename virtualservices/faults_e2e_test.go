@@ -609,6 +609,7 @@ func resilienceRows() []resilienceRow {
 		{name: "circuit breaker on 503s", run: breakerRow(faults.Status(503, 0), codeUnavailable)},
 		{name: "circuit breaker on resets", run: breakerRow(faults.Reset(), codeUnavailable)},
 		{name: "load shedding", run: sheddingRow},
+		{name: "hedging past a hung call", run: hedgeRow},
 	}
 }
 
@@ -633,6 +634,31 @@ func retryRow(fault faults.Fault) func(t *testing.T, p faultProtocol, healthy, b
 		}
 		f.report(t, r, bug)
 	}
+}
+
+// hedgeRow: with hedging after 20ms, a read whose first call hangs is
+// answered by its hedge, long before the upstream's timeout, with no
+// fallback: the upstream counts both calls.
+func hedgeRow(t *testing.T, p faultProtocol, healthy, bug string) {
+	w := p.start(t, healthy, faultPatience, "  resilience:\n    hedging: {after: 20ms, max: 1}\n")
+	before, _ := w.query(t, "faulty")
+	before.noErrors(t)
+	calls := w.inj.Calls()
+	w.inj.SetFor(faults.Hang(), 1)
+	r, took := w.query(t, "faulty")
+	var f findings
+	f.noErrors(r)
+	if r.Extensions["fallbacks"] != nil {
+		f.add("a fallback served what the hedge should: %v", r.Extensions["fallbacks"])
+	}
+	f.json("data", r.Data, mustJSON(t, before.Data))
+	if n := w.inj.Calls() - calls; n != 2 {
+		f.add("the upstream got %d calls, want 2: the hung one and its hedge", n)
+	}
+	if took >= faultPatience/2 {
+		f.add("the request took %v: the hedge did not answer it", took)
+	}
+	f.report(t, r, bug)
 }
 
 // breakerRow: with a circuit breaker that opens after two failures, the

@@ -24,13 +24,18 @@ type flight struct {
 	// waiters counts the callers that will read ex; guarded by flights.mu
 	// while the flight is in the map.
 	waiters int
+	// cancel ends the exchange once every caller has given up: nobody
+	// needs its answer (a hedge won, deadlines passed).
+	cancel context.CancelFunc
 }
 
 // shared runs the exchange for key, or joins the one in flight. The
 // exchange runs on its own goroutine with the upstream's timeout, not the
 // first caller's context, so a caller that gives up does not fail the
-// others; each caller waits only as long as its own context allows. The
-// caller releases the exchange it gets.
+// others; each caller waits only as long as its own context allows, and
+// when the last one gives up the exchange is cancelled (and the next
+// identical call starts afresh rather than join it). The caller releases
+// the exchange it gets.
 func (c *Client) shared(ctx context.Context, key, method, url string, header http.Header, body []byte) (*exchange, error) {
 	c.flights.mu.Lock()
 	if c.flights.m == nil {
@@ -38,10 +43,11 @@ func (c *Client) shared(ctx context.Context, key, method, url string, header htt
 	}
 	f := c.flights.m[key]
 	if f == nil {
-		f = &flight{done: make(chan struct{}), waiters: 1}
+		flyCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		c.flights.m[key] = f
 		c.flights.mu.Unlock()
-		go c.fly(context.WithoutCancel(ctx), key, f, method, url, header, body)
+		go c.fly(flyCtx, key, f, method, url, header, body)
 	} else {
 		f.waiters++
 		c.flights.mu.Unlock()
@@ -51,7 +57,10 @@ func (c *Client) shared(ctx context.Context, key, method, url string, header htt
 	case <-ctx.Done():
 		c.flights.mu.Lock()
 		if c.flights.m[key] == f {
-			f.waiters--
+			if f.waiters--; f.waiters == 0 {
+				delete(c.flights.m, key)
+				f.cancel()
+			}
 			c.flights.mu.Unlock()
 			return nil, upstreams.TransportError(c.name, ctx.Err())
 		}
@@ -72,9 +81,12 @@ func (c *Client) shared(ctx context.Context, key, method, url string, header htt
 // fly runs one shared exchange. Callers may join until it leaves the map;
 // the exchange then holds one reference per caller that stayed.
 func (c *Client) fly(ctx context.Context, key string, f *flight, method, url string, header http.Header, body []byte) {
+	defer f.cancel()
 	ex, err := c.exchange(ctx, method, url, header, body)
 	c.flights.mu.Lock()
-	delete(c.flights.m, key)
+	if c.flights.m[key] == f {
+		delete(c.flights.m, key)
+	}
 	n := f.waiters
 	c.flights.mu.Unlock()
 	if err == nil {

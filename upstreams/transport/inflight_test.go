@@ -116,3 +116,69 @@ func TestMergeInFlightCallerGivesUp(t *testing.T) {
 		t.Fatalf("%d upstream requests, want 1", hits.Load())
 	}
 }
+
+// TestMergedExchangeCancelledWhenNobodyWaits: a shared exchange goes on
+// while one caller still waits for it, and is cancelled when the last one
+// gives up; the next identical call starts afresh.
+func TestMergedExchangeCancelledWhenNobodyWaits(t *testing.T) {
+	var hits atomic.Int64
+	cancelled := make(chan struct{}, 4)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) > 1 {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"who": "second"}`))
+			return
+		}
+		<-r.Context().Done() // the first exchange hangs until cancelled
+		cancelled <- struct{}{}
+	}))
+	defer s.Close()
+	c, err := New("up", Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	second, cancelSecond := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, ctx := range []context.Context{first, second} {
+		wg.Go(func() {
+			if _, err := c.Send(ctx, http.MethodGet, s.URL+"/x", http.Header{}, nil, "GET /x"); err == nil {
+				t.Error("a caller that gave up got an answer")
+			}
+		})
+	}
+	waiters := func() int {
+		c.flights.mu.Lock()
+		defer c.flights.mu.Unlock()
+		if f := c.flights.m["GET /x"]; f != nil {
+			return f.waiters
+		}
+		return 0
+	}
+	for hits.Load() == 0 || waiters() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	cancelFirst()
+	select {
+	case <-cancelled:
+		t.Fatal("the exchange was cancelled while a caller still waited")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancelSecond()
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the exchange was not cancelled once nobody waited")
+	}
+	wg.Wait()
+	resp, err := c.Send(context.Background(), http.MethodGet, s.URL+"/x", http.Header{}, nil, "GET /x")
+	if err != nil {
+		t.Fatalf("the next identical call: %v", err)
+	}
+	defer resp.Release()
+	if got := string(resp.Value.GetStringBytes("who")); got != "second" || hits.Load() != 2 {
+		t.Fatalf("the next call got %q after %d requests, want a fresh exchange", got, hits.Load())
+	}
+}
