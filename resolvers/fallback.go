@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -55,7 +56,14 @@ type StaleCache struct {
 	// wait bounds a read of the shared store on the request path.
 	wait time.Duration
 	log  zerolog.Logger
+	// logged is when a failed read was last logged (Unix nanoseconds): an
+	// outage of the store while an upstream is down would otherwise log
+	// once per failed call.
+	logged atomic.Int64
 }
+
+// logEvery spaces the log lines of failed reads of the shared store.
+const logEvery = 10 * time.Second
 
 // SharedStale is a store of stale values that every replica reads and
 // writes (Redis, say).
@@ -126,7 +134,10 @@ func (c *StaleCache) load(ctx context.Context, keys []string) {
 	defer cancel()
 	values, fetched, err := c.shared.Load(ctx, keys)
 	if err != nil {
-		c.log.Warn().Err(err).Int("keys", len(keys)).Msg("stale values: reading the shared store failed; serving what this process holds")
+		now := time.Now().UnixNano()
+		if last := c.logged.Load(); now-last >= int64(logEvery) && c.logged.CompareAndSwap(last, now) {
+			c.log.Warn().Err(err).Int("keys", len(keys)).Msg("stale values: reading the shared store failed; serving what this process holds (logged at most every 10s)")
+		}
 		return
 	}
 	for i, v := range values {
@@ -535,6 +546,7 @@ func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, 
 		tries = append(tries, &note{fallback: fallbackValue})
 		values = append(values, fb.Value)
 	}
+	counted := served != nil // a slot a fallback served is counted already
 	for i, n := range tries {
 		v := r.parseKept(rawValueBytes(values[i]))
 		if v == nil {
@@ -544,8 +556,9 @@ func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, 
 		r.fallbackNotes = r.fallbackNotes[:noteMark]
 		n.reason, n.upstream = string(upstreams.CodeBadResponse), up
 		r.reportFallback(n)
-		if r.stats != nil {
+		if r.stats != nil && !counted {
 			r.stats.Fallbacks.Add(1)
+			counted = true
 		}
 		r.bad = 0
 		out, ok = r.value(out[:mark], f, f.Type, v, up)
