@@ -361,10 +361,13 @@ func TestListenerDown(t *testing.T) {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	_, _ = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	// The reset is reported once, to whichever of the write and the read
+	// meets it first (a write after it consumes it, and the read then
+	// sees the end of the stream).
+	_, werr := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	n, err := c.Read(make([]byte, 10))
-	if n != 0 || !isReset(err) {
-		t.Fatalf("read %d bytes, err %v: want a reset", n, err)
+	if n != 0 || !isReset(err) && !isReset(werr) {
+		t.Fatalf("read %d bytes, err %v (write: %v): want a reset", n, err, werr)
 	}
 	if inj.Calls() != 0 {
 		t.Errorf("%d calls counted", inj.Calls())
