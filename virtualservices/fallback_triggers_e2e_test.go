@@ -242,3 +242,36 @@ func TestFallbackToAnotherProtocol(t *testing.T) {
 		t.Fatalf("the REST fallback received %d calls, want 1", n)
 	}
 }
+
+// TestFallbackBindingInBatches: a batched field's second binding is called
+// in batches too, one call for the products the failed batch held.
+func TestFallbackBindingInBatches(t *testing.T) {
+	catalog, reviews, legacy := newFlaky(t, "primary"), newFlaky(t, "primary"), newFlaky(t, "legacy")
+	sdl := `type Query { products: [Product!]! @rest(upstream: "catalog", path: "/products") }
+type Product {
+  upc: ID!
+  stock: Stock
+    @rest(upstream: "reviews", path: "/stock/{parent.upc}", batch: {path: "/stock?upcs={parent.upc}", key: "upc", result: "items"})
+    @rest(upstream: "reviews-replica", path: "/stock/{parent.upc}", batch: {path: "/stock?upcs={parent.upc}&from=legacy", key: "upc", result: "items"})
+    @fallback(upstream: "reviews-replica")
+}
+type Stock { quantity: Int! }
+`
+	dir := writeConfig(t, map[string]string{
+		"api.graphql":    sdl,
+		"upstreams.yaml": fallbackUpstreams(catalog.srv.URL, reviews.srv.URL, legacy.srv.URL),
+		"vs.yaml":        fallbackVS,
+	})
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir})
+	reviews.set("down")
+	r := g.query("", `{ products { upc stock { quantity } } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products": [{"upc": "1", "stock": {"quantity": 10}}, {"upc": "2", "stock": {"quantity": 10}}]}`)
+	if n := legacy.calls.Load(); n != 1 {
+		t.Fatalf("the fallback binding got %d calls, want one batch", n)
+	}
+	notes, _ := r.Extensions["fallbacks"].([]any)
+	if len(notes) != 2 || notes[0].(map[string]any)["via"] != "reviews-replica" {
+		t.Fatalf("want two fallbacks via the second binding: %s", r.raw)
+	}
+}
