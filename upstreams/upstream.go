@@ -117,6 +117,11 @@ type Source struct {
 	// config is not on disk.
 	LocalPath func(name string) (string, error)
 	Log       zerolog.Logger
+	// Checking says the upstream is built to check a config (weft
+	// validate, weft plan), not to serve it: it sends nothing on its own,
+	// such as health probes. What loading itself needs (an OpenAPI
+	// document by URL, gRPC reflection) is still fetched.
+	Checking bool
 }
 
 // Builder builds the upstream a resource describes, and what the schema

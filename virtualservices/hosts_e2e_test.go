@@ -1,6 +1,7 @@
 package virtualservices_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -112,4 +115,45 @@ type Item { id: ID! name: String }
 	r := g.query("", `{ item(id: "x") { name } }`, nil)
 	r.noErrors(t)
 	equalJSON(t, r.Data, `{"item": {"name": "a"}}`)
+}
+
+// TestCheckingSendsNoProbes: a config loaded to be checked (weft validate,
+// weft plan) builds its upstreams without health checks, so checking a
+// config sends nothing to the hosts; served, the same config probes them.
+func TestCheckingSendsNoProbes(t *testing.T) {
+	var probes atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			probes.Add(1)
+		}
+	}))
+	defer srv.Close()
+	ups := `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: items}
+spec:
+  endpoints: ["` + srv.URL + `"]
+  healthCheck: {path: /healthz, interval: 10ms}
+  rest: {baseURL: "http://items.invalid"}
+`
+	sdl := "type Query { item(id: ID!): Item @rest(upstream: \"items\", path: \"/items/{args.id}\") }\ntype Item { id: ID! }\n"
+	dir := writeConfig(t, map[string]string{"items.yaml": ups, "api.yaml": vsYAML(sdl)})
+	cfg := virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}
+	for _, checking := range []bool{true, false} {
+		probes.Store(0)
+		loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop(), Checking: checking}
+		snap, err := loader.Load(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Ten intervals: a served config has probed by then.
+		time.Sleep(100 * time.Millisecond)
+		virtualservices.CloseSnapshot(snap)
+		switch n := probes.Load(); {
+		case checking && n != 0:
+			t.Errorf("a checked config sent %d probes", n)
+		case !checking && n == 0:
+			t.Errorf("a served config sent no probe")
+		}
+	}
 }

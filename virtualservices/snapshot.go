@@ -53,6 +53,9 @@ type Loader struct {
 	// SharedStale, when set, shares the values stale fallbacks serve with
 	// the other replicas (a Redis store, say).
 	SharedStale resolvers.SharedStale
+	// Checking builds snapshots to check a config, never to serve it:
+	// upstreams send nothing on their own (no health probes).
+	Checking bool
 
 	// stale keeps the values stale fallbacks serve, shared by every
 	// snapshot the Loader builds, so a reload does not forget them.
@@ -317,7 +320,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
-	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: kd, ReadFile: read, LocalPath: local, Log: l.Log})
+	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: kd, ReadFile: read, LocalPath: local, Log: l.Log, Checking: l.Checking})
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}

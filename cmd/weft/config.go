@@ -75,7 +75,8 @@ func (c *configSource) load(ctx context.Context, out io.Writer) (*virtualservice
 			_ = ups.Close()
 		}
 	}
-	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
+	// Checked, not served: no health probes go to the upstreams' hosts.
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true}
 	snap, err := loader.Load(ctx, cfg, nil)
 	if err != nil {
 		closeUps()

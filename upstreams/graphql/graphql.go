@@ -77,6 +77,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.url", "%q is not an http or https URL", spec.GraphQL.URL)
 	}
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
+	spec.Options.NoProbes = src.Checking
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)

@@ -104,7 +104,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	u := &Upstream{name: d.Name, opts: spec.Options, conns: conns, methods: methods, callOptions: callOpts,
 		types: dynamicpb.NewTypes(files.Registry), oneofs: oo, merge: spec.MergeInFlight == nil || *spec.MergeInFlight, flights: map[string]*flight{}}
 	// Last, so that nothing above fails with probes running.
-	if err := u.startHosts(g); err != nil {
+	if err := u.startHosts(g, src.Checking); err != nil {
 		return fail("spec.grpc", err)
 	}
 	return u, info, nil

@@ -87,12 +87,12 @@ func (g *GRPCOptions) addresses() []string {
 // startHosts builds the host set: always with endpoints, and for a target
 // only when it is checked or watched (one host: for metrics only, see
 // package hosts).
-func (u *Upstream) startHosts(g *GRPCOptions) error {
+func (u *Upstream) startHosts(g *GRPCOptions, checking bool) error {
 	if len(g.Endpoints) == 0 && g.HealthCheck == nil && g.OutlierDetection == nil {
 		return nil
 	}
 	var opts hosts.Options
-	if hc := g.HealthCheck; hc != nil {
+	if hc := g.HealthCheck; hc != nil && !checking {
 		u.healthService = hc.Service
 		opts.HealthCheck = hc.HealthCheck(u.probe)
 	}

@@ -68,6 +68,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return nil, schema.UpstreamInfo{}, err
 	}
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
+	spec.Options.NoProbes = src.Checking
 	spec.Options.TextBodies = true
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {

@@ -109,6 +109,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.soap.soapVersion", "%q: want 1.1 or 1.2", o.SOAPVersion)
 	}
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
+	spec.Options.NoProbes = src.Checking
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)

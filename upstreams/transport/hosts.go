@@ -98,7 +98,7 @@ func (c *Client) startHosts(eps []endpoint) error {
 		return nil
 	}
 	var opts hosts.Options
-	if hc := c.opts.HealthCheck; hc != nil {
+	if hc := c.opts.HealthCheck; hc != nil && !c.opts.NoProbes {
 		opts.HealthCheck = hc.HealthCheck(c.probe)
 		c.probeHTTP = &http.Client{
 			Transport: c.probeTransport(),

@@ -87,6 +87,9 @@ type Options struct {
 	OutlierDetection *hosts.OutlierDetection `yaml:"outlierDetection"`
 	// TextBodies makes text/* answers JSON strings (REST); kinds set it.
 	TextBodies bool `yaml:"-"`
+	// NoProbes leaves the health checks off (kinds set it from
+	// upstreams.Source.Checking): a config being checked is not served.
+	NoProbes bool `yaml:"-"`
 
 	// ReadFile reads the TLS files; nil means os.ReadFile. Kinds set it
 	// (see FileReader) so relative paths are relative to the resource's file.
