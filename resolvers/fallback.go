@@ -171,9 +171,11 @@ func (c *StaleCache) get(key string, maxAge time.Duration, now time.Time) ([]byt
 }
 
 // staleKey names a field's value for one call (and, in a batch, one
-// parent's key).
+// parent's key). The field is named by its response key, not its key in
+// the plan, which depends on the rest of the operation: the same field
+// and call in two operations of different shapes share their values.
 func staleKey(b *schema.Binding, field *planner.Field, callKey, parentKey string) string {
-	return b.FieldRef.String() + "\x00" + field.Key + "\x00" + callKey + "\x00" + parentKey
+	return b.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + callKey + "\x00" + parentKey
 }
 
 // triggered returns the binding's fallback when a failure of code should

@@ -275,3 +275,21 @@ type Stock { quantity: Int! }
 		t.Fatalf("want two fallbacks via the second binding: %s", r.raw)
 	}
 }
+
+// TestStaleValuesAcrossOperations: a value kept by one operation serves
+// the same field and call in an operation of another shape.
+func TestStaleValuesAcrossOperations(t *testing.T) {
+	catalog, reviews := newFlaky(t, "primary"), newFlaky(t, "primary")
+	dir := writeConfig(t, map[string]string{
+		"api.graphql":    misfitSDL,
+		"upstreams.yaml": fallbackUpstreams(catalog.srv.URL, reviews.srv.URL, "http://127.0.0.1:1"),
+		"vs.yaml":        fallbackVS,
+	})
+	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir})
+	g.query("", `{ products { reviews { body } } }`, nil).noErrors(t)
+	reviews.set("down")
+	r := g.query("", `query Other { products { upc rating { stars } reviews { body } } }`, nil)
+	equalJSON(t, r.Data, `{"products": [
+		{"upc": "1", "rating": {"stars": 0}, "reviews": [{"body": "primary review of 1"}]},
+		{"upc": "2", "rating": {"stars": 0}, "reviews": [{"body": "primary review of 2"}]}]}`)
+}
