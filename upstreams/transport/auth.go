@@ -153,6 +153,23 @@ func (a *auth) setStatic(h http.Header) {
 	}
 }
 
+// forProbe adds the credentials a health probe carries: the fixed ones
+// and a query key, not an OAuth2 token, whose endpoint being down would
+// otherwise read as every host being down.
+func (a *auth) forProbe(req *http.Request) {
+	if a == nil {
+		return
+	}
+	a.setStatic(req.Header)
+	if a.query != "" {
+		if req.URL.RawQuery == "" {
+			req.URL.RawQuery = a.query
+		} else {
+			req.URL.RawQuery += "&" + a.query
+		}
+	}
+}
+
 // apply adds what is decided at send time: an OAuth2 token, a query key.
 func (a *auth) apply(name string, req *http.Request) error {
 	if a == nil {

@@ -151,6 +151,9 @@ func (c *Client) probe(ctx context.Context, h *hosts.Host) error {
 	for k, v := range c.headers {
 		req.Header[k] = v
 	}
+	// A health endpoint behind the upstream's own credentials answers
+	// probes too.
+	c.auth.forProbe(req)
 	req.Header.Set("User-Agent", "weft-health-check")
 	resp, err := c.probeHTTP.Do(req)
 	if err != nil {

@@ -493,3 +493,42 @@ func FuzzEndpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestProbesCarryCredentials: a health endpoint behind the upstream's own
+// credentials is probed with them (fixed ones and a query key), so hosts
+// whose health path wants them stay healthy.
+func TestProbesCarryCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		auth *transport.AuthOptions
+		ok   func(r *http.Request) bool
+	}{
+		{"bearer", &transport.AuthOptions{Bearer: &transport.BearerAuth{Token: "t0k"}},
+			func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer t0k" }},
+		{"query key", &transport.AuthOptions{APIKey: &transport.APIKeyAuth{In: "query", Name: "key", Value: "k1"}},
+			func(r *http.Request) bool { return r.URL.Query().Get("key") == "k1" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var probes, refused atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				probes.Add(1)
+				if !tt.ok(r) {
+					refused.Add(1)
+					w.WriteHeader(http.StatusUnauthorized)
+				}
+			}))
+			defer srv.Close()
+			c := newClient(t, transport.Options{Endpoints: []string{srv.URL}, HealthCheck: fastChecks(), Auth: tt.auth})
+			for probes.Load() < 3 {
+				time.Sleep(time.Millisecond)
+			}
+			if n := refused.Load(); n != 0 {
+				t.Fatalf("%d probes came without the credentials", n)
+			}
+			if st := c.HostStats().Hosts[0]; !st.Healthy {
+				t.Fatalf("host unhealthy: %q", st.LastProbeError)
+			}
+		})
+	}
+}
