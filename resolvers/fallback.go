@@ -170,12 +170,13 @@ func (c *StaleCache) get(key string, maxAge time.Duration, now time.Time) ([]byt
 	return e.value, age, true
 }
 
-// staleKey names a field's value for one call (and, in a batch, one
-// parent's key). The field is named by its response key, not its key in
-// the plan, which depends on the rest of the operation: the same field
-// and call in two operations of different shapes share their values.
-func staleKey(b *schema.Binding, field *planner.Field, callKey, parentKey string) string {
-	return b.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + callKey + "\x00" + parentKey
+// staleKeyOf names field's value in parent p, answered by job j of fetch
+// f: by the call (and, in a batch, the parent's key). The field is named by
+// its response key, not its key in the plan, which depends on the rest of
+// the operation: the same field and call in two operations of different
+// shapes share their values.
+func (r *request) staleKeyOf(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field) string {
+	return f.Binding.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + j.callKey() + "\x00" + r.batchKeyOf(f, j, p)
 }
 
 // triggered returns the binding's fallback when a failure of code should
@@ -273,7 +274,7 @@ func (r *request) loadShared(ctx context.Context, f *planner.Fetch, jobs []*job)
 		}
 		for _, p := range j.parents {
 			for _, field := range f.Fields {
-				key := staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p))
+				key := r.staleKeyOf(f, j, p, field)
 				if !r.e.stale.has(key, fb.Stale, now) {
 					keys = append(keys, key)
 				}
@@ -342,7 +343,7 @@ func (r *request) serveSlot(f *planner.Fetch, j *job, p *fastjson.Value, field *
 	var b []byte
 	if fb.Stale > 0 && r.e.stale != nil {
 		var ok bool
-		if b, n.age, ok = r.e.stale.get(staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p)), fb.Stale, now); ok {
+		if b, n.age, ok = r.e.stale.get(r.staleKeyOf(f, j, p, field), fb.Stale, now); ok {
 			n.fallback = fallbackStale
 		}
 	}
@@ -405,7 +406,7 @@ func (r *request) remember() {
 				if n := r.fallbacks[s]; n != nil && n.fallback != fallbackUpstream {
 					continue // not this call's answer
 				}
-				key := staleKey(f.Binding, field, j.callKey(), r.batchKeyOf(f, j, p))
+				key := r.staleKeyOf(f, j, p, field)
 				if r.e.stale.fresh(key, refresh, now) {
 					continue
 				}
@@ -537,7 +538,7 @@ func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, 
 	var values [][]byte
 	if fb.Stale > 0 && r.e.stale != nil && (served == nil || served.fallback == fallbackUpstream) {
 		if j := r.keptJobOf(f.Fetch, s.obj); j != nil {
-			key := staleKey(f.Fetch.Binding, f, j.callKey(), r.batchKeyOf(f.Fetch, j, s.obj))
+			key := r.staleKeyOf(f.Fetch, j, s.obj, f)
 			if b, age, ok := r.e.stale.get(key, fb.Stale, time.Now()); ok {
 				tries = append(tries, &note{fallback: fallbackStale, age: age})
 				values = append(values, b)

@@ -161,12 +161,18 @@ func (a *auth) forProbe(req *http.Request) {
 		return
 	}
 	a.setStatic(req.Header)
-	if a.query != "" {
-		if req.URL.RawQuery == "" {
-			req.URL.RawQuery = a.query
-		} else {
-			req.URL.RawQuery += "&" + a.query
-		}
+	a.addQuery(req)
+}
+
+// addQuery adds the query key, if any, to the request's URL.
+func (a *auth) addQuery(req *http.Request) {
+	if a.query == "" {
+		return
+	}
+	if req.URL.RawQuery == "" {
+		req.URL.RawQuery = a.query
+	} else {
+		req.URL.RawQuery += "&" + a.query
 	}
 }
 
@@ -175,13 +181,7 @@ func (a *auth) apply(name string, req *http.Request) error {
 	if a == nil {
 		return nil
 	}
-	if a.query != "" {
-		if req.URL.RawQuery == "" {
-			req.URL.RawQuery = a.query
-		} else {
-			req.URL.RawQuery += "&" + a.query
-		}
-	}
+	a.addQuery(req)
 	if a.tokens != nil {
 		tok, err := a.tokens.Token()
 		if err != nil {
