@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +16,10 @@ import (
 )
 
 // Build plans the operation named opName (or the only one) of a document
-// that gqlparser validated against s.AST.
-func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, error) {
+// that gqlparser validated against s.AST. Its work is bounded by
+// opts.MaxSelections (a *TooLargeError past it) and by ctx: planning stops
+// soon after ctx is done.
+func Build(ctx context.Context, s *schema.Schema, doc *ast.QueryDocument, opName string, opts Options) (*Plan, error) {
 	op := doc.Operations.ForName(opName)
 	if op == nil {
 		if opName == "" {
@@ -37,13 +41,16 @@ func Build(s *schema.Schema, doc *ast.QueryDocument, opName string) (*Plan, erro
 	if root == nil {
 		return nil, fmt.Errorf("the schema has no %s type", op.Operation)
 	}
-	p := &planner{s: s, doc: doc, op: op, plan: &Plan{Operation: op.Operation, Name: op.Name}, rootGraphQL: map[rootGroup]*Fetch{}}
-	p.plan.Aliases = countAliases(op.SelectionSet, doc, map[string]bool{})
-	p.plan.Root = p.selection(root, []ast.SelectionSet{op.SelectionSet}, &owner{kind: ownerRoot}, nil, nil, 1)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("planning stopped: %w", err)
+	}
+	p := &planner{ctx: ctx, maxSteps: opts.maxSelections(), maxDepth: opts.MaxDepth, s: s, doc: doc, op: op, plan: &Plan{Operation: op.Operation, Name: op.Name}, rootGraphQL: map[rootGroup]*Fetch{}}
+	p.plan.Root = p.selection(root, []ast.SelectionSet{op.SelectionSet}, &owner{kind: ownerRoot}, nil, 1)
 	if p.err != nil {
 		return nil, p.err
 	}
-	p.plan.Complexity = complexity(p.plan.Root)
+	p.plan.Complexity, p.plan.Aliases = measure(p.plan.Root)
+	p.plan.Selections = p.steps
 	p.finish()
 	return p.plan, nil
 }
@@ -54,6 +61,11 @@ const (
 	ownerRoot    ownerKind = iota // the root object the executor creates
 	ownerGraphQL                  // objects in a GraphQL upstream's answer
 	ownerValue                    // objects in another upstream's answer, read by field name
+	// ownerIntrospection: objects of __schema and __type, which render
+	// writes from the schema. Their selections are planned all the same,
+	// so that their expansion, depth, aliases and complexity count against
+	// the operation's bounds like any other.
+	ownerIntrospection
 )
 
 // owner says where the objects of a selection come from.
@@ -66,6 +78,11 @@ type owner struct {
 }
 
 type planner struct {
+	ctx context.Context
+	// steps counts the selections visited, up to maxSteps.
+	steps, maxSteps int
+	maxDepth        int
+
 	s    *schema.Schema
 	doc  *ast.QueryDocument
 	op   *ast.OperationDefinition
@@ -95,14 +112,79 @@ func (p *planner) fail(f *ast.Field, format string, args ...any) {
 	}
 }
 
+// trail is the chain of fields from a selection up to the root, with each
+// field's conditions. A field's fetch reads it once; sharing it with every
+// child keeps planning a deep operation linear, where copying a path per
+// field was quadratic in its depth.
+type trail struct {
+	field *Field
+	up    *trail
+}
+
+// path returns the fields of t, from the root down.
+func (t *trail) path() []*Field {
+	n := 0
+	for at := t; at != nil; at = at.up {
+		n++
+	}
+	out := make([]*Field, n)
+	for at := t; at != nil; at = at.up {
+		n--
+		out[n] = at.field
+	}
+	return out
+}
+
+// conds returns the conditions of the fields of t, from the root down, and
+// then own.
+func (t *trail) conds(own Conds) []Conds {
+	var out []Conds
+	for at := t; at != nil; at = at.up {
+		if at.field.Conds != nil {
+			out = append(out, at.field.Conds)
+		}
+	}
+	slices.Reverse(out)
+	if own != nil {
+		out = append(out, own)
+	}
+	return out
+}
+
+// pathOf is up.path(), counted against the budget.
+func (p *planner) pathOf(up *trail) []*Field {
+	path := up.path()
+	p.spend(len(path))
+	return path
+}
+
+// condsOf is up.conds(own), counted against the budget.
+func (p *planner) condsOf(up *trail, own Conds) []Conds {
+	conds := up.conds(own)
+	n := 0
+	for _, c := range conds {
+		for _, group := range c {
+			n += len(group)
+		}
+	}
+	p.spend(n)
+	return conds
+}
+
 // selection compiles the selection sets (merged occurrences) on type def.
-func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *owner, path []*Field, conds []Conds, depth int) *Selection {
+func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *owner, up *trail, depth int) *Selection {
 	if depth > p.plan.MaxDepth {
 		p.plan.MaxDepth = depth
+		if p.maxDepth > 0 && depth > p.maxDepth && p.err == nil {
+			p.err = &TooDeepError{Limit: p.maxDepth}
+		}
+	}
+	if p.err != nil {
+		return nil
 	}
 	sel := &Selection{Type: def}
 	if def.Kind == ast.Object {
-		sel.Fields = p.fields(def, sets, o, path, conds, depth, false)
+		sel.Fields = p.fields(def, sets, o, up, depth, false)
 		return sel
 	}
 	sel.ByType = map[string][]*Field{}
@@ -114,20 +196,26 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 		if o.kind == ownerGraphQL {
 			co.doc = o.doc.fragment(t.Name)
 		}
-		sel.ByType[t.Name] = p.fields(t, sets, &co, path, conds, depth, true)
+		sel.ByType[t.Name] = p.fields(t, sets, &co, up, depth, true)
 	}
 	return sel
 }
 
 // fields compiles the fields selected on concrete type def.
-func (p *planner) fields(def *ast.Definition, sets []ast.SelectionSet, o *owner, path []*Field, conds []Conds, depth int, abstract bool) []*Field {
-	c := &collector{p: p, typeName: def.Name, index: map[string]*collected{}}
+func (p *planner) fields(def *ast.Definition, sets []ast.SelectionSet, o *owner, up *trail, depth int, abstract bool) []*Field {
+	c := &collector{p: p, typeName: def.Name}
 	for _, set := range sets {
 		c.collect(set, nil)
 	}
+	if p.err != nil {
+		return nil
+	}
 	out := make([]*Field, 0, len(c.out))
 	for _, cf := range c.out {
-		if f := p.field(def, cf, o, path, conds, depth, abstract); f != nil {
+		if p.err != nil {
+			return nil
+		}
+		if f := p.field(def, cf, o, up, depth, abstract); f != nil {
 			out = append(out, f)
 		}
 	}
@@ -139,7 +227,7 @@ func (p *planner) newKey() string {
 	return "\x00" + strconv.Itoa(p.keys)
 }
 
-func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []*Field, conds []Conds, depth int, abstract bool) *Field {
+func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, up *trail, depth int, abstract bool) *Field {
 	first := cf.fields[0]
 	f := &Field{ResponseKey: cf.key, Name: first.Name, ParentType: parent.Name, Conds: cf.conds(), AST: first, Occurrences: cf.fields}
 	f.KeyJSON = append(jsonwrite.String(nil, cf.key), ':')
@@ -154,8 +242,13 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []
 		}
 		f.Kind = KindSchema
 		p.plan.Introspects = true
+		typeName := "__Schema"
 		if first.Name == "__type" {
 			f.Kind = KindType
+			typeName = "__Type"
+		}
+		if named := p.s.AST.Types[typeName]; named != nil {
+			f.Sel = p.selection(named, occurrenceSets(cf), &owner{kind: ownerIntrospection}, &trail{field: f, up: up}, depth+1)
 		}
 		return f
 	}
@@ -174,15 +267,10 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []
 	if f.Leaf == LeafEnum {
 		f.Enum = named
 	}
-	fieldConds := conds
-	if f.Conds != nil {
-		fieldConds = append(append([]Conds(nil), conds...), f.Conds)
-	}
-
 	child := o
-	if b := p.s.Binding(parent.Name, def.Name); b != nil {
+	if b := p.binding(o, parent, def); b != nil {
 		f.Key = p.newKey()
-		fetch := p.fetchFor(f, b, o, path, fieldConds, abstract)
+		fetch := p.fetchFor(f, b, o, up, abstract)
 		if fetch == nil {
 			return nil
 		}
@@ -206,19 +294,33 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, path []
 		}
 	}
 	if !named.IsLeafType() {
-		sets := make([]ast.SelectionSet, len(cf.fields))
-		for i, occ := range cf.fields {
-			sets[i] = occ.SelectionSet
-		}
-		childPath := append(append([]*Field(nil), path...), f)
-		f.Sel = p.selection(named, sets, child, childPath, fieldConds, depth+1)
+		f.Sel = p.selection(named, occurrenceSets(cf), child, &trail{field: f, up: up}, depth+1)
 	}
 	return f
 }
 
+// binding returns the binding of field def of parent; the introspection
+// types have none.
+func (p *planner) binding(o *owner, parent *ast.Definition, def *ast.FieldDefinition) *schema.Binding {
+	if o.kind == ownerIntrospection {
+		return nil
+	}
+	return p.s.Binding(parent.Name, def.Name)
+}
+
+// occurrenceSets returns the selection sets of a field's occurrences, which
+// its value's selection merges.
+func occurrenceSets(cf *collected) []ast.SelectionSet {
+	sets := make([]ast.SelectionSet, len(cf.fields))
+	for i, occ := range cf.fields {
+		sets[i] = occ.SelectionSet
+	}
+	return sets
+}
+
 // fetchFor returns the fetch that resolves field f bound by b: a new one, or
 // a root GraphQL operation it joins.
-func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field, conds []Conds, abstract bool) *Fetch {
+func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, up *trail, abstract bool) *Fetch {
 	if o.kind == ownerRoot && b.Kind == schema.KindGraphQL {
 		if fetch := p.joinRoot(f, b); fetch != nil {
 			return fetch
@@ -231,7 +333,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field,
 		Binding:  b,
 		Fields:   []*Field{f},
 		Parent:   o.fetch,
-		Conds:    conds,
+		Conds:    p.condsOf(up, f.Conds),
 	}
 	if abstract {
 		fetch.ParentTypes = []string{f.ParentType}
@@ -243,7 +345,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, path []*Field,
 	if p.paths == nil {
 		p.paths = map[*Fetch][]*Field{}
 	}
-	p.paths[fetch] = path
+	p.paths[fetch] = p.pathOf(up)
 	if o.fetch != nil {
 		o.fetch.Children = append(o.fetch.Children, fetch)
 	}
@@ -377,52 +479,33 @@ func leafKind(def *ast.Definition) LeafKind {
 	return NotLeaf
 }
 
-// countAliases counts the aliased fields an operation writes, each
-// fragment once.
-func countAliases(set ast.SelectionSet, doc *ast.QueryDocument, seen map[string]bool) int {
-	n := 0
-	for _, sel := range set {
-		switch sel := sel.(type) {
-		case *ast.Field:
-			if sel.Alias != "" && sel.Alias != sel.Name {
-				n++
-			}
-			n += countAliases(sel.SelectionSet, doc, seen)
-		case *ast.InlineFragment:
-			n += countAliases(sel.SelectionSet, doc, seen)
-		case *ast.FragmentSpread:
-			if seen[sel.Name] {
-				continue
-			}
-			seen[sel.Name] = true
-			if def := doc.Fragments.ForName(sel.Name); def != nil {
-				n += countAliases(def.SelectionSet, doc, seen)
-			}
-		}
-	}
-	return n
-}
-
-// complexity counts a selection's fields: one each, plus their own.
-func complexity(sel *Selection) int {
+// measure counts a selection's fields (its complexity: one each, plus
+// their own) and its aliased fields, on the plan, that is once fragments
+// are expanded: a fragment spread in many places counts in each. For an
+// abstract type it counts the largest concrete shape.
+func measure(sel *Selection) (fields, aliases int) {
 	if sel == nil {
-		return 0
+		return 0, 0
 	}
-	count := func(fields []*Field) int {
-		n := 0
-		for _, f := range fields {
-			n += 1 + complexity(f.Sel)
+	count := func(list []*Field) (n, a int) {
+		for _, f := range list {
+			cn, ca := measure(f.Sel)
+			n += 1 + cn
+			a += ca
+			if f.ResponseKey != f.Name {
+				a++
+			}
 		}
-		return n
+		return n, a
 	}
 	if !sel.Abstract() {
 		return count(sel.Fields)
 	}
-	most := 0
-	for _, fields := range sel.ByType {
-		most = max(most, count(fields))
+	for _, list := range sel.ByType {
+		n, a := count(list)
+		fields, aliases = max(fields, n), max(aliases, a)
 	}
-	return most
+	return fields, aliases
 }
 
 // rawable reports whether a fetch's answer can be written into the response

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -14,33 +15,43 @@ import (
 // cache in front maps to one validated document) and the operation name.
 type Cache struct {
 	schema *schema.Schema
-	plans  *lru.Cache[cacheKey, *Plan]
+	opts   Options
+	plans  *lru.Cache[cacheKey, cached]
 }
 
 type cacheKey struct{ query, operation string }
 
-// NewCache returns a cache of up to size plans for s.
-func NewCache(s *schema.Schema, size int) (*Cache, error) {
-	c, err := lru.New[cacheKey, *Plan](size)
+// cached is a plan, or the error planning the operation gave: an operation
+// refused once (one too large to plan, say) is refused again at once,
+// rather than planned up to the bound on every request.
+type cached struct {
+	plan *Plan
+	err  error
+}
+
+// NewCache returns a cache of up to size plans for s, planned within opts.
+func NewCache(s *schema.Schema, size int, opts Options) (*Cache, error) {
+	c, err := lru.New[cacheKey, cached](size)
 	if err != nil {
 		return nil, fmt.Errorf("plan cache: %w", err)
 	}
-	return &Cache{schema: s, plans: c}, nil
+	return &Cache{schema: s, opts: opts, plans: c}, nil
 }
 
 // Plan returns the plan of the operation, planning it on a miss. query is
-// the document's text; doc must be its validated document.
-func (c *Cache) Plan(query string, doc *ast.QueryDocument, operation string) (*Plan, error) {
+// the document's text; doc must be its validated document. Planning stops
+// when ctx is done; such a failure is not cached.
+func (c *Cache) Plan(ctx context.Context, query string, doc *ast.QueryDocument, operation string) (*Plan, error) {
 	k := cacheKey{query, operation}
-	if p, ok := c.plans.Get(k); ok {
-		return p, nil
+	if e, ok := c.plans.Get(k); ok {
+		return e.plan, e.err
 	}
-	p, err := Build(c.schema, doc, operation)
-	if err != nil {
+	p, err := Build(ctx, c.schema, doc, operation, c.opts)
+	if err != nil && !Cacheable(err) {
 		return nil, err
 	}
-	c.plans.Add(k, p)
-	return p, nil
+	c.plans.Add(k, cached{p, err})
+	return p, err
 }
 
 // Len returns the number of cached plans.

@@ -31,6 +31,10 @@ type Plan struct {
 	// Complexity counts the fields the response can hold, each list
 	// counted once (for an abstract type, its largest concrete shape).
 	Complexity int
+	// Selections counts the selections planning visited once fragments
+	// were expanded: the planner's work, bounded by
+	// Options.MaxSelections.
+	Selections int
 	// Introspects says the operation reads __schema or __type.
 	Introspects bool
 

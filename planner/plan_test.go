@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func plan(t testing.TB, s *schema.Schema, query string) *Plan {
 	if errs != nil {
 		t.Fatalf("query does not validate: %v", errs)
 	}
-	p, err := Build(s, doc, "")
+	p, err := Build(context.Background(), s, doc, "", Options{})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -157,17 +158,17 @@ func TestConditions(t *testing.T) {
 
 func TestCache(t *testing.T) {
 	s := testSchema(t)
-	c, err := NewCache(s, 2)
+	c, err := NewCache(s, 2, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := `{ products { name } }`
 	doc, _ := gqlparser.LoadQuery(s.AST, q)
-	p1, err := c.Plan(q, doc, "")
+	p1, err := c.Plan(context.Background(), q, doc, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, _ := c.Plan(q, doc, "")
+	p2, _ := c.Plan(context.Background(), q, doc, "")
 	if p1 != p2 || c.Len() != 1 {
 		t.Fatal("second Plan of the same query did not hit the cache")
 	}
@@ -175,15 +176,15 @@ func TestCache(t *testing.T) {
 
 func BenchmarkPlanCacheHit(b *testing.B) {
 	s := testSchema(b)
-	c, _ := NewCache(s, 100)
+	c, _ := NewCache(s, 100, Options{})
 	q := `{ products { upc name reviews { rating body product { name } } } }`
 	doc, _ := gqlparser.LoadQuery(s.AST, q)
-	if _, err := c.Plan(q, doc, ""); err != nil {
+	if _, err := c.Plan(context.Background(), q, doc, ""); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Plan(q, doc, ""); err != nil {
+		if _, err := c.Plan(context.Background(), q, doc, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -195,7 +196,7 @@ func BenchmarkPlanMiss(b *testing.B) {
 	doc, _ := gqlparser.LoadQuery(s.AST, q)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build(s, doc, ""); err != nil {
+		if _, err := Build(context.Background(), s, doc, "", Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

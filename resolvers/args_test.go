@@ -254,7 +254,7 @@ func TestArgumentErrorResponse(t *testing.T) {
 			if gerr != nil {
 				t.Fatalf("query: %v", gerr)
 			}
-			p, err := planner.Build(s, doc, "")
+			p, err := planner.Build(context.Background(), s, doc, "", planner.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func benchPlan(b *testing.B, query string) (*Executable, *planner.Plan) {
 	if gerr != nil {
 		b.Fatal(gerr)
 	}
-	p, err := planner.Build(s, doc, "")
+	p, err := planner.Build(context.Background(), s, doc, "", planner.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

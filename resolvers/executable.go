@@ -7,6 +7,7 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/resolvers/introspection"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 )
@@ -35,9 +37,18 @@ type Options struct {
 	// X-Weft-Plan: 1.
 	ExposePlan bool
 	// MaxDepth, MaxAliases and MaxComplexity bound an operation; zero
-	// means no bound. They are checked against the cached plan, so they
-	// cost nothing per request.
+	// means no bound. The planner stops at MaxDepth; the others are
+	// checked against the cached plan, so they cost nothing per request.
 	MaxDepth, MaxAliases, MaxComplexity int
+	// MaxIntrospectionBytes bounds the bytes introspection answers may
+	// write in one response. Zero means twice the schema's full
+	// introspection answer: aliases of __schema, or of its lists, can
+	// otherwise ask for the schema any number of times in a small query.
+	MaxIntrospectionBytes int
+	// MaxSelections bounds the work of planning an operation: the
+	// selections it holds once fragments are expanded (see
+	// planner.Options). Zero means planner.DefaultMaxSelections.
+	MaxSelections int
 	// Log receives executor problems (panics recovered, say).
 	Log zerolog.Logger
 	// Stale keeps the last good values that stale fallbacks serve; nil
@@ -59,6 +70,9 @@ type Executable struct {
 	sizeHint atomic.Int64
 	// stale keeps values for stale fallbacks; nil when none serves them.
 	stale *StaleCache
+	// introspectionMax is the bound on introspection answers, worked out
+	// on first use: most schemas are never introspected in production.
+	introspectionMax func() int
 }
 
 var _ graphql.ExecutableSchema = (*Executable)(nil)
@@ -71,11 +85,24 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = 32
 	}
-	plans, err := planner.NewCache(s, opts.PlanCacheSize)
+	plans, err := planner.NewCache(s, opts.PlanCacheSize, planner.Options{MaxSelections: opts.MaxSelections, MaxDepth: opts.MaxDepth})
 	if err != nil {
 		return nil, err
 	}
 	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale}
+	e.introspectionMax = sync.OnceValue(func() int {
+		if opts.MaxIntrospectionBytes > 0 {
+			return opts.MaxIntrospectionBytes
+		}
+		full, err := introspection.FullSize(s.AST)
+		if err != nil {
+			// Every schema answers the full query; should one not, a
+			// bound that serves large schemas still stops a runaway.
+			opts.Log.Error().Err(err).Msg("introspection bound: falling back to 16 MiB")
+			return 16 << 20
+		}
+		return 2*full + 64<<10
+	})
 	if e.stale == nil && s.HasStaleFallbacks() {
 		if e.stale, err = NewStaleCache(DefaultStaleEntries); err != nil {
 			return nil, err
@@ -83,6 +110,10 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	}
 	return e, nil
 }
+
+// introspectionLimit returns the bytes introspection answers may write in
+// one response.
+func (e *Executable) introspectionLimit() int { return e.introspectionMax() }
 
 // Schema returns the schema clients see.
 func (e *Executable) Schema() *ast.Schema { return e.schema.AST }
@@ -107,12 +138,9 @@ func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
 			stats.Operation = opCtx.Operation.Name
 		}
 	}
-	plan, err := e.plans.Plan(opCtx.RawQuery, opCtx.Doc, opCtx.OperationName)
+	plan, err := e.plans.Plan(ctx, opCtx.RawQuery, opCtx.Doc, opCtx.OperationName)
 	if err != nil {
-		return requestError("PLAN_FAILED", "%v", err)
-	}
-	if e.opts.MaxDepth > 0 && plan.MaxDepth > e.opts.MaxDepth {
-		return requestError("QUERY_TOO_DEEP", "the operation is %d levels deep; the limit is %d", plan.MaxDepth, e.opts.MaxDepth)
+		return planError(err)
 	}
 	if e.opts.MaxAliases > 0 && plan.Aliases > e.opts.MaxAliases {
 		return requestError("TOO_MANY_ALIASES", "the operation has %d aliases; the limit is %d", plan.Aliases, e.opts.MaxAliases)
@@ -159,6 +187,25 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 		stats.Errors += len(r.errs)
 	}
 	return resp
+}
+
+// planError is the response to an operation that could not be planned.
+func planError(err error) graphql.ResponseHandler {
+	var (
+		tooLarge *planner.TooLargeError
+		tooDeep  *planner.TooDeepError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return requestError("QUERY_TOO_LARGE", "%v", err)
+	case errors.As(err, &tooDeep):
+		return requestError("QUERY_TOO_DEEP", "%v", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return requestError("REQUEST_TIMEOUT", "the request's deadline passed while its operation was planned")
+	case errors.Is(err, context.Canceled):
+		return requestError("REQUEST_CANCELLED", "the request was cancelled while its operation was planned")
+	}
+	return requestError("PLAN_FAILED", "%v", err)
 }
 
 func requestError(code, format string, args ...any) graphql.ResponseHandler {

@@ -73,6 +73,9 @@ type request struct {
 	errs     gqlerror.List
 	errPaths map[string]bool
 	path     []pathSeg
+	// introspected counts the bytes introspection answers wrote, which
+	// the Executable bounds per request.
+	introspected int
 }
 
 // callState is one distinct call of the request, shared by every item that

@@ -1,6 +1,8 @@
 package resolvers
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -60,11 +62,19 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 	case planner.KindTypename:
 		return jsonwrite.String(dst, typeName), true
 	case planner.KindSchema, planner.KindType:
-		out, err := introspection.Write(dst, r.e.schema.AST, f.AST, r.vars)
+		limit := r.e.introspectionLimit()
+		out, err := introspection.WriteLimited(dst, r.e.schema.AST, f.Occurrences, r.vars, limit-r.introspected)
 		if err != nil {
-			r.fieldError(f, err.Error(), "INTROSPECTION_FAILED", "")
+			code := "INTROSPECTION_FAILED"
+			var tooLarge *introspection.TooLargeError
+			if errors.As(err, &tooLarge) {
+				code = "QUERY_TOO_LARGE"
+				err = fmt.Errorf("the operation's introspection answers are larger than %d bytes, twice the schema's full introspection", limit)
+			}
+			r.fieldError(f, err.Error(), code, "")
 			return append(dst, "null"...), true
 		}
+		r.introspected += len(out) - len(dst)
 		return out, true
 	}
 	if f.Fetch != nil {

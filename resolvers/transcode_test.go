@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"sort"
@@ -39,7 +40,7 @@ func transcodePlan(t testing.TB) (*Executable, *planner.Plan) {
 	if gerr != nil {
 		t.Fatal(gerr)
 	}
-	p, err := planner.Build(s, doc, "")
+	p, err := planner.Build(context.Background(), s, doc, "", planner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

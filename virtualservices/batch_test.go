@@ -71,7 +71,7 @@ func TestBatchedFanOut(t *testing.T) {
 	if n := ups.Calls(demo.ReviewsBatch); n != 1 {
 		t.Errorf("100 products in batches of 100 made %d calls, want 1", n)
 	}
-	plan, err := g.server.Snapshot().API("api").Plan(`{ products { upc batched100 { id } } }`, "")
+	plan, err := g.server.Snapshot().API("api").Plan(context.Background(), `{ products { upc batched100 { id } } }`, "")
 	if err != nil {
 		t.Fatal(err)
 	}

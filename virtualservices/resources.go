@@ -7,6 +7,8 @@ package virtualservices
 
 import (
 	"time"
+
+	"github.com/weft-gateway/weft/planner"
 )
 
 // Kinds of resources.
@@ -114,6 +116,11 @@ type Limits struct {
 	MaxComplexity int `yaml:"maxComplexity"`
 	// MaxTokens caps the tokens of a query (default 10000).
 	MaxTokens int `yaml:"maxTokens"`
+	// MaxSelections caps the selections an operation holds once its
+	// fragments are expanded, which is the planner's work (default
+	// planner.DefaultMaxSelections). Text limits do not bound it: a 2 KB
+	// operation can spread fragments into 2^40 selections.
+	MaxSelections int `yaml:"maxSelections"`
 }
 
 func (a *GraphQLAction) withDefaults() {
@@ -142,5 +149,8 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxTokens <= 0 {
 		l.MaxTokens = 10000
+	}
+	if l.MaxSelections <= 0 {
+		l.MaxSelections = planner.DefaultMaxSelections
 	}
 }

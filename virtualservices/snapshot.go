@@ -119,13 +119,14 @@ func (s *Snapshot) Upstream(name string) upstreams.Upstream {
 	return nil
 }
 
-// Plan validates a query against the API's schema and plans it.
-func (a *API) Plan(query, operation string) (*planner.Plan, error) {
+// Plan validates a query against the API's schema and plans it within the
+// route's limits.
+func (a *API) Plan(ctx context.Context, query, operation string) (*planner.Plan, error) {
 	doc, errs := gqlparser.LoadQuery(a.Schema.AST, query)
 	if errs != nil {
 		return nil, errs
 	}
-	return planner.Build(a.Schema, doc, operation)
+	return planner.Build(ctx, a.Schema, doc, operation, planner.Options{MaxSelections: a.action.Limits.MaxSelections, MaxDepth: a.action.Limits.MaxDepth})
 }
 
 // Load reads and checks cfg and builds a snapshot. Upstreams of prev whose

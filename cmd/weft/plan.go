@@ -39,7 +39,7 @@ func newPlan() *cobra.Command {
 			if api == nil {
 				return fmt.Errorf("no GraphQL API for virtual service %q / host %q (virtual services: %v)", vs, host, snap.VirtualServices())
 			}
-			plan, err := api.Plan(query, operation)
+			plan, err := api.Plan(cmd.Context(), query, operation)
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return &exitError{code: 1}

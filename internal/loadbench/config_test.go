@@ -74,7 +74,7 @@ func TestConfigLoads(t *testing.T) {
 				if api == nil {
 					t.Fatal("no API for host 127.0.0.1")
 				}
-				if _, err := api.Plan(c.Query, ""); err != nil {
+				if _, err := api.Plan(context.Background(), c.Query, ""); err != nil {
 					t.Errorf("query %s does not plan: %v", c.Query, err)
 				}
 				yaml, err := os.ReadFile(filepath.Join(dir, "upstreams.yaml"))

@@ -29,7 +29,7 @@ func largeSchema(n int) string {
 }
 
 func BenchmarkFullQuery(b *testing.B) {
-	query := readFile(b, filepath.Join("testdata", "full_query.graphql"))
+	query := FullQuery
 	cases := []struct{ name, sdl string }{
 		{"interfaces", readFile(b, filepath.Join("testdata", "schemas", "interfaces.graphql"))},
 		{"large200", largeSchema(200)},

@@ -2,7 +2,6 @@ package introspection
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
@@ -13,7 +12,7 @@ import (
 // introspection field of a document that validates must write valid JSON
 // without error.
 func FuzzWrite(f *testing.F) {
-	f.Add(readFile(f, filepath.Join("testdata", "full_query.graphql")))
+	f.Add(FullQuery)
 	f.Add(`{ __type(name: "Pet") { name ...on __Type { kind } possibleTypes { name } } }`)
 	f.Add(`{ a: __schema { t: types { f: fields(includeDeprecated: true) { n: name } } } b: __type(name: "E") { enumValues { name } } }`)
 	f.Add(`{ __schema { ...F @skip(if: false) } } fragment F on __Schema { directives { name args { defaultValue } } }`)

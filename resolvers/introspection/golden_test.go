@@ -11,7 +11,7 @@ import (
 // schema and compares the output with testdata/golden. Run with -update to
 // rewrite the files after a deliberate change, then review the diff.
 func TestFullQueryGolden(t *testing.T) {
-	query := readFile(t, filepath.Join("testdata", "full_query.graphql"))
+	query := FullQuery
 	for _, name := range schemaFiles(t) {
 		t.Run(name, func(t *testing.T) {
 			s := loadSchemaFile(t, name)

@@ -53,6 +53,10 @@ func Write(dst []byte, s *ast.Schema, field *ast.Field, vars map[string]any) ([]
 // one value whose selection is the union of theirs, in order. The first field
 // supplies the name and arguments; validation has made sure they agree.
 func WriteMerged(dst []byte, s *ast.Schema, fields []*ast.Field, vars map[string]any) ([]byte, error) {
+	return writeMerged(dst, s, fields, vars, 0)
+}
+
+func writeMerged(dst []byte, s *ast.Schema, fields []*ast.Field, vars map[string]any, maxBytes int) ([]byte, error) {
 	if len(fields) == 0 {
 		return dst, fmt.Errorf("introspection: no field to write")
 	}
@@ -60,7 +64,7 @@ func WriteMerged(dst []byte, s *ast.Schema, fields []*ast.Field, vars map[string
 		return dst, fmt.Errorf("introspection: %s: no schema", fields[0].Name)
 	}
 	c := compiler{vars: vars}
-	w := writer{s: s, buf: dst}
+	w := writer{s: s, buf: dst, start: len(dst), max: maxBytes}
 	root := fields[0]
 	switch root.Name {
 	case "__schema":
@@ -98,6 +102,9 @@ func WriteMerged(dst []byte, s *ast.Schema, fields []*ast.Field, vars map[string
 type writer struct {
 	s   *ast.Schema
 	buf []byte
+	// start is where the answer begins in buf; max bounds its length
+	// (none when zero).
+	start, max int
 }
 
 func (w *writer) null() { w.buf = append(w.buf, "null"...) }
@@ -126,6 +133,11 @@ func (w *writer) optStr(s string) {
 func (w *writer) each(n int, item func(i int) error) error {
 	w.buf = append(w.buf, '[')
 	for i := range n {
+		// Every repetition goes through a list, so checking between
+		// items bounds the answer to max plus one item's worth.
+		if w.max > 0 && len(w.buf)-w.start > w.max {
+			return &TooLargeError{Limit: w.max}
+		}
 		if i > 0 {
 			w.buf = append(w.buf, ',')
 		}

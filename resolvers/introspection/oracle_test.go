@@ -3,7 +3,6 @@ package introspection
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -77,7 +76,7 @@ type (
 // expectation is corrected, each time with the reason, so a change on either
 // side shows up here.
 func TestAgainstGqlgen(t *testing.T) {
-	query := readFile(t, filepath.Join("testdata", "full_query.graphql"))
+	query := FullQuery
 	for _, name := range schemaFiles(t) {
 		t.Run(name, func(t *testing.T) {
 			s := loadSchemaFile(t, name)

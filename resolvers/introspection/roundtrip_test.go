@@ -8,7 +8,6 @@ import (
 	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,7 +49,7 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"gateway query", introspect.Query, false},
 		{"gateway query for old servers", introspect.QueryOctober2021, false},
-		{"graphql-js full query", readFile(t, filepath.Join("testdata", "full_query.graphql")), true},
+		{"graphql-js full query", FullQuery, true},
 	}
 	for _, q := range queries {
 		for _, name := range schemaFiles(t) {
