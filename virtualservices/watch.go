@@ -30,19 +30,24 @@ type Reloader struct {
 	OnReload func(err error)
 }
 
-// Reload loads the config now and swaps it in if it is valid.
+// Reload loads the config now and swaps it in if it is valid. A config
+// with errors while a previous one is served is logged; with none served
+// yet, it is only returned, for the caller to report (a process that
+// starts with a bad config has nothing to keep serving).
 func (r *Reloader) Reload(ctx context.Context) error {
 	start := time.Now()
-	next, err := r.Loader.Load(ctx, r.Config, r.Server.Snapshot())
+	prev := r.Server.Snapshot()
+	next, err := r.Loader.Load(ctx, r.Config, prev)
 	if err != nil {
-		r.Log.Error().Str("dir", r.Dir).Int("errors", strings.Count(err.Error(), "\n")+1).
-			Msg("config has errors; still serving the previous config:\n" + err.Error())
+		if prev != nil {
+			r.Log.Error().Str("dir", r.Dir).Int("errors", strings.Count(err.Error(), "\n")+1).
+				Msg("config has errors; still serving the previous config:\n" + err.Error())
+		}
 		if r.OnReload != nil {
 			r.OnReload(err)
 		}
 		return err
 	}
-	prev := r.Server.Snapshot()
 	r.Server.Swap(next)
 	ev := r.Log.Info().Str("version", next.Version).Strs("virtualServices", next.VirtualServices()).Dur("took", time.Since(start))
 	if prev != nil {
@@ -94,7 +99,10 @@ func (r *Reloader) Watch(ctx context.Context) error {
 			}
 			r.Log.Warn().Err(err).Str("dir", r.Dir).Msg("config watch error")
 		case <-timer.C:
-			_ = r.Reload(ctx)
+			if err := r.Reload(ctx); err != nil && r.Server.Snapshot() == nil {
+				r.Log.Error().Str("dir", r.Dir).Int("errors", strings.Count(err.Error(), "\n")+1).
+					Msg("config has errors; nothing is served:\n" + err.Error())
+			}
 		}
 	}
 }

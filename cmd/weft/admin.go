@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -13,7 +12,7 @@ import (
 
 // serveAdmin serves the metrics and profiling endpoints on their own
 // listener, so they are never reachable through a VirtualService's domains.
-func serveAdmin(addr string, metrics http.Handler, log zerolog.Logger) (*http.Server, error) {
+func serveAdmin(ln net.Listener, metrics http.Handler, log zerolog.Logger) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -21,10 +20,6 @@ func serveAdmin(addr string, metrics http.Handler, log zerolog.Logger) (*http.Se
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--admin-listen %s: %w", addr, err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -32,5 +27,5 @@ func serveAdmin(addr string, metrics http.Handler, log zerolog.Logger) (*http.Se
 		}
 	}()
 	log.Info().Str("addr", ln.Addr().String()).Msg("admin endpoints listening")
-	return srv, nil
+	return srv
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/virtualservices"
@@ -18,8 +21,26 @@ type configSource struct {
 	dir string
 	// demoUpstreams runs the demo's upstreams in-process.
 	demoUpstreams bool
+	// demoBasePort, when set, is the first of the four fixed ports the
+	// demo upstreams listen on; 0 gives each a free port.
+	demoBasePort int
 	// demoFaults make demo upstreams misbehave: "reviews=down,...".
 	demoFaults string
+}
+
+// registerDemo adds the flags that run the demo's upstreams.
+func (c *configSource) registerDemo(cmd *cobra.Command, usage string) {
+	cmd.Flags().BoolVar(&c.demoUpstreams, "demo-upstreams", false, usage)
+	cmd.Flags().IntVar(&c.demoBasePort, "demo-base-port", 0,
+		"run the demo upstreams on fixed loopback ports: catalog on this one, reviews, inventory and shipping on the next three (default: free ports)")
+}
+
+// display names the config in messages.
+func (c *configSource) display() string {
+	if c.dir == "" {
+		return "(embedded demo)"
+	}
+	return c.dir
 }
 
 // open returns the config to load and, when asked, the running demo
@@ -27,33 +48,46 @@ type configSource struct {
 func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualservices.Config, *demo.Upstreams, error) {
 	cfg := virtualservices.Config{Env: os.LookupEnv}
 	if c.dir == "" {
-		cfg.FS, cfg.Dir, cfg.DisplayRoot = demo.Config(), ".", "(embedded demo)"
+		cfg.FS, cfg.Dir, cfg.DisplayRoot = demo.Config(), ".", c.display()
 	} else {
 		abs, err := filepath.Abs(c.dir)
 		if err != nil {
 			return cfg, nil, fmt.Errorf("--config %s: %w", c.dir, err)
 		}
 		st, err := os.Stat(abs)
-		if err != nil {
-			return cfg, nil, fmt.Errorf("--config: %w", err)
-		}
-		if !st.IsDir() {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return cfg, nil, fmt.Errorf("--config %s: no such directory", c.dir)
+		case err != nil:
+			return cfg, nil, fmt.Errorf("--config %s: %w", c.dir, err)
+		case !st.IsDir():
 			return cfg, nil, fmt.Errorf("--config %s: not a directory", c.dir)
 		}
 		cfg.FS, cfg.Dir, cfg.DisplayRoot, cfg.OSDir = os.DirFS(abs), ".", c.dir, abs
 	}
 	faults, err := demo.ParseFaults(c.demoFaults)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("--demo-faults: %w", err)
+		return cfg, nil, usagef("--demo-faults: %w", err)
+	}
+	opts, err := demo.OnPorts(c.demoBasePort)
+	if err != nil {
+		return cfg, nil, usagef("--demo-base-port: %w", err)
 	}
 	if !c.demoUpstreams {
-		if len(faults) > 0 {
-			return cfg, nil, fmt.Errorf("--demo-faults needs the demo's upstreams (--demo-upstreams, or no --config)")
+		switch {
+		case len(faults) > 0:
+			return cfg, nil, usagef("--demo-faults needs the demo's upstreams (--demo-upstreams, or no --config)")
+		case c.demoBasePort != 0:
+			return cfg, nil, usagef("--demo-base-port needs the demo's upstreams (--demo-upstreams, or no --config)")
 		}
 		return cfg, nil, nil
 	}
-	ups, err := demo.Start(ctx, log, demo.Options{Faults: faults})
+	opts.Faults = faults
+	ups, err := demo.Start(ctx, log, opts)
 	if err != nil {
+		if c.demoBasePort != 0 && errors.Is(err, syscall.EADDRINUSE) {
+			return cfg, nil, fmt.Errorf("--demo-base-port %d: %w (is another demo running? without --demo-base-port the demo upstreams take free ports)", c.demoBasePort, err)
+		}
 		return cfg, nil, fmt.Errorf("starting the demo upstreams: %w", err)
 	}
 	cfg.Env = ups.Env(os.LookupEnv)
@@ -61,10 +95,9 @@ func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualser
 }
 
 // load opens the config and loads it into a snapshot that is not served
-// (for validate and plan). On success the caller calls the returned close.
-// A config with errors prints them, one per line, to out and returns an
-// exit status of 1.
-func (c *configSource) load(ctx context.Context, out io.Writer) (*virtualservices.Snapshot, func(), error) {
+// (for validate and plan). On success the caller calls the returned close;
+// a config with errors is a *configError.
+func (c *configSource) load(ctx context.Context) (*virtualservices.Snapshot, func(), error) {
 	log := zerolog.Nop()
 	cfg, ups, err := c.open(ctx, log)
 	if err != nil {
@@ -80,8 +113,7 @@ func (c *configSource) load(ctx context.Context, out io.Writer) (*virtualservice
 	snap, err := loader.Load(ctx, cfg, nil)
 	if err != nil {
 		closeUps()
-		fmt.Fprintln(out, err)
-		return nil, nil, &exitError{code: 1}
+		return nil, nil, &configError{display: c.display(), err: err}
 	}
 	return snap, func() { virtualservices.CloseSnapshot(snap); closeUps() }, nil
 }

@@ -28,12 +28,12 @@ func writeImport(cmd *cobra.Command, name, out, upstream, sdl string) error {
 		return nil
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+		return fmt.Errorf("--out: %w", err)
 	}
 	for _, f := range []struct{ file, content string }{{name + ".upstream.yaml", upstream}, {name + ".graphql", sdl}} {
 		p := filepath.Join(out, f.file)
 		if err := os.WriteFile(p, []byte(f.content), 0o644); err != nil {
-			return err
+			return fmt.Errorf("--out: %w", err)
 		}
 		fmt.Fprintln(cmd.OutOrStdout(), "wrote", p)
 	}
@@ -56,13 +56,13 @@ the document that cannot be mapped are reported as warnings on stderr, one per
 line (file:line:col: pointer: (operation) what was done); the rest is imported.
 
 With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
-		Args: cobra.ExactArgs(1),
+		Args: positional("SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := openapi.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}}
 			for _, k := range kinds {
 				op, kind, ok := strings.Cut(k, "=")
 				if !ok || (kind != "Query" && kind != "Mutation") {
-					return fmt.Errorf("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
+					return usagef("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
 				}
 				opts.Kinds[op] = kind
 			}

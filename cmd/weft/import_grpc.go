@@ -29,7 +29,7 @@ func (f *grpcImportFlags) parse() error {
 	for _, m := range f.methods {
 		method, kind, ok := strings.Cut(m, "=")
 		if !ok || (kind != "Query" && kind != "Mutation" && kind != "Subscription") {
-			return fmt.Errorf("--method %q: want pkg.Service/Method=Query, =Mutation or =Subscription", m)
+			return usagef("--method %q: want pkg.Service/Method=Query, =Mutation or =Subscription", m)
 		}
 		f.kinds[method] = kind
 	}
@@ -67,6 +67,7 @@ func newImportProto() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "proto FILE... | proto --descriptor-set FILE",
+		Args:  cobra.ArbitraryArgs,
 		Short: "Import gRPC services from .proto files (compiled here, no protoc) or a descriptor set",
 		Long: `Import prints an Upstream resource and a GraphQL schema whose fields are bound
 to the services' methods with @grpc, for a team to edit and commit. Files are
@@ -84,11 +85,11 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 			var err error
 			switch {
 			case descSet != "" && len(args) > 0:
-				return fmt.Errorf("give .proto files or --descriptor-set, not both")
+				return usagef("give .proto files or --descriptor-set, not both")
 			case descSet != "":
 				files, err = protoschema.ReadDescriptorSet(descSet, protoschema.SetOptions{})
 			case len(args) == 0:
-				return fmt.Errorf("name at least one .proto file, or --descriptor-set")
+				return usagef("missing FILE: name at least one .proto file, or --descriptor-set")
 			default:
 				files, err = protoschema.Compile(cmd.Context(), args, protoschema.CompileOptions{ImportPaths: paths})
 			}
@@ -121,13 +122,16 @@ and a GraphQL schema whose fields are bound to the methods with @grpc. The
 reflection and health services are left out unless --internal.
 
 With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
-		Args: cobra.ExactArgs(1),
+		Args: positional("ADDRESS"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.parse(); err != nil {
 				return err
 			}
 			creds := insecure.NewCredentials()
-			if tlsOn || tlsOpts.CAFile != "" || tlsOpts.CertFile != "" || tlsOpts.ServerName != "" || tlsOpts.InsecureSkipVerify {
+			if tlsOn || tlsOpts.CAFile != "" || tlsOpts.CertFile != "" || tlsOpts.KeyFile != "" || tlsOpts.ServerName != "" || tlsOpts.InsecureSkipVerify {
+				if (tlsOpts.CertFile == "") != (tlsOpts.KeyFile == "") {
+					return usagef("--cert-file and --key-file go together")
+				}
 				conf, err := tlsOpts.Config(os.ReadFile)
 				if err != nil {
 					return fmt.Errorf("tls: %w", err)

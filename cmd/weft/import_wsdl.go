@@ -25,18 +25,18 @@ reported as warnings on stderr, one per line (file:line: element: what was
 done); the rest is imported.
 
 With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
-		Args: cobra.ExactArgs(1),
+		Args: positional("SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := wsdl.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}, Services: services, Ports: ports, SOAPVersion: version}
 			for _, k := range kinds {
 				op, kind, ok := strings.Cut(k, "=")
 				if !ok || (kind != "Query" && kind != "Mutation") {
-					return fmt.Errorf("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
+					return usagef("--operation %q: want OPERATION=Query or OPERATION=Mutation", k)
 				}
 				opts.Kinds[op] = kind
 			}
 			if version != "" && version != "1.1" && version != "1.2" {
-				return fmt.Errorf("--soap-version %q: want 1.1 or 1.2", version)
+				return usagef("--soap-version %q: want 1.1 or 1.2", version)
 			}
 			defs, err := wsdl.Load(cmd.Context(), args[0], wsdl.LoadOptions{})
 			if err != nil {

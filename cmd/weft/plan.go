@@ -20,12 +20,12 @@ func newPlan() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Print the plan of a query: the upstream calls, their order and batching",
-		Args:  cobra.NoArgs,
+		Args:  positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if query == "" {
-				return fmt.Errorf("--query is required")
+				return usagef("--query is required")
 			}
-			snap, done, err := src.load(cmd.Context(), cmd.ErrOrStderr())
+			snap, done, err := src.load(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -37,12 +37,14 @@ func newPlan() *cobra.Command {
 				api = snap.APIForHost(host)
 			}
 			if api == nil {
-				return fmt.Errorf("no GraphQL API for virtual service %q / host %q (virtual services: %v)", vs, host, snap.VirtualServices())
+				if vs != "" {
+					return usagef("--virtual-service %q: no such VirtualService with a GraphQL route (virtual services: %v)", vs, snap.VirtualServices())
+				}
+				return usagef("--host %q: no VirtualService serves GraphQL for it (virtual services: %v)", host, snap.VirtualServices())
 			}
 			plan, err := api.Plan(cmd.Context(), query, operation)
 			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &exitError{code: 1}
+				return fmt.Errorf("--query: %w", err)
 			}
 			if asJSON {
 				fmt.Fprintln(cmd.OutOrStdout(), string(plan.JSON()))

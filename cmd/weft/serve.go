@@ -4,18 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/resolvers/redisstale"
 	"github.com/weft-gateway/weft/virtualservices"
 )
+
+// defaultShutdownGrace is how long in-flight requests get to finish after
+// the first SIGINT or SIGTERM: under Kubernetes' default 30s between
+// SIGTERM and SIGKILL, with room for the rest of the shutdown.
+const defaultShutdownGrace = 15 * time.Second
 
 func newServe() *cobra.Command {
 	var (
@@ -25,12 +33,24 @@ func newServe() *cobra.Command {
 		admin  string
 		redis  string
 		watch  bool
+		grace  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the gateway (with no --config: the embedded demo shop)",
-		Args:  cobra.NoArgs,
+		Long: `Serve runs the gateway on --listen. With no --config it serves the embedded demo
+shop, whose upstreams run in-process on free loopback ports (printed at start;
+--demo-base-port fixes them).
+
+On SIGINT or SIGTERM it stops accepting connections and lets the requests in
+flight finish for up to --shutdown-grace; past that it cancels them, closes
+their connections and exits with status 0. A second SIGINT or SIGTERM cancels
+them at once and exits with status 1.`,
+		Args: positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if grace < 0 {
+				return usagef("--shutdown-grace %s: want a duration of 0 or more", grace)
+			}
 			if !cmd.Flags().Changed("demo-upstreams") {
 				src.demoUpstreams = src.dir == ""
 			}
@@ -39,13 +59,28 @@ func newServe() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
+			// The addresses are taken first: a busy one fails before
+			// anything starts or logs.
+			ln, err := listenOn(ctx, "--listen", listen)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			var adminLn net.Listener
+			if admin != "" {
+				if adminLn, err = listenOn(ctx, "--admin-listen", admin); err != nil {
+					return err
+				}
+				defer adminLn.Close()
+			}
 			cfg, ups, err := src.open(ctx, log)
 			if err != nil {
 				return err
 			}
 			if ups != nil {
 				defer ups.Close()
-				log.Info().Str("catalog", ups.CatalogURL()).Str("reviews", ups.ReviewsURL()).Msg("demo upstreams running")
+				log.Info().Str("catalog", ups.CatalogURL()).Str("reviews", ups.ReviewsURL()).
+					Str("inventory", ups.InventoryTarget()).Str("shipping", ups.ShippingURL()).Msg("demo upstreams running")
 			}
 			server := virtualservices.NewServer(log)
 			defer server.Close()
@@ -63,34 +98,31 @@ func newServe() *cobra.Command {
 				Server: server, Config: cfg, Dir: src.dir, Log: log,
 			}
 			if err := reloader.Reload(ctx); err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &exitError{code: 1}
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("--listen %s: %w", listen, err)
-			}
-			httpServer := &http.Server{
-				Handler:           server,
-				ReadHeaderTimeout: 10 * time.Second,
-				IdleTimeout:       120 * time.Second,
-			}
-			errc := make(chan error, 2)
-			go func() { errc <- httpServer.Serve(ln) }()
-			if admin != "" {
-				adminServer, err := serveAdmin(admin, server.MetricsHandler(), log)
-				if err != nil {
-					return err
+				if ctx.Err() != nil {
+					return fmt.Errorf("interrupted while loading the config: %w", err)
 				}
-				defer adminServer.Close()
+				return &configError{display: src.display(), consequence: "nothing is served", err: err}
 			}
 
-			base := "http://" + ln.Addr().String()
-			fmt.Fprintf(cmd.OutOrStdout(), "Weft is listening on %s\n", base)
-			for _, vs := range server.Snapshot().VirtualServices() {
-				fmt.Fprintf(cmd.OutOrStdout(), "  virtual service %s\n", vs)
+			var flight inFlight
+			// Requests run on a context of their own, not ctx: the first
+			// signal must let them finish; the end of the grace period
+			// cancels them.
+			reqCtx, cancelRequests := context.WithCancel(context.Background())
+			defer cancelRequests()
+			httpServer := &http.Server{
+				Handler:           flight.track(server),
+				ReadHeaderTimeout: 10 * time.Second,
+				IdleTimeout:       120 * time.Second,
+				BaseContext:       func(net.Listener) context.Context { return reqCtx },
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Playground: %s/graphql (open it in a browser)\n", base)
+			errc := make(chan error, 1)
+			go func() { errc <- httpServer.Serve(ln) }()
+			if adminLn != nil {
+				defer serveAdmin(adminLn, server.MetricsHandler(), log).Close()
+			}
+
+			printBanner(cmd.OutOrStdout(), "http://"+ln.Addr().String(), server.Snapshot().VirtualServices(), ups)
 
 			watchDone := make(chan struct{})
 			watchCtx, stopWatch := context.WithCancel(ctx)
@@ -109,24 +141,50 @@ func newServe() *cobra.Command {
 				return fmt.Errorf("serve: %w", err)
 			case <-ctx.Done():
 			}
-			log.Info().Msg("shutting down")
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("shutdown: %w", err)
-			}
-			return nil
+			return drain(httpServer, &flight, cancelRequests, grace, log)
 		},
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
-	cmd.Flags().BoolVar(&src.demoUpstreams, "demo-upstreams", false, "run the demo's upstreams in-process (default: on when --config is not set)")
+	src.registerDemo(cmd, "run the demo's upstreams in-process (default: on when --config is not set)")
 	cmd.Flags().StringVar(&src.demoFaults, "demo-faults", "", "make demo upstreams misbehave to show fallbacks: reviews=down,inventory=slow (faults: down, slow, error, garbage)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
 	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/); off when empty")
 	cmd.Flags().StringVar(&redis, "redis", os.Getenv("WEFT_REDIS_URL"), "Redis URL (redis://, rediss://, unix://) where replicas share the values stale fallbacks serve (default $WEFT_REDIS_URL)")
+	cmd.Flags().DurationVar(&grace, "shutdown-grace", defaultShutdownGrace, "on SIGINT or SIGTERM, how long requests in flight get to finish before they are cancelled")
 	logs.register(cmd)
 	return cmd
+}
+
+// listenOn listens on addr for the flag that named it; an address in use
+// says so and which flag moves it.
+func listenOn(ctx context.Context, flag, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s %s: %w (another process listens there; choose another address with %s)", flag, addr, err, flag)
+	}
+	return nil, fmt.Errorf("%s %s: %w", flag, addr, err)
+}
+
+// printBanner tells a person where the gateway and the demo's upstreams
+// are.
+func printBanner(w io.Writer, base string, vss []string, ups *demo.Upstreams) {
+	fmt.Fprintf(w, "Weft is listening on %s\n", base)
+	for _, vs := range vss {
+		fmt.Fprintf(w, "  virtual service %s\n", vs)
+	}
+	if ups != nil {
+		fmt.Fprintf(w, "Demo upstreams:\n")
+		fmt.Fprintf(w, "  catalog    %s (GraphQL)\n", ups.CatalogURL())
+		fmt.Fprintf(w, "  reviews    %s (REST)\n", ups.ReviewsURL())
+		fmt.Fprintf(w, "  inventory  %s (gRPC, with server reflection)\n", ups.InventoryTarget())
+		fmt.Fprintf(w, "  shipping   %s (SOAP)\n", ups.ShippingURL())
+	}
+	fmt.Fprintf(w, "Playground: %s/graphql (open it in a browser)\n", base)
 }
 
 // openStaleStore opens the Redis store replicas share stale values in. A

@@ -10,10 +10,10 @@ func newValidate() *cobra.Command {
 	var src configSource
 	cmd := &cobra.Command{
 		Use:   "validate",
-		Short: "Check a config: exit 0, or print every error (file:line: problem) and exit 1",
-		Args:  cobra.NoArgs,
+		Short: "Check a config: exit 0, or print every error (file:line:col: problem) on stderr and exit 1",
+		Args:  positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			snap, done, err := src.load(cmd.Context(), cmd.OutOrStdout())
+			snap, done, err := src.load(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -23,6 +23,6 @@ func newValidate() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
-	cmd.Flags().BoolVar(&src.demoUpstreams, "demo-upstreams", false, "run the demo's upstreams in-process (for upstreams that introspect)")
+	src.registerDemo(cmd, "run the demo's upstreams in-process (for upstreams that introspect)")
 	return cmd
 }

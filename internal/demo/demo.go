@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/zerolog"
@@ -65,6 +67,22 @@ type Options struct {
 // port, with n generated products: what tests use, so they never collide.
 func Loopback(n int) Options {
 	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", ShippingAddr: "127.0.0.1:0", Products: n}
+}
+
+// OnPorts returns options that start the upstreams on loopback ports from
+// base on, in the order of the default addresses: catalog on base, reviews
+// on base+1, inventory on base+2, shipping on base+3 (so OnPorts(4101) is
+// the default addresses). Base 0 gives each upstream a free port, so that
+// demos run side by side.
+func OnPorts(base int) (Options, error) {
+	if base == 0 {
+		return Loopback(0), nil
+	}
+	if base < 1 || base > 65535-3 {
+		return Options{}, fmt.Errorf("port %d out of range [1, %d] (the upstreams take it and the next three)", base, 65535-3)
+	}
+	addr := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)) }
+	return Options{CatalogAddr: addr(0), ReviewsAddr: addr(1), InventoryAddr: addr(2), ShippingAddr: addr(3)}, nil
 }
 
 func (o Options) withDefaults() Options {

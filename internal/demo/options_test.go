@@ -2,6 +2,7 @@ package demo
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,32 @@ func TestURLHost(t *testing.T) {
 	for in, want := range tests {
 		if got := urlHost(in); got != want {
 			t.Errorf("urlHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestOnPorts(t *testing.T) {
+	tests := []struct {
+		base    int
+		want    Options
+		wantErr string
+	}{
+		{0, Loopback(0), ""},
+		{4101, Options{}.withDefaults(), ""},
+		{65532, Options{CatalogAddr: "127.0.0.1:65532", ReviewsAddr: "127.0.0.1:65533", InventoryAddr: "127.0.0.1:65534", ShippingAddr: "127.0.0.1:65535"}, ""},
+		{65533, Options{}, "port 65533 out of range [1, 65532]"},
+		{-1, Options{}, "port -1 out of range"},
+	}
+	for _, tt := range tests {
+		got, err := OnPorts(tt.base)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("OnPorts(%d): error %v, want %q", tt.base, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("OnPorts(%d) = %+v, %v; want %+v", tt.base, got, err, tt.want)
 		}
 	}
 }
