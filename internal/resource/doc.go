@@ -51,6 +51,11 @@
 //
 //	upstreams.yaml:12:7: spec.routes[2].mathc: unknown field "mathc" (did you mean "match"?); allowed fields: match, upstream, timeout
 //
+// A YAML syntax error is placed where the parser found the problem, in the
+// file rather than the document, and names the construct it was in:
+//
+//	routes.yaml:18:10: invalid YAML: did not find expected key (while parsing a block mapping at line 15, column 9)
+//
 // Field paths use dots for keys and brackets for list indexes; keys that are
 // not plain identifiers are quoted: spec.headers["x.trace"]. Loading and
 // decoding go on after an error and return all of them as Errors, sorted by
