@@ -306,17 +306,24 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 			return old, nil
 		}
 	}
-	// The resilience block is the loader's, not the kind's: kinds decode
-	// their spec strictly and would reject it. The kind gets a copy of the
-	// document without it (documents are shared, so never changed).
-	kd, node := withoutKey(d, resilienceKey)
-	kd, fbNode := withoutKey(kd, fallbackKey)
+	// The resilience and fallback blocks are the loader's, not the kind's:
+	// kinds decode their spec strictly and would reject them. The kind
+	// gets a copy of the document without them, whose unknown-field errors
+	// still list them as allowed.
 	var errs resource.Errors
-	policy, err := resilience.Decode(d, node, "spec."+resilienceKey)
+	var blocks upstreamBlocks
+	kd, err := d.SplitSpec(&blocks)
+	if err != nil {
+		errs = append(errs, resourceErrors(err)...)
+		if kd == nil {
+			return nil, errs
+		}
+	}
+	policy, err := resilience.Decode(d, blocks.Resilience, "spec."+resilienceKey)
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
-	fallback, err := decodeFallback(d, fbNode)
+	fallback, err := decodeFallback(d, blocks.Fallback)
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
@@ -385,20 +392,12 @@ func decodeFallback(d *resource.Document, node *yaml.Node) (*schema.Fallback, er
 // loader, not the kind, reads: see package upstreams/resilience.
 const resilienceKey = "resilience"
 
-// withoutKey returns d with its spec's block key taken out, and the
-// block; d itself when it has none.
-func withoutKey(d *resource.Document, key string) (*resource.Document, *yaml.Node) {
-	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
-		if d.Spec.Content[i].Value != key {
-			continue
-		}
-		spec := *d.Spec
-		spec.Content = append(append(make([]*yaml.Node, 0, len(d.Spec.Content)-2), d.Spec.Content[:i]...), d.Spec.Content[i+2:]...)
-		cp := *d
-		cp.Spec = &spec
-		return &cp, d.Spec.Content[i+1]
-	}
-	return d, nil
+// upstreamBlocks are the blocks of an Upstream's spec that the loader reads
+// whatever the kind (the names are resilienceKey and fallbackKey), kept as
+// nodes for resilience.Decode and decodeFallback.
+type upstreamBlocks struct {
+	Resilience *yaml.Node `yaml:"resilience"`
+	Fallback   *yaml.Node `yaml:"fallback"`
 }
 
 func (l *Loader) kindNames() []string {
