@@ -86,6 +86,9 @@ type Snapshot struct {
 	ups     map[string]*builtUpstream
 	apis    map[string]*API // by VirtualService name: its first GraphQL route's API
 	names   []string
+	// warnings are what is legal but likely a mistake, such as a config
+	// with no VirtualService.
+	warnings []string
 }
 
 type builtUpstream struct {
@@ -96,6 +99,11 @@ type builtUpstream struct {
 
 // VirtualServices returns the names of the snapshot's VirtualServices.
 func (s *Snapshot) VirtualServices() []string { return s.names }
+
+// Warnings returns what the config does that is valid but likely not
+// meant, one sentence each; Load logs them too. `weft validate` prints
+// them.
+func (s *Snapshot) Warnings() []string { return s.warnings }
 
 // API returns the GraphQL API of a VirtualService (its first GraphQL
 // route's), or nil.
@@ -238,6 +246,15 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	snap.router = rt
 	sort.Strings(snap.names)
 	snap.Version = hex.EncodeToString(h.Sum(nil))[:12]
+	if len(snap.names) == 0 {
+		// Valid (a config may be filled in later, and upstreams alone
+		// are checked), but served it answers nothing: say so, and the
+		// Server is not ready with it.
+		snap.warnings = append(snap.warnings, fmt.Sprintf("no VirtualService in %s: every request will get 404", configDirName(cfg)))
+	}
+	for _, w := range snap.warnings {
+		l.Log.Warn().Str("version", snap.Version).Msg(w)
+	}
 	return snap, nil
 }
 
