@@ -176,3 +176,21 @@ func TestSymlinkedFileOutsideIsFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A YAML syntax error in the second document of a file is reported as
+// weft validate prints it: the file as named, the line in the file and the
+// column of the problem.
+func TestSyntaxErrorInAConfigDirectory(t *testing.T) {
+	root := t.TempDir()
+	cfg := filepath.Join(root, "cfg")
+	// The VirtualService starts on line 7; the graphql block's keys start
+	// at column 11 (schema, line 16), and the key on line 19 is indented
+	// one column further.
+	text := restUpstream + "---\n" + vsYAML(`type Query { r: String @rest(upstream: "reviews", path: "/r") }`) + "           timeout: 2s\n"
+	writeFile(t, filepath.Join(cfg, "apis", "all.yaml"), text)
+	_, err := loadDir(t, cfg, "cfg")
+	want := "cfg/apis/all.yaml:19:12: invalid YAML: did not find expected key (while parsing a block mapping at line 16, column 11)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+}
