@@ -26,7 +26,10 @@
 // The package checks the envelope and keeps spec as a raw *yaml.Node: the
 // package that owns a kind decodes it into its own struct with
 // Document.DecodeSpec, which is strict (unknown fields, wrong types and
-// missing required fields are errors) and understands time.Duration.
+// missing required fields are errors) and understands time.Duration. A
+// spec that two packages read (a loader's blocks shared by every kind, and
+// the kind's own) is split with Document.SplitSpec, so that an unknown key
+// is answered with every key either of them allows.
 //
 // # Environment variables
 //

@@ -28,15 +28,17 @@ import (
 // github.com/pb33f/go-yaml is a maintained fork of the same libyaml port
 // (the module already reads OpenAPI documents with it) that returns both
 // marks in a *LoadError. So when v3 reports a syntax error, the same bytes
-// are parsed again with the fork, which stops at the same place, and its
-// error is reported: the problem's message and position, and the construct
+// are parsed again with the fork, which being the same parser stops at the
+// same place, and its error is reported: the problem's message and position, and the construct
 // it was in. v3 alone decides whether a file is valid and builds the nodes
 // every other position comes from; the fork only runs on a file v3 has
 // rejected. TestSyntaxErrors pins that the two report the same problem for
-// every kind of error it covers. Should the fork accept a file that v3
-// rejects (a fix in one and not the other), the error keeps v3's own line,
-// corrected to count from 1, and the column where the text of that line
-// starts.
+// every kind of error it covers; where they word one differently, the
+// fork's words go with the fork's position. Should the fork accept a file
+// that v3 rejects, or give no position (a fix in one and not the other),
+// the error keeps v3's own line, corrected to count from 1, and the column
+// where the text of that line starts. Columns count characters, as the
+// columns of nodes do.
 //
 // Errors in reading the text (bytes that are not UTF-8, characters YAML
 // does not allow) come before any parsing and carry no position in either
