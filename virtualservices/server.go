@@ -79,6 +79,19 @@ func (s *Server) Close() {
 	}
 }
 
+// notReady says why a server serving snap should get no traffic, or "".
+// A config without a VirtualService is valid, but a server on it answers
+// every request with 404, which a load balancer had better not send to.
+func notReady(snap *Snapshot) string {
+	switch {
+	case snap == nil:
+		return "no config loaded"
+	case len(snap.names) == 0:
+		return "not ready: the config has no VirtualService, so every request would get 404"
+	}
+	return ""
+}
+
 // statusWriter records the status and size of a response.
 type statusWriter struct {
 	http.ResponseWriter
@@ -120,9 +133,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/readyz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if s.snap.Load() == nil {
+		if reason := notReady(s.snap.Load()); reason != "" {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("no config loaded\n"))
+			_, _ = w.Write([]byte(reason + "\n"))
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))

@@ -86,6 +86,9 @@ type Snapshot struct {
 	ups     map[string]*builtUpstream
 	apis    map[string]*API // by VirtualService name: its first GraphQL route's API
 	names   []string
+	// warnings are what is legal but likely a mistake, such as a config
+	// with no VirtualService.
+	warnings []string
 }
 
 type builtUpstream struct {
@@ -96,6 +99,11 @@ type builtUpstream struct {
 
 // VirtualServices returns the names of the snapshot's VirtualServices.
 func (s *Snapshot) VirtualServices() []string { return s.names }
+
+// Warnings returns what the config does that is valid but likely not
+// meant, one sentence each; Load logs them too. `weft validate` prints
+// them.
+func (s *Snapshot) Warnings() []string { return s.warnings }
 
 // API returns the GraphQL API of a VirtualService (its first GraphQL
 // route's), or nil.
@@ -239,22 +247,79 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	snap.router = rt
 	sort.Strings(snap.names)
 	snap.Version = hex.EncodeToString(h.Sum(nil))[:12]
+	if len(snap.names) == 0 {
+		// Valid (a config may be filled in later, and upstreams alone
+		// are checked), but served it answers nothing: say so, and the
+		// Server is not ready with it.
+		snap.warnings = append(snap.warnings, fmt.Sprintf("no VirtualService in %s: every request will get 404", configDirName(cfg)))
+	}
+	for _, w := range snap.warnings {
+		l.Log.Warn().Str("version", snap.Version).Msg(w)
+	}
 	return snap, nil
+}
+
+// Files a resource names (an SDL file, an OpenAPI document, a WSDL, .proto
+// import paths, TLS files) by a relative path are relative to the
+// resource's own file and must be inside the config directory: the
+// directory is what the server watches for changes and what `weft
+// validate` checks, and what is copied or mounted where the config is
+// deployed, so a relative path that leads out of it could change unseen or
+// be missing there. The rule is on the path as written: symlinks in the
+// directory are followed wherever they lead, as they are for the YAML
+// files, since whoever lays out the directory (a Kubernetes volume is made
+// of symlinks) links what it means to.
+//
+// Files that kinds open on disk themselves (OpenAPI documents, WSDLs,
+// .proto import paths, TLS files) may also be named by an absolute path:
+// a deliberate reference to a file of the machine (a mounted secret, a
+// spec installed with the image, what `weft import` writes), read at every
+// load but not watched. Files read through the config's file system (SDL
+// files, descriptor sets) are named relatively, as that file system may
+// not be a directory on disk.
+
+// configPath returns the path in cfg.FS of the file that resource d names.
+func configPath(cfg Config, d *resource.Document, name string) (string, error) {
+	if path.IsAbs(name) || filepath.IsAbs(name) {
+		return "", fmt.Errorf("file %q is an absolute path: name files relative to %s, inside the config directory %s, which is what weft watches for changes and what weft validate checks",
+			name, d.File, configDirName(cfg))
+	}
+	dir := path.Clean(filepath.ToSlash(cfg.Dir))
+	p := path.Clean(path.Join(path.Dir(documentPath(cfg, d)), filepath.ToSlash(name)))
+	if !fs.ValidPath(p) || dir != "." && p != dir && !strings.HasPrefix(p, dir+"/") {
+		return "", fmt.Errorf("file %q is outside the config directory %s: files a config names must be inside it, since it is what weft watches for changes and what weft validate checks",
+			name, configDirName(cfg))
+	}
+	return p, nil
+}
+
+// documentPath returns the path in cfg.FS of d's file, which d.File names
+// as errors print it (see resource.Options.DisplayRoot).
+func documentPath(cfg Config, d *resource.Document) string {
+	if cfg.DisplayRoot != "" {
+		// DisplayRoot is joined as filepath.Join does, which cleans it
+		// ("./cfg/" prints as "cfg"), so it is taken off the same way.
+		if rel, err := filepath.Rel(filepath.Clean(cfg.DisplayRoot), d.File); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(d.File)
+}
+
+// configDirName names the config directory in messages.
+func configDirName(cfg Config) string {
+	if cfg.DisplayRoot != "" {
+		return cfg.DisplayRoot
+	}
+	return cfg.Dir
 }
 
 // readRelative reads a file a resource names, relative to the resource's
 // own file, inside the config's file system.
 func readRelative(cfg Config, d *resource.Document, name string) ([]byte, string, error) {
-	if path.IsAbs(name) || filepath.IsAbs(name) {
-		return nil, "", fmt.Errorf("file %q: use a path relative to %s", name, d.File)
-	}
-	rel := filepath.ToSlash(d.File)
-	if cfg.DisplayRoot != "" {
-		rel = strings.TrimPrefix(rel, filepath.ToSlash(cfg.DisplayRoot)+"/")
-	}
-	p := path.Clean(path.Join(path.Dir(rel), name))
-	if cfg.Dir != "" && cfg.Dir != "." && !strings.HasPrefix(p, cfg.Dir+"/") && cfg.DisplayRoot == "" {
-		p = path.Clean(path.Join(cfg.Dir, p))
+	p, err := configPath(cfg, d, name)
+	if err != nil {
+		return nil, "", err
 	}
 	data, err := fs.ReadFile(cfg.FS, p)
 	display := p
@@ -268,19 +333,20 @@ func readRelative(cfg Config, d *resource.Document, name string) ([]byte, string
 }
 
 // localRelative returns the path on disk of a file a resource names,
-// relative to the resource's file; the config must be on disk.
+// relative to the resource's file; the config must be on disk. An absolute
+// name is returned as it is (see above).
 func localRelative(cfg Config, d *resource.Document, name string) (string, error) {
 	if filepath.IsAbs(name) {
 		return name, nil
 	}
+	p, err := configPath(cfg, d, name)
+	if err != nil {
+		return "", err
+	}
 	if cfg.OSDir == "" {
 		return "", fmt.Errorf("file %q: this config is not on disk; name the file by an absolute path or a URL", name)
 	}
-	rel := filepath.ToSlash(d.File)
-	if cfg.DisplayRoot != "" {
-		rel = strings.TrimPrefix(rel, filepath.ToSlash(cfg.DisplayRoot)+"/")
-	}
-	return filepath.Join(cfg.OSDir, filepath.FromSlash(path.Dir(rel)), filepath.FromSlash(name)), nil
+	return filepath.Join(cfg.OSDir, filepath.FromSlash(p)), nil
 }
 
 func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error), local func(string) (string, error)) (*builtUpstream, error) {
@@ -307,17 +373,24 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 			return old, nil
 		}
 	}
-	// The resilience block is the loader's, not the kind's: kinds decode
-	// their spec strictly and would reject it. The kind gets a copy of the
-	// document without it (documents are shared, so never changed).
-	kd, node := withoutKey(d, resilienceKey)
-	kd, fbNode := withoutKey(kd, fallbackKey)
+	// The resilience and fallback blocks are the loader's, not the kind's:
+	// kinds decode their spec strictly and would reject them. The kind
+	// gets a copy of the document without them, whose unknown-field errors
+	// still list them as allowed.
 	var errs resource.Errors
-	policy, err := resilience.Decode(d, node, "spec."+resilienceKey)
+	var blocks upstreamBlocks
+	kd, err := d.SplitSpec(&blocks)
+	if err != nil {
+		errs = append(errs, resourceErrors(err)...)
+		if kd == nil {
+			return nil, errs
+		}
+	}
+	policy, err := resilience.Decode(d, blocks.Resilience, "spec."+resilienceKey)
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
-	fallback, err := decodeFallback(d, fbNode)
+	fallback, err := decodeFallback(d, blocks.Fallback)
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
@@ -386,20 +459,12 @@ func decodeFallback(d *resource.Document, node *yaml.Node) (*schema.Fallback, er
 // loader, not the kind, reads: see package upstreams/resilience.
 const resilienceKey = "resilience"
 
-// withoutKey returns d with its spec's block key taken out, and the
-// block; d itself when it has none.
-func withoutKey(d *resource.Document, key string) (*resource.Document, *yaml.Node) {
-	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
-		if d.Spec.Content[i].Value != key {
-			continue
-		}
-		spec := *d.Spec
-		spec.Content = append(append(make([]*yaml.Node, 0, len(d.Spec.Content)-2), d.Spec.Content[:i]...), d.Spec.Content[i+2:]...)
-		cp := *d
-		cp.Spec = &spec
-		return &cp, d.Spec.Content[i+1]
-	}
-	return d, nil
+// upstreamBlocks are the blocks of an Upstream's spec that the loader reads
+// whatever the kind (the names are resilienceKey and fallbackKey), kept as
+// nodes for resilience.Decode and decodeFallback.
+type upstreamBlocks struct {
+	Resilience *yaml.Node `yaml:"resilience"`
+	Fallback   *yaml.Node `yaml:"fallback"`
 }
 
 func (l *Loader) kindNames() []string {

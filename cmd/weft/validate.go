@@ -18,6 +18,9 @@ func newValidate() *cobra.Command {
 				return err
 			}
 			defer done()
+			for _, w := range snap.Warnings() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+w)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "config is valid: virtual services %v\n", snap.VirtualServices())
 			return nil
 		},

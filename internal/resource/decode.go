@@ -61,6 +61,79 @@ func (d *Document) DecodeSpec(into any) error {
 	return d.Decode(d.Spec, "spec", into)
 }
 
+// SplitSpec is for a spec that two decoders share: a package that reads a
+// few blocks of every resource of a kind, and the package that reads the
+// rest. It decodes, strictly, the spec keys that the struct into points to
+// declares into it, and returns a copy of the document whose spec lacks
+// those keys, for the other decoder's DecodeSpec. An unknown field in the
+// copy's spec lists the keys taken out among the allowed ones, since they
+// are allowed there; like every list of allowed keys, it is derived from
+// the struct types the spec is decoded into, so it cannot fall out of step
+// with them.
+//
+// Keys that reach the copy's spec through a merge key (<<) are skipped by
+// its decoding, as keys it does not own. The document itself is not
+// changed, as documents are shared. When the keys have errors, they are
+// returned as Errors along with the copy, so the rest of the spec can be
+// checked too; a plain error means into cannot be decoded into at all.
+func (d *Document) SplitSpec(into any) (*Document, error) {
+	rv := reflect.ValueOf(into)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("resource: split spec: need a non-nil pointer to a struct, got %T", into)
+	}
+	dc := &decoder{doc: d, active: map[*yaml.Node]bool{}, infos: map[reflect.Type]*structInfo{}, budget: aliasSlack, limit: aliasSlack}
+	info, err := dc.structInfo(rv.Elem().Type())
+	if err != nil {
+		return nil, fmt.Errorf("resource: split spec: %w", err)
+	}
+	if info.inlineMap != nil {
+		return nil, fmt.Errorf("resource: split spec: %s has an inline map, which would take every key", rv.Elem().Type())
+	}
+	cp := *d
+	cp.elsewhere = append(slices.Clip(d.elsewhere), info.names...)
+	if d.Spec == nil || deref(d.Spec).Kind != yaml.MappingNode {
+		// Not a mapping: the other decoder reports it, once.
+		return &cp, nil
+	}
+	spec := deref(d.Spec)
+	// The keys are found as decoding finds them (merge keys applied).
+	// Problems with the mapping are left to the other decoder, which sees
+	// the same mapping, except a key of ours given twice: it sees none.
+	var mine []*yaml.Node
+	taken := map[string]bool{}
+	for _, p := range dc.pairs(spec, "spec") {
+		if _, ok := info.byName[p.name]; ok {
+			mine = append(mine, p.key, p.val)
+			taken[JoinField("spec", p.name)] = true
+		}
+	}
+	var errs Errors
+	for _, e := range dc.errs {
+		if taken[e.Path] {
+			errs = append(errs, e)
+		}
+	}
+	sub := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: spec.Line, Column: spec.Column, Content: mine}
+	rest := *spec
+	rest.Content = make([]*yaml.Node, 0, len(spec.Content))
+	for i := 0; i+1 < len(spec.Content); i += 2 {
+		k := deref(spec.Content[i])
+		if _, ok := info.byName[k.Value]; ok && k.Kind == yaml.ScalarNode && k.ShortTag() != tagMerge {
+			continue
+		}
+		rest.Content = append(rest.Content, spec.Content[i], spec.Content[i+1])
+	}
+	cp.Spec = &rest
+	if err := d.Decode(sub, "spec", into); err != nil {
+		es := AsErrors(err)
+		if es == nil {
+			return nil, err
+		}
+		errs = append(errs, es...)
+	}
+	return &cp, errs.Err()
+}
+
 // Decode decodes node strictly into the value that into points to; path is
 // the field path of node in the document (such as "spec" or
 // "spec.routes[0].graphql") and prefixes every error.
@@ -560,6 +633,9 @@ func (dc *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
 	for _, p := range dc.pairs(n, path) {
 		f, ok := info.byName[p.name]
 		if !ok {
+			if path == "spec" && slices.Contains(dc.doc.elsewhere, p.name) {
+				continue // another decoder's key, reached through a merge
+			}
 			if info.inlineMap != nil {
 				m := v.FieldByIndex(info.inlineMap)
 				if m.IsNil() {
@@ -568,7 +644,11 @@ func (dc *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
 				dc.mapEntry(m, p, path)
 				continue
 			}
-			dc.errorf(p.key, JoinField(path, p.name), "%s", unknownField(p.name, info.names))
+			allowed := info.names
+			if path == "spec" {
+				allowed = append(slices.Clip(allowed), dc.doc.elsewhere...)
+			}
+			dc.errorf(p.key, JoinField(path, p.name), "%s", unknownField(p.name, allowed))
 			continue
 		}
 		seen[p.name] = true

@@ -26,7 +26,10 @@
 // The package checks the envelope and keeps spec as a raw *yaml.Node: the
 // package that owns a kind decodes it into its own struct with
 // Document.DecodeSpec, which is strict (unknown fields, wrong types and
-// missing required fields are errors) and understands time.Duration.
+// missing required fields are errors) and understands time.Duration. A
+// spec that two packages read (a loader's blocks shared by every kind, and
+// the kind's own) is split with Document.SplitSpec, so that an unknown key
+// is answered with every key either of them allows.
 //
 // # Environment variables
 //
@@ -50,6 +53,11 @@
 // for example
 //
 //	upstreams.yaml:12:7: spec.routes[2].mathc: unknown field "mathc" (did you mean "match"?); allowed fields: match, upstream, timeout
+//
+// A YAML syntax error is placed where the parser found the problem, in the
+// file rather than the document, and names the construct it was in:
+//
+//	routes.yaml:18:10: invalid YAML: did not find expected key (while parsing a block mapping at line 15, column 9)
 //
 // Field paths use dots for keys and brackets for list indexes; keys that are
 // not plain identifiers are quoted: spec.headers["x.trace"]. Loading and

@@ -45,6 +45,9 @@ type Document struct {
 	// failure is reported once, at load; decoding skips these nodes
 	// instead of reporting their unexpanded text as a second error.
 	bad map[*yaml.Node]bool
+	// elsewhere holds the spec keys that SplitSpec handed to another
+	// decoder: decoding the spec skips them and lists them as allowed.
+	elsewhere []string
 }
 
 // Ref names the document in messages: "Upstream users".

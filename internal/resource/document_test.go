@@ -128,29 +128,3 @@ func TestPosWithoutRoot(t *testing.T) {
 		t.Errorf("Node found something in an empty document")
 	}
 }
-
-// The parser's line numbers are corrected for the errors where it counts
-// from zero; this pins the behaviour of the YAML library we depend on.
-func TestSyntaxErrorLines(t *testing.T) {
-	tests := []struct {
-		text, want string
-	}{
-		{"a: 1\nb: [1, 2\nc: 3\n", "t.yaml:2: invalid YAML: did not find expected ',' or ']'"},
-		{"a: 1\nb: {x: 1\nc: 3\n", "t.yaml:2: invalid YAML: did not find expected ',' or '}'"},
-		{"a: 1\nb: 2\n  c: 3\n", "t.yaml:3: invalid YAML: mapping values are not allowed in this context"},
-		{"a: 1\nb:\n  c: 1\n d: 2\n", "t.yaml:4: invalid YAML: did not find expected key"},
-		{"a: 1\n- b\n", "t.yaml:2: invalid YAML: did not find expected key"},
-		{"x:\n  a: 1\n  b: 2\n c: 3\n", "t.yaml:4: invalid YAML: did not find expected key"},
-		{"a: 1\nb: 'x' y\nc: 2\n", "t.yaml:2: invalid YAML: did not find expected key"},
-		{"a: 1\n\tb: 2\n", "t.yaml:2: invalid YAML: found a tab character that violates indentation"},
-		{"a: 1\nb: \"open\nc: 3\n", "t.yaml:2: invalid YAML: found unexpected end of stream"},
-		{"a: 1\nb: @x\n", "t.yaml:2: invalid YAML: found character that cannot start any token"},
-		{upstreamUsers + "---\nc: [\n", "t.yaml:9: invalid YAML: did not find expected node content"},
-	}
-	for _, tt := range tests {
-		_, err := LoadBytes("t.yaml", []byte(tt.text), Options{})
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("LoadBytes(%q) error = %v, want %s", tt.text, err, tt.want)
-		}
-	}
-}

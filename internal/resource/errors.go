@@ -11,7 +11,7 @@ import (
 // Error is one configuration error, located in a file.
 //
 // Line and Column are 1-based; zero means unknown (a file that could not be
-// read has neither, a YAML syntax error has no column). Path is the field path
+// read has neither). Path is the field path
 // inside the document, such as spec.routes[2].match.headers[0].name; it is
 // empty for errors that concern the file or the document as a whole.
 type Error struct {

@@ -305,7 +305,7 @@ func loadBytes(file string, data []byte, opts Options) (ok, named []*Document, e
 		if err != nil {
 			// The parser cannot resume after a syntax error, so the
 			// rest of the file is not read.
-			errs = append(errs, syntaxError(file, err))
+			errs = append(errs, syntaxError(file, data, err))
 			break
 		}
 		if len(doc.Content) == 0 {
@@ -338,43 +338,6 @@ func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(n)
-}
-
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// parserProblems are the messages of go.yaml.in/yaml/v3's parser, as
-// opposed to its scanner. The parser reports 0-based line numbers of the
-// construct it was in (the scanner adds one), so one is added here to point
-// at the right 1-based line. A test pins this, so an upgrade that changes it
-// does not go unnoticed.
-var parserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// syntaxError turns a parser error ("yaml: line 3: did not find expected
-// key") into an *Error at that line.
-func syntaxError(file string, err error) *Error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	e := &Error{File: file, Err: err}
-	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	if parserProblems[msg] {
-		e.Line++
-	}
-	e.Msg = "invalid YAML: " + msg
-	return e
 }
 
 // envelope is the part of a resource that every kind shares.

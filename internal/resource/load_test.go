@@ -155,17 +155,17 @@ func TestLoadBytesEnvelope(t *testing.T) {
 		{
 			name: "syntax error",
 			text: "apiVersion: weft.dev/v1\nkind: Upstream\n  metadata: x\n",
-			want: `t.yaml:3: invalid YAML: mapping values are not allowed in this context`,
+			want: `t.yaml:3:11: invalid YAML: mapping values are not allowed in this context`,
 		},
 		{
 			name: "tab indentation",
 			text: "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n\tname: users\n",
-			want: `t.yaml:4: invalid YAML: found character that cannot start any token`,
+			want: `t.yaml:4:1: invalid YAML: found character that cannot start any token: a tab (indent YAML with spaces)`,
 		},
 		{
 			name: "unknown anchor",
 			text: upstreamUsers + "  x: *nope\n",
-			want: `t.yaml: invalid YAML: unknown anchor 'nope' referenced`,
+			want: `t.yaml:7:6: invalid YAML: unknown anchor 'nope' referenced`,
 		},
 		{
 			name: "duplicate in one file",
@@ -247,8 +247,8 @@ func TestLoadBytesDocuments(t *testing.T) {
 func TestLoadBytesSyntaxErrorKeepsEarlierDocuments(t *testing.T) {
 	text := upstreamUsers + "---\nkind: [\n---\n" + strings.Replace(upstreamUsers, "users", "other", 1)
 	docs, err := LoadBytes("t.yaml", []byte(text), Options{})
-	if err == nil || !strings.HasPrefix(err.Error(), "t.yaml:9: invalid YAML: ") {
-		t.Errorf("error = %v, want a syntax error at line 9", err)
+	if err == nil || !strings.HasPrefix(err.Error(), "t.yaml:9:1: invalid YAML: ") {
+		t.Errorf("error = %v, want a syntax error at line 9, column 1", err)
 	}
 	if len(docs) != 1 || docs[0].Name != "users" {
 		t.Errorf("documents = %v, want the one before the error", docs)
@@ -352,7 +352,7 @@ func TestLoadDirCollectsErrorsFromEveryFile(t *testing.T) {
 	}
 	limit := len(upstreamUsers) + 10
 	docs, err := LoadDir(fsys, ".", Options{MaxFileSize: int64(limit)})
-	want := "a.yaml:2: invalid YAML: did not find expected node content\n" +
+	want := "a.yaml:2:1: invalid YAML: did not find expected node content\n" +
 		`b.yaml:1:13: apiVersion: unsupported apiVersion "v1"; supported: weft.dev/v1` + "\n" +
 		"big.yaml: file is larger than the limit of " + strconv.Itoa(limit) + " bytes"
 	if err == nil || err.Error() != want {

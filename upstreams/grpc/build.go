@@ -221,9 +221,11 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 		}
 		for i, f := range g.Proto.Files {
 			// Files are named relative to an import path, as an import
-			// statement names them; Compile searches the paths.
-			if path.IsAbs(f) || filepath.IsAbs(f) {
-				return nil, "spec.grpc.proto.files[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: name files relative to an import path", f)
+			// statement names them; Compile searches the paths. As in
+			// protoc, such a name has no "..": with the import paths
+			// inside the config directory, the files are too.
+			if path.IsAbs(f) || filepath.IsAbs(f) || !fs.ValidPath(path.Clean(filepath.ToSlash(f))) {
+				return nil, "spec.grpc.proto.files[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: name files relative to an import path, without \"..\" (import paths are inside the config directory, and so are the files)", f)
 			}
 		}
 		opts := protoschema.CompileOptions{}

@@ -255,8 +255,14 @@ func load(ctx context.Context, src *upstreams.Source, source string, client *tra
 		return wsdl.Load(ctx, source, opts)
 	}
 	if src.LocalPath != nil {
-		if p, err := src.LocalPath(source); err == nil {
+		p, err := src.LocalPath(source)
+		if err == nil {
 			return wsdl.Load(ctx, p, opts)
+		}
+		if _, dirErr := src.LocalPath("."); dirErr == nil {
+			// The config is on disk: the name itself is refused (a
+			// file outside the config directory).
+			return nil, err
 		}
 	}
 	// A config that is not on disk (the embedded demo): its own files.
