@@ -17,7 +17,8 @@ func TestValidateWarnsWithoutVirtualService(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		out, errs, code := run(t, "validate", "--config", dir)
+		r := weft(t, "validate", "--config", dir)
+		out, errs, code := r.stdout, r.stderr, r.code
 		if code != 0 || out != "config is valid: virtual services []\n" {
 			t.Errorf("%d files: code %d, stdout %q", len(files), code, out)
 		}
@@ -26,7 +27,7 @@ func TestValidateWarnsWithoutVirtualService(t *testing.T) {
 		}
 	}
 	// The demo has VirtualServices: no warning.
-	if _, errs, code := run(t, "validate"); code != 0 || errs != "" {
-		t.Errorf("demo: code %d, stderr %q", code, errs)
+	if r := weft(t, "validate"); r.code != 0 || r.stderr != "" {
+		t.Errorf("demo: code %d, stderr %q", r.code, r.stderr)
 	}
 }
