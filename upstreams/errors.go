@@ -39,6 +39,10 @@ const (
 	// the field. The errors themselves keep the upstream's codes; this one
 	// names the condition, for fallbacks.
 	CodeGraphQLError Code = "UPSTREAM_GRAPHQL_ERROR"
+	// CodeBadUserInput: the client's own input cannot be sent (an argument
+	// that would make a URL path segment ".."). Not an upstream failure:
+	// no call was made, and no fallback serves it.
+	CodeBadUserInput Code = "BAD_USER_INPUT"
 )
 
 // Error is a failed call.
