@@ -38,7 +38,12 @@ type Options struct {
 	// means no bound. They are checked against the cached plan, so they
 	// cost nothing per request.
 	MaxDepth, MaxAliases, MaxComplexity int
-	// Log receives executor problems (panics recovered, say).
+	// MaxErrors caps the errors of one response (DefaultMaxErrors when
+	// zero); past it errors are dropped and one more, TOO_MANY_ERRORS,
+	// says how many.
+	MaxErrors int
+	// Log receives executor problems (panics recovered, say), and what
+	// masked upstream errors hid, with the request id.
 	Log zerolog.Logger
 	// Stale keeps the last good values that stale fallbacks serve; nil
 	// makes one of DefaultStaleEntries when the schema has such a
@@ -59,6 +64,8 @@ type Executable struct {
 	sizeHint atomic.Int64
 	// stale keeps values for stale fallbacks; nil when none serves them.
 	stale *StaleCache
+	// exposed are the upstreams whose errors clients see as they are.
+	exposed map[string]bool
 }
 
 var _ graphql.ExecutableSchema = (*Executable)(nil)
@@ -71,11 +78,14 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = 32
 	}
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = DefaultMaxErrors
+	}
 	plans, err := planner.NewCache(s, opts.PlanCacheSize)
 	if err != nil {
 		return nil, err
 	}
-	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale}
+	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale, exposed: exposed(opts.Upstreams)}
 	if e.stale == nil && s.HasStaleFallbacks() {
 		if e.stale, err = NewStaleCache(DefaultStaleEntries); err != nil {
 			return nil, err
@@ -143,7 +153,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 	}
 	data := r.render(e.buffer())
 	r.remember()
-	resp := &graphql.Response{Data: data, Errors: r.errs}
+	resp := &graphql.Response{Data: data, Errors: r.finishErrors()}
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the
 		// context once the handler returns.
@@ -156,7 +166,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 		}
 	}
 	if stats != nil {
-		stats.Errors += len(r.errs)
+		stats.Errors += len(r.errs) + r.dropped
 	}
 	return resp
 }

@@ -44,6 +44,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		MaxDepth:       action.Limits.MaxDepth,
 		MaxAliases:     action.Limits.MaxAliases,
 		MaxComplexity:  action.Limits.MaxComplexity,
+		MaxErrors:      action.Limits.MaxErrors,
 		Stale:          stale,
 		Log:            log,
 	})

@@ -7,6 +7,8 @@ package virtualservices
 
 import (
 	"time"
+
+	"github.com/weft-gateway/weft/resolvers"
 )
 
 // Kinds of resources.
@@ -114,6 +116,9 @@ type Limits struct {
 	MaxComplexity int `yaml:"maxComplexity"`
 	// MaxTokens caps the tokens of a query (default 10000).
 	MaxTokens int `yaml:"maxTokens"`
+	// MaxErrors caps the errors of one response (default 100); past it
+	// errors are dropped, and one more (TOO_MANY_ERRORS) says how many.
+	MaxErrors int `yaml:"maxErrors"`
 }
 
 func (a *GraphQLAction) withDefaults() {
@@ -142,5 +147,8 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxTokens <= 0 {
 		l.MaxTokens = 10000
+	}
+	if l.MaxErrors <= 0 {
+		l.MaxErrors = resolvers.DefaultMaxErrors
 	}
 }
