@@ -49,7 +49,12 @@ type Options struct {
 	// selections it holds once fragments are expanded (see
 	// planner.Options). Zero means planner.DefaultMaxSelections.
 	MaxSelections int
-	// Log receives executor problems (panics recovered, say).
+	// MaxErrors caps the errors of one response (DefaultMaxErrors when
+	// zero); past it errors are dropped and one more, TOO_MANY_ERRORS,
+	// says how many.
+	MaxErrors int
+	// Log receives executor problems (panics recovered, say), and what
+	// masked upstream errors hid, with the request id.
 	Log zerolog.Logger
 	// Stale keeps the last good values that stale fallbacks serve; nil
 	// makes one of DefaultStaleEntries when the schema has such a
@@ -73,6 +78,8 @@ type Executable struct {
 	// introspectionMax is the bound on introspection answers, worked out
 	// on first use: most schemas are never introspected in production.
 	introspectionMax func() int
+	// exposed are the upstreams whose errors clients see as they are.
+	exposed map[string]bool
 }
 
 var _ graphql.ExecutableSchema = (*Executable)(nil)
@@ -85,11 +92,14 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = 32
 	}
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = DefaultMaxErrors
+	}
 	plans, err := planner.NewCache(s, opts.PlanCacheSize, planner.Options{MaxSelections: opts.MaxSelections, MaxDepth: opts.MaxDepth})
 	if err != nil {
 		return nil, err
 	}
-	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale}
+	e := &Executable{schema: s, plans: plans, opts: opts, stale: opts.Stale, exposed: exposed(opts.Upstreams)}
 	e.introspectionMax = sync.OnceValue(func() int {
 		if opts.MaxIntrospectionBytes > 0 {
 			return opts.MaxIntrospectionBytes
@@ -171,7 +181,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 	}
 	data := r.render(e.buffer())
 	r.remember()
-	resp := &graphql.Response{Data: data, Errors: r.errs}
+	resp := &graphql.Response{Data: data, Errors: r.finishErrors()}
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the
 		// context once the handler returns.
@@ -184,7 +194,7 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 		}
 	}
 	if stats != nil {
-		stats.Errors += len(r.errs)
+		stats.Errors += len(r.errs) + r.dropped
 	}
 	return resp
 }

@@ -69,10 +69,19 @@ type request struct {
 	// parsers hold values parsed from raw results another fetch needed.
 	parsers []*fastjson.Parser
 
-	// errs are the response's errors, written by render.
+	// errs are the response's errors, written by render; errPaths and
+	// errKeys index them by path, and by path, code and message.
 	errs     gqlerror.List
 	errPaths map[string]bool
-	path     []pathSeg
+	errKeys  map[string]bool
+	// dropped counts the errors left out past the cap (Options.MaxErrors).
+	dropped int
+	// loggedCalls are the failed calls whose masked detail is logged;
+	// logLines counts the log lines about masked errors, and unlogged
+	// those left out past maxLoggedFailures.
+	loggedCalls        map[*upstreams.Error]bool
+	logLines, unlogged int
+	path               []pathSeg
 	// introspected counts the bytes introspection answers wrote, which
 	// the Executable bounds per request.
 	introspected int

@@ -572,16 +572,20 @@ func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, 
 	return out, ok
 }
 
-// dropErrors removes the errors from index n on, which a value replaced by
-// a fallback had reported.
+// dropErrors removes the errors from mark n on (see errMark), which a
+// value replaced by a fallback had reported.
 func (r *request) dropErrors(n int) {
-	for _, e := range r.errs[n:] {
-		delete(r.errPaths, pathString(e.Path))
+	if n >= len(r.errs) {
+		r.dropped = n - len(r.errs)
+		return
 	}
+	r.dropped = 0
 	r.errs = r.errs[:n]
+	clear(r.errPaths)
+	clear(r.errKeys)
 	for _, e := range r.errs {
-		if r.errPaths != nil {
-			r.errPaths[pathString(e.Path)] = true
-		}
+		ps := pathString(e.Path)
+		r.errPaths[ps] = true
+		r.errKeys[errKey(e, ps)] = true
 	}
 }

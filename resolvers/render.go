@@ -95,7 +95,7 @@ func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeN
 		// below with its own fetch counts its own.
 		outer := r.bad
 		r.bad = 0
-		mark, errMark, noteMark := len(dst), len(r.errs), len(r.fallbackNotes)
+		mark, errMark, noteMark := len(dst), r.errMark(), len(r.fallbackNotes)
 		if n := r.fallbacks[s]; n != nil {
 			r.reportFallback(n)
 		}
@@ -335,11 +335,25 @@ func (r *request) hasErrorAt() bool {
 	return r.errPaths != nil && r.errPaths[pathString(r.currentPath())]
 }
 
+// addError adds an error to the response, unless the same error (path,
+// code and message) is there already, as a masked failure met at one path
+// twice is; past the cap it only counts it.
 func (r *request) addError(e *gqlerror.Error) {
+	ps := pathString(e.Path)
+	key := errKey(e, ps)
+	if r.errKeys[key] {
+		return
+	}
+	if r.full() {
+		r.dropped++
+		return
+	}
 	if r.errPaths == nil {
 		r.errPaths = map[string]bool{}
+		r.errKeys = map[string]bool{}
 	}
-	r.errPaths[pathString(e.Path)] = true
+	r.errPaths[ps] = true
+	r.errKeys[key] = true
 	r.errs = append(r.errs, e)
 }
 
@@ -367,57 +381,6 @@ func (r *request) fieldError(f *planner.Field, msg, code, up string) {
 func (r *request) badValue(f *planner.Field, up, msg string) {
 	r.bad++
 	r.fieldError(f, msg, string(upstreams.CodeBadResponse), up)
-}
-
-func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
-	e := &gqlerror.Error{
-		Message:   "upstream " + err.Upstream + ": " + err.Msg,
-		Path:      r.currentPath(),
-		Locations: locations(f),
-		Extensions: map[string]any{
-			"code":     string(err.Code),
-			"upstream": err.Upstream,
-		},
-	}
-	if err.Status != 0 {
-		e.Extensions["status"] = err.Status
-	}
-	if err.Detail != "" {
-		e.Extensions["detail"] = err.Detail
-	}
-	for k, v := range err.Extensions {
-		e.Extensions[k] = v
-	}
-	r.addError(e)
-}
-
-// reportUpstreamErrors adds the errors a GraphQL upstream returned for a
-// field, at the field's path plus the path the upstream gave.
-func (r *request) reportUpstreamErrors(f *planner.Field, errs []relError) {
-	base := r.currentPath()
-	for _, re := range errs {
-		p := append(ast.Path(nil), base...)
-		for _, seg := range re.path {
-			switch seg := seg.(type) {
-			case string:
-				p = append(p, ast.PathName(seg))
-			case int:
-				p = append(p, ast.PathIndex(seg))
-			}
-		}
-		code := string(upstreams.CodeError)
-		if re.err.Extensions != nil {
-			if c := re.err.Extensions.GetStringBytes("code"); len(c) > 0 {
-				code = string(c)
-			}
-		}
-		r.addError(&gqlerror.Error{
-			Message:    re.err.Message,
-			Path:       p,
-			Locations:  locations(f),
-			Extensions: map[string]any{"code": code, "upstream": re.up},
-		})
-	}
 }
 
 // rawOf returns a Raw fetch's answer bytes for a slot.

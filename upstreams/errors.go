@@ -2,6 +2,7 @@ package upstreams
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -39,29 +40,96 @@ const (
 	// the field. The errors themselves keep the upstream's codes; this one
 	// names the condition, for fallbacks.
 	CodeGraphQLError Code = "UPSTREAM_GRAPHQL_ERROR"
+	// CodeBadUserInput: the client's own input cannot be sent (an argument
+	// that would make a URL path segment ".."). Not an upstream failure:
+	// no call was made, and no fallback serves it.
+	CodeBadUserInput Code = "BAD_USER_INPUT"
 )
 
 // Error is a failed call.
+//
+// What reaches the client depends on the upstream's spec.exposeErrors. By
+// default a client sees a stable message per code (Code.Masked), the code,
+// the upstream's name, Status and Extensions; Msg, Detail and Relayed go
+// to the log, with the request id. With exposeErrors the client sees Msg,
+// Detail and Relayed too.
 type Error struct {
 	Code     Code
 	Upstream string
 	// Status is the HTTP status, if any.
 	Status int
-	// Msg is safe to show clients: it names no upstream internals.
+	// Msg is the gateway's account of the failure ("HTTP 500 Internal
+	// Server Error", "answer is not valid JSON"). It may quote the
+	// upstream's answer (a SOAP fault's code, where a decoder stopped).
 	Msg string
-	// Detail summarizes the upstream's error answer; shown to clients only
-	// where the upstream's config exposes error bodies.
+	// Detail is the upstream's own words about the failure: an error
+	// answer's message, a gRPC status message, a SOAP faultstring.
 	Detail string
 	// RetryAfter is the wait a 429 or 503 answer asked for.
 	RetryAfter time.Duration
 	// NullIfNullable makes a nullable field null, with no error, when its
 	// call fails so (a gRPC NOT_FOUND): the thing asked for does not exist.
 	NullIfNullable bool
-	// Extensions are more facts for the GraphQL error's extensions (a gRPC
-	// status code, error details).
+	// Extensions are facts meant for programs, for the GraphQL error's
+	// extensions whether or not the upstream exposes its errors: a gRPC
+	// status code, a breaker's reason, a SOAP fault code (see IsCode).
 	Extensions map[string]any
+	// Relayed are more of the upstream's own words, as JSON, for the
+	// GraphQL error's extensions where the upstream exposes its errors: a
+	// SOAP fault's string and detail, gRPC error details.
+	Relayed map[string]json.RawMessage
 	// Err is the underlying error, for logs.
 	Err error
+}
+
+// Relay adds a value to e.Relayed.
+func (e *Error) Relay(key string, value json.RawMessage) {
+	if e.Relayed == nil {
+		e.Relayed = map[string]json.RawMessage{}
+	}
+	e.Relayed[key] = value
+}
+
+// Masked is the message a client sees for a failure of code from upstream
+// when the upstream does not expose its errors: stable, so that clients
+// and dashboards can rely on it, and free of anything the upstream said.
+func (c Code) Masked(upstream string) string {
+	switch c {
+	case CodeTimeout:
+		return "upstream " + upstream + " timed out"
+	case CodeUnavailable:
+		return "upstream " + upstream + " is unavailable"
+	case CodeCircuitOpen:
+		return "upstream " + upstream + " is unavailable: its circuit breaker is open"
+	case CodeOverloaded:
+		return "upstream " + upstream + " is overloaded"
+	case CodeBadResponse:
+		return "upstream " + upstream + " gave an answer that cannot be read"
+	case CodeBadRequest:
+		return "the request to upstream " + upstream + " could not be built"
+	}
+	return "upstream " + upstream + " failed"
+}
+
+// IsCode reports whether s reads as a code meant for programs (a GraphQL
+// error's extensions.code, a SOAP fault code): a letter or "_", then
+// letters, digits, "_", "." or "-", at most 64 bytes in all. An upstream's
+// code that is one is shown to clients even where its messages are not;
+// anything else in a code's place may be text meant for people.
+func IsCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Error) Error() string {

@@ -45,6 +45,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		MaxAliases:     action.Limits.MaxAliases,
 		MaxComplexity:  action.Limits.MaxComplexity,
 		MaxSelections:  action.Limits.MaxSelections,
+		MaxErrors:      action.Limits.MaxErrors,
 		Stale:          stale,
 		Log:            log,
 	})

@@ -222,12 +222,15 @@ func TestDemoReviewsDown(t *testing.T) {
 
 	// A field without a fallback (the mobile API's rating) gets an error
 	// with its path and code; the catalog data stands.
-	r = g.query("mobile.localhost", `{ products { name rating { count } } }`, nil)
+	r = g.query("mobile.localhost", `{ products { name rating { count } } }`, nil, "X-Request-Id", "req-down")
 	if len(r.Errors) != 5 {
 		t.Fatalf("want 5 errors, got %s", r.raw)
 	}
 	equalJSON(t, r.Errors[3]["path"], `["products",3,"rating"]`)
-	equalJSON(t, r.Errors[3]["extensions"], `{"code":"UPSTREAM_UNAVAILABLE","upstream":"reviews"}`)
+	equalJSON(t, r.Errors[3]["extensions"], `{"code":"UPSTREAM_UNAVAILABLE","upstream":"reviews","requestId":"req-down"}`)
+	if r.Errors[3]["message"] != "upstream reviews is unavailable" {
+		t.Errorf("message %q", r.Errors[3]["message"])
+	}
 	if name := r.Data.(map[string]any)["products"].([]any)[4].(map[string]any)["name"]; name != "Rug" {
 		t.Fatalf("catalog data lost: %s", r.raw)
 	}

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/weft-gateway/weft/internal/grpctest"
+	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -317,7 +318,7 @@ func TestGRPCOddAnswers(t *testing.T) {
 		{"nan", "doubleVal", `["odd","doubleVal"]`, `Float cannot represent value "NaN"`},
 		{"infinity", "floatVal", `["odd","floatVal"]`, `Float cannot represent value "Infinity"`},
 		{"negative_infinity", "doubleVal", `["odd","doubleVal"]`, `Float cannot represent value "-Infinity"`},
-		{"bad_utf8", "stringVal", `["odd"]`, "upstream kitchen: answer does not decode as the method's response type"},
+		{"bad_utf8", "stringVal", `["odd"]`, "upstream kitchen gave an answer that cannot be read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -376,7 +377,7 @@ func TestGRPCStatusCodes(t *testing.T) {
 	gateway := func(expose bool) *gateway {
 		spec := ""
 		if expose {
-			spec = "  exposeErrorDetails: true\n"
+			spec = "  exposeErrors: true\n"
 		}
 		return startKitchenGateway(t, map[string]string{
 			"up.yaml":     kitchenUpstream("kitchen", s.Addr(), spec),
@@ -432,11 +433,14 @@ func TestGRPCStatusCodes(t *testing.T) {
 					{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"message","description":"too hot"}]}]`)
 			}
 
-			r = hidden.query("", query, map[string]any{"code": tt.code})
+			r = hidden.query("", query, map[string]any{"code": tt.code}, "X-Request-Id", "req-"+tt.grpcCode)
 			e = oneErrorCode(t, r, `["fail"]`, tt.want)
 			ext = e["extensions"].(map[string]any)
-			if len(ext) != 3 || ext["grpcCode"] != tt.grpcCode {
-				t.Errorf("extensions %v: want only code, upstream and grpcCode", ext)
+			if len(ext) != 4 || ext["grpcCode"] != tt.grpcCode || ext["requestId"] != "req-"+tt.grpcCode {
+				t.Errorf("extensions %v: want only code, upstream, grpcCode and requestId", ext)
+			}
+			if want := upstreams.Code(tt.want).Masked("kitchen"); e["message"] != want {
+				t.Errorf("message %q, want %q", e["message"], want)
 			}
 			if strings.Contains(r.raw, "the server says no") || strings.Contains(r.raw, "KITCHEN_ON_FIRE") {
 				t.Errorf("the upstream's error leaked: %s", r.raw)
@@ -497,14 +501,14 @@ func TestGRPCDeadlines(t *testing.T) {
 	for _, tt := range []struct{ field, upstream string }{{"slowBinding", "kitchen"}, {"slowUpstream", "hasty"}} {
 		t.Run(tt.field, func(t *testing.T) {
 			start := time.Now()
-			r := g.query("", `{ `+tt.field+` { id } getItem(id: "fast") { id } }`, nil)
+			r := g.query("", `{ `+tt.field+` { id } getItem(id: "fast") { id } }`, nil, "X-Request-Id", "req-slow")
 			elapsed := time.Since(start)
 			if len(r.Errors) != 1 {
 				t.Fatalf("want one error, got %s", r.raw)
 			}
 			equalJSON(t, r.Errors[0]["path"], `["`+tt.field+`"]`)
-			equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_TIMEOUT","upstream":"`+tt.upstream+`","grpcCode":"DEADLINE_EXCEEDED"}`)
-			if msg := r.Errors[0]["message"]; msg != "upstream "+tt.upstream+": timed out" {
+			equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_TIMEOUT","upstream":"`+tt.upstream+`","grpcCode":"DEADLINE_EXCEEDED","requestId":"req-slow"}`)
+			if msg := r.Errors[0]["message"]; msg != "upstream "+tt.upstream+" timed out" {
 				t.Errorf("message %q", msg)
 			}
 			equalJSON(t, r.Data, `{"`+tt.field+`":null,"getItem":{"id":"fast"}}`)
@@ -678,8 +682,13 @@ func TestGRPCLimits(t *testing.T) {
 	g := startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir})
 	r := g.query("", `{ small: big(size: 60000) { data } big(size: 70000) { data } }`, nil)
 	e := oneErrorCode(t, r, `["big"]`, "UPSTREAM_BAD_RESPONSE")
-	if e["message"] != "upstream kitchen: answer is larger than the message size limit" {
+	if e["message"] != "upstream kitchen gave an answer that cannot be read" {
 		t.Errorf("message %q", e["message"])
+	}
+	// The gateway's reason is in the log, under the request id.
+	id, _ := e["extensions"].(map[string]any)["requestId"].(string)
+	if lines := maskedLog(t, g, id); len(lines) != 1 || lines[0]["failure"] != "answer is larger than the message size limit" {
+		t.Errorf("log lines %v, want one with the reason", lines)
 	}
 	small := r.Data.(map[string]any)["small"].(map[string]any)["data"].(string)
 	if b, err := base64.StdEncoding.DecodeString(small); err != nil || len(b) != 60000 {

@@ -730,7 +730,7 @@ func TestOpenAPIPetstore(t *testing.T) {
 	api, rec, srv := newPetstoreServer(t)
 	res := importOpenAPI(t, "petstore/swagger.json", "petstore")
 	up := openAPIUpstream(t, res, "petstore", srv.URL+"/v2",
-		[]string{"scheme:api_key", "forwardHeaders: [Authorization]"}, "  exposeErrorBodies: true\n")
+		[]string{"scheme:api_key", "forwardHeaders: [Authorization]"}, "  exposeErrors: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"PETSTORE_API_KEY": api.apiKey})
 	auth := []string{"Authorization", "Bearer " + api.token}
 	step := stepper(t, rec)
@@ -1336,7 +1336,7 @@ func (a *libraryAPI) author(w http.ResponseWriter, r *http.Request) {
 func TestOpenAPILibrary(t *testing.T) {
 	api, rec, srv := newLibraryServer(t)
 	res := importOpenAPI(t, "library/openapi.yaml", "library")
-	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", []string{"scheme:apiKey"}, "  exposeErrorBodies: true\n")
+	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", []string{"scheme:apiKey"}, "  exposeErrors: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"LIBRARY_API_KEY": api.key})
 	step := stepper(t, rec)
 
@@ -1482,9 +1482,9 @@ func TestOpenAPILibrary(t *testing.T) {
 	step("without the API key the library refuses", func(t *testing.T) {
 		bare := openAPIUpstream(t, res, "library", srv.URL+"/v1", nil, "")
 		g2 := startOpenAPIGateway(t, res, bare, nil)
-		r := g2.query("", `query($id: ID!) { getBook(bookId: $id) { title } }`, map[string]any{"id": hobbit})
+		r := g2.query("", `query($id: ID!) { getBook(bookId: $id) { title } }`, map[string]any{"id": hobbit}, "X-Request-Id", "req-bare")
 		equalJSON(t, r.Data, `{"getBook":null}`)
-		oneError(t, r, `["getBook"]`, `{"code":"UPSTREAM_ERROR","upstream":"library","status":401}`)
+		oneError(t, r, `["getBook"]`, `{"code":"UPSTREAM_ERROR","upstream":"library","status":401,"requestId":"req-bare"}`)
 		rec.expectCall(t, "GET", "/v1/books/"+hobbit, 401)
 	})
 }
@@ -1961,8 +1961,9 @@ func withoutNulls(v any) any {
 func TestOpenAPIZoo(t *testing.T) {
 	api, rec, srv := newZooServer(t)
 	res := importOpenAPI(t, "zoo/openapi.yaml", "zoo")
-	up := openAPIUpstream(t, res, "zoo", srv.URL+"/v2/", nil, `  exposeErrorBodies: true
-  auth:
+	// The document declares its error answers: the suggested upstream has
+	// the line that shows them, commented out.
+	up := openAPIUpstream(t, res, "zoo", srv.URL+"/v2/", []string{"exposeErrors: true"}, `  auth:
     apiKey: {in: query, name: api_key, value: "${ZOO_KEY_QUERY}"}
 `)
 	g := startOpenAPIGateway(t, res, up, map[string]string{"ZOO_KEY_QUERY": api.key})
@@ -2628,7 +2629,7 @@ func restFields(t *testing.T, sdl string) (fields, inputs map[string]string) {
 func TestOpenAPILarge(t *testing.T) {
 	api, ops, rec, srv := newLargeServer(t)
 	res := importOpenAPI(t, "large/openapi.json", "large")
-	up := openAPIUpstream(t, res, "large", srv.URL, nil, "  exposeErrorBodies: true\n")
+	up := openAPIUpstream(t, res, "large", srv.URL, nil, "  exposeErrors: true\n")
 	g := startOpenAPIGateway(t, res, up, nil)
 	fields, inputs := restFields(t, res.SDL)
 	if len(ops) != res.Operations || len(fields) != len(ops) {

@@ -68,9 +68,9 @@ spec:
 	r := g.query("", `{ getPetById(petId: 42) { id name status category { name } } loginUser(username: "ada", password: "p") hello }`, nil)
 	r.noErrors(t)
 	equalJSON(t, r.Data, `{"getPetById":{"id":42,"name":"Rex","status":"available","category":{"name":"dogs"}},"loginUser":"session-for-ada","hello":"session-for-hello"}`)
-	r = g.query("", `{ getPetById(petId: 7) { name } }`, nil)
+	r = g.query("", `{ getPetById(petId: 7) { name } }`, nil, "X-Request-Id", "req-7")
 	equalJSON(t, r.Data, `{"getPetById":null}`)
-	equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_ERROR","upstream":"petstore","status":404}`)
+	equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_ERROR","upstream":"petstore","status":404,"requestId":"req-7"}`)
 	if !strings.Contains(g.logs.String(), "OpenAPI document imported") {
 		t.Errorf("import not logged: %s", g.logs.String())
 	}

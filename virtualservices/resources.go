@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/resolvers"
 )
 
 // Kinds of resources.
@@ -121,6 +122,9 @@ type Limits struct {
 	// planner.DefaultMaxSelections). Text limits do not bound it: a 2 KB
 	// operation can spread fragments into 2^40 selections.
 	MaxSelections int `yaml:"maxSelections"`
+	// MaxErrors caps the errors of one response (default 100); past it
+	// errors are dropped, and one more (TOO_MANY_ERRORS) says how many.
+	MaxErrors int `yaml:"maxErrors"`
 }
 
 func (a *GraphQLAction) withDefaults() {
@@ -152,5 +156,8 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxSelections <= 0 {
 		l.MaxSelections = planner.DefaultMaxSelections
+	}
+	if l.MaxErrors <= 0 {
+		l.MaxErrors = resolvers.DefaultMaxErrors
 	}
 }

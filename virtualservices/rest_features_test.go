@@ -63,7 +63,7 @@ func restFeaturesGateway(t *testing.T, exposeErrors bool) *gateway {
 	up := restEcho(t)
 	extra := ""
 	if exposeErrors {
-		extra = "  exposeErrorBodies: true\n"
+		extra = "  exposeErrors: true\n"
 	}
 	dir := writeConfig(t, map[string]string{
 		"up.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: api}\nspec:\n" + extra + "  rest: {baseURL: \"" + up.URL + "\"}\n",
@@ -109,10 +109,14 @@ func TestRESTShapes(t *testing.T) {
 }
 
 func TestRESTErrorDetail(t *testing.T) {
-	// Hidden by default: the status only.
+	// Hidden by default: the status only, and the request id that finds
+	// the log line with the rest.
 	g := restFeaturesGateway(t, false)
-	r := g.query("", `{ busy }`, nil)
-	equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_ERROR","upstream":"api","status":429}`)
+	r := g.query("", `{ busy }`, nil, "X-Request-Id", "req-busy")
+	equalJSON(t, r.Errors[0]["extensions"], `{"code":"UPSTREAM_ERROR","upstream":"api","status":429,"requestId":"req-busy"}`)
+	if r.Errors[0]["message"] != "upstream api failed" || strings.Contains(r.raw, "quota") {
+		t.Errorf("error %v: want the stable message and nothing of the answer", r.Errors[0])
+	}
 	// Exposed when the upstream says so: the message, not the whole body.
 	g = restFeaturesGateway(t, true)
 	r = g.query("", `{ busy }`, nil)

@@ -512,15 +512,20 @@ func billionLaughs() []byte {
 // detail where there is a fault), the rest of the response standing.
 func TestSOAPFailures(t *testing.T) {
 	s := soaptest.Start(t, soaptest.Shipping(), soaptest.Options{})
-	files := func(version, expose string) map[string]string {
+	files := func(version string, expose bool) map[string]string {
+		transport := "  maxResponseBytes: 65536\n"
+		if expose {
+			transport += "  exposeErrors: true\n"
+		}
 		return map[string]string{
-			"up.yaml": soapUpstream("shipping", "wsdl/shipping.wsdl", "  maxResponseBytes: 65536\n", version+expose),
+			"up.yaml": soapUpstream("shipping", "wsdl/shipping.wsdl", transport, version),
 			"vs.yaml": soapVS(false, "shipping"),
 		}
 	}
-	g11 := startSOAPGateway(t, s, files("", ""))
-	g12 := startSOAPGateway(t, s, files("    soapVersion: \"1.2\"\n", ""))
-	hidden := startSOAPGateway(t, s, files("", "    exposeFaults: false\n"))
+	g11 := startSOAPGateway(t, s, files("", true))
+	g12 := startSOAPGateway(t, s, files("    soapVersion: \"1.2\"\n", true))
+	hidden := startSOAPGateway(t, s, files("", false))
+	hidden12 := startSOAPGateway(t, s, files("    soapVersion: \"1.2\"\n", false))
 	const query = `{ getQuote(fromZip: "10001", toZip: "10115", parcel: [{weight: 1}]) { quoteId } listCarriers { code } }`
 	const carriers = `"listCarriers":[{"code":"UPS"},{"code":"DHL"},{"code":"ACME"}]`
 	detail := []*soaptest.Node{soaptest.E("urn:errors", "ZipError", soaptest.A("", "severity", "high"),
@@ -556,8 +561,16 @@ func TestSOAPFailures(t *testing.T) {
 			map[string]any{"status": 200, "faultCode": "Server", "faultString": "busy", "detail": "busy"}},
 		{"fault hidden", hidden, "ShippingPort",
 			soaptest.Mode{Fault: &soaptest.Fault{Code: "Client", String: "secret internals", Actor: "urn:zips", Detail: detail}},
-			"UPSTREAM_ERROR", "upstream shipping: SOAP fault Client",
-			map[string]any{"status": 500, "faultCode": "Client"}},
+			"UPSTREAM_ERROR", "upstream shipping failed",
+			map[string]any{"status": 500, "faultCode": "Client", "requestId": "req-soap"}},
+		{"SOAP 1.2 fault hidden", hidden12, "ShippingPort12",
+			soaptest.Mode{Fault: &soaptest.Fault{Code: "Sender", Subcode: xml.Name{Space: "urn:errors", Local: "BadZip"}, String: "secret internals", Detail: detail}},
+			"UPSTREAM_ERROR", "upstream shipping failed",
+			map[string]any{"status": 400, "faultCode": "Sender", "faultSubcode": "BadZip", "requestId": "req-soap"}},
+		{"HTML page hidden", hidden, "ShippingPort",
+			soaptest.Mode{Raw: []byte("<!DOCTYPE html>\n<html><body>Please log in</body></html>"), ContentType: "text/html"},
+			"UPSTREAM_BAD_RESPONSE", "upstream shipping gave an answer that cannot be read",
+			map[string]any{"status": 200, "requestId": "req-soap"}},
 		{"HTTP 500 without a fault", g11, "ShippingPort",
 			soaptest.Mode{Status: 500, Raw: []byte("java.lang.NullPointerException\n\tat com.example.Quote"), ContentType: "text/plain"},
 			"UPSTREAM_ERROR", "upstream shipping: HTTP 500 Internal Server Error", map[string]any{"status": 500}},
@@ -599,7 +612,7 @@ func TestSOAPFailures(t *testing.T) {
 			s.Set(op, tt.mode)
 			defer s.Clear(op)
 			calls := s.Calls(op)
-			r := tt.g.query("", query, nil)
+			r := tt.g.query("", query, nil, "X-Request-Id", "req-soap")
 			ext := soapError(t, r, `["getQuote"]`, "shipping", tt.code)
 			equalJSON(t, r.Data, `{"getQuote":null,`+carriers+`}`)
 			// A * in the message stands for an element path.
@@ -666,10 +679,10 @@ func TestSOAPTimeouts(t *testing.T) {
 			r := g.query("", `{ `+tt.field+` { quoteId } listCarriers { code } }`, nil)
 			elapsed := time.Since(start)
 			ext := soapError(t, r, `["`+tt.field+`"]`, tt.upstream, "UPSTREAM_TIMEOUT")
-			if len(ext) != 2 {
-				t.Errorf("extensions %v", ext)
+			if id, _ := ext["requestId"].(string); len(ext) != 3 || id == "" {
+				t.Errorf("extensions %v, want code, upstream and requestId", ext)
 			}
-			if msg := r.Errors[0]["message"]; msg != "upstream "+tt.upstream+": timed out" {
+			if msg := r.Errors[0]["message"]; msg != "upstream "+tt.upstream+" timed out" {
 				t.Errorf("message %q", msg)
 			}
 			equalJSON(t, r.Data, `{"`+tt.field+`":null,"listCarriers":[{"code":"UPS"},{"code":"DHL"},{"code":"ACME"}]}`)

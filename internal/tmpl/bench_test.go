@@ -2,6 +2,7 @@ package tmpl
 
 import (
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -34,6 +35,32 @@ func BenchmarkAppendText(b *testing.B) {
 		if buf, err = t.AppendText(buf[:0], s, Raw); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkAppendPath is a REST path as Prepare writes it, each segment
+// checked: compare with AppendText over the same path.
+func BenchmarkAppendPath(b *testing.B) {
+	s := benchScope(b)
+	esc := func(dst []byte, v string) []byte { return append(dst, url.PathEscape(v)...) }
+	for _, fn := range []struct {
+		name   string
+		append func(*Template, []byte) ([]byte, error)
+	}{
+		{"text", func(t *Template, dst []byte) ([]byte, error) { return t.AppendText(dst, s, esc) }},
+		{"path", func(t *Template, dst []byte) ([]byte, error) { return t.AppendPath(dst, s, esc) }},
+	} {
+		b.Run(fn.name, func(b *testing.B) {
+			t := MustParse("/products/{parent.upc}/items/{args.id}/reviews")
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if buf, err = fn.append(t, buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

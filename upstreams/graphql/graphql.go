@@ -146,6 +146,10 @@ func (u *Upstream) Name() string { return u.name }
 // Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
 
+// ExposeErrors reports whether clients see what the upstream says when a
+// call fails (spec.exposeErrors).
+func (u *Upstream) ExposeErrors() bool { return u.client.Options().ExposeErrors }
+
 // HostStats returns the state of the upstream's hosts, for metrics.
 func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
 

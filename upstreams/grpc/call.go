@@ -2,12 +2,12 @@ package grpc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
 	"sync"
 
-	"github.com/valyala/fastjson"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	grpclib "google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -340,8 +340,8 @@ func (s *Stream) Recv() (*upstreams.Result, error) {
 func (s *Stream) Close() { s.cancel() }
 
 // statusError maps a gRPC status to an upstream error: the code that says
-// what a client can do about it, the gRPC code, and (where the upstream
-// allows) its message and details.
+// what a client can do about it, the gRPC code, and its message and
+// details (which clients see where the upstream exposes its errors).
 func (u *Upstream) statusError(ctx context.Context, err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -374,30 +374,32 @@ func (u *Upstream) statusError(ctx context.Context, err error) error {
 	e := upstreams.Errorf(code, u.name, err, "%s", msg)
 	e.NullIfNullable = st.Code() == codes.NotFound
 	e.Extensions = map[string]any{"grpcCode": codeName(st.Code())}
-	if u.opts.ExposeErrorDetails {
-		e.Detail = st.Message()
-		if details := st.Proto().GetDetails(); len(details) > 0 {
-			var out []byte
-			out = append(out, '[')
-			for i, d := range details {
-				if i > 0 {
-					out = append(out, ',')
-				}
-				b, err := protojson.Marshal(d)
-				if err != nil {
-					out = jsonwrite.String(out, string(d.GetTypeUrl()))
-					continue
-				}
-				out = append(out, b...)
+	e.Detail = st.Message()
+	if details := st.Proto().GetDetails(); len(details) > 0 {
+		var out []byte
+		out = append(out, '[')
+		for i, d := range details {
+			if i > 0 {
+				out = append(out, ',')
 			}
-			out = append(out, ']')
-			if v, err := fastjson.ParseBytes(out); err == nil {
-				e.Extensions["details"] = upstreams.PlainJSON(v)
+			b, err := protojson.Marshal(d)
+			if err != nil {
+				out = jsonwrite.String(out, string(d.GetTypeUrl()))
+				continue
 			}
+			out = append(out, b...)
+		}
+		out = append(out, ']')
+		if json.Valid(out) {
+			e.Relay("details", out)
 		}
 	}
 	return e
 }
+
+// ExposeErrors reports whether clients see a failed call's status message
+// and details (spec.exposeErrors).
+func (u *Upstream) ExposeErrors() bool { return u.opts.ExposeErrors }
 
 // codeName is a status code's canonical name, as google.rpc.Code and every
 // gRPC implementation spell it (NOT_FOUND, DEADLINE_EXCEEDED), rather than

@@ -52,8 +52,10 @@ func TestStream(t *testing.T) {
 			t.Errorf("messages %v, want %v", got, want)
 		}
 		e := upstreamError(t, err, upstreams.CodeUnavailable)
-		if e.Extensions["grpcCode"] != "UNAVAILABLE" || e.Detail != "" {
-			t.Errorf("error %+v: want grpcCode UNAVAILABLE and no detail", e)
+		// The status message is kept for the log, or for clients where
+		// the upstream exposes its errors; the executor decides.
+		if e.Extensions["grpcCode"] != "UNAVAILABLE" || e.Detail != "watch failed after 2 ticks" {
+			t.Errorf("error %+v: want grpcCode UNAVAILABLE and the status message as the detail", e)
 		}
 	})
 	t.Run("closed early", func(t *testing.T) {

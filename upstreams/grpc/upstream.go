@@ -42,9 +42,10 @@ type Options struct {
 	// requests, share one call (default true). Identical means the same
 	// method, request message and forwarded headers.
 	MergeInFlight *bool `yaml:"mergeInFlight"`
-	// ExposeErrorDetails puts a failed call's status message and details
-	// in the GraphQL error's extensions (default false: only the gRPC code).
-	ExposeErrorDetails bool `yaml:"exposeErrorDetails"`
+	// ExposeErrors shows clients a failed call's status message and
+	// details (default false: the gRPC code only; the log gets the rest
+	// with the request id).
+	ExposeErrors bool `yaml:"exposeErrors"`
 }
 
 // GRPCOptions are the grpc-specific options.

@@ -5,9 +5,11 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/weft-gateway/weft/internal/jsonscan"
@@ -114,6 +116,10 @@ func (u *Upstream) Name() string { return u.name }
 // Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
 
+// ExposeErrors reports whether clients see what the upstream says when a
+// call fails (spec.exposeErrors).
+func (u *Upstream) ExposeErrors() bool { return u.client.Options().ExposeErrors }
+
 // HostStats returns the state of the upstream's hosts, for metrics.
 func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
 
@@ -140,8 +146,8 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	target := make([]byte, 0, len(u.base)+64)
 	target = append(target, u.base...)
 	var err error
-	if target, err = req.Path.AppendText(target, c.Scope, pathSegment); err != nil {
-		return u.badRequest(err)
+	if target, err = req.Path.AppendPath(target, c.Scope, pathSegment); err != nil {
+		return u.pathError(err)
 	}
 	sep := byte('?')
 	for _, q := range req.Query {
@@ -256,6 +262,28 @@ func invalidHeaderByte(v []byte) int {
 		}
 	}
 	return -1
+}
+
+// pathError is the error of a path that cannot be sent. A dot segment (or
+// an empty one) the client's own input made is the client's error, named
+// by its argument or header; one a parent's value or a variable made is
+// the request's (see tmpl.Template.AppendPath for why it is refused).
+func (u *Upstream) pathError(err error) error {
+	var se *tmpl.SegmentError
+	if !errors.As(err, &se) {
+		return u.badRequest(err)
+	}
+	what := "makes the URL path segment " + strconv.Quote(se.Segment) + ", which servers resolve to another path"
+	if se.Segment == "" {
+		what = "makes an empty URL path segment, which servers merge away"
+	}
+	switch se.Ref.Root {
+	case tmpl.Args:
+		return upstreams.Errorf(upstreams.CodeBadUserInput, u.name, err, "argument %s: %s", strings.Join(se.Ref.Path, "."), what)
+	case tmpl.Headers:
+		return upstreams.Errorf(upstreams.CodeBadUserInput, u.name, err, "header %s: %s", se.Ref.Path[0], what)
+	}
+	return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: {%s} %s", se.Ref, what)
 }
 
 func (u *Upstream) badRequest(err error) error {

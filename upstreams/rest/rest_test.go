@@ -398,18 +398,21 @@ func TestDo(t *testing.T) {
 		wantValue  string // "" for a nil value
 		wantCode   upstreams.Code
 		wantStatus int
+		// wantDetail is the answer's summary the error keeps, for the
+		// log or for clients where the upstream exposes its errors.
+		wantDetail string
 	}{
 		{name: "200", status: 200, body: `{"id":"r1","rating":5}`, wantValue: `{"id":"r1","rating":5}`, wantStatus: 200},
 		{name: "201 list", status: 201, body: `[{"id":"r1"}]`, wantValue: `[{"id":"r1"}]`, wantStatus: 201},
 		{name: "204", status: 204, wantStatus: 204},
 		{name: "200 null", status: 200, body: `null`, wantValue: `null`, wantStatus: 200},
 		{name: "200 not JSON", status: 200, body: `<html></html>`, wantCode: upstreams.CodeBadResponse, wantStatus: 200},
-		{name: "400 JSON", status: 400, body: `{"error":"bad upc"}`, wantCode: upstreams.CodeError, wantStatus: 400},
-		{name: "404", status: 404, body: `{"error":"not found"}`, wantCode: upstreams.CodeError, wantStatus: 404},
+		{name: "400 JSON", status: 400, body: `{"error":"bad upc"}`, wantCode: upstreams.CodeError, wantStatus: 400, wantDetail: "bad upc"},
+		{name: "404", status: 404, body: `{"error":"not found"}`, wantCode: upstreams.CodeError, wantStatus: 404, wantDetail: "not found"},
 		{name: "429", status: 429, wantCode: upstreams.CodeError, wantStatus: 429},
-		{name: "500 HTML", status: 500, body: `<h1>boom</h1>`, wantCode: upstreams.CodeError, wantStatus: 500},
+		{name: "500 HTML", status: 500, body: `<h1>boom</h1>`, wantCode: upstreams.CodeError, wantStatus: 500, wantDetail: "<h1>boom</h1>"},
 		{name: "502", status: 502, wantCode: upstreams.CodeUnavailable, wantStatus: 502},
-		{name: "503", status: 503, body: `{"retry":true}`, wantCode: upstreams.CodeUnavailable, wantStatus: 503},
+		{name: "503", status: 503, body: `{"retry":true}`, wantCode: upstreams.CodeUnavailable, wantStatus: 503, wantDetail: `{"retry":true}`},
 		{name: "504", status: 504, wantCode: upstreams.CodeUnavailable, wantStatus: 504},
 	}
 	for _, tt := range tests {
@@ -431,6 +434,9 @@ func TestDo(t *testing.T) {
 				}
 				if strings.Contains(ue.Msg, tt.body) && tt.body != "" {
 					t.Fatalf("message %q leaks the upstream's body", ue.Msg)
+				}
+				if tt.status != 200 && ue.Detail != tt.wantDetail {
+					t.Fatalf("detail = %q, want %q", ue.Detail, tt.wantDetail)
 				}
 				return
 			}

@@ -10,6 +10,7 @@ package soap
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -59,10 +61,6 @@ type Options struct {
 	// name: JSON text whose string leaves may read the client's headers
 	// ({headers.x-session}) and the environment (${VAR}).
 	SOAPHeaders map[string]string `yaml:"soapHeaders"`
-	// ExposeFaults puts a fault's string and detail in the GraphQL error's
-	// extensions (default true: a fault is the service's own message to
-	// its callers, unlike an HTTP error page).
-	ExposeFaults *bool `yaml:"exposeFaults"`
 }
 
 // WSSecurity is a WS-Security UsernameToken (PasswordText).
@@ -79,7 +77,6 @@ type Upstream struct {
 	ops      map[string]*wsdl.Operation
 	wsse     *envelope.WSSecurity
 	headers  map[string]*tmpl.JSON
-	faults   bool
 	parsers  fastjson.ParserPool
 }
 
@@ -169,8 +166,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	if err != nil {
 		return fail("spec.soap", err)
 	}
-	u := &Upstream{name: d.Name, client: client, endpoint: endpoint, ops: map[string]*wsdl.Operation{},
-		faults: o.ExposeFaults == nil || *o.ExposeFaults}
+	u := &Upstream{name: d.Name, client: client, endpoint: endpoint, ops: map[string]*wsdl.Operation{}}
 	if o.Endpoint == "" {
 		u.endpoint = "" // each operation's own port address
 	}
@@ -293,6 +289,10 @@ func (u *Upstream) Name() string { return u.name }
 
 // Close stops the health checks and releases idle connections.
 func (u *Upstream) Close() { u.client.Close() }
+
+// ExposeErrors reports whether clients see what the upstream says when a
+// call fails (spec.exposeErrors).
+func (u *Upstream) ExposeErrors() bool { return u.client.Options().ExposeErrors }
 
 // HostStats returns the state of the upstream's hosts, for metrics.
 func (u *Upstream) HostStats() hosts.Stats { return u.client.HostStats() }
@@ -420,27 +420,34 @@ func (u *Upstream) statusError(status int) error {
 }
 
 // faultError maps a SOAP Fault: the service refused or failed the call.
-// A Client/Sender fault is the request's fault; any other the service's.
+// Its codes, meant for programs, are extensions every client sees (when
+// they read as codes); its text, actor and detail are the service's own
+// words, relayed only where the upstream exposes its errors.
 func (u *Upstream) faultError(f *envelope.Fault, status int) error {
-	e := &upstreams.Error{Code: upstreams.CodeError, Upstream: u.name, Status: status, Msg: "SOAP fault " + f.Code, Err: f}
-	e.Extensions = map[string]any{"faultCode": f.Code}
-	if f.Subcode != "" {
-		e.Extensions["faultSubcode"] = f.Subcode
+	e := &upstreams.Error{Code: upstreams.CodeError, Upstream: u.name, Status: status, Msg: "SOAP fault " + f.Code, Detail: f.String, Err: f}
+	e.Extensions = map[string]any{}
+	for _, c := range []struct{ key, value string }{{"faultCode", f.Code}, {"faultSubcode", f.Subcode}} {
+		switch {
+		case c.value == "":
+		case upstreams.IsCode(c.value):
+			e.Extensions[c.key] = c.value
+		default:
+			e.Relay(c.key, jsonString(c.value))
+		}
 	}
-	if u.faults {
-		e.Detail = f.String
-		e.Extensions["faultString"] = f.String
-		if f.Actor != "" {
-			e.Extensions["faultActor"] = f.Actor
-		}
-		if f.Detail != "" {
-			if v, err := fastjson.Parse(f.Detail); err == nil {
-				e.Extensions["faultDetail"] = upstreams.PlainJSON(v)
-			}
-		}
+	if f.String != "" {
+		e.Relay("faultString", jsonString(f.String))
+	}
+	if f.Actor != "" {
+		e.Relay("faultActor", jsonString(f.Actor))
+	}
+	if f.Detail != "" && json.Valid([]byte(f.Detail)) {
+		e.Relay("faultDetail", json.RawMessage(f.Detail))
 	}
 	return e
 }
+
+func jsonString(s string) json.RawMessage { return jsonwrite.String(nil, s) }
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

@@ -316,50 +316,59 @@ func TestPrepare(t *testing.T) {
 }
 
 // TestDoErrors: the error Do returns for each way a call fails, with the
-// facts the GraphQL error shows, and the cause for logs.
+// facts the GraphQL error shows (Extensions always, Msg, Detail and
+// Relayed where the upstream exposes its errors), and the cause for logs.
 func TestDoErrors(t *testing.T) {
 	s := soaptest.Start(t, soaptest.Shipping(), soaptest.Options{})
-	exposed, info := buildServer(t, s, "shipping", "  maxResponseBytes: 4096\n", "")
-	hidden, _ := buildServer(t, s, "shipping", "", "    exposeFaults: false\n")
+	u, info := buildServer(t, s, "shipping", "  maxResponseBytes: 4096\n", "")
 	sch := bindGenerated(t, info)
 	args := map[string]any{"fromZip": "10001", "toZip": "10115", "parcel": []any{map[string]any{"weight": "1"}}}
 	detail := soaptest.E("urn:e", "Why", soaptest.E("urn:e", "Code", "7"))
 	tests := []struct {
-		name   string
-		mode   soaptest.Mode
-		hidden bool
-		code   upstreams.Code
-		status int
-		msg    string
-		detail string
-		ext    map[string]any
-		cause  any // the type Err holds, if any
+		name    string
+		mode    soaptest.Mode
+		code    upstreams.Code
+		status  int
+		msg     string
+		detail  string
+		ext     map[string]any
+		relayed map[string]any
+		cause   any // the type Err holds, if any
 	}{
-		{"fault", soaptest.Mode{Fault: &soaptest.Fault{Code: "Server", String: "boom", Actor: "urn:a", Detail: []*soaptest.Node{detail}}}, false,
+		{"fault", soaptest.Mode{Fault: &soaptest.Fault{Code: "Server", String: "boom", Actor: "urn:a", Detail: []*soaptest.Node{detail}}},
 			upstreams.CodeError, 500, "SOAP fault Server", "boom",
-			map[string]any{"faultCode": "Server", "faultString": "boom", "faultActor": "urn:a", "faultDetail": map[string]any{"Why": map[string]any{"Code": "7"}}},
+			map[string]any{"faultCode": "Server"},
+			map[string]any{"faultString": "boom", "faultActor": "urn:a", "faultDetail": map[string]any{"Why": map[string]any{"Code": "7"}}},
 			&envelope.Fault{}},
-		{"fault hidden", soaptest.Mode{Fault: &soaptest.Fault{Code: "Server", String: "boom", Actor: "urn:a", Detail: []*soaptest.Node{detail}}}, true,
-			upstreams.CodeError, 500, "SOAP fault Server", "", map[string]any{"faultCode": "Server"}, &envelope.Fault{}},
-		{"HTTP 500", soaptest.Mode{Status: 500, Raw: []byte("oops"), ContentType: "text/plain"}, false,
-			upstreams.CodeError, 500, "HTTP 500 Internal Server Error", "", nil, nil},
-		{"HTTP 503", soaptest.Mode{Status: 503, Raw: []byte("<html/>"), ContentType: "text/html"}, false,
-			upstreams.CodeUnavailable, 503, "HTTP 503 Service Unavailable", "", nil, nil},
-		{"HTTP 504", soaptest.Mode{Status: 504, Raw: []byte{}}, false,
-			upstreams.CodeUnavailable, 504, "HTTP 504 Gateway Timeout", "", nil, nil},
-		{"wrong version", soaptest.Mode{EnvelopeNS: soaptest.NS12}, false,
-			upstreams.CodeBadResponse, 200, "soap: bad response: a SOAP 1.2 envelope, but the operation speaks SOAP 1.1", "", nil, &envelope.Error{}},
-		{"too large", soaptest.Mode{Pad: 5000}, false,
-			upstreams.CodeBadResponse, 200, "answer is larger than the 4096 byte limit", "", nil, nil},
+		{"fault code that is not a code", soaptest.Mode{Fault: &soaptest.Fault{Code: "zip 10115 is unknown", String: "no"}},
+			upstreams.CodeError, 500, "SOAP fault zip 10115 is unknown", "no",
+			nil, map[string]any{"faultCode": "zip 10115 is unknown", "faultString": "no"}, &envelope.Fault{}},
+		{"HTTP 500", soaptest.Mode{Status: 500, Raw: []byte("oops"), ContentType: "text/plain"},
+			upstreams.CodeError, 500, "HTTP 500 Internal Server Error", "", nil, nil, nil},
+		{"HTTP 503", soaptest.Mode{Status: 503, Raw: []byte("<html/>"), ContentType: "text/html"},
+			upstreams.CodeUnavailable, 503, "HTTP 503 Service Unavailable", "", nil, nil, nil},
+		{"HTTP 504", soaptest.Mode{Status: 504, Raw: []byte{}},
+			upstreams.CodeUnavailable, 504, "HTTP 504 Gateway Timeout", "", nil, nil, nil},
+		{"wrong version", soaptest.Mode{EnvelopeNS: soaptest.NS12},
+			upstreams.CodeBadResponse, 200, "soap: bad response: a SOAP 1.2 envelope, but the operation speaks SOAP 1.1", "", nil, nil, &envelope.Error{}},
+		{"too large", soaptest.Mode{Pad: 5000},
+			upstreams.CodeBadResponse, 200, "answer is larger than the 4096 byte limit", "", nil, nil, nil},
+	}
+	sameJSON := func(t *testing.T, what string, got, want any) {
+		t.Helper()
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		var gv, wv any
+		_ = json.Unmarshal(g, &gv)
+		_ = json.Unmarshal(w, &wv)
+		if !reflect.DeepEqual(gv, wv) {
+			t.Errorf("%s %s, want %s", what, g, w)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s.Set("ShippingPort/GetQuote", tt.mode)
 			defer s.Clear("ShippingPort/GetQuote")
-			u := exposed
-			if tt.hidden {
-				u = hidden
-			}
 			c := mustPrepare(t, u, sch, "Query", "getQuote", args)
 			_, err := u.Do(context.Background(), c)
 			ue := upstreamError(t, err, tt.code)
@@ -367,14 +376,10 @@ func TestDoErrors(t *testing.T) {
 				t.Errorf("error %+v", ue)
 			}
 			if tt.ext != nil || len(ue.Extensions) > 0 {
-				got, _ := json.Marshal(ue.Extensions)
-				want, _ := json.Marshal(tt.ext)
-				var g, w any
-				_ = json.Unmarshal(got, &g)
-				_ = json.Unmarshal(want, &w)
-				if !reflect.DeepEqual(g, w) {
-					t.Errorf("extensions %s, want %s", got, want)
-				}
+				sameJSON(t, "extensions", ue.Extensions, tt.ext)
+			}
+			if tt.relayed != nil || len(ue.Relayed) > 0 {
+				sameJSON(t, "relayed", ue.Relayed, tt.relayed)
 			}
 			if tt.cause != nil {
 				target := reflect.New(reflect.TypeOf(tt.cause)).Interface()
@@ -383,5 +388,17 @@ func TestDoErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExposeErrors: the upstream tells the executor whether clients see
+// what it says when a call fails; by default they do not.
+func TestExposeErrors(t *testing.T) {
+	s := soaptest.Start(t, soaptest.Shipping(), soaptest.Options{})
+	for spec, want := range map[string]bool{"": false, "  exposeErrors: false\n": false, "  exposeErrors: true\n": true} {
+		u, _ := buildServer(t, s, "shipping", spec, "")
+		if got := u.ExposeErrors(); got != want {
+			t.Errorf("spec %q: ExposeErrors() = %v, want %v", spec, got, want)
+		}
 	}
 }

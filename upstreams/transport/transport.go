@@ -68,10 +68,12 @@ type Options struct {
 	// true). Reads are GETs and GraphQL queries; identical means the same
 	// method, URL, body and forwarded headers.
 	MergeInFlight *bool `yaml:"mergeInFlight"`
-	// ExposeErrorBodies puts a summary of an error answer's body (its
-	// message) in the GraphQL error's extensions.detail (default false:
-	// upstream internals stay inside).
-	ExposeErrorBodies bool `yaml:"exposeErrorBodies"`
+	// ExposeErrors shows clients what the upstream says when a call fails
+	// (an error answer's message, a fault's text, a GraphQL upstream's
+	// error messages and extensions). By default (false) a client sees a
+	// stable message and code, and the log gets the rest with the request
+	// id: upstream internals stay inside. See upstreams.Error.
+	ExposeErrors bool `yaml:"exposeErrors"`
 	// Endpoints are the upstream's hosts, scheme://host:port each. Every
 	// call goes to one of them, picked round robin over those healthy and
 	// not ejected, its URL's scheme and host replaced: the kind's URL
@@ -304,7 +306,7 @@ type Response struct {
 	Status int
 	Header http.Header
 	// Detail summarizes a non-2xx answer's body (its message field, or the
-	// start of its text), for errors that expose it.
+	// start of its text), for the error's Detail.
 	Detail string
 	// RetryAfter is the wait a 429 or 503 answer asked for.
 	RetryAfter time.Duration
@@ -332,8 +334,8 @@ func (c *Client) Send(ctx context.Context, method, url string, header http.Heade
 // StatusError is the failure of a non-2xx answer: UPSTREAM_UNAVAILABLE for
 // 502, 503 and 504 (the upstream, or what is in front of it, cannot serve
 // now), UPSTREAM_ERROR for the others, with the status, the Retry-After
-// asked for and, where the options expose error bodies, the body's
-// summary. It releases resp.
+// asked for and the body's summary as the Detail (shown to clients only
+// where the upstream exposes its errors). It releases resp.
 func (c *Client) StatusError(resp *Response) *upstreams.Error {
 	resp.Release()
 	code := upstreams.CodeError
@@ -342,10 +344,7 @@ func (c *Client) StatusError(resp *Response) *upstreams.Error {
 		code = upstreams.CodeUnavailable
 	}
 	e := &upstreams.Error{Code: code, Upstream: c.name, Status: resp.Status, RetryAfter: resp.RetryAfter,
-		Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status)}
-	if c.opts.ExposeErrorBodies {
-		e.Detail = resp.Detail
-	}
+		Msg: "HTTP " + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status), Detail: resp.Detail}
 	return e
 }
 

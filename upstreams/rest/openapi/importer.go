@@ -40,7 +40,8 @@ type Result struct {
 	// Date), sorted.
 	Scalars []string
 	// ErrorAnswers says the document declares JSON error answers (4xx, 5xx,
-	// default): part of the API's contract, worth showing clients.
+	// default): part of the API's contract, which the Upstream may choose
+	// to show clients (exposeErrors).
 	ErrorAnswers bool
 	// Warnings list, in the order the import meets them, each part that could not be mapped
 	// as it is and what was done instead.

@@ -213,9 +213,9 @@ func (r *Result) UpstreamYAML(name string) string {
 	}
 	b.WriteString("    baseURL: " + yamlString(base) + "\n")
 	if r.ErrorAnswers {
-		b.WriteString("  # The document declares its error answers: show their message to clients\n")
-		b.WriteString("  # in extensions.detail, beside the status.\n")
-		b.WriteString("  exposeErrorBodies: true\n")
+		b.WriteString("  # The document declares its error answers. To show their message to clients\n")
+		b.WriteString("  # (extensions.detail, beside the status) rather than a stable one, uncomment:\n")
+		b.WriteString("  # exposeErrors: true\n")
 	}
 	if len(r.Security) == 0 {
 		return b.String()
