@@ -114,6 +114,12 @@ type Limits struct {
 	MaxComplexity int `yaml:"maxComplexity"`
 	// MaxTokens caps the tokens of a query (default 10000).
 	MaxTokens int `yaml:"maxTokens"`
+	// MaxVariables caps the entries of a request's variables (default 100).
+	MaxVariables int `yaml:"maxVariables"`
+	// MaxVariableValues caps the JSON values a request's variables hold,
+	// nested ones counted: [1, 2] is three (default 10000). The extensions
+	// are held to the same bound.
+	MaxVariableValues int `yaml:"maxVariableValues"`
 }
 
 func (a *GraphQLAction) withDefaults() {
@@ -142,5 +148,11 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxTokens <= 0 {
 		l.MaxTokens = 10000
+	}
+	if l.MaxVariables <= 0 {
+		l.MaxVariables = 100
+	}
+	if l.MaxVariableValues <= 0 {
+		l.MaxVariableValues = 10000
 	}
 }
