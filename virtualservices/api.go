@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/weft-gateway/weft/resolvers"
 	"github.com/weft-gateway/weft/schema"
@@ -53,14 +55,21 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		return nil, fmt.Errorf("virtual service %s: %w", vsName, err)
 	}
 	srv := handler.New(exec)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(&httpTransport{exec: exec})
+	tr := &httpTransport{exec: exec, limits: action.Limits}
+	srv.AddTransport(tr)
 	srv.AddTransport(transport.GRAPHQL{})
+	srv.AddTransport(otherRequests{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(deferredVariables{t: tr}) // after the APQ extension, which fills in the query
 	if *action.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		// A suggestion ("Did you mean ...?") names fields, arguments, types
+		// and enum values of a schema the API keeps to itself.
+		srv.SetDisableSuggestion(true)
+		srv.SetValidationRulesFn(rulesWithoutSuggestions)
 	}
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.Error().Interface("panic", p).Str("virtualService", vsName).Msg("request panicked")
@@ -69,9 +78,34 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 	srv.SetErrorPresenter(graphql.DefaultErrorPresenter)
 	a := &API{Schema: s, Executable: exec, action: action, server: srv, vsName: vsName}
 	if *action.Playground {
-		a.playground = playground.Handler(playground.Options{Title: vsName + " · Weft", AssetsPath: PlaygroundAssetsPath})
+		opts := playground.Options{Title: vsName + " · Weft", AssetsPath: PlaygroundAssetsPath}
+		if !*action.Introspection {
+			// GraphiQL loads the schema by introspection; without it, the
+			// page would load and then fail. The page says why instead.
+			opts.Unavailable = "This API does not allow introspection, which the playground needs to load the schema."
+		}
+		a.playground = playground.Handler(opts)
 	}
 	return a, nil
+}
+
+// rulesWithoutSuggestions is gqlparser's default rule set with every rule
+// that can suggest a name ("Did you mean ...?") swapped for its variant
+// that does not. gqlgen's own switch (SetDisableSuggestion) swaps only
+// FieldsOnCorrectType and ScalarLeafs.
+func rulesWithoutSuggestions() *rules.Rules {
+	r := rules.NewDefaultRules()
+	for _, p := range [...]struct{ loud, quiet core.Rule }{
+		{rules.FieldsOnCorrectTypeRule, rules.FieldsOnCorrectTypeRuleWithoutSuggestions},
+		{rules.KnownArgumentNamesRule, rules.KnownArgumentNamesRuleWithoutSuggestions},
+		{rules.KnownTypeNamesRule, rules.KnownTypeNamesRuleWithoutSuggestions},
+		{rules.ScalarLeafsRule, rules.ScalarLeafsRuleWithoutSuggestions},
+		{rules.ValuesOfCorrectTypeRule, rules.ValuesOfCorrectTypeRuleWithoutSuggestions},
+	} {
+		r.RemoveRule(p.loud.Name)
+		r.AddRule(p.quiet.Name, p.quiet.RuleFunc)
+	}
+	return r
 }
 
 // ServeHTTP serves GraphQL requests, and the playground to browsers.

@@ -125,6 +125,12 @@ type Limits struct {
 	// MaxErrors caps the errors of one response (default 100); past it
 	// errors are dropped, and one more (TOO_MANY_ERRORS) says how many.
 	MaxErrors int `yaml:"maxErrors"`
+	// MaxVariables caps the entries of a request's variables (default 100).
+	MaxVariables int `yaml:"maxVariables"`
+	// MaxVariableValues caps the JSON values a request's variables hold,
+	// nested ones counted: [1, 2] is three (default 10000). The extensions
+	// are held to the same bound.
+	MaxVariableValues int `yaml:"maxVariableValues"`
 }
 
 func (a *GraphQLAction) withDefaults() {
@@ -159,5 +165,11 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxErrors <= 0 {
 		l.MaxErrors = resolvers.DefaultMaxErrors
+	}
+	if l.MaxVariables <= 0 {
+		l.MaxVariables = 100
+	}
+	if l.MaxVariableValues <= 0 {
+		l.MaxVariableValues = 10000
 	}
 }

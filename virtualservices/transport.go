@@ -1,8 +1,10 @@
 package virtualservices
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/weft-gateway/weft/internal/jsonscan"
 	"github.com/weft-gateway/weft/resolvers"
 )
 
@@ -24,22 +27,74 @@ import (
 const (
 	mediaJSON            = "application/json"
 	mediaGraphQLResponse = "application/graphql-response+json"
+	// mediaGraphQLJSON is the request type an earlier draft of the spec
+	// named; clients that still send it are served.
+	mediaGraphQLJSON = "application/graphql+json"
+	// mediaGraphQL is a body that is the query text alone (gqlgen's
+	// GRAPHQL transport).
+	mediaGraphQL = "application/graphql"
 )
+
+// Error codes of requests refused before they reach GraphQL.
+const (
+	codeBadRequest           = "BAD_REQUEST"
+	codeBatching             = "BATCHING_NOT_SUPPORTED"
+	codeBodyTooLarge         = "REQUEST_TOO_LARGE"
+	codeTooManyVariables     = "TOO_MANY_VARIABLES"
+	codeVariablesTooLarge    = "VARIABLES_TOO_LARGE"
+	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// requestError is a request refused before it runs: an HTTP status, a code
+// for extensions.code and a message.
+type requestError struct {
+	status  int
+	code    string
+	message string
+}
+
+func badRequest(format string, args ...any) *requestError {
+	return &requestError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
+}
 
 // httpTransport is the GraphQL-over-HTTP transport for POST (JSON bodies)
 // and GET. It replaces gqlgen's: that one decodes requests with
 // encoding/json and writes responses with json.Marshal, which re-scans and
 // compacts the whole response (measured: 40% of the gateway's CPU on an
-// 80 KB answer). This one decodes with fastjson, writes the executor's
-// response bytes as they are, writes request errors without a data entry,
-// and returns response buffers to the executor's pool.
+// 80 KB answer). This one scans the body without building it, decodes only
+// the variables the operation's text names (a variable it does not name
+// costs a scan, not a tree of values), writes the executor's response bytes
+// as they are, writes request errors without a data entry, and returns
+// buffers to pools.
 type httpTransport struct {
 	exec    *resolvers.Executable
+	limits  Limits
 	parsers fastjson.ParserPool
-	bufs    sync.Pool
+	bufs    sync.Pool // response buffers
+	states  sync.Pool // *requestState
 }
 
 var _ graphql.Transport = (*httpTransport)(nil)
+
+// requestState is one request's scratch space: its body and where its
+// variables lie in it. It is pooled, and must not outlive the request.
+type requestState struct {
+	body []byte
+	vars []rawVariable
+	// index finds a variable by name when there are many.
+	index map[string]int
+	// scratch holds a string being unescaped.
+	scratch []byte
+}
+
+// rawVariable is one entry of a request's variables, as JSON text in the
+// request's body.
+type rawVariable struct {
+	name  []byte // unescaped
+	value []byte
+	used  bool
+}
 
 // Supports reports whether r is a GraphQL GET, or a POST with a JSON body.
 func (t *httpTransport) Supports(r *http.Request) bool {
@@ -51,10 +106,16 @@ func (t *httpTransport) Supports(r *http.Request) bool {
 		return true
 	case http.MethodPost:
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		return err == nil && (mt == mediaJSON || mt == "application/graphql+json")
+		return err == nil && (mt == mediaJSON || mt == mediaGraphQLJSON)
 	}
 	return false
 }
+
+// deferredVariablesKey holds, in a request's context, the variables of a
+// request that sent no query text (a persisted query's hash alone): which
+// of them the operation names is known only once deferredVariables has the
+// text.
+type deferredVariablesKey struct{}
 
 // Do runs one request.
 func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -63,11 +124,25 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	params := &graphql.RawParams{Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
-	status, msg := t.readParams(r, params)
+	st, _ := t.states.Get().(*requestState)
+	if st == nil {
+		st = &requestState{}
+	}
+	defer t.release(st)
+	rerr := t.readParams(r, params, st)
+	if rerr == nil && params.Query != "" {
+		var err error
+		if params.Variables, err = t.decodeVariables(st, params.Query); err != nil {
+			rerr = badRequest("the variables are not valid JSON: %v", err)
+		}
+	}
 	params.ReadTime.End = graphql.Now()
-	if msg != "" {
-		t.write(w, status, &graphql.Response{Errors: gqlerror.List{{Message: msg}}})
+	if rerr != nil {
+		writeRequestError(w, r, rerr)
 		return
+	}
+	if params.Query == "" && len(st.vars) > 0 {
+		ctx = context.WithValue(ctx, deferredVariablesKey{}, st)
 	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -80,7 +155,10 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		t.write(w, http.StatusMethodNotAllowed, &graphql.Response{Errors: gqlerror.List{{Message: "GET requests can only run queries; send mutations with POST"}}})
+		t.write(w, http.StatusMethodNotAllowed, &graphql.Response{Errors: gqlerror.List{{
+			Message:    "GET requests can only run queries; send mutations with POST",
+			Extensions: map[string]any{"code": codeMethodNotAllowed},
+		}}})
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
@@ -92,90 +170,403 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	t.exec.Recycle(resp.Data)
 }
 
+// release returns a request's scratch space to the pool, unless a very
+// large body made it too big to keep around.
+func (t *httpTransport) release(st *requestState) {
+	if cap(st.body) > 1<<20 {
+		st.body = nil
+	}
+	if cap(st.scratch) > 1<<20 {
+		st.scratch = nil
+	}
+	clear(st.vars) // drop references into the body
+	st.vars = st.vars[:0]
+	clear(st.index)
+	t.states.Put(st)
+}
+
 // readParams reads the operation from the query string (GET) or the JSON
-// body (POST). It returns an HTTP status and a message on failure.
-func (t *httpTransport) readParams(r *http.Request, params *graphql.RawParams) (int, string) {
+// body (POST). Variables are left in st, as text, for decodeVariables.
+func (t *httpTransport) readParams(r *http.Request, params *graphql.RawParams, st *requestState) *requestError {
 	if r.Method == http.MethodGet {
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			return http.StatusBadRequest, "the query string is malformed: " + err.Error()
+			return badRequest("the query string is malformed: %v", err)
 		}
 		params.Query = q.Get("query")
 		params.OperationName = q.Get("operationName")
-		p := t.parsers.Get()
-		defer t.parsers.Put(p)
-		for _, f := range []struct {
-			name string
-			into *map[string]any
-		}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
-			raw := q.Get(f.name)
+		// Each parameter is one JSON value, with nothing after it.
+		for _, name := range []string{"variables", "extensions"} {
+			raw := q.Get(name)
 			if raw == "" {
 				continue
 			}
-			v, err := p.Parse(raw)
-			if err != nil || (v.Type() != fastjson.TypeObject && v.Type() != fastjson.TypeNull) {
-				return http.StatusBadRequest, f.name + " must be a JSON object"
+			what := "the " + name + " parameter"
+			var b []byte
+			var end int
+			var rerr *requestError
+			if name == "variables" {
+				// The variables stay text in st until the query is read.
+				st.body = append(st.body[:0], raw...)
+				b = st.body
+				end, rerr = t.scanVariables(st, b, jsonscan.SkipSpace(b, 0), what)
+			} else {
+				b = []byte(raw)
+				end, params.Extensions, rerr = t.scanExtensions(b, jsonscan.SkipSpace(b, 0), what)
 			}
-			*f.into = objectMap(v)
+			if rerr != nil {
+				return rerr
+			}
+			if end = jsonscan.SkipSpace(b, end); end < len(b) {
+				return notJSON(what, &jsonscan.Error{Offset: end, Msg: "data after the JSON value"})
+			}
 		}
-		return 0, ""
+		return nil
 	}
 
-	buf, _ := t.bufs.Get().(*[]byte)
-	if buf == nil {
-		b := make([]byte, 0, 1024)
-		buf = &b
-	}
-	defer func() { *buf = (*buf)[:0]; t.bufs.Put(buf) }()
-	body, err := readAll((*buf)[:0], r)
-	*buf = body
+	body, err := readAll(st.body[:0], r)
+	st.body = body
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return http.StatusRequestEntityTooLarge, "request body too large"
+			return &requestError{status: http.StatusRequestEntityTooLarge, code: codeBodyTooLarge,
+				message: fmt.Sprintf("request body too large: the limit is %d bytes (limits.maxBodyBytes)", tooLarge.Limit)}
 		}
-		return http.StatusBadRequest, "could not read the request body"
+		return badRequest("could not read the request body: %v", err)
+	}
+	return t.scanBody(body, params, st)
+}
+
+// scanBody reads a JSON request body: query and operationName as strings,
+// extensions decoded, variables left as text in st. Other members are
+// checked and skipped.
+func (t *httpTransport) scanBody(b []byte, params *graphql.RawParams, st *requestState) *requestError {
+	i := jsonscan.SkipSpace(b, 0)
+	if i == len(b) {
+		return badRequest(`the request body is empty; send a JSON object such as {"query": "{ __typename }"}`)
+	}
+	switch b[i] {
+	case '{':
+	case '[':
+		return &requestError{status: http.StatusBadRequest, code: codeBatching,
+			message: "the request body is a JSON array: batched operations are not supported; send one operation per request, as a JSON object"}
+	default:
+		if _, err := jsonscan.Skip(b, i); err != nil {
+			return notJSON("the request body", err)
+		}
+		return badRequest("the request body is not a JSON object")
+	}
+	i = jsonscan.SkipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for {
+			keyEnd, escaped, err := scanKey(b, i)
+			if err != nil {
+				return notJSON("the request body", err)
+			}
+			key := b[i+1 : keyEnd-1]
+			if escaped {
+				key = jsonscan.Unescape(nil, b[i+1:keyEnd-1])
+			}
+			// scanKey checked the colon.
+			i = jsonscan.SkipSpace(b, jsonscan.SkipSpace(b, keyEnd)+1)
+			var end int
+			var rerr *requestError
+			switch string(key) {
+			case "query":
+				end, params.Query, rerr = scanStringParam(st, b, i, "query")
+			case "operationName":
+				end, params.OperationName, rerr = scanStringParam(st, b, i, "operationName")
+			case "variables":
+				end, rerr = t.scanVariables(st, b, i, "the request body")
+			case "extensions":
+				end, params.Extensions, rerr = t.scanExtensions(b, i, "the request body")
+			default:
+				end, err = jsonscan.Skip(b, i)
+				if err != nil {
+					rerr = notJSON("the request body", err)
+				}
+			}
+			if rerr != nil {
+				return rerr
+			}
+			i = jsonscan.SkipSpace(b, end)
+			if i < len(b) && b[i] == '}' {
+				i++
+				break
+			}
+			if i >= len(b) || b[i] != ',' {
+				return notJSON("the request body", &jsonscan.Error{Offset: i, Msg: "want ',' or '}'"})
+			}
+			i = jsonscan.SkipSpace(b, i+1)
+		}
+	}
+	if i = jsonscan.SkipSpace(b, i); i < len(b) {
+		return notJSON("the request body", &jsonscan.Error{Offset: i, Msg: "data after the JSON object"})
+	}
+	return nil
+}
+
+func notJSON(what string, err error) *requestError {
+	var at *jsonscan.Error
+	if errors.As(err, &at) {
+		return badRequest("%s is not valid JSON: %s at byte %d", what, at.Msg, at.Offset)
+	}
+	return badRequest("%s is not valid JSON: %v", what, err)
+}
+
+func isNull(b []byte, i, end int) bool { return string(b[i:end]) == "null" }
+
+// scanKey validates the object key at b[i] and the colon after it, and
+// returns the index past the key's closing quote.
+func scanKey(b []byte, i int) (end int, escaped bool, err error) {
+	if jsonscan.KindAt(b, i) != jsonscan.String {
+		return i, false, &jsonscan.Error{Offset: i, Msg: "want a key"}
+	}
+	if _, end, escaped, err = jsonscan.ReadString(b, i); err != nil {
+		return end, escaped, err
+	}
+	if j := jsonscan.SkipSpace(b, end); j >= len(b) || b[j] != ':' {
+		return j, escaped, &jsonscan.Error{Offset: j, Msg: "want ':'"}
+	}
+	return end, escaped, nil
+}
+
+// scanStringParam reads the string or null at b[i], unescaping in st's
+// scratch space.
+func scanStringParam(st *requestState, b []byte, i int, name string) (int, string, *requestError) {
+	if jsonscan.KindAt(b, i) == jsonscan.String {
+		start, end, escaped, err := jsonscan.ReadString(b, i)
+		if err != nil {
+			return end, "", notJSON("the request body", err)
+		}
+		if !escaped {
+			return end, string(b[start : end-1]), nil
+		}
+		st.scratch = jsonscan.Unescape(st.scratch[:0], b[start:end-1])
+		return end, string(st.scratch), nil
+	}
+	end, err := jsonscan.Skip(b, i)
+	if err != nil {
+		return end, "", notJSON("the request body", err)
+	}
+	if !isNull(b, i, end) {
+		return end, "", badRequest("%s must be a string", name)
+	}
+	return end, "", nil
+}
+
+// scanVariables records the entries of the variables object at b[i] in st
+// as JSON text, checking the limits on their number and on the values they
+// hold, nested ones included, so that no variable is built before it is
+// known to be read. null is no variables; what (the request body or the
+// variables parameter) names the text in errors.
+func (t *httpTransport) scanVariables(st *requestState, b []byte, i int, what string) (int, *requestError) {
+	clear(st.vars)
+	st.vars = st.vars[:0]
+	if i >= len(b) || b[i] != '{' {
+		end, err := jsonscan.Skip(b, i)
+		if err != nil {
+			return end, notJSON(what, err)
+		}
+		if !isNull(b, i, end) {
+			return end, badRequest("variables must be a JSON object")
+		}
+		return end, nil
+	}
+	budget := t.limits.MaxVariableValues
+	i = jsonscan.SkipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		keyEnd, escaped, err := scanKey(b, i)
+		if err != nil {
+			return i, notJSON(what, err)
+		}
+		if len(st.vars) == t.limits.MaxVariables {
+			return i, &requestError{status: http.StatusBadRequest, code: codeTooManyVariables,
+				message: fmt.Sprintf("the request has more than %d variables (limits.maxVariables)", t.limits.MaxVariables)}
+		}
+		name := b[i+1 : keyEnd-1]
+		if escaped {
+			name = jsonscan.Unescape(nil, b[i+1:keyEnd-1])
+		}
+		start := jsonscan.SkipSpace(b, jsonscan.SkipSpace(b, keyEnd)+1)
+		end, n, err := jsonscan.SkipCounting(b, start, budget)
+		if errors.Is(err, jsonscan.ErrTooManyValues) {
+			return end, &requestError{status: http.StatusBadRequest, code: codeVariablesTooLarge,
+				message: fmt.Sprintf("the variables hold more than %d values, nested ones counted (limits.maxVariableValues)", t.limits.MaxVariableValues)}
+		}
+		if err != nil {
+			return end, notJSON(what, err)
+		}
+		budget -= n
+		st.vars = append(st.vars, rawVariable{name: name, value: b[start:end]})
+		i = jsonscan.SkipSpace(b, end)
+		if i < len(b) && b[i] == '}' {
+			return i + 1, nil
+		}
+		if i >= len(b) || b[i] != ',' {
+			return i, notJSON(what, &jsonscan.Error{Offset: i, Msg: "want ',' or '}'"})
+		}
+		i = jsonscan.SkipSpace(b, i+1)
+	}
+}
+
+// scanExtensions decodes the extensions object (or null) at b[i]. They are
+// held to the same bound as variables: gqlgen reads them as a map.
+func (t *httpTransport) scanExtensions(b []byte, i int, what string) (int, map[string]any, *requestError) {
+	end, _, err := jsonscan.SkipCounting(b, i, t.limits.MaxVariableValues)
+	if errors.Is(err, jsonscan.ErrTooManyValues) {
+		return end, nil, badRequest("the extensions hold more than %d values (limits.maxVariableValues)", t.limits.MaxVariableValues)
+	}
+	if err != nil {
+		return end, nil, notJSON(what, err)
+	}
+	if b[i] != '{' {
+		if !isNull(b, i, end) {
+			return end, nil, badRequest("extensions must be a JSON object")
+		}
+		return end, nil, nil
 	}
 	p := t.parsers.Get()
 	defer t.parsers.Put(p)
-	v, err := p.ParseBytes(body)
-	if err != nil || v.Type() != fastjson.TypeObject {
-		return http.StatusBadRequest, "the request body is not a JSON object"
+	v, err := p.ParseBytes(b[i:end])
+	if err != nil {
+		return end, nil, notJSON(what, err)
 	}
-	o, _ := v.Object()
-	bad := ""
-	o.Visit(func(key []byte, v *fastjson.Value) {
-		switch string(key) {
-		case "query":
-			if s, err := v.StringBytes(); err == nil {
-				params.Query = string(s)
-			} else if v.Type() != fastjson.TypeNull {
-				bad = "query must be a string"
+	return end, objectMap(v), nil
+}
+
+// decodeVariables builds the variables the operation's source text refers
+// to, and only those: an entry it never names stays text, and no one pays
+// for building it. gqlgen coerces the ones the operation declares, which
+// are among these.
+func (t *httpTransport) decodeVariables(st *requestState, query string) (map[string]any, error) {
+	if len(st.vars) == 0 {
+		return nil, nil
+	}
+	if markUsed(st, query) == 0 {
+		return nil, nil
+	}
+	p := t.parsers.Get()
+	defer t.parsers.Put(p)
+	m := make(map[string]any, len(st.vars))
+	for k := range st.vars {
+		v := &st.vars[k]
+		if !v.used {
+			continue
+		}
+		val, err := p.ParseBytes(v.value)
+		if err != nil {
+			return nil, fmt.Errorf("variable %s: %w", v.name, err)
+		}
+		m[string(v.name)] = anyOf(val)
+	}
+	return m, nil
+}
+
+// markUsed marks the variables named by a reference ($name) in the
+// operation's source text, and returns how many it marked.
+func markUsed(st *requestState, src string) int {
+	left := len(st.vars)
+	// A map pays off over a linear search past a few variables.
+	byIndex := left > 8
+	if byIndex {
+		if st.index == nil {
+			st.index = make(map[string]int, left)
+		}
+		for k := range st.vars {
+			st.index[string(st.vars[k].name)] = k
+		}
+	}
+	for i := 0; left > 0; {
+		var name string
+		if name, i = nextVariableRef(src, i); name == "" {
+			break
+		}
+		if byIndex {
+			if k, ok := st.index[name]; ok && !st.vars[k].used {
+				st.vars[k].used = true
+				left--
 			}
-		case "operationName":
-			if s, err := v.StringBytes(); err == nil {
-				params.OperationName = string(s)
-			} else if v.Type() != fastjson.TypeNull {
-				bad = "operationName must be a string"
-			}
-		case "variables", "extensions":
-			switch v.Type() {
-			case fastjson.TypeObject:
-				if string(key) == "variables" {
-					params.Variables = objectMap(v)
-				} else {
-					params.Extensions = objectMap(v)
-				}
-			case fastjson.TypeNull:
-			default:
-				bad = string(key) + " must be an object"
+			continue
+		}
+		for k := range st.vars {
+			if v := &st.vars[k]; !v.used && string(v.name) == name {
+				v.used = true
+				left--
 			}
 		}
-	})
-	if bad != "" {
-		return http.StatusBadRequest, bad
 	}
-	return 0, ""
+	return len(st.vars) - left
+}
+
+// nextVariableRef returns the name of the first variable reference at or
+// after src[i], and the offset past it; "" when there is none. As in the
+// GraphQL grammar, ignored tokens (spaces, commas, comments) may stand
+// between the $ and the name. A $ in a string or comment counts too: at
+// worst that builds a variable the operation does not declare.
+func nextVariableRef(src string, i int) (string, int) {
+	for {
+		j := strings.IndexByte(src[i:], '$')
+		if j < 0 {
+			return "", len(src)
+		}
+		i += j + 1
+	ignored:
+		for i < len(src) {
+			switch c := src[i]; {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',':
+				i++
+			case c == '#':
+				for i < len(src) && src[i] != '\n' && src[i] != '\r' {
+					i++
+				}
+			case strings.HasPrefix(src[i:], "\uFEFF"):
+				i += len("\uFEFF")
+			default:
+				break ignored
+			}
+		}
+		start := i
+		if i < len(src) && isNameStart(src[i]) {
+			for i++; i < len(src) && (isNameStart(src[i]) || '0' <= src[i] && src[i] <= '9'); i++ {
+			}
+			return src[start:i], i
+		}
+	}
+}
+
+func isNameStart(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// deferredVariables decodes the variables of a request that sent a
+// persisted query's hash without its text, once the APQ extension (which
+// must come before it) has put the text in the params.
+type deferredVariables struct{ t *httpTransport }
+
+var _ graphql.OperationParameterMutator = deferredVariables{}
+
+// ExtensionName names the extension for gqlgen.
+func (deferredVariables) ExtensionName() string { return "DeferredVariables" }
+
+// Validate accepts every schema.
+func (deferredVariables) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters decodes the variables the text refers to.
+func (d deferredVariables) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	st, ok := ctx.Value(deferredVariablesKey{}).(*requestState)
+	if !ok {
+		return nil
+	}
+	vars, err := d.t.decodeVariables(st, params.Query)
+	if err != nil {
+		return &gqlerror.Error{Message: "the variables are not valid JSON: " + err.Error(), Extensions: map[string]any{"code": codeBadRequest}}
+	}
+	params.Variables = vars
+	return nil
 }
 
 func readAll(dst []byte, r *http.Request) ([]byte, error) {
@@ -280,6 +671,20 @@ func (t *httpTransport) write(w http.ResponseWriter, status int, resp *graphql.R
 	}
 }
 
+// writeRequestError writes a refusal as a GraphQL response with one error
+// and no data, in the media type the client accepts.
+func writeRequestError(w http.ResponseWriter, r *http.Request, e *requestError) {
+	// No data entry: the request did not run.
+	body, _ := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{{Message: e.message, Extensions: map[string]any{"code": e.code}}}})
+	h := w.Header()
+	h.Set("Content-Type", responseMedia(r.Header.Values("Accept"))+"; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.status)
+	_, _ = w.Write(body)
+}
+
 // responseMedia picks the response's media type from Accept: the
 // GraphQL-over-HTTP type when the client lists it, JSON otherwise.
 func responseMedia(accept []string) string {
@@ -292,4 +697,48 @@ func responseMedia(accept []string) string {
 		}
 	}
 	return mediaJSON
+}
+
+// Methods and request media types the GraphQL endpoint serves.
+const (
+	allowedMethods = "GET, POST, OPTIONS"
+	acceptedMedia  = mediaJSON + ", " + mediaGraphQL + ", " + mediaGraphQLJSON
+)
+
+// otherRequests answers what the GraphQL transports before it do not take,
+// as the GraphQL-over-HTTP spec and HTTP suggest, always with a JSON error
+// body: OPTIONS lists the methods; other methods get 405 with Allow; a POST
+// body of another media type, or of none, gets 415 with Accept-Post naming
+// the ones served; a protocol upgrade (websocket) gets 400. It takes every
+// request, so it must be the last transport.
+type otherRequests struct{}
+
+var _ graphql.Transport = otherRequests{}
+
+// Supports takes every request.
+func (otherRequests) Supports(*http.Request) bool { return true }
+
+// Do refuses r, saying what would have been served.
+func (otherRequests) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	switch {
+	case r.Method == http.MethodOptions:
+		w.Header().Set("Allow", allowedMethods)
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method != http.MethodGet && r.Method != http.MethodPost:
+		w.Header().Set("Allow", allowedMethods)
+		writeRequestError(w, r, &requestError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed,
+			message: fmt.Sprintf("method %s is not allowed: send GraphQL requests with POST, or queries with GET", r.Method)})
+	case r.Header.Get("Upgrade") != "":
+		writeRequestError(w, r, badRequest("protocol upgrades (Upgrade: %s) are not supported: send GraphQL requests with POST, or queries with GET", r.Header.Get("Upgrade")))
+	default:
+		w.Header().Set("Accept-Post", acceptedMedia)
+		msg := "the request has no Content-Type: send the body as " + mediaJSON
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			if mt, _, err := mime.ParseMediaType(ct); err == nil {
+				ct = mt
+			}
+			msg = fmt.Sprintf("Content-Type %s is not supported: send the body as %s (or the query text alone as %s)", ct, mediaJSON, mediaGraphQL)
+		}
+		writeRequestError(w, r, &requestError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMediaType, message: msg})
+	}
 }

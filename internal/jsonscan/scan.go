@@ -1,7 +1,8 @@
 // Package jsonscan reads JSON in place: it validates and skips values,
 // finds keys and reads tokens without building a tree or allocating. The
 // executor uses it to copy an upstream's answer into the response in one
-// pass, where a parsed tree is not needed.
+// pass, where a parsed tree is not needed; the HTTP transport, to read a
+// request's body and bound its variables before building any of them.
 //
 // It is written for this job rather than taken from a library: parsers
 // that build trees (encoding/json, fastjson) cost a second pass and memory

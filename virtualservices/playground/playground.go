@@ -64,6 +64,10 @@ type Options struct {
 	// "/-/playground/". Empty means DefaultAssetsPath. A missing leading or
 	// trailing slash is added.
 	AssetsPath string
+	// Unavailable, when set, is why the playground cannot work for this
+	// API (such as introspection being off). The page then says so, and
+	// how to reach the API, instead of loading GraphiQL.
+	Unavailable string
 }
 
 // Handler returns a handler that serves the playground page for any path
@@ -76,16 +80,20 @@ type Options struct {
 func Handler(opts Options) http.Handler {
 	opts = opts.withDefaults()
 	h := &handler{
-		title:    opts.Title,
-		endpoint: opts.Endpoint,
-		prefix:   opts.AssetsPath,
-		assets:   make(map[string]*asset),
-		page:     template.Must(template.New("page").Parse(pageHTML)),
+		title:       opts.Title,
+		endpoint:    opts.Endpoint,
+		prefix:      opts.AssetsPath,
+		unavailable: opts.Unavailable,
+		assets:      make(map[string]*asset),
+		page:        template.Must(template.New("page").Parse(pageHTML)),
 	}
 	for _, src := range sources() {
 		a := newAsset(src)
 		h.assets[a.file] = a
 		h.urls = append(h.urls, opts.AssetsPath+a.file)
+		if src.name == "playground.css" {
+			h.ownCSS = opts.AssetsPath + a.file
+		}
 	}
 	return h
 }
@@ -107,12 +115,14 @@ func (o Options) withDefaults() Options {
 }
 
 type handler struct {
-	title    string
-	endpoint string
-	prefix   string
-	assets   map[string]*asset // by file name under prefix
-	urls     []string          // asset URLs in the order the page loads them
-	page     *template.Template
+	title       string
+	endpoint    string
+	prefix      string
+	unavailable string
+	assets      map[string]*asset // by file name under prefix
+	urls        []string          // asset URLs in the order the page loads them
+	ownCSS      string            // URL of playground.css
+	page        *template.Template
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -140,20 +150,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type pageData struct {
 	Title       string
 	Endpoint    string
+	Unavailable string
 	Stylesheets []string
 	Scripts     []string
 }
 
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
-	data := pageData{Title: h.title, Endpoint: h.endpoint}
+	data := pageData{Title: h.title, Endpoint: h.endpoint, Unavailable: h.unavailable}
 	if data.Endpoint == "" {
 		data.Endpoint = r.URL.Path
 	}
-	for _, u := range h.urls {
-		if strings.HasSuffix(u, ".css") {
-			data.Stylesheets = append(data.Stylesheets, u)
-		} else {
-			data.Scripts = append(data.Scripts, u)
+	if data.Unavailable != "" {
+		// The notice needs the page's own stylesheet, and no script.
+		data.Stylesheets = []string{h.ownCSS}
+	} else {
+		for _, u := range h.urls {
+			if strings.HasSuffix(u, ".css") {
+				data.Stylesheets = append(data.Stylesheets, u)
+			} else {
+				data.Scripts = append(data.Scripts, u)
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -197,8 +213,16 @@ const pageHTML = `<!doctype html>
 {{- end}}
 </head>
 <body>
+{{- if .Unavailable}}
+<main class="unavailable">
+<h1>The GraphQL playground is not available here</h1>
+<p>{{.Unavailable}}</p>
+<p>The API at <code>{{.Endpoint}}</code> answers GraphQL requests sent with POST as <code>application/json</code>, and queries sent with GET.</p>
+</main>
+{{- else}}
 <div id="graphiql" data-endpoint="{{.Endpoint}}"><p class="loading">Loading the GraphQL playground…</p></div>
 <noscript>The GraphQL playground needs JavaScript. The API at {{.Endpoint}} answers GraphQL requests sent with POST.</noscript>
+{{- end}}
 </body>
 </html>
 `
