@@ -358,38 +358,33 @@ func mergeOrdered(a, b []int32) []int32 {
 	return append(out, b[j:]...)
 }
 
-func (c *checker) parentsGroup(g []int32) {
-	if c.done || c.isLeaf(g) || !c.firstVisit(&c.parentsMemo, g) {
-		return
-	}
-	classes, n := c.classify(g, byArgs)
-	if classes == nil {
-		c.recurse(g, byArgs)
-		return
-	}
-	c.crossPairs(g, classes, n)
-	for k := range n {
-		c.recurse(members(g, classes, int32(k)), byArgs)
-	}
-}
+// parentsGroup checks fields that share a parent for FieldsInSetCanMerge:
+// the same field with the same arguments, and so must their merged
+// subfields.
+func (c *checker) parentsGroup(g []int32) { c.checkGroup(g, &c.parentsMemo, byArgs) }
 
 // shapes checks one response name's fields for SameResponseShape: all of
 // them, whatever their parent types, must return the same shape (list and
 // non-null wrappers, and the same scalar or enum type), and so must their
 // merged subfields. Fields not defined by the schema have no type to
 // compare, and take part with every shape.
-func (c *checker) shapes(g []int32) {
-	if c.done || c.isLeaf(g) || !c.firstVisit(&c.shapeMemo, g) {
+func (c *checker) shapes(g []int32) { c.checkGroup(g, &c.shapeMemo, byShape) }
+
+// checkGroup sorts g into classes by the check's key, reports the pairs
+// across classes, and goes on into each class's merged subfields; a set
+// already checked (memo) is not checked again.
+func (c *checker) checkGroup(g []int32, memo *setMemo, by check) {
+	if c.done || c.isLeaf(g) || !c.firstVisit(memo, g) {
 		return
 	}
-	classes, n := c.classify(g, byShape)
+	classes, n := c.classify(g, by)
 	if classes == nil {
-		c.recurse(g, byShape)
+		c.recurse(g, by)
 		return
 	}
 	c.crossPairs(g, classes, n)
 	for k := range n {
-		c.recurse(members(g, classes, int32(k)), byShape)
+		c.recurse(members(g, classes, int32(k)), by)
 	}
 }
 
