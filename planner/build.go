@@ -275,10 +275,9 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, up *tra
 			return nil
 		}
 		f.Fetch = fetch
-		switch b.Kind {
-		case schema.KindGraphQL:
+		if b.GraphQL != nil {
 			child = &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f)}
-		default:
+		} else {
 			f.Result = b.Result
 			child = &owner{kind: ownerValue, fetch: fetch}
 		}
@@ -321,7 +320,7 @@ func occurrenceSets(cf *collected) []ast.SelectionSet {
 // fetchFor returns the fetch that resolves field f bound by b: a new one, or
 // a root GraphQL operation it joins.
 func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, up *trail, abstract bool) *Fetch {
-	if o.kind == ownerRoot && b.Kind == schema.KindGraphQL {
+	if o.kind == ownerRoot && b.GraphQL != nil {
 		if fetch := p.joinRoot(f, b); fetch != nil {
 			return fetch
 		}
@@ -351,7 +350,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, up *trail, abs
 	}
 	if o.kind == ownerRoot {
 		p.lastRoot = fetch
-		if b.Kind == schema.KindGraphQL && p.op.Operation == ast.Query && b.GraphQL.Args == nil {
+		if b.GraphQL != nil && p.op.Operation == ast.Query && b.GraphQL.Args == nil {
 			p.rootGraphQL[groupOf(b)] = fetch
 		}
 	}
@@ -361,7 +360,7 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, up *trail, abs
 			o.doc.require(p, ref)
 		}
 	}
-	if b.Kind == schema.KindGraphQL {
+	if b.GraphQL != nil {
 		p.newDoc(fetch)
 		p.docs[fetch].addRoot(p, f, b)
 	}
@@ -393,7 +392,7 @@ func (p *planner) joinRoot(f *Field, b *schema.Binding) *Fetch {
 	}
 	if p.op.Operation == ast.Query {
 		fetch = p.rootGraphQL[groupOf(b)]
-	} else if p.lastRoot != nil && p.lastRoot.Kind == schema.KindGraphQL && p.lastRoot.Upstream == b.Upstream {
+	} else if p.lastRoot != nil && p.lastRoot.Binding.GraphQL != nil && p.lastRoot.Upstream == b.Upstream {
 		fetch = p.lastRoot
 	}
 	// A fetch has one fallback and one timeout for all its fields: fields

@@ -8,6 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
+
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -30,9 +36,9 @@ func testSchema(t testing.TB) *schema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := schema.Build(schema.Source{File: "schema.graphql", Input: string(sdl)}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{
-		"catalog": {Name: "catalog", Kind: schema.KindGraphQL, Schema: upSchema},
-		"reviews": {Name: "reviews", Kind: schema.KindREST},
+	s, err := schema.Build(schema.Source{File: "schema.graphql", Input: string(sdl)}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{
+		"catalog": {Name: "catalog", Kind: graphql.KindName, Schema: upSchema},
+		"reviews": {Name: "reviews", Kind: rest.KindName},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -200,4 +206,10 @@ func BenchmarkPlanMiss(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/weft-gateway/weft/internal/jsonwrite"
-	"github.com/weft-gateway/weft/schema"
 )
 
 // String prints the plan as an indented tree, for `weft plan` and golden
@@ -58,54 +57,16 @@ func printNode(b *strings.Builder, n Node, depth int) {
 }
 
 // Request describes what the fetch sends: the operation of a GraphQL
-// fetch, the method and templates of a REST one.
+// fetch, or what the kind's binding says of its call (the method and
+// templates of a REST one, say).
 func (f *Fetch) Request() string {
 	switch {
 	case f.Operation != nil:
 		return f.Operation.Document
-	case f.Binding != nil && f.Binding.REST != nil:
-		r := &f.Binding.REST.RESTRequest
-		if f.Batch {
-			r = f.Binding.REST.Batch
-		}
-		return restString(r)
-	case f.Binding != nil && f.Binding.GRPC != nil:
-		g := f.Binding.GRPC
-		method, req := g.Method, g.Request
-		if f.Batch {
-			method, req = g.BatchMethod, g.BatchRequest
-		}
-		if req == nil {
-			return method
-		}
-		return method + " " + req.String()
-	case f.Binding != nil && f.Binding.SOAP != nil:
-		s := f.Binding.SOAP
-		if s.Request == nil {
-			return s.Operation
-		}
-		return s.Operation + " " + s.Request.String()
+	case f.Binding != nil && f.Binding.Request != nil:
+		return f.Binding.Request.Describe(f.Batch)
 	}
 	return ""
-}
-
-func restString(r *schema.RESTRequest) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte(' ')
-	b.WriteString(r.Path.String())
-	for i, q := range r.Query {
-		if i == 0 {
-			b.WriteByte('?')
-		} else {
-			b.WriteByte('&')
-		}
-		b.WriteString(q.Name + "=" + q.Value.String())
-	}
-	for _, h := range r.Headers {
-		fmt.Fprintf(&b, " [%s: %s]", h.Name, h.Value)
-	}
-	return b.String()
 }
 
 // JSON returns the plan as JSON, for a response's extensions.queryPlan.

@@ -12,6 +12,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	upgraphql "github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2"
@@ -40,7 +45,7 @@ scalar UInt32`
 
 func argsSchemaBuild(t testing.TB, upstreamInfo schema.UpstreamInfo) *schema.Schema {
 	t.Helper()
-	s, err := schema.Build(schema.Source{File: "args.graphql", Input: argsSchema}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{"api": upstreamInfo}})
+	s, err := schema.Build(schema.Source{File: "args.graphql", Input: argsSchema}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{"api": upstreamInfo}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +74,7 @@ func coercedVars(t testing.TB, s *ast.Schema, op *ast.OperationDefinition, text 
 const big = "123456789012345678901234567890"
 
 func TestArguments(t *testing.T) {
-	s := argsSchemaBuild(t, schema.UpstreamInfo{Name: "api", Kind: schema.KindREST})
+	s := argsSchemaBuild(t, schema.UpstreamInfo{Name: "api", Kind: rest.KindName})
 	tests := []struct {
 		name, query, vars string
 		// coerced, when set, stands for the coerced variables.
@@ -291,7 +296,7 @@ func TestArgumentErrorResponse(t *testing.T) {
 // FuzzArguments checks that no valid operation and variables make argument
 // evaluation panic, as gqlparser's ArgumentMap did.
 func FuzzArguments(f *testing.F) {
-	s := argsSchemaBuild(f, schema.UpstreamInfo{Name: "api", Kind: schema.KindREST})
+	s := argsSchemaBuild(f, schema.UpstreamInfo{Name: "api", Kind: rest.KindName})
 	f.Add(`{ f(j: `+big+`, i64: 1, in: {n: 1}) }`, ``)
 	f.Add(`query($x: JSON, $i: [Int]) { f(j: [$x, 1e400], l: $i) }`, `{"x": `+big+`, "i": 3000000000}`)
 	f.Add(`query($in: [In!]) { f(ins: $in, u64: 18446744073709551616) g }`, `{"in": {"inner": {"big": "`+big+`"}}}`)
@@ -317,4 +322,10 @@ func FuzzArguments(f *testing.F) {
 			}
 		}
 	})
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{upgraphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	upgraphql "github.com/weft-gateway/weft/upstreams/graphql"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2"
@@ -14,6 +16,7 @@ import (
 	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 const benchUpstream = `type Query { products: [Product!]! }
@@ -31,9 +34,9 @@ func benchPlan(b *testing.B, query string) (*Executable, *planner.Plan) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := schema.Build(schema.Source{File: "bench.graphql", Input: benchSchema}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{
-		"catalog": {Name: "catalog", Kind: schema.KindGraphQL, Schema: up},
-		"reviews": {Name: "reviews", Kind: schema.KindREST},
+	s, err := schema.Build(schema.Source{File: "bench.graphql", Input: benchSchema}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{
+		"catalog": {Name: "catalog", Kind: upgraphql.KindName, Schema: up},
+		"reviews": {Name: "reviews", Kind: rest.KindName},
 	}})
 	if err != nil {
 		b.Fatal(err)
@@ -125,7 +128,7 @@ func BenchmarkParseAnswer(b *testing.B) {
 // BenchmarkArguments evaluates a REST field's arguments, a literal and a
 // variable, as every fetch that reads them does.
 func BenchmarkArguments(b *testing.B) {
-	s := argsSchemaBuild(b, schema.UpstreamInfo{Name: "api", Kind: schema.KindREST})
+	s := argsSchemaBuild(b, schema.UpstreamInfo{Name: "api", Kind: rest.KindName})
 	doc, gerr := gqlparser.LoadQuery(s.AST, `query($id: Int64!) { f(i64: $id, i: 10, s: "name") }`)
 	if gerr != nil {
 		b.Fatal(gerr)

@@ -180,7 +180,7 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 	up := r.e.opts.Upstreams[f.Upstream]
 	field := f.Fields[0]
 	var args map[string]any
-	if field.AST != nil && readsArgs(f.Binding) {
+	if field.AST != nil && f.Binding != nil && f.Binding.ReadsArgs {
 		var aerr *argError
 		if args, aerr = arguments(r.e.schema.AST, field.AST, r.vars); aerr != nil {
 			r.mu.Lock()
@@ -248,13 +248,6 @@ func (r *request) failArgs(f *planner.Fetch, err *argError) {
 			r.argErrs[slot{p, field.Key}] = err
 		}
 	}
-}
-
-// readsArgs reports whether a binding's templates may read the field's
-// arguments; forwarding a GraphQL field's arguments as they are needs no
-// coerced copy of them.
-func readsArgs(b *schema.Binding) bool {
-	return b != nil && (b.REST != nil || b.GRPC != nil || b.SOAP != nil || b.GraphQL != nil && b.GraphQL.Args != nil)
 }
 
 // parents walks the fetch's path from the root and returns the objects it

@@ -15,6 +15,7 @@ import (
 	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 const transcodeSchema = `type Query { products: [Product] @rest(upstream: "api", path: "/p") one: Product! @rest(upstream: "api", path: "/one") }
@@ -26,8 +27,8 @@ scalar JSON`
 const transcodeQuery = `{ products { id name price ratio ok color meta tags __typename dims { w h } label } one { id dims { w } } }`
 
 func transcodePlan(t testing.TB) (*Executable, *planner.Plan) {
-	s, err := schema.Build(schema.Source{File: "t.graphql", Input: transcodeSchema}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{
-		"api": {Name: "api", Kind: schema.KindREST},
+	s, err := schema.Build(schema.Source{File: "t.graphql", Input: transcodeSchema}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{
+		"api": {Name: "api", Kind: rest.KindName},
 	}})
 	if err != nil {
 		t.Fatal(err)

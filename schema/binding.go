@@ -4,9 +4,11 @@
 // the upstreams (names, arguments, templates, result shapes) so that a config
 // that loads cannot fail at run time for a reason a load could have seen.
 //
-// The package knows no network: upstreams are described to it by
-// UpstreamInfo values, and its output (Schema, Binding) is plain data that the
-// planner plans with and the upstream clients execute.
+// The package knows no network and no upstream kind: upstreams are
+// described to it by UpstreamInfo values, each kind's binding directive is
+// decoded by the Binder the kind provides, and its output (Schema, Binding)
+// is plain data that the planner plans with and the upstream clients
+// execute.
 package schema
 
 import (
@@ -19,14 +21,6 @@ import (
 
 // Kind is the protocol of an upstream.
 type Kind string
-
-// The upstream kinds a binding can target.
-const (
-	KindGraphQL Kind = "graphql"
-	KindREST    Kind = "rest"
-	KindGRPC    Kind = "grpc"
-	KindSOAP    Kind = "soap"
-)
 
 // UpstreamInfo is what the builder needs to know of an upstream to check the
 // bindings that target it.
@@ -95,16 +89,27 @@ type Binding struct {
 	// planner makes the parent's source return them.
 	ParentRefs [][]string
 	// Batch, when set, is how the binding resolves many parents in one
-	// call (the request itself is in the kind's binding).
+	// call (the request itself is in the kind's Request).
 	Batch *Batch
+	// ReadsArgs says the executor evaluates (and coerces) the field's
+	// arguments for each call: its templates read them, or its upstream is
+	// not a GraphQL one that the client's arguments are forwarded to.
+	ReadsArgs bool
+	// Streams says the binding answers with a stream of values (a
+	// server-streaming gRPC method): it serves a Subscription field.
+	Streams bool
 
 	// Fallback, when set, serves the field when its call fails.
 	Fallback *Fallback
 
+	// GraphQL, when set, delegates the field to a root field of a GraphQL
+	// upstream: the planner writes the upstream operation, forwarding the
+	// client's selection below the field.
 	GraphQL *GraphQLBinding
-	REST    *RESTBinding
-	GRPC    *GRPCBinding
-	SOAP    *SOAPBinding
+	// Request is the kind's own decoding of the binding (HTTP request
+	// templates, a gRPC method and message template, ...): what its
+	// upstream builds calls from.
+	Request Request
 
 	// forwardedInputs are the types of arguments forwarded as they are to a
 	// GraphQL upstream; their definitions must match the upstream's.
@@ -138,30 +143,6 @@ type Param struct {
 	Value *tmpl.Template
 }
 
-// GRPCBinding calls one method of a gRPC upstream.
-type GRPCBinding struct {
-	// Method is the full method name, "pkg.Service/Method".
-	Method string
-	// Request is the request message in protojson form, as a template.
-	Request *tmpl.JSON
-	// ServerStreaming says the method answers with a stream.
-	ServerStreaming bool
-	// BatchMethod and BatchRequest, when set, are the batch form's method
-	// and request (Binding.Batch says how its answer maps back).
-	BatchMethod  string
-	BatchRequest *tmpl.JSON
-}
-
-// SOAPBinding calls an operation of a SOAP upstream.
-type SOAPBinding struct {
-	// Operation names the operation as the upstream imported it:
-	// "Port/Operation".
-	Operation string
-	// Request is the operation's input as a JSON object template whose
-	// keys are the arguments of the operation's generated field.
-	Request *tmpl.JSON
-}
-
 // Batch is what every batch form shares: its templates see {parent.x} as
 // the list of x over the batch's parents, and its answer is a list of items
 // matched back to the parents by key.
@@ -176,42 +157,3 @@ type Batch struct {
 	// MaxSize caps the parents per call.
 	MaxSize int
 }
-
-// RESTBinding calls one HTTP operation of a REST upstream.
-type RESTBinding struct {
-	RESTRequest
-	// Batch, when set, is the request that resolves many parents at once
-	// (Binding.Batch says how its answer maps back).
-	Batch *RESTRequest
-}
-
-// RESTRequest describes one HTTP request in templates.
-type RESTRequest struct {
-	Method string
-	// Path is the URL path below the upstream's base URL; placeholders are
-	// escaped as path segments.
-	Path *tmpl.Template
-	// Query parameters; a parameter that is exactly one placeholder whose
-	// value is null is left out, and one whose placeholder has the explode
-	// modifier ({args.tag*}) is sent once per item of the list.
-	Query   []Param
-	Headers []Param
-	// Cookies are sent in one Cookie header.
-	Cookies []Param
-	Body    *tmpl.JSON
-	// ContentType is how Body is encoded: application/json (the default),
-	// another application/*+json type (sent as JSON under that type),
-	// application/x-www-form-urlencoded or multipart/form-data.
-	ContentType string
-	// Files are the keys of a multipart/form-data body that are sent as
-	// file parts: their values are base64 text, sent as the decoded bytes
-	// with a filename.
-	Files []string
-}
-
-// The body encodings a REST binding can ask for.
-const (
-	ContentJSON      = "application/json"
-	ContentForm      = "application/x-www-form-urlencoded"
-	ContentMultipart = "multipart/form-data"
-)

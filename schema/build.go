@@ -13,35 +13,94 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/weft-gateway/weft/internal/tmpl"
 )
 
-// preludeName names the source holding the binding directives' definitions.
+// preludeName names the source holding the definitions of Weft's own
+// directives.
 const preludeName = "weft:bindings"
 
-// prelude declares the binding directives so gqlparser accepts them; Build
-// checks their arguments itself (gqlparser checks only that required ones are
-// present) and removes them from the schema it serves.
+// prelude declares the directives every schema may use whatever its kinds:
+// @from and @fallback, and the scalar binding directives type their
+// structured arguments with. Each kind's Binder adds its binding directive.
+// Build checks their arguments itself (gqlparser checks only that required
+// ones are present) and removes them from the schema it serves.
 const prelude = `
 scalar _WeftValue
-directive @graphql(upstream: String!, field: String, args: _WeftValue, timeout: String) repeatable on FIELD_DEFINITION
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION
-directive @grpc(upstream: String!, method: String!, request: _WeftValue, result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION
-directive @soap(upstream: String!, operation: String!, request: _WeftValue, result: String, timeout: String) repeatable on FIELD_DEFINITION
 directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @fallback(on: [String!], upstream: String, stale: String, value: _WeftValue) on FIELD_DEFINITION | OBJECT
 `
 
-// bindingDirectives are the directives that bind a field to an upstream.
-var bindingDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true}
+// ownDirectives are the directives of the prelude, which Build removes
+// from the served schema with the binding directives.
+var ownDirectives = []string{"from", "fallback"}
 
-// machineryDirectives are every directive of Weft's own, removed from the
-// served schema.
-var machineryDirectives = map[string]bool{"graphql": true, "rest": true, "grpc": true, "soap": true, "from": true, "fallback": true}
+// binders indexes Binders by the name of their directive.
+type binders map[string]Binder
+
+// newBinders checks each Binder's directive and indexes them.
+func newBinders(list []Binder) (binders, error) {
+	out := binders{}
+	for _, b := range list {
+		name, err := checkBinder(b)
+		if err != nil {
+			return nil, err
+		}
+		if prev, ok := out[name]; ok {
+			return nil, fmt.Errorf("kinds %s and %s both define @%s", prev.Kind(), b.Kind(), name)
+		}
+		out[name] = b
+	}
+	return out, nil
+}
+
+// prelude returns the SDL declaring Weft's own directives and the binding
+// directives, in a stable order.
+func (bs binders) prelude() string {
+	var sb strings.Builder
+	sb.WriteString(prelude)
+	for _, name := range keys(bs) {
+		sb.WriteString(bs[name].Directive())
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// machinery reports whether the directive name is Weft's own.
+func (bs binders) machinery(name string) bool {
+	return bs[name] != nil || name == "from" || name == "fallback"
+}
+
+// names lists the binding directives as "@a, @b or @c", for errors.
+func (bs binders) names() string {
+	ks := keys(bs)
+	for i := range ks {
+		ks[i] = "@" + ks[i] + "(...)"
+	}
+	switch len(ks) {
+	case 0:
+		return "a binding directive"
+	case 1:
+		return ks[0]
+	}
+	return strings.Join(ks[:len(ks)-1], ", ") + " or " + ks[len(ks)-1]
+}
+
+// parseDirectives parses SDL that defines directives.
+func parseDirectives(sdl string) (ast.DirectiveDefinitionList, error) {
+	doc, err := parser.ParseSchema(&ast.Source{Name: "directive", Input: sdl})
+	if err != nil {
+		return nil, err
+	}
+	return doc.Directives, nil
+}
 
 // Options are the inputs to Build beyond the SDL.
 type Options struct {
+	// Binders decode the binding directives, one per upstream kind.
+	Binders []Binder
 	// Upstreams are the upstreams bindings may name.
 	Upstreams map[string]UpstreamInfo
 	// Vars are the values {vars.x} placeholders may read.
@@ -113,8 +172,12 @@ func (s *Schema) Bindings() []*Binding {
 // Build parses and checks src and returns the schema, or every problem found
 // as Errors.
 func Build(src Source, opts Options) (*Schema, error) {
-	b := &builder{src: &src, opts: opts, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, inputKeys: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
-	inputs := []*ast.Source{{Name: preludeName, Input: prelude, BuiltIn: true}}
+	bs, err := newBinders(opts.Binders)
+	if err != nil {
+		return nil, Errors{{Pos: Pos{File: src.File}, Msg: err.Error()}}
+	}
+	b := &builder{src: &src, opts: opts, binders: bs, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, inputKeys: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
+	inputs := []*ast.Source{{Name: preludeName, Input: bs.prelude(), BuiltIn: true}}
 	for i := range opts.Includes {
 		inc := &opts.Includes[i]
 		b.files[inc.File] = inc
@@ -144,6 +207,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 type builder struct {
 	src      *Source
 	opts     Options
+	binders  binders
 	ast      *ast.Schema
 	bindings map[FieldRef]*Binding
 	sources  map[FieldRef]string
@@ -271,7 +335,7 @@ func (b *builder) collect() {
 			where := def.Name + "." + f.Name
 			var found []*ast.Directive
 			for _, d := range f.Directives {
-				if bindingDirectives[d.Name] {
+				if b.binders[d.Name] != nil {
 					found = append(found, d)
 				}
 			}
@@ -284,7 +348,7 @@ func (b *builder) collect() {
 				continue
 			case len(found) == 0:
 				if isRoot {
-					b.errorf(f.Position, where, "root field has no binding: add @graphql(...), @rest(...) or @grpc(...) to say which upstream resolves it")
+					b.errorf(f.Position, where, "root field has no binding: add %s to say which upstream resolves it", b.binders.names())
 				}
 				continue
 			}
@@ -311,11 +375,13 @@ func (b *builder) collect() {
 	}
 }
 
-// bind fills bd from directive d; it reports problems and returns false when
-// the binding is unusable.
+// bind fills bd from directive d with its kind's Binder; it reports
+// problems and returns false when the binding is unusable.
 func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op ast.Operation, isRoot bool) bool {
+	binder := b.binders[d.Name]
 	where := bd.FieldRef.String() + " @" + d.Name
 	args := newDirectiveArgs(b, d, where)
+	bd.Kind = binder.Kind()
 	bd.Upstream = args.string("upstream", true)
 	if t, ok := args.duration("timeout"); ok {
 		bd.Timeout = t
@@ -327,43 +393,24 @@ func (b *builder) bind(bd *Binding, parent *ast.Definition, d *ast.Directive, op
 	if info.Failed {
 		return false // the upstream's own errors say what is wrong
 	}
+	if ok && info.Kind != bd.Kind {
+		b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @%s needs a %s upstream", bd.Upstream, info.Kind, d.Name, bd.Kind)
+		ok = false
+	}
 	n := len(b.errs)
-	if isRoot && op == ast.Subscription && d.Name != "grpc" {
-		// Only a stream can serve a subscription; the other kinds answer
-		// once.
-		b.errorf(d.Position, where, "a Subscription field binds to a server-streaming method with @grpc; @%s answers once", d.Name)
-		return false
-	}
-	switch d.Name {
-	case "graphql":
-		bd.Kind = KindGraphQL
-		if ok && info.Kind != KindGraphQL {
-			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @graphql needs a graphql upstream", bd.Upstream, info.Kind)
-			ok = false
-		}
-		b.bindGraphQL(bd, parent, args, info, ok, op, isRoot, where)
-	case "rest":
-		bd.Kind = KindREST
-		if ok && info.Kind != KindREST {
-			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @rest needs a rest upstream", bd.Upstream, info.Kind)
-		}
-		b.bindREST(bd, parent, args, isRoot, where)
-	case "grpc":
-		bd.Kind = KindGRPC
-		if ok && info.Kind != KindGRPC {
-			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @grpc needs a grpc upstream", bd.Upstream, info.Kind)
-			ok = false
-		}
-		b.bindGRPC(bd, parent, args, info, ok, isRoot && op == ast.Subscription, isRoot, where)
-	case "soap":
-		bd.Kind = KindSOAP
-		if ok && info.Kind != KindSOAP {
-			b.errorf(args.pos("upstream"), where, "upstream %q is a %s upstream; @soap needs a soap upstream", bd.Upstream, info.Kind)
-			ok = false
-		}
-		b.bindSOAP(bd, parent, args, info, ok, isRoot, where)
-	}
+	binder.Bind(&BindContext{b: b, bd: bd, parent: parent, args: args, info: info, known: ok, op: op, isRoot: isRoot, where: where})
 	args.rejectUnknown()
+	// A field whose arguments are not forwarded to a GraphQL upstream, which
+	// would check them, has its arguments coerced by the executor, whether
+	// or not the templates read them: a bad value is the client's error
+	// either way.
+	if bd.GraphQL == nil || bd.GraphQL.Args != nil {
+		bd.ReadsArgs = true
+	}
+	if isRoot && op == ast.Subscription && !bd.Streams && len(b.errs) == n {
+		// Only a stream can serve a subscription; the others answer once.
+		b.errorf(d.Position, where, "a Subscription field needs a binding that streams (a server-streaming method); @%s answers once", d.Name)
+	}
 	return len(b.errs) == n
 }
 
@@ -444,7 +491,7 @@ func (b *builder) strip() {
 		if def.Directives.ForName("fallback") != nil {
 			kept := def.Directives[:0:0]
 			for _, d := range def.Directives {
-				if !machineryDirectives[d.Name] {
+				if !b.binders.machinery(d.Name) {
 					kept = append(kept, d)
 				}
 			}
@@ -453,7 +500,7 @@ func (b *builder) strip() {
 		for _, f := range def.Fields {
 			kept := f.Directives[:0:0]
 			for _, d := range f.Directives {
-				if !machineryDirectives[d.Name] {
+				if !b.binders.machinery(d.Name) {
 					kept = append(kept, d)
 				}
 			}
@@ -465,7 +512,10 @@ func (b *builder) strip() {
 			delete(b.ast.Types, name)
 		}
 	}
-	for name := range machineryDirectives {
+	for name := range b.binders {
+		delete(b.ast.Directives, name)
+	}
+	for _, name := range ownDirectives {
 		delete(b.ast.Directives, name)
 	}
 }
@@ -495,11 +545,15 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// ParseGenerated parses SDL an upstream generates with Weft's binding
-// directives in it (an imported gRPC service, say), so that Build can check
+// ParseGenerated parses SDL an upstream generates with its kind's binding
+// directive in it (an imported gRPC service, say), so that Build can check
 // bindings against the upstream's own description of its types.
-func ParseGenerated(src Source) (*ast.Schema, error) {
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: preludeName, Input: prelude, BuiltIn: true}, &ast.Source{Name: src.File, Input: src.Input})
+func ParseGenerated(src Source, kind Binder) (*ast.Schema, error) {
+	bs, err := newBinders([]Binder{kind})
+	if err != nil {
+		return nil, err
+	}
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: preludeName, Input: bs.prelude(), BuiltIn: true}, &ast.Source{Name: src.File, Input: src.Input})
 	if err != nil {
 		return nil, fmt.Errorf("generated schema %s: %w", src.File, err)
 	}
@@ -511,15 +565,15 @@ func ParseGenerated(src Source) (*ast.Schema, error) {
 // bindings against, a version that changes with it, the fragment a
 // VirtualService includes, and the declarations of the custom scalars it
 // uses. The caller adds the Methods.
-func GeneratedUpstream(name string, kind Kind, from, sdl, fragment string, scalars map[string]string) (UpstreamInfo, error) {
+func GeneratedUpstream(name string, kind Binder, from, sdl, fragment string, scalars map[string]string) (UpstreamInfo, error) {
 	file := fmt.Sprintf("upstream %s (generated from %s)", name, from)
-	s, err := ParseGenerated(Source{File: file, Input: sdl})
+	s, err := ParseGenerated(Source{File: file, Input: sdl}, kind)
 	if err != nil {
 		return UpstreamInfo{}, err
 	}
 	h := fnv.New64a()
 	h.Write([]byte(sdl))
-	return UpstreamInfo{Name: name, Kind: kind, Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
+	return UpstreamInfo{Name: name, Kind: kind.Kind(), Schema: s, Version: strconv.FormatUint(h.Sum64(), 16),
 		Methods: map[string]Method{}, Scalars: scalars, Fields: &Source{File: file, Input: fragment}}, nil
 }
 

@@ -1,4 +1,4 @@
-package schema
+package schema_test
 
 import (
 	"errors"
@@ -7,6 +7,12 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
 )
 
 const upstreamSDL = `
@@ -24,21 +30,26 @@ enum Color { RED GREEN }
 input Filter { name: String! max: Int }
 `
 
-func upstreams(t testing.TB) map[string]UpstreamInfo {
+func upstreams(t testing.TB) map[string]schema.UpstreamInfo {
 	t.Helper()
 	s, err := gqlparser.LoadSchema(&ast.Source{Name: "catalog.graphql", Input: upstreamSDL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]UpstreamInfo{
-		"catalog": {Name: "catalog", Kind: KindGraphQL, Schema: s, Version: "1"},
-		"reviews": {Name: "reviews", Kind: KindREST, Version: "1"},
+	return map[string]schema.UpstreamInfo{
+		"catalog": {Name: "catalog", Kind: graphql.KindName, Schema: s, Version: "1"},
+		"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"},
 	}
 }
 
-func build(t testing.TB, sdl string) (*Schema, error) {
+// binders are the binding directives of the gateway's kinds.
+func binders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
+}
+
+func build(t testing.TB, sdl string) (*schema.Schema, error) {
 	t.Helper()
-	return Build(Source{File: "api.graphql", Input: sdl}, Options{Upstreams: upstreams(t), Vars: map[string]string{"tenant": "acme"}})
+	return schema.Build(schema.Source{File: "api.graphql", Input: sdl}, schema.Options{Binders: binders(), Upstreams: upstreams(t), Vars: map[string]string{"tenant": "acme"}})
 }
 
 const goodSDL = `
@@ -72,11 +83,12 @@ func TestBuildGood(t *testing.T) {
 		t.Fatalf("got %d bindings, want 9", len(s.Bindings()))
 	}
 	r := s.Binding("Product", "reviews")
-	if r == nil || r.REST == nil || r.REST.Batch == nil || r.Batch.MaxSize != 50 || strings.Join(r.Batch.ParentKey, ".") != "upc" {
+	rr, _ := r.Request.(*restbind.Binding)
+	if rr == nil || rr.Batch == nil || r.Batch.MaxSize != 50 || strings.Join(r.Batch.ParentKey, ".") != "upc" {
 		t.Fatalf("Product.reviews binding = %+v", r)
 	}
-	if len(r.REST.Query) != 1 || r.REST.Query[0].Name != "limit" {
-		t.Fatalf("query params = %+v", r.REST.Query)
+	if len(rr.Query) != 1 || rr.Query[0].Name != "limit" {
+		t.Fatalf("query params = %+v", rr.Query)
 	}
 	if got := s.Binding("Review", "product").ParentRefs; len(got) != 1 || got[0][0] != "productUpc" {
 		t.Fatalf("ParentRefs = %v", got)
@@ -142,7 +154,7 @@ func TestBuildErrors(t *testing.T) {
 		{"bad cookie", `type Query { r: String @rest(upstream: "reviews", path: "/r", cookies: ["a=b"]) }`, `cookie "a=b" must be written "Name: value"`},
 		{"bad JSON body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: "{\"a\": ") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `body: body is not JSON`},
 		{"subscription without binding", head + `type Product { upc: ID! } type Subscription { x: Int }`, `Subscription.x: root field has no binding`},
-		{"subscription bound to a REST call", head + `type Product { upc: ID! } type Subscription { x: Int @rest(upstream: "reviews", path: "/x") }`, `a Subscription field binds to a server-streaming method with @grpc; @rest answers once`},
+		{"subscription bound to a REST call", head + `type Product { upc: ID! } type Subscription { x: Int @rest(upstream: "reviews", path: "/x") }`, `a Subscription field needs a binding that streams (a server-streaming method); @rest answers once`},
 		{"interface binding", head + `type Product { upc: ID! } interface I { x: Int @rest(upstream: "reviews", path: "/x") }`, `bindings go on object type fields, not interface fields`},
 	}
 	for _, tt := range tests {
@@ -151,7 +163,7 @@ func TestBuildErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Build succeeded, want an error containing %q", tt.want)
 			}
-			var es Errors
+			var es schema.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("error %T is not Errors", err)
 			}
@@ -182,8 +194,8 @@ type Product {
 		t.Fatalf("SourceName = %q", got)
 	}
 	r := s.Binding("Product", "reviews")
-	if len(r.ParentRefs) != 1 || r.ParentRefs[0][0] != "upc" || r.REST.Path.Refs()[0].Path[0] != "upc" {
-		t.Fatalf("parent refs not in source names: %v, %v", r.ParentRefs, r.REST.Path.Refs())
+	if len(r.ParentRefs) != 1 || r.ParentRefs[0][0] != "upc" || r.Request.(*restbind.Binding).Path.Refs()[0].Path[0] != "upc" {
+		t.Fatalf("parent refs not in source names: %v, %v", r.ParentRefs, r.Request.(*restbind.Binding).Path.Refs())
 	}
 	for _, d := range s.AST.Types["Product"].Fields.ForName("code").Directives {
 		t.Fatalf("@%s left in the served schema", d.Name)
@@ -196,7 +208,7 @@ func TestBuildReportsEveryError(t *testing.T) {
   b: Int @rest(upstream: "reviews", path: "b")
   c: Int
 }`)
-	var es Errors
+	var es schema.Errors
 	if !errors.As(err, &es) || len(es) != 3 {
 		t.Fatalf("want 3 errors, got %v", err)
 	}
@@ -209,7 +221,7 @@ func TestBuildReportsEveryError(t *testing.T) {
 
 func TestInlineSourcePositions(t *testing.T) {
 	// SDL inline in a YAML file: lines and columns point into the YAML file.
-	_, err := Build(Source{File: "vs.yaml", Input: "type Query {\n  x: Int\n}", Line: 10, Col: 6}, Options{})
+	_, err := schema.Build(schema.Source{File: "vs.yaml", Input: "type Query {\n  x: Int\n}", Line: 10, Col: 6}, schema.Options{})
 	if err == nil || !strings.HasPrefix(err.Error(), "vs.yaml:11:9: Query.x:") {
 		t.Fatalf("error = %v, want it at vs.yaml:11:9", err)
 	}
@@ -225,7 +237,7 @@ func TestParsePath(t *testing.T) {
 		{"a..b", 0, true}, {"a[0]", 0, true}, {"a b", 0, true},
 	}
 	for _, tt := range tests {
-		p, err := ParsePath(tt.in)
+		p, err := schema.ParsePath(tt.in)
 		if (err != nil) != tt.bad {
 			t.Errorf("ParsePath(%q) error = %v, want bad=%v", tt.in, err, tt.bad)
 			continue
@@ -233,74 +245,5 @@ func TestParsePath(t *testing.T) {
 		if err == nil && (p.Lists() != tt.lists || p.String() != tt.in) {
 			t.Errorf("ParsePath(%q) = %v (lists %d)", tt.in, p, p.Lists())
 		}
-	}
-}
-
-// grpcInfo describes a gRPC upstream as its generated schema would.
-func grpcInfo(t testing.TB) UpstreamInfo {
-	t.Helper()
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: "inventory (generated)", Input: `
-type Query {
-  getStock(upc: String!): Stock
-  getStocks(upcs: [String!]!): GetStocksResponse
-}
-type Subscription { watchStock(upc: String!): Stock }
-type Stock { upc: String! quantity: Int! warehouse: String! updatedAt: DateTime state: StockState! }
-type GetStocksResponse { stocks: [Stock!]! }
-enum StockState { STOCK_STATE_UNSPECIFIED IN_STOCK SOLD_OUT }
-scalar DateTime`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return UpstreamInfo{Name: "inventory", Kind: KindGRPC, Schema: s, Methods: map[string]Method{
-		"inventory.v1.Inventory/GetStock":   {Operation: ast.Query, Field: "getStock"},
-		"inventory.v1.Inventory/GetStocks":  {Operation: ast.Query, Field: "getStocks"},
-		"inventory.v1.Inventory/WatchStock": {Operation: ast.Subscription, Field: "watchStock", ServerStreaming: true},
-	}}
-}
-
-func TestGRPCBindings(t *testing.T) {
-	opts := Options{Upstreams: map[string]UpstreamInfo{"inventory": grpcInfo(t), "reviews": {Name: "reviews", Kind: KindREST}}}
-	good := `type Query { stock(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) }
-type Product { upc: ID! level: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{parent.upc}"},
-  batch: {method: "inventory.v1.Inventory/GetStocks", request: {upcs: "{parent.upc}"}, result: "stocks", key: "upc", maxSize: 20}) }
-type Level { quantity: Int! where: String @from(key: "warehouse") state: String }`
-	s, err := Build(Source{File: "api.graphql", Input: good}, opts)
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	sub := good + `
-type Subscription { watch(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/WatchStock", request: {upc: "{args.upc}"}) }`
-	ss, err := Build(Source{File: "api.graphql", Input: sub}, opts)
-	if err != nil {
-		t.Fatalf("Build with a subscription: %v", err)
-	}
-	if w := ss.Binding("Subscription", "watch"); w == nil || !w.GRPC.ServerStreaming {
-		t.Fatalf("subscription binding = %+v", w)
-	}
-	b := s.Binding("Product", "level")
-	if b.GRPC.Method != "inventory.v1.Inventory/GetStock" || b.GRPC.BatchMethod != "inventory.v1.Inventory/GetStocks" || b.Batch.MaxSize != 20 || b.Batch.ParentKey[0] != "upc" {
-		t.Fatalf("binding = %+v %+v", b.GRPC, b.Batch)
-	}
-	tests := []struct{ name, sdl, want string }{
-		{"unknown method", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStok") } type Level { quantity: Int! }`, `no method "inventory.v1.Inventory/GetStok" (did you mean "inventory.v1.Inventory/GetStock"?)`},
-		{"wrong kind", `type Query { s: Level @grpc(upstream: "reviews", method: "x/y") } type Level { quantity: Int! }`, `upstream "reviews" is a rest upstream; @grpc needs a grpc upstream`},
-		{"missing field", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Int! color: String }`, `Level.color: has no binding, and upstream "inventory"'s Stock has no field "color"`},
-		{"list mismatch", `type Query { s: [Level] @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Int! }`, `the gateway type is a list and the upstream type is not`},
-		{"scalar mismatch", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { quantity: Boolean }`, `type Boolean cannot hold upstream "inventory"'s Int!`},
-		{"enum lacks a value", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Level { state: State } enum State { IN_STOCK SOLD_OUT }`, `enum State lacks value STOCK_STATE_UNSPECIFIED`},
-		{"unknown request field", `type Query { s(u: ID): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {sku: "{args.u}"}) } type Level { quantity: Int! }`, `the request of inventory.v1.Inventory/GetStock has no field "sku"`},
-		{"request reads a missing argument", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `{args.upc}: field s has no argument "upc"`},
-		{"unary method on a subscription", `type Query { s: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock") } type Subscription { w(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `inventory.v1.Inventory/GetStock answers once; a Subscription field binds to a server-streaming method`},
-		{"streaming method on a query", `type Query { s(upc: ID!): Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/WatchStock", request: {upc: "{args.upc}"}) } type Level { quantity: Int! }`, `inventory.v1.Inventory/WatchStock is server-streaming; it serves a Subscription field, not a Query field`},
-		{"batch without key", `type Query { p: P @rest(upstream: "reviews", path: "/p") } type P { upc: ID! l: Level @grpc(upstream: "inventory", method: "inventory.v1.Inventory/GetStock", batch: {method: "inventory.v1.Inventory/GetStocks", request: {upcs: "{parent.upc}"}}) } type Level { quantity: Int! }`, `a gRPC batch needs method, request and key`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Build(Source{File: "api.graphql", Input: tt.sdl}, opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error:\n%v\nwant it to contain %q", err, tt.want)
-			}
-		})
 	}
 }

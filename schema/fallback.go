@@ -151,7 +151,7 @@ func (b *builder) attachAlternates() {
 		case fb.Upstream != alt.bd.Upstream:
 			b.errorf(alt.d.Position, where, "a second binding serves only as the fallback's upstream, but @fallback names %q: name %q", fb.Upstream, alt.bd.Upstream)
 			continue
-		case bd.Kind == KindGraphQL || alt.bd.Kind == KindGraphQL:
+		case bd.GraphQL != nil || alt.bd.GraphQL != nil:
 			b.errorf(alt.d.Position, where, "a fallback binding cannot stand in for @graphql or be one: a GraphQL binding's selection is planned into its upstream's operation")
 			continue
 		case bd.Batch != nil && alt.bd.Batch == nil:
@@ -159,6 +159,9 @@ func (b *builder) attachAlternates() {
 			continue
 		}
 		fb.Binding = alt.bd
+		// The call to the fallback's upstream reads the arguments its
+		// templates name.
+		bd.ReadsArgs = bd.ReadsArgs || alt.bd.ReadsArgs
 		// The parent's source returns what either binding reads.
 		for _, r := range alt.bd.ParentRefs {
 			if !slices.ContainsFunc(bd.ParentRefs, func(x []string) bool { return slices.Equal(x, r) }) {

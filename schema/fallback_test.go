@@ -1,15 +1,18 @@
-package schema
+package schema_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 func TestFallbacks(t *testing.T) {
 	ups := upstreams(t)
-	ups["reviews-replica"] = UpstreamInfo{Name: "reviews-replica", Kind: KindREST, Version: "1"}
-	opts := Options{Upstreams: ups}
+	ups["reviews-replica"] = schema.UpstreamInfo{Name: "reviews-replica", Kind: rest.KindName, Version: "1"}
+	opts := schema.Options{Binders: binders(), Upstreams: ups}
 	const head = "type Query { products: [Product!]! @graphql(upstream: \"catalog\") }\n"
 	good := head + `type Product { upc: ID!
   reviews: [Review!] @rest(upstream: "reviews", path: "/r/{parent.upc}")
@@ -24,7 +27,7 @@ type Review { rating: Int! body: String color: Color }
 enum Color { RED GREEN }
 type Summary @fallback(value: {count: 0, average: null, label: "no reviews yet"}) { count: Int! average: Float label: String! }
 `
-	s, err := Build(Source{File: "api.graphql", Input: good}, opts)
+	s, err := schema.Build(schema.Source{File: "api.graphql", Input: good}, opts)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -80,7 +83,7 @@ type Summary @fallback(value: {count: 0, average: null, label: "no reviews yet"}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Build(Source{File: "api.graphql", Input: tt.sdl}, opts)
+			_, err := schema.Build(schema.Source{File: "api.graphql", Input: tt.sdl}, opts)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error:\n%v\nwant it to contain %q", err, tt.want)
 			}
@@ -107,7 +110,7 @@ func TestFallbackTriggers(t *testing.T) {
 		{[]string{"UPSTREAM_ERROR"}, "UPSTREAM_GRAPHQL_ERROR", false},
 	}
 	for _, tt := range tests {
-		fb := &Fallback{On: tt.on}
+		fb := &schema.Fallback{On: tt.on}
 		if got := fb.Triggers(tt.code); got != tt.want {
 			t.Errorf("on %v, %s: Triggers = %v, want %v", tt.on, tt.code, got, tt.want)
 		}

@@ -11,7 +11,7 @@ import (
 func (b *builder) checkOwnedTypes() {
 	seen := map[[2]string]bool{}
 	for _, bd := range b.sortedBindings() {
-		if bd.Kind != KindGraphQL || bd.GraphQL.UpstreamDef == nil {
+		if bd.GraphQL == nil || bd.GraphQL.UpstreamDef == nil {
 			continue
 		}
 		up := b.opts.Upstreams[bd.Upstream].Schema

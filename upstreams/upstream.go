@@ -127,3 +127,27 @@ type Source struct {
 // Builder builds the upstream a resource describes, and what the schema
 // builder needs to know of it. Errors name the resource's file and line.
 type Builder func(ctx context.Context, src *Source) (Upstream, schema.UpstreamInfo, error)
+
+// Kind is one upstream kind (graphql, rest, grpc, soap, ...): how its
+// Upstream resources are built and how fields bind to them. A kind's
+// package provides one, and the CLI registers it with one line; nothing
+// else in the gateway names a kind.
+type Kind struct {
+	// Build builds an upstream from its resource.
+	Build Builder
+	// Binder decodes and checks the kind's binding directive.
+	Binder schema.Binder
+}
+
+// Name is the key of the kind's block in an Upstream's spec, and the kind
+// its bindings target.
+func (k Kind) Name() string { return string(k.Binder.Kind()) }
+
+// Binders returns the Binders of kinds, for schema.Options.
+func Binders(kinds []Kind) []schema.Binder {
+	out := make([]schema.Binder, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.Binder
+	}
+	return out
+}

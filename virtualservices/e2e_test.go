@@ -29,8 +29,8 @@ import (
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
-func kinds() map[string]upstreams.Builder {
-	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build, "soap": soap.Build}
+func kinds() []upstreams.Kind {
+	return []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind()}
 }
 
 // gateway is a running Weft over a config, with its upstreams.

@@ -46,9 +46,10 @@ type Config struct {
 
 // Loader builds snapshots from config.
 type Loader struct {
-	// Kinds are the upstream kinds, by the key of their block in an
-	// Upstream's spec ("graphql", "rest").
-	Kinds map[string]upstreams.Builder
+	// Kinds are the upstream kinds: how each builds its upstreams (by the
+	// key of its block in an Upstream's spec, "graphql", "rest") and
+	// decodes its binding directive.
+	Kinds []upstreams.Kind
 	Log   zerolog.Logger
 	// SharedStale, when set, shares the values stale fallbacks serve with
 	// the other replicas (a Redis store, say).
@@ -355,7 +356,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	}
 	var kinds []string
 	for i := 0; i+1 < len(d.Spec.Content); i += 2 {
-		if _, ok := l.Kinds[d.Spec.Content[i].Value]; ok {
+		if l.kind(d.Spec.Content[i].Value) != nil {
 			kinds = append(kinds, d.Spec.Content[i].Value)
 		}
 	}
@@ -394,7 +395,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
-	up, info, err := l.Kinds[kinds[0]](ctx, &upstreams.Source{Doc: kd, ReadFile: read, LocalPath: local, Log: l.Log, Checking: l.Checking})
+	up, info, err := l.kind(kinds[0]).Build(ctx, &upstreams.Source{Doc: kd, ReadFile: read, LocalPath: local, Log: l.Log, Checking: l.Checking})
 	if err != nil {
 		errs = append(errs, resourceErrors(err)...)
 	}
@@ -469,11 +470,21 @@ type upstreamBlocks struct {
 
 func (l *Loader) kindNames() []string {
 	out := make([]string, 0, len(l.Kinds))
-	for k := range l.Kinds {
-		out = append(out, k)
+	for _, k := range l.Kinds {
+		out = append(out, k.Name())
 	}
 	sort.Strings(out)
 	return out
+}
+
+// kind returns the kind named name, or nil.
+func (l *Loader) kind(name string) *upstreams.Kind {
+	for i := range l.Kinds {
+		if l.Kinds[i].Name() == name {
+			return &l.Kinds[i]
+		}
+	}
+	return nil
 }
 
 func (l *Loader) buildVirtualService(d *resource.Document, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*vhost, []string, []domainRef, error) {
@@ -579,7 +590,7 @@ func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction,
 		}
 	}
 	includes = append(includes, scalarDecls(ss.Input, src.Include, infos)...)
-	s, err := schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars, Includes: includes})
+	s, err := schema.Build(ss, schema.Options{Binders: upstreams.Binders(l.Kinds), Upstreams: infos, Vars: vars, Includes: includes})
 	if err != nil {
 		return nil, err
 	}

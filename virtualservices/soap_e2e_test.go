@@ -23,6 +23,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/soaptest"
+	"github.com/weft-gateway/weft/upstreams/soap"
 	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -1016,7 +1017,7 @@ func TestSOAPSharedSpecs(t *testing.T) {
 						continue
 					}
 					n++
-					if b := api.Schema.Binding(root.Name, f.Name); b == nil || b.SOAP == nil {
+					if b := api.Schema.Binding(root.Name, f.Name); b == nil || b.Request == nil || b.Kind != soap.KindName {
 						t.Errorf("%s.%s has no @soap binding", root.Name, f.Name)
 					}
 				}

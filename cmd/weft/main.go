@@ -190,13 +190,13 @@ func argsTaken(names []string) string {
 	return strings.Join(names, " ")
 }
 
-// kinds are the upstream kinds this binary knows.
-func kinds() map[string]upstreams.Builder {
-	return map[string]upstreams.Builder{
-		"graphql": graphql.Build,
-		"rest":    rest.Build,
-		"grpc":    grpcup.Build,
-		"soap":    soap.Build,
+// kinds are the upstream kinds this binary knows: one line each.
+func kinds() []upstreams.Kind {
+	return []upstreams.Kind{
+		graphql.Kind(),
+		rest.Kind(),
+		grpcup.Kind(),
+		soap.Kind(),
 	}
 }
 

@@ -27,7 +27,7 @@ import (
 
 func loader() *virtualservices.Loader {
 	return &virtualservices.Loader{
-		Kinds: map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build, "soap": soap.Build},
+		Kinds: []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind()},
 		Log:   zerolog.Nop(),
 	}
 }

@@ -97,7 +97,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		client.Close()
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.schema", "schema of upstream %s is invalid: %v", d.Name, gerr)
 	}
-	return up, schema.UpstreamInfo{Name: d.Name, Kind: schema.KindGraphQL, Schema: s, Version: version(sdl.Input)}, nil
+	return up, schema.UpstreamInfo{Name: d.Name, Kind: KindName, Schema: s, Version: version(sdl.Input)}, nil
 }
 
 func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s SchemaSource) (*ast.Source, error) {

@@ -530,7 +530,7 @@ func TestBuildSchemaSources(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			defer up.Close()
-			if up.Name() != "catalog" || info.Name != "catalog" || info.Kind != schema.KindGraphQL || info.Version == "" {
+			if up.Name() != "catalog" || info.Name != "catalog" || info.Kind != graphql.KindName || info.Version == "" {
 				t.Fatalf("Build = %s, %+v", up.Name(), info)
 			}
 			typ, field, _ := strings.Cut(tt.wantField, ".")

@@ -287,7 +287,7 @@ func upstreamInfo(name, where string, res *protoschema.Result) (schema.UpstreamI
 	for _, sc := range res.Scalars {
 		scalars[sc] = protoschema.ScalarDef(sc)
 	}
-	info, err := schema.GeneratedUpstream(name, schema.KindGRPC, where, res.SDL, res.Fragment, scalars)
+	info, err := schema.GeneratedUpstream(name, Binder{}, where, res.SDL, res.Fragment, scalars)
 	if err != nil {
 		return info, err
 	}

@@ -49,14 +49,11 @@ type method struct {
 
 // Prepare evaluates the request template into protojson and sets the key.
 func (u *Upstream) Prepare(c *upstreams.Call) error {
-	g := c.Binding.GRPC
+	g, _ := c.Binding.Request.(*Binding)
 	if g == nil {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "field %s has no gRPC binding", c.Binding.FieldRef)
 	}
-	name, tmplReq := g.Method, g.Request
-	if c.Batch {
-		name, tmplReq = g.BatchMethod, g.BatchRequest
-	}
+	name, tmplReq := g.form(c.Batch)
 	m := u.methods[name]
 	if m == nil {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "upstream has no method %s", name)
@@ -413,14 +410,11 @@ func codeName(c codes.Code) string {
 // a Query field (or made one), so the resilience policy may retry or hedge
 // it.
 func (u *Upstream) Idempotent(c *upstreams.Call) bool {
-	g := c.Binding.GRPC
+	g, _ := c.Binding.Request.(*Binding)
 	if g == nil {
 		return false
 	}
-	name := g.Method
-	if c.Batch {
-		name = g.BatchMethod
-	}
+	name, _ := g.form(c.Batch)
 	m := u.methods[name]
 	return m != nil && m.read
 }

@@ -16,7 +16,10 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
 )
 
 // startKitchen runs a Kitchen server for the test.
@@ -111,7 +114,7 @@ func buildKitchen(t *testing.T, s *grpctest.Server, extra string) (*grpcup.Upstr
 // bindings can be called directly.
 func bind(t *testing.T, info schema.UpstreamInfo, sdl string) *schema.Schema {
 	t.Helper()
-	s, err := schema.Build(schema.Source{File: "vs.graphql", Input: sdl}, schema.Options{Upstreams: map[string]schema.UpstreamInfo{info.Name: info}})
+	s, err := schema.Build(schema.Source{File: "vs.graphql", Input: sdl}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{info.Name: info}})
 	if err != nil {
 		t.Fatalf("schema does not build:\n%v", err)
 	}
@@ -154,6 +157,7 @@ func bindGenerated(t *testing.T, info schema.UpstreamInfo) *schema.Schema {
 		decls = append(decls, info.Scalars[name])
 	}
 	s, err := schema.Build(schema.Source{File: "vs.graphql"}, schema.Options{
+		Binders:   testBinders(),
 		Upstreams: map[string]schema.UpstreamInfo{info.Name: info},
 		Includes:  []schema.Source{*info.Fields, {File: "scalars.graphql", Input: strings.Join(decls, "\n")}},
 	})
@@ -197,4 +201,10 @@ func entered(t *testing.T, s *grpctest.Server) string {
 		t.Fatal("no call reached the server")
 		return ""
 	}
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
 }

@@ -123,7 +123,7 @@ func buildCases(t *testing.T, cases []importCase) {
 				t.Fatalf("generated SDL does not parse: %v", err)
 			}
 			ups := map[string]schema.UpstreamInfo{tc.opts.Upstream: info}
-			whole, err := schema.Build(schema.Source{File: tc.name + ".graphql", Input: res.SDL}, schema.Options{Upstreams: ups})
+			whole, err := schema.Build(schema.Source{File: tc.name + ".graphql", Input: res.SDL}, schema.Options{Binders: testBinders(), Upstreams: ups})
 			if err != nil {
 				t.Fatalf("the SDL as a VirtualService schema does not build:\n%v", err)
 			}
@@ -135,7 +135,7 @@ func buildCases(t *testing.T, cases []importCase) {
 			for _, name := range sortedKeys(info.Scalars) {
 				decls = append(decls, info.Scalars[name])
 			}
-			included, err := schema.Build(schema.Source{File: "vs.graphql"}, schema.Options{Upstreams: ups,
+			included, err := schema.Build(schema.Source{File: "vs.graphql"}, schema.Options{Binders: testBinders(), Upstreams: ups,
 				Includes: []schema.Source{*info.Fields, {File: "scalars", Input: strings.Join(decls, "\n")}}})
 			if err != nil {
 				t.Fatalf("the fragment included in a VirtualService does not build:\n%v", err)
@@ -159,12 +159,13 @@ func checkBound(t *testing.T, s *schema.Schema, res *protoschema.Result) {
 			continue
 		}
 		b := s.Binding(m.Root, m.Field)
-		if b == nil || b.GRPC == nil || b.GRPC.Method != name {
+		g, _ := b.Request.(*Binding)
+		if b == nil || g == nil || g.Method != name {
 			t.Errorf("%s.%s is not bound to %s: %+v", m.Root, m.Field, name, b)
 			continue
 		}
-		if b.GRPC.ServerStreaming != (m.Streaming == protoschema.ServerStreaming) {
-			t.Errorf("%s: binding says server-streaming %v", name, b.GRPC.ServerStreaming)
+		if g.ServerStreaming != (m.Streaming == protoschema.ServerStreaming) {
+			t.Errorf("%s: binding says server-streaming %v", name, g.ServerStreaming)
 		}
 	}
 }
@@ -188,11 +189,14 @@ func TestHandBoundKeys(t *testing.T) {
 type MyStock { upc: String! ` + field + ` }`
 	}
 	ups := map[string]schema.UpstreamInfo{"inv": info}
-	if _, err := schema.Build(schema.Source{File: "vs.graphql", Input: sdl(`legacyId: String! @from(key: "legacy-id")`)}, schema.Options{Upstreams: ups}); err != nil {
+	if _, err := schema.Build(schema.Source{File: "vs.graphql", Input: sdl(`legacyId: String! @from(key: "legacy-id")`)}, schema.Options{Binders: testBinders(), Upstreams: ups}); err != nil {
 		t.Errorf("a field reading the JSON key does not build:\n%v", err)
 	}
-	_, err = schema.Build(schema.Source{File: "vs.graphql", Input: sdl(`legacy_id: String!`)}, schema.Options{Upstreams: ups})
+	_, err = schema.Build(schema.Source{File: "vs.graphql", Input: sdl(`legacy_id: String!`)}, schema.Options{Binders: testBinders(), Upstreams: ups})
 	if err == nil || !strings.Contains(err.Error(), `has no field "legacy_id" (did you mean "legacy-id"?)`) {
 		t.Errorf("a field reading a key the answer lacks: %v", err)
 	}
 }
+
+// testBinders are the binding directives the generated SDL uses.
+func testBinders() []schema.Binder { return []schema.Binder{Binder{}} }

@@ -8,6 +8,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
+
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
@@ -38,7 +43,8 @@ type Item { id: ID! }
 func apiSchema(t testing.TB) *schema.Schema {
 	t.Helper()
 	s, err := schema.Build(schema.Source{File: "api.graphql", Input: apiSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"api": {Name: "api", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"api": {Name: "api", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)
@@ -145,4 +151,10 @@ func reasonOf(err error) any {
 		return nil
 	}
 	return ue.Extensions["reason"]
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
 }

@@ -1,8 +1,6 @@
 package resilience
 
 import (
-	"net/http"
-
 	"github.com/weft-gateway/weft/upstreams"
 )
 
@@ -25,29 +23,13 @@ type Idempotency interface {
 // classify says whether c may be retried and whether it may be hedged.
 //
 // Upstreams that implement Idempotency decide both: the graphql kind
-// (queries are reads), grpc and soap (methods and operations imported as
-// Query fields). For the others, what the binding itself says is used: a
-// REST call whose method is GET or HEAD (safe methods, RFC 9110 section
-// 9.2.1) is a read. Anything else (REST writes, mutations) is neither
-// retried nor hedged.
+// (queries are reads), rest (GET and HEAD), grpc and soap (methods and
+// operations imported as Query fields). Calls to any other kind are
+// neither retried nor hedged, since a write sent twice may happen twice.
 func classify(up upstreams.Upstream, c *upstreams.Call) (retry, hedge bool) {
 	if id, ok := up.(Idempotency); ok {
 		ok := id.Idempotent(c)
 		return ok, ok
-	}
-	b := c.Binding
-	if b == nil {
-		return false, false
-	}
-	if b.REST != nil {
-		req := &b.REST.RESTRequest
-		if c.Batch && b.REST.Batch != nil {
-			req = b.REST.Batch
-		}
-		switch req.Method {
-		case "", http.MethodGet, http.MethodHead:
-			return true, true
-		}
 	}
 	return false, false
 }

@@ -36,9 +36,10 @@ type reads struct{ *fake }
 
 func (reads) Idempotent(*upstreams.Call) bool { return true }
 
-func restCall(method string) *upstreams.Call {
-	return &upstreams.Call{Binding: &schema.Binding{Kind: schema.KindREST, REST: &schema.RESTBinding{RESTRequest: schema.RESTRequest{Method: method}}}}
-}
+// writes makes no call of an upstream idempotent.
+type writes struct{ *fake }
+
+func (writes) Idempotent(*upstreams.Call) bool { return false }
 
 func TestBudget(t *testing.T) {
 	now := time.Unix(1000, 0)
@@ -126,23 +127,16 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	batch := restCall("GET")
-	batch.Batch = true
-	batch.Binding.REST.Batch = &schema.RESTRequest{Method: "POST"}
+	call := &upstreams.Call{Binding: &schema.Binding{Kind: "rest"}}
 	tests := []struct {
 		name         string
 		up           upstreams.Upstream
 		call         *upstreams.Call
 		retry, hedge bool
 	}{
-		{"REST GET", &fake{}, restCall("GET"), true, true},
-		{"REST HEAD", &fake{}, restCall("HEAD"), true, true},
-		{"REST POST", &fake{}, restCall("POST"), false, false},
-		{"REST PUT", &fake{}, restCall("PUT"), false, false},
-		{"REST batch by POST", &fake{}, batch, false, false},
-		{"GraphQL without Idempotency", &fake{}, &upstreams.Call{Binding: &schema.Binding{Kind: schema.KindGraphQL}, Operation: &schema.GraphQLOperation{}}, false, false},
-		{"gRPC without Idempotency", &fake{}, &upstreams.Call{Binding: &schema.Binding{Kind: schema.KindGRPC, GRPC: &schema.GRPCBinding{}}}, false, false},
-		{"gRPC with Idempotency", reads{&fake{}}, &upstreams.Call{Binding: &schema.Binding{Kind: schema.KindGRPC, GRPC: &schema.GRPCBinding{}}}, true, true},
+		{"a kind without Idempotency", &fake{}, call, false, false},
+		{"an idempotent call", reads{&fake{}}, call, true, true},
+		{"a call that writes", writes{&fake{}}, call, false, false},
 		{"no binding", &fake{}, &upstreams.Call{}, false, false},
 	}
 	for _, tt := range tests {

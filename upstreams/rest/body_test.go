@@ -13,6 +13,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 // bodySDL binds an optional body argument in each encoding a REST binding
@@ -36,7 +37,8 @@ input In { name: String tag: String }
 // form with no fields.
 func TestOptionalBody(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "body.graphql", Input: bodySDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)
@@ -143,7 +145,8 @@ type part struct {
 
 func TestMultipartFiles(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "files.graphql", Input: filesSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)
@@ -205,7 +208,8 @@ func TestMultipartFiles(t *testing.T) {
 
 func TestMultipartFilesErrors(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "files.graphql", Input: filesSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)
@@ -277,7 +281,8 @@ input Keeper { keeperId: Int @from(key: "keeper-id") }
 
 func TestRenamedBodies(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "renamed.graphql", Input: renamedSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)

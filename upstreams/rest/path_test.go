@@ -10,6 +10,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 // pathSDL builds paths from every root a placeholder can read.
@@ -37,7 +38,8 @@ type Review { id: ID! productUpc: ID }
 // sent, escaped.
 func TestDotSegments(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "api.graphql", Input: pathSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 		Vars:      map[string]string{"apiVersion": ".."},
 	})
 	if err != nil {

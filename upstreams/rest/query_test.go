@@ -7,6 +7,7 @@ import (
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/rest"
 )
 
 // querySDL sends list arguments exploded (tag=a&tag=b) and comma-joined
@@ -28,7 +29,8 @@ type Product {
 
 func TestExplodedQuery(t *testing.T) {
 	s, err := schema.Build(schema.Source{File: "query.graphql", Input: querySDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 	})
 	if err != nil {
 		t.Fatalf("schema.Build: %v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/hosts"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
 	"github.com/weft-gateway/weft/upstreams/transport"
 )
 
@@ -76,7 +77,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
 	}
-	info := schema.UpstreamInfo{Name: d.Name, Kind: schema.KindREST, Version: "1"}
+	info := schema.UpstreamInfo{Name: d.Name, Kind: KindName, Version: "1"}
 	base := spec.REST.BaseURL
 	if spec.REST.OpenAPI != nil {
 		imported, err := importOpenAPI(ctx, src, spec.REST.OpenAPI, client)
@@ -133,16 +134,28 @@ type prepared struct {
 func pathSegment(dst []byte, s string) []byte { return append(dst, url.PathEscape(s)...) }
 func queryValue(dst []byte, s string) []byte  { return append(dst, url.QueryEscape(s)...) }
 
+// Idempotent implements resilience.Idempotency: a call whose method is GET
+// or HEAD (safe methods, RFC 9110 section 9.2.1) is a read, which may be
+// retried and hedged; anything else may change something.
+func (u *Upstream) Idempotent(c *upstreams.Call) bool {
+	b, _ := c.Binding.Request.(*restbind.Binding)
+	if b == nil || (c.Batch && b.Batch == nil) {
+		return false
+	}
+	switch b.Form(c.Batch).Method {
+	case "", http.MethodGet, http.MethodHead:
+		return true
+	}
+	return false
+}
+
 // Prepare evaluates the binding's templates into a request.
 func (u *Upstream) Prepare(c *upstreams.Call) error {
-	b := c.Binding.REST
-	if b == nil {
+	b, _ := c.Binding.Request.(*restbind.Binding)
+	if b == nil || (c.Batch && b.Batch == nil) {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "field %s has no REST binding", c.Binding.FieldRef)
 	}
-	req := &b.RESTRequest
-	if c.Batch {
-		req = b.Batch
-	}
+	req := b.Form(c.Batch)
 	target := make([]byte, 0, len(u.base)+64)
 	target = append(target, u.base...)
 	var err error
@@ -200,7 +213,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	h.Set("Accept", "application/json, text/plain;q=0.9, */*;q=0.1")
 	var body []byte
 	if req.Body != nil {
-		form := req.ContentType == schema.ContentForm || req.ContentType == schema.ContentMultipart
+		form := req.ContentType == restbind.ContentForm || req.ContentType == restbind.ContentMultipart
 		if absentBody(req.Body, c.Scope) {
 			// A form left out is a form with no fields; anything else
 			// left out is no body at all.
@@ -217,14 +230,14 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		}
 		contentType := req.ContentType
 		if contentType == "" {
-			contentType = schema.ContentJSON
+			contentType = restbind.ContentJSON
 		}
 		switch {
 		case body == nil:
 			contentType = ""
-		case req.ContentType == schema.ContentForm:
+		case req.ContentType == restbind.ContentForm:
 			body, err = formBody(body)
-		case req.ContentType == schema.ContentMultipart:
+		case req.ContentType == restbind.ContentMultipart:
 			body, contentType, err = multipartBody(body, req.Files)
 		}
 		if err != nil {
@@ -346,3 +359,9 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 
 // String describes the upstream for plans and logs.
 func (u *Upstream) String() string { return fmt.Sprintf("rest %s (%s)", u.name, u.base) }
+
+// KindName is the rest kind's name.
+const KindName = restbind.KindName
+
+// Kind returns the kind, for the gateway's wiring.
+func Kind() upstreams.Kind { return upstreams.Kind{Build: Build, Binder: restbind.Binder{}} }

@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+	"github.com/weft-gateway/weft/upstreams/soap"
+
 	"github.com/rs/zerolog"
 	"github.com/valyala/fastjson"
 
@@ -53,7 +58,8 @@ type Review { id: ID! rating: Int! body: String productUpc: ID }
 func buildSchema(t testing.TB) *schema.Schema {
 	t.Helper()
 	s, err := schema.Build(schema.Source{File: "api.graphql", Input: apiSDL}, schema.Options{
-		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: schema.KindREST, Version: "1"}},
+		Binders:   testBinders(),
+		Upstreams: map[string]schema.UpstreamInfo{"reviews": {Name: "reviews", Kind: rest.KindName, Version: "1"}},
 		Vars:      map[string]string{"apiVersion": "2"},
 	})
 	if err != nil {
@@ -299,7 +305,7 @@ func TestPrepareErrors(t *testing.T) {
 		{"parent without the path field", binding(t, s, "Product", "reviews"), tmpl.Scope{Parent: parents(t, `{"name":"x"}`)[0]}, false, "{parent.upc} is null or missing"},
 		{"line break in a header value", binding(t, s, "Query", "mine"), tmpl.Scope{Args: map[string]any{"upc": "1\r\nX-Injected: yes"}, Vars: map[string]string{"apiVersion": "2"}}, false, "header X-Product"},
 		{"control character in a header value", binding(t, s, "Query", "mine"), tmpl.Scope{Args: map[string]any{"upc": "a\x00b"}, Vars: map[string]string{"apiVersion": "2"}}, false, "header X-Product"},
-		{"not a REST binding", &schema.Binding{FieldRef: schema.FieldRef{Type: "Query", Field: "x"}, Kind: schema.KindGraphQL}, tmpl.Scope{}, false, "field Query.x has no REST binding"},
+		{"not a REST binding", &schema.Binding{FieldRef: schema.FieldRef{Type: "Query", Field: "x"}, Kind: graphql.KindName}, tmpl.Scope{}, false, "field Query.x has no REST binding"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -498,7 +504,7 @@ func TestBuild(t *testing.T) {
 		t.Fatalf("Build: %v", err)
 	}
 	defer up.Close()
-	if up.Name() != "reviews" || info.Name != "reviews" || info.Kind != schema.KindREST || info.Schema != nil || info.Version == "" {
+	if up.Name() != "reviews" || info.Name != "reviews" || info.Kind != rest.KindName || info.Schema != nil || info.Version == "" {
 		t.Fatalf("Build = %s, %+v", up.Name(), info)
 	}
 	if got := fmt.Sprint(up); got != "rest reviews (https://reviews.internal/v1)" {
@@ -544,5 +550,49 @@ func TestBuildErrors(t *testing.T) {
 				t.Fatalf("error:\n%v\nwant it to start with:\n%s", err, tt.want)
 			}
 		})
+	}
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
+}
+
+// TestIdempotent: GET and HEAD calls are reads, which the resilience
+// policy may retry and hedge; other methods may change something. A batch
+// call is judged by its own form's method.
+func TestIdempotent(t *testing.T) {
+	up := newUpstream(t, "http://127.0.0.1:1", "")
+	id, ok := up.(interface{ Idempotent(*upstreams.Call) bool })
+	if !ok {
+		t.Fatal("the rest upstream does not say which calls are idempotent")
+	}
+	call := func(method, batchMethod string, batch bool) *upstreams.Call {
+		b := &restbind.Binding{Request: restbind.Request{Method: method}}
+		if batchMethod != "" {
+			b.Batch = &restbind.Request{Method: batchMethod}
+		}
+		return &upstreams.Call{Binding: &schema.Binding{Kind: rest.KindName, Request: b}, Batch: batch}
+	}
+	tests := []struct {
+		name string
+		call *upstreams.Call
+		want bool
+	}{
+		{"GET", call("GET", "", false), true},
+		{"HEAD", call("HEAD", "", false), true},
+		{"POST", call("POST", "", false), false},
+		{"PUT", call("PUT", "", false), false},
+		{"DELETE", call("DELETE", "", false), false},
+		{"a batch by GET", call("POST", "GET", true), true},
+		{"a batch by POST", call("GET", "POST", true), false},
+		{"a batch with no batch form", call("GET", "", true), false},
+		{"another kind's binding", &upstreams.Call{Binding: &schema.Binding{Kind: "grpc"}}, false},
+	}
+	for _, tt := range tests {
+		if got := id.Idempotent(tt.call); got != tt.want {
+			t.Errorf("%s: Idempotent = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
+
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
@@ -96,6 +100,7 @@ func bindGenerated(t *testing.T, info schema.UpstreamInfo) *schema.Schema {
 		decls = append(decls, info.Scalars[name])
 	}
 	s, err := schema.Build(schema.Source{File: "vs.graphql"}, schema.Options{
+		Binders:   testBinders(),
 		Upstreams: map[string]schema.UpstreamInfo{info.Name: info},
 		Includes:  []schema.Source{*info.Fields, {File: "scalars.graphql", Input: strings.Join(decls, "\n")}},
 	})
@@ -165,4 +170,10 @@ func upstreamError(t *testing.T, err error, code upstreams.Code) *upstreams.Erro
 		t.Fatalf("code %s (%v), want %s", ue.Code, ue, code)
 	}
 	return ue
+}
+
+// testBinders are the binding directives of the gateway's kinds, as the
+// gateway registers them.
+func testBinders() []schema.Binder {
+	return []schema.Binder{graphql.Binder{}, restbind.Binder{}, grpcup.Binder{}, soap.Binder{}}
 }

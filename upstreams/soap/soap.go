@@ -272,7 +272,7 @@ func upstreamInfo(name, where string, res *wsdl.Result) (schema.UpstreamInfo, er
 	for _, sc := range res.Scalars {
 		scalars[sc] = wsdl.ScalarDef(sc)
 	}
-	info, err := schema.GeneratedUpstream(name, schema.KindSOAP, where, res.SDL, res.Fragment, scalars)
+	info, err := schema.GeneratedUpstream(name, Binder{}, where, res.SDL, res.Fragment, scalars)
 	if err != nil {
 		return info, err
 	}
@@ -306,7 +306,7 @@ type prepared struct {
 
 // Prepare writes the request envelope.
 func (u *Upstream) Prepare(c *upstreams.Call) error {
-	b := c.Binding.SOAP
+	b, _ := c.Binding.Request.(*Binding)
 	if b == nil {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, nil, "field %s has no SOAP binding", c.Binding.FieldRef)
 	}
@@ -462,7 +462,7 @@ func sortedKeys(m map[string]string) []string {
 // as a Query field (or made one), so the resilience policy may retry or
 // hedge it.
 func (u *Upstream) Idempotent(c *upstreams.Call) bool {
-	b := c.Binding.SOAP
+	b, _ := c.Binding.Request.(*Binding)
 	if b == nil {
 		return false
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/weft-gateway/weft/internal/soaptest"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/soap"
 	"github.com/weft-gateway/weft/upstreams/soap/envelope"
 	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
 )
@@ -28,7 +29,7 @@ import (
 func checkBuilds(t *testing.T, info schema.UpstreamInfo, sdl string) {
 	t.Helper()
 	ups := map[string]schema.UpstreamInfo{info.Name: info}
-	whole, err := schema.Build(schema.Source{File: "whole.graphql", Input: sdl}, schema.Options{Upstreams: ups})
+	whole, err := schema.Build(schema.Source{File: "whole.graphql", Input: sdl}, schema.Options{Binders: testBinders(), Upstreams: ups})
 	if err != nil {
 		t.Fatalf("the generated SDL as a VirtualService schema does not build:\n%v", err)
 	}
@@ -44,12 +45,13 @@ func checkBuilds(t *testing.T, info schema.UpstreamInfo, sdl string) {
 				}
 				n++
 				b := s.Binding(root.Name, f.Name)
-				if b == nil || b.SOAP == nil {
+				sb, _ := b.Request.(*soap.Binding)
+				if b == nil || sb == nil {
 					t.Errorf("%s.%s has no @soap binding", root.Name, f.Name)
 					continue
 				}
-				if m, ok := info.Methods[b.SOAP.Operation]; !ok || m.Field != f.Name {
-					t.Errorf("%s.%s is bound to %s, which the upstream knows as %+v", root.Name, f.Name, b.SOAP.Operation, m)
+				if m, ok := info.Methods[sb.Operation]; !ok || m.Field != f.Name {
+					t.Errorf("%s.%s is bound to %s, which the upstream knows as %+v", root.Name, f.Name, sb.Operation, m)
 				}
 			}
 		}

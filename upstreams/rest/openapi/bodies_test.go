@@ -6,6 +6,7 @@ import (
 
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
 )
 
 // importOp imports a document of one operation and returns the SDL line of
@@ -155,7 +156,7 @@ func TestImportRenamedInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := s.Binding("Mutation", "up").REST.Body.AppendJSON(nil, &tmpl.Scope{Args: map[string]any{"input": map[string]any{
+	body, err := s.Binding("Mutation", "up").Request.(*restbind.Binding).Body.AppendJSON(nil, &tmpl.Scope{Args: map[string]any{"input": map[string]any{
 		"petType": "cat", "name": "Tom", "keeper": map[string]any{"keeperId": int64(1)}, "tags": []any{map[string]any{"tagName": "a"}},
 	}}})
 	if want := `{"keeper":{"keeper-id":1},"name":"Tom","pet-type":"cat","tags":[{"tag name":"a"}]}`; err != nil || string(body) != want {

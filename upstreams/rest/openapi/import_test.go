@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -110,7 +111,7 @@ func runtimeFeatures() []runtimeFeature {
 }
 
 func restUpstreams(name string) schema.Options {
-	return schema.Options{Upstreams: map[string]schema.UpstreamInfo{name: {Name: name, Kind: schema.KindREST, Version: "1"}}}
+	return schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{name: {Name: name, Kind: restbind.KindName, Version: "1"}}}
 }
 
 // checkBuild builds sdl with schema.Build. When it fails and the SDL uses
@@ -268,13 +269,13 @@ func TestPlainBuilds(t *testing.T) {
 		t.Fatalf("schema.Build: %v\n%s", err, res.SDL)
 	}
 	b := s.Binding("Mutation", "createItem")
-	if b == nil || b.REST == nil || b.REST.Method != "POST" || b.REST.Body == nil {
+	if r, _ := b.Request.(*restbind.Binding); r == nil || r.Method != "POST" || r.Body == nil {
 		t.Fatalf("createItem binding = %+v", b)
 	}
-	if got := s.Binding("Query", "listItems").REST.Headers; len(got) != 1 || got[0].Name != "X-Tenant" {
+	if got := s.Binding("Query", "listItems").Request.(*restbind.Binding).Headers; len(got) != 1 || got[0].Name != "X-Tenant" {
 		t.Errorf("listItems headers = %+v", got)
 	}
-	if got := s.Binding("Query", "listItems").REST.Query; len(got) != 1 || got[0].Name != "limit" {
+	if got := s.Binding("Query", "listItems").Request.(*restbind.Binding).Query; len(got) != 1 || got[0].Name != "limit" {
 		t.Errorf("listItems query = %+v", got)
 	}
 	if def := s.AST.Types["DateTime"]; def == nil || def.Kind != ast.Scalar {
@@ -319,3 +320,6 @@ func TestKinds(t *testing.T) {
 		checkTemplates(t, s)
 	}
 }
+
+// testBinders are the binding directives the imported SDL uses.
+func testBinders() []schema.Binder { return []schema.Binder{restbind.Binder{}} }

@@ -1,4 +1,4 @@
-package schema
+package restbind_test
 
 import (
 	"errors"
@@ -6,7 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/weft-gateway/weft/internal/tmpl"
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/upstreams/graphql"
+	"github.com/weft-gateway/weft/upstreams/rest/restbind"
 )
 
 // restHead gives each test schema the Query field a schema needs.
@@ -36,11 +41,11 @@ func TestRESTFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := build(t, restHead+tt.sdl)
+			s, err := sdlSchema(t, restHead+tt.sdl)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := s.Binding("Mutation", "up").REST.Files
+			got := s.Binding("Mutation", "up").Request.(*restbind.Binding).Files
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("Files = %q, want %q", got, tt.want)
 			}
@@ -101,8 +106,8 @@ func TestRESTFilesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := build(t, restHead+tt.sdl)
-			var es Errors
+			_, err := sdlSchema(t, restHead+tt.sdl)
+			var es schema.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("Build error = %v, want Errors containing %q", err, tt.want)
 			}
@@ -114,7 +119,7 @@ func TestRESTFilesErrors(t *testing.T) {
 }
 
 func TestRESTExplodedQuery(t *testing.T) {
-	s, err := build(t, `type Query {
+	s, err := sdlSchema(t, `type Query {
   q(tag: [String!], limit: Int): String @rest(upstream: "reviews", path: "/q?tag={args.tag*}&limit={args.limit}&all={args.tag}")
   p: [P] @rest(upstream: "reviews", path: "/p")
 }
@@ -124,7 +129,7 @@ type P { upc: ID! r: String @rest(upstream: "reviews", path: "/r/{parent.upc}",
 		t.Fatal(err)
 	}
 	var got []string
-	for _, q := range s.Binding("Query", "q").REST.Query {
+	for _, q := range s.Binding("Query", "q").Request.(*restbind.Binding).Query {
 		r, _ := q.Value.Single()
 		got = append(got, q.Name+"="+r.String())
 	}
@@ -163,8 +168,8 @@ func TestRESTExplodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := build(t, restHead+tt.sdl)
-			var es Errors
+			_, err := sdlSchema(t, restHead+tt.sdl)
+			var es schema.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("Build error = %v, want Errors containing %q", err, tt.want)
 			}
@@ -198,7 +203,7 @@ input PlainKeeper { id: Int }
 `
 
 func TestInputFrom(t *testing.T) {
-	s, err := build(t, renameSDL)
+	s, err := sdlSchema(t, renameSDL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,13 +235,13 @@ func TestInputFrom(t *testing.T) {
 		{"plain", map[string]any{"input": map[string]any{"name": "x", "keeper": map[string]any{"id": int64(1)}}}, `{"keeper":{"id":1},"name":"x"}`},
 	}
 	for _, tt := range tests {
-		body, err := s.Binding("Mutation", tt.field).REST.Body.AppendJSON(nil, &tmpl.Scope{Args: tt.args})
+		body, err := s.Binding("Mutation", tt.field).Request.(*restbind.Binding).Body.AppendJSON(nil, &tmpl.Scope{Args: tt.args})
 		if err != nil || string(body) != tt.want {
 			t.Errorf("%s %v: body %s, %v\nwant %s", tt.field, tt.args, body, err, tt.want)
 		}
 	}
 	// Objects written as text are renamed too.
-	wrap := s.Binding("Mutation", "wrap").REST
+	wrap := s.Binding("Mutation", "wrap").Request.(*restbind.Binding)
 	scope := &tmpl.Scope{Args: map[string]any{"keeper": map[string]any{"keeperId": int64(1)}}}
 	if got, err := wrap.Query[0].Value.Text(scope); err != nil || got != `{"keeper-id":1}` {
 		t.Errorf("query value %s, %v", got, err)
@@ -245,7 +250,7 @@ func TestInputFrom(t *testing.T) {
 		t.Errorf("header value %s, %v", got, err)
 	}
 	// An input type with nothing renamed at or below it costs nothing.
-	s.Binding("Mutation", "plain").REST.Body.EachRef(func(r *tmpl.Ref) {
+	s.Binding("Mutation", "plain").Request.(*restbind.Binding).Body.EachRef(func(r *tmpl.Ref) {
 		if r.Keys != nil {
 			t.Errorf("{%s} has renames", r)
 		}
@@ -268,8 +273,8 @@ func TestInputFromErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := build(t, restHead+tt.sdl)
-			var es Errors
+			_, err := sdlSchema(t, restHead+tt.sdl)
+			var es schema.Errors
 			if !errors.As(err, &es) {
 				t.Fatalf("Build error = %v, want Errors containing %q", err, tt.want)
 			}
@@ -279,13 +284,39 @@ func TestInputFromErrors(t *testing.T) {
 		})
 	}
 	// A file part is named by the key it is sent under.
-	s, err := build(t, restHead+`type Mutation { up(input: I): String @rest(upstream: "reviews", method: "POST", path: "/up",
+	s, err := sdlSchema(t, restHead+`type Mutation { up(input: I): String @rest(upstream: "reviews", method: "POST", path: "/up",
 		contentType: "multipart/form-data", body: "{args.input}", files: ["the-file"]) }
 		input I { theFile: String @from(key: "the-file") }`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Binding("Mutation", "up").REST.Files; !slices.Equal(got, []string{"the-file"}) {
+	if got := s.Binding("Mutation", "up").Request.(*restbind.Binding).Files; !slices.Equal(got, []string{"the-file"}) {
 		t.Errorf("Files = %q", got)
 	}
+}
+
+// catalogSchema is the schema of a GraphQL upstream "catalog".
+func catalogSchema(t testing.TB) *ast.Schema {
+	t.Helper()
+	s, err := gqlparser.LoadSchema(&ast.Source{Name: "catalog.graphql", Input: `type Query { product(upc: ID!): Product }
+type Mutation { setPrice(upc: ID!, price: Int!): Product }
+type Product { upc: ID! price: Int! }`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sdlSchema builds a schema over a GraphQL upstream "catalog" and a REST
+// upstream "reviews" with every kind's binder, as the gateway does.
+func sdlSchema(t testing.TB, sdl string) (*schema.Schema, error) {
+	t.Helper()
+	return schema.Build(schema.Source{File: "api.graphql", Input: sdl}, schema.Options{
+		Binders: []schema.Binder{graphql.Binder{}, restbind.Binder{}},
+		Upstreams: map[string]schema.UpstreamInfo{
+			"reviews": {Name: "reviews", Kind: restbind.KindName, Version: "1"},
+			"catalog": {Name: "catalog", Kind: graphql.KindName, Version: "1", Schema: catalogSchema(t)},
+		},
+		Vars: map[string]string{"tenant": "acme"},
+	})
 }
