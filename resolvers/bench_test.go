@@ -8,7 +8,6 @@ import (
 
 	upgraphql "github.com/weft-gateway/weft/upstreams/graphql"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -80,15 +79,14 @@ func BenchmarkRender(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opCtx := &graphql.OperationContext{}
 	f := p.Fetches[0]
 	buf := make([]byte, 0, 128<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		r := newRequest(e, p, opCtx, nil)
-		r.store(f, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.root}})
-		buf = r.render(buf[:0])
-		r.release()
+		r := newParts(e, p, nil)
+		r.l.store(f, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.t.root}})
+		buf = r.r.render(buf[:0])
+		r.t.release()
 	}
 	b.SetBytes(int64(len(buf)))
 }
@@ -100,15 +98,14 @@ func BenchmarkMerge(b *testing.B) {
 	var catalog, reviews fastjson.Parser
 	data, _ := catalog.ParseBytes(catalogAnswer(400))
 	answer, _ := reviews.Parse(`[{"rating":5,"body":"Great"},{"rating":3,"body":"Fine"}]`)
-	opCtx := &graphql.OperationContext{}
 	root, fan := p.Fetches[0], p.Fetches[1]
 	b.ReportAllocs()
 	for b.Loop() {
-		r := newRequest(e, p, opCtx, nil)
-		r.store(root, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.root}})
-		parents := r.parents(fan)
-		r.store(fan, &job{res: upstreams.NewResult(answer, 200, nil), parents: parents})
-		r.release()
+		r := newParts(e, p, nil)
+		r.l.store(root, &job{res: upstreams.NewResult(data, 200, nil), parents: []*fastjson.Value{r.t.root}})
+		parents := r.l.parents(fan)
+		r.l.store(fan, &job{res: upstreams.NewResult(answer, 200, nil), parents: parents})
+		r.t.release()
 	}
 }
 

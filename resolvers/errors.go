@@ -71,13 +71,96 @@ func exposed(ups map[string]upstreams.Upstream) map[string]bool {
 	return out
 }
 
+// errorSet is the response's errors as render reports them: each once
+// (by path, code and message), at most max of them, then only counted; a
+// failed upstream call's detail masked unless its upstream exposes it, and
+// logged with the request id instead.
+type errorSet struct {
+	max     int
+	log     zerolog.Logger
+	reqID   string
+	exposed map[string]bool
+
+	list gqlerror.List
+	// paths and keys index list by path, and by path, code and message.
+	paths, keys map[string]bool
+	// dropped counts the errors left out past max.
+	dropped int
+	// loggedCalls are the failed calls whose masked detail is logged;
+	// logLines counts the log lines about masked errors, and unlogged
+	// those left out past maxLoggedFailures.
+	loggedCalls        map[*upstreams.Error]bool
+	logLines, unlogged int
+}
+
 // full reports whether the response holds as many errors as it may; an
 // error reported then is only counted.
-func (r *request) full() bool { return len(r.errs) >= r.e.opts.MaxErrors }
+func (es *errorSet) full() bool { return len(es.list) >= es.max }
 
-// errMark is the number of errors reported so far, those the cap dropped
-// included, for dropErrors.
-func (r *request) errMark() int { return len(r.errs) + r.dropped }
+// mark is the number of errors reported so far, those the cap dropped
+// included, for rewind.
+func (es *errorSet) mark() int { return len(es.list) + es.dropped }
+
+// rewind removes the errors reported from mark n on (see mark): those of
+// a value that a fallback then replaced.
+func (es *errorSet) rewind(n int) {
+	if n >= len(es.list) {
+		es.dropped = n - len(es.list)
+		return
+	}
+	es.dropped = 0
+	es.list = es.list[:n]
+	clear(es.paths)
+	clear(es.keys)
+	for _, e := range es.list {
+		ps := pathString(e.Path)
+		es.paths[ps] = true
+		es.keys[errKey(e, ps)] = true
+	}
+}
+
+// at reports whether an error was reported at path.
+func (es *errorSet) at(path ast.Path) bool {
+	return es.paths != nil && es.paths[pathString(path)]
+}
+
+// add adds an error to the response, unless the same error (path, code
+// and message) is there already, as a masked failure met at one path
+// twice is; past the cap it only counts it.
+func (es *errorSet) add(e *gqlerror.Error) {
+	ps := pathString(e.Path)
+	key := errKey(e, ps)
+	if es.keys[key] {
+		return
+	}
+	if es.full() {
+		es.dropped++
+		return
+	}
+	if es.paths == nil {
+		es.paths = map[string]bool{}
+		es.keys = map[string]bool{}
+	}
+	es.paths[ps] = true
+	es.keys[key] = true
+	es.list = append(es.list, e)
+}
+
+// field adds an error of field f at path, with its code and upstream when
+// given.
+func (es *errorSet) field(f *planner.Field, path ast.Path, msg, code, up string) {
+	e := &gqlerror.Error{Message: msg, Path: path, Locations: locations(f)}
+	if code != "" || up != "" {
+		e.Extensions = map[string]any{}
+		if code != "" {
+			e.Extensions["code"] = code
+		}
+		if up != "" {
+			e.Extensions["upstream"] = up
+		}
+	}
+	es.add(e)
+}
 
 // errKey identifies an error for dedupe: its path, code and message.
 func errKey(e *gqlerror.Error, path string) string {
@@ -85,21 +168,21 @@ func errKey(e *gqlerror.Error, path string) string {
 	return path + "\x00" + code + "\x00" + e.Message
 }
 
-// upstreamError reports a failed call at the current path. By default the
+// upstream reports a failed call at path. By default the
 // client gets the code's stable message, the code, the upstream, the
 // request id and the facts meant for programs (status, gRPC code); the
 // log gets the rest. An upstream that exposes its errors shows its
 // message, detail and relayed extensions, each bounded, as does a request
 // that could not be built.
-func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
+func (es *errorSet) upstream(f *planner.Field, path ast.Path, err *upstreams.Error) {
 	if err.Code == upstreams.CodeBadUserInput {
 		// The client's own input, in the gateway's words: nothing of the
 		// upstream's.
-		r.fieldError(f, err.Msg, codeBadUserInput, "")
+		es.field(f, path, err.Msg, codeBadUserInput, "")
 		return
 	}
-	if r.full() {
-		r.dropped++
+	if es.full() {
+		es.dropped++
 		return
 	}
 	ext := map[string]any{"code": string(err.Code), "upstream": err.Upstream}
@@ -109,12 +192,11 @@ func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
 	for k, v := range err.Extensions {
 		ext[k] = v
 	}
-	path := r.currentPath()
 	var msg string
 	// A request that could not be built was never sent: the upstream said
 	// nothing, and the gateway's reason (a value that does not fit, a
 	// missing header) is often the client's to fix.
-	if r.e.exposed[err.Upstream] || err.Code == upstreams.CodeBadRequest {
+	if es.exposed[err.Upstream] || err.Code == upstreams.CodeBadRequest {
 		msg = "upstream " + err.Upstream + ": " + clip(err.Msg, maxMessageBytes)
 		if err.Detail != "" {
 			ext["detail"] = clip(err.Detail, maxMessageBytes)
@@ -126,28 +208,27 @@ func (r *request) upstreamError(f *planner.Field, err *upstreams.Error) {
 		}
 	} else {
 		msg = err.Code.Masked(err.Upstream)
-		r.addRequestID(ext)
-		r.logFailure(err, path)
+		es.addRequestID(ext)
+		es.logFailure(err, path)
 	}
-	r.addError(&gqlerror.Error{Message: msg, Path: path, Locations: locations(f), Extensions: ext})
+	es.add(&gqlerror.Error{Message: msg, Path: path, Locations: locations(f), Extensions: ext})
 }
 
-// reportUpstreamErrors adds the errors a GraphQL upstream returned for a
-// field, at the field's path plus the path the upstream gave. Masked, an
+// graphQL adds the errors a GraphQL upstream returned for field f, at the
+// field's path (base) plus the path the upstream gave. Masked, an
 // error has its stable message and keeps the upstream's code when it reads
 // as one; its path goes only as deep as the client's selection allows.
-func (r *request) reportUpstreamErrors(f *planner.Field, errs []relError) {
-	base := r.currentPath()
+func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
 	if len(errs) == 0 {
 		return
 	}
-	expose := r.e.exposed[errs[0].up]
+	expose := es.exposed[errs[0].up]
 	if !expose {
-		r.logUpstreamErrors(errs, base)
+		es.logUpstreamErrors(errs, base)
 	}
 	for _, re := range errs {
-		if r.full() {
-			r.dropped++
+		if es.full() {
+			es.dropped++
 			continue
 		}
 		code := string(upstreams.CodeError)
@@ -166,9 +247,9 @@ func (r *request) reportUpstreamErrors(f *planner.Field, errs []relError) {
 		} else {
 			p = clientPath(append(ast.Path(nil), base...), f, re.path)
 			msg = upstreams.CodeError.Masked(re.up)
-			r.addRequestID(ext)
+			es.addRequestID(ext)
 		}
-		r.addError(&gqlerror.Error{Message: msg, Path: p, Locations: locations(f), Extensions: ext})
+		es.add(&gqlerror.Error{Message: msg, Path: p, Locations: locations(f), Extensions: ext})
 	}
 }
 
@@ -257,23 +338,23 @@ func relayExtensions(ext map[string]any, v *fastjson.Value) {
 
 // addRequestID puts the request id in a masked error's extensions, for
 // support to find the log line that holds what was masked.
-func (r *request) addRequestID(ext map[string]any) {
-	if r.reqID != "" {
-		ext["requestId"] = r.reqID
+func (es *errorSet) addRequestID(ext map[string]any) {
+	if es.reqID != "" {
+		ext["requestId"] = es.reqID
 	}
 }
 
 // logFailure logs what a masked error hid, once per failed call however
 // many fields it failed, at most maxLoggedFailures lines per request.
-func (r *request) logFailure(err *upstreams.Error, path ast.Path) {
-	if r.loggedCalls[err] {
+func (es *errorSet) logFailure(err *upstreams.Error, path ast.Path) {
+	if es.loggedCalls[err] {
 		return
 	}
-	if r.loggedCalls == nil {
-		r.loggedCalls = map[*upstreams.Error]bool{}
+	if es.loggedCalls == nil {
+		es.loggedCalls = map[*upstreams.Error]bool{}
 	}
-	r.loggedCalls[err] = true
-	ev := r.logEvent()
+	es.loggedCalls[err] = true
+	ev := es.logEvent()
 	if ev == nil {
 		return
 	}
@@ -304,8 +385,8 @@ func (r *request) logFailure(err *upstreams.Error, path ast.Path) {
 
 // logUpstreamErrors logs what masking hid of a GraphQL upstream's errors
 // for one field: how many, and the first few as the upstream gave them.
-func (r *request) logUpstreamErrors(errs []relError, base ast.Path) {
-	ev := r.logEvent()
+func (es *errorSet) logUpstreamErrors(errs []relError, base ast.Path) {
+	ev := es.logEvent()
 	if ev == nil {
 		return
 	}
@@ -325,29 +406,29 @@ func (r *request) logUpstreamErrors(errs []relError, base ast.Path) {
 
 // logEvent starts a log line about masked errors, or counts it when the
 // request has written its share.
-func (r *request) logEvent() *zerolog.Event {
-	if r.logLines >= maxLoggedFailures {
-		r.unlogged++
+func (es *errorSet) logEvent() *zerolog.Event {
+	if es.logLines >= maxLoggedFailures {
+		es.unlogged++
 		return nil
 	}
-	r.logLines++
-	return r.e.opts.Log.Warn().Str("requestId", r.reqID)
+	es.logLines++
+	return es.log.Warn().Str("requestId", es.reqID)
 }
 
-// finishErrors ends the response's errors: one more says how many the cap
+// finish ends the response's errors: one more says how many the cap
 // dropped; and the log says how many masked failures it did not describe.
-func (r *request) finishErrors() gqlerror.List {
-	if r.unlogged > 0 {
-		r.e.opts.Log.Warn().Str("requestId", r.reqID).Int("notLogged", r.unlogged).
+func (es *errorSet) finish() gqlerror.List {
+	if es.unlogged > 0 {
+		es.log.Warn().Str("requestId", es.reqID).Int("notLogged", es.unlogged).
 			Msg("more upstream failures were masked than the log describes per request")
 	}
-	if r.dropped == 0 {
-		return r.errs
+	if es.dropped == 0 {
+		return es.list
 	}
-	ext := map[string]any{"code": codeTooManyErrors, "dropped": r.dropped}
-	r.addRequestID(ext)
-	return append(r.errs, &gqlerror.Error{
-		Message:    strconv.Itoa(r.dropped) + " more errors were left out: a response carries at most " + strconv.Itoa(r.e.opts.MaxErrors),
+	ext := map[string]any{"code": codeTooManyErrors, "dropped": es.dropped}
+	es.addRequestID(ext)
+	return append(es.list, &gqlerror.Error{
+		Message:    strconv.Itoa(es.dropped) + " more errors were left out: a response carries at most " + strconv.Itoa(es.max),
 		Extensions: ext,
 	})
 }

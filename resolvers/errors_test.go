@@ -71,37 +71,37 @@ func TestClientPath(t *testing.T) {
 // errors that a fallback replaced are taken back, counted ones included;
 // the same error at the same path is reported once.
 func TestErrorCapAndRewind(t *testing.T) {
-	r := &request{e: &Executable{opts: Options{MaxErrors: 3}}, reqID: "req-1"}
+	r := &errorSet{max: 3, reqID: "req-1"}
 	add := func(path string, msg string) {
-		r.addError(&gqlerror.Error{Message: msg, Path: ast.Path{ast.PathName(path)}, Extensions: map[string]any{"code": "X"}})
+		r.add(&gqlerror.Error{Message: msg, Path: ast.Path{ast.PathName(path)}, Extensions: map[string]any{"code": "X"}})
 	}
 	add("a", "one")
 	add("a", "one") // the same: once
 	add("a", "two")
-	mark := r.errMark()
+	mark := r.mark()
 	add("b", "three")
 	add("c", "four")
 	add("d", "five")
-	if len(r.errs) != 3 || r.dropped != 2 {
-		t.Fatalf("%d errors, %d dropped; want 3 and 2", len(r.errs), r.dropped)
+	if len(r.list) != 3 || r.dropped != 2 {
+		t.Fatalf("%d errors, %d dropped; want 3 and 2", len(r.list), r.dropped)
 	}
-	r.dropErrors(mark)
-	if len(r.errs) != 2 || r.dropped != 0 || r.errPaths[".b"] {
-		t.Fatalf("after the rewind: %d errors, %d dropped, paths %v", len(r.errs), r.dropped, r.errPaths)
+	r.rewind(mark)
+	if len(r.list) != 2 || r.dropped != 0 || r.paths[".b"] {
+		t.Fatalf("after the rewind: %d errors, %d dropped, paths %v", len(r.list), r.dropped, r.paths)
 	}
 	add("b", "three") // reported again, not taken for a duplicate
 	add("e", "six")
 	add("f", "seven")
-	mark = r.errMark()
+	mark = r.mark()
 	add("g", "eight")
 	if r.dropped != 3 {
 		t.Fatalf("dropped %d, want 3", r.dropped)
 	}
-	r.dropErrors(mark)
-	if len(r.errs) != 3 || r.dropped != 2 {
-		t.Fatalf("a rewind past the cap: %d errors, %d dropped; want 3 and 2", len(r.errs), r.dropped)
+	r.rewind(mark)
+	if len(r.list) != 3 || r.dropped != 2 {
+		t.Fatalf("a rewind past the cap: %d errors, %d dropped; want 3 and 2", len(r.list), r.dropped)
 	}
-	list := r.finishErrors()
+	list := r.finish()
 	last := list[len(list)-1]
 	if len(list) != 4 || last.Extensions["code"] != codeTooManyErrors || last.Extensions["dropped"] != 2 || last.Extensions["requestId"] != "req-1" {
 		t.Fatalf("errors %v", list)

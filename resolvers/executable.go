@@ -173,28 +173,36 @@ func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
 	}
 }
 
+// execute runs a planned operation: the loader fills the tree, the
+// renderer writes the response from it, and the fallback policy keeps the
+// good values render checked.
 func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContext, plan *planner.Plan, stats *Stats) *graphql.Response {
-	r := newRequest(e, plan, opCtx, stats)
-	defer r.release()
+	t := newTree()
+	defer t.release()
+	reqID := requestID(opCtx.Headers)
+	policy := &fallbacks{ups: e.opts.Upstreams, stale: e.stale, stats: stats}
 	if plan.Tree != nil {
-		r.run(ctx, plan.Tree)
+		l := &loader{e: e, vars: opCtx.Variables, header: opCtx.Headers, reqID: reqID, stats: stats, policy: policy, t: t}
+		l.run(ctx, plan.Tree)
 	}
+	errs := &errorSet{max: e.opts.MaxErrors, log: e.opts.Log, reqID: reqID, exposed: e.exposed}
+	r := &renderer{e: e, plan: plan, vars: opCtx.Variables, t: t, policy: policy, errs: errs, stats: stats}
 	data := r.render(e.buffer())
-	r.remember()
-	resp := &graphql.Response{Data: data, Errors: r.finishErrors()}
+	policy.remember(t, r.misfits)
+	resp := &graphql.Response{Data: data, Errors: errs.finish()}
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the
 		// context once the handler returns.
 		graphql.RegisterExtension(ctx, "queryPlan", json.RawMessage(plan.JSON()))
 	}
-	if len(r.fallbackNotes) > 0 {
-		graphql.RegisterExtension(ctx, "fallbacks", r.fallbackNotes)
+	if len(r.notes) > 0 {
+		graphql.RegisterExtension(ctx, "fallbacks", r.notes)
 		if stats != nil {
-			stats.FallbackNotes = append(stats.FallbackNotes, r.fallbackNotes...)
+			stats.FallbackNotes = append(stats.FallbackNotes, r.notes...)
 		}
 	}
 	if stats != nil {
-		stats.Errors += len(r.errs) + r.dropped
+		stats.Errors += len(errs.list) + errs.dropped
 	}
 	return resp
 }

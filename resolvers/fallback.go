@@ -39,12 +39,6 @@ type FallbackNote struct {
 	Age string `json:"age,omitempty"`
 }
 
-// note is a fallback that served a slot, before render knows its path.
-type note struct {
-	reason, upstream, fallback, via string
-	age                             time.Duration
-}
-
 // StaleCache keeps the last good value of fields whose fallback serves
 // stale values: by field, call and parent, with the time it was fetched.
 // With a SharedStale attached (Share), values are also written to it, and
@@ -170,13 +164,41 @@ func (c *StaleCache) get(key string, maxAge time.Duration, now time.Time) ([]byt
 	return e.value, age, true
 }
 
+// fallbacks is the fallback policy of one request: what serves a slot
+// whose call failed, was answered with errors, or held a value that did
+// not fit its type. In order: the same call on a replica (or the field's
+// second binding), the last good value of the same call within the
+// fallback's age, its static value; else the failure stands. It keeps good
+// values for later failures, once render has checked them.
+type fallbacks struct {
+	ups   map[string]upstreams.Upstream
+	stale *StaleCache
+	stats *Stats
+	// kept are the good answers whose values are kept for stale
+	// fallbacks, once render has checked them.
+	kept []keptJob
+}
+
+// keptJob is a fetch's job whose values stale fallbacks keep.
+type keptJob struct {
+	f *planner.Fetch
+	j *job
+}
+
+// caller makes calls for the policy: the loader, which makes each distinct
+// call of a request once.
+type caller interface {
+	prepare(up upstreams.Upstream, c *upstreams.Call) error
+	call(ctx context.Context, up upstreams.Upstream, b *schema.Binding, c *upstreams.Call) (*upstreams.Result, *upstreams.Error)
+}
+
 // staleKeyOf names field's value in parent p, answered by job j of fetch
 // f: by the call (and, in a batch, the parent's key). The field is named by
 // its response key, not its key in the plan, which depends on the rest of
 // the operation: the same field and call in two operations of different
 // shapes share their values.
-func (r *request) staleKeyOf(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field) string {
-	return f.Binding.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + j.callKey() + "\x00" + r.batchKeyOf(f, j, p)
+func staleKeyOf(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field) string {
+	return f.Binding.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + j.callKey() + "\x00" + batchKeyOf(f, j, p)
 }
 
 // triggered returns the binding's fallback when a failure of code should
@@ -199,37 +221,32 @@ func failed(b *schema.Binding, err *upstreams.Error) *schema.Fallback {
 
 // replica replays a failed call against the fallback's upstream, or, when
 // the field has a second binding, calls that instead.
-func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
+func (fs *fallbacks) replica(ctx context.Context, f *planner.Fetch, j *job, c caller) {
 	fb := failed(f.Binding, j.err)
 	if fb == nil || fb.Upstream == "" || j.call == nil {
 		return
 	}
-	up := r.e.opts.Upstreams[fb.Upstream]
+	up := fs.ups[fb.Upstream]
 	if up == nil {
 		return
 	}
-	c := *j.call
-	c.Key, c.Prepared = "", nil
+	call := *j.call
+	call.Key, call.Prepared = "", nil
 	b := f.Binding
 	if fb.Binding != nil {
 		// Another binding: its own request, read as a value (Raw answers
 		// are cut at the first binding's result path).
 		b = fb.Binding
-		c.Binding, c.Raw = b, false
+		call.Binding, call.Raw = b, false
 	}
-	// Prepare reads the parents in the value tree, which other fetches
-	// write under the lock.
-	r.mu.Lock()
-	perr := up.Prepare(&c)
-	r.mu.Unlock()
-	if perr != nil {
+	if c.prepare(up, &call) != nil {
 		return
 	}
 	// Calls are made once per key in a request; a replica's request may
 	// be the same bytes as the primary's (a gRPC message), so its key
 	// names it.
-	c.Key = fb.Upstream + "\x00" + c.Key
-	res, cerr := r.call(ctx, up, b, &c)
+	call.Key = fb.Upstream + "\x00" + call.Key
+	res, cerr := c.call(ctx, up, b, &call)
 	if cerr != nil {
 		return // the first failure is the one reported
 	}
@@ -240,9 +257,30 @@ func (r *request) replica(ctx context.Context, f *planner.Fetch, j *job) {
 	}
 }
 
+// noteReplica notes the slots of a job a replica answered.
+func (fs *fallbacks) noteReplica(t *tree, f *planner.Fetch, j *job) {
+	for _, p := range j.parents {
+		for _, field := range f.Fields {
+			s := slot{p, field.Key}
+			if t.served == nil {
+				t.served = map[slot]*note{}
+			}
+			t.served[s] = j.served
+			fs.count()
+		}
+	}
+}
+
+// count counts a field a fallback served, for the access log.
+func (fs *fallbacks) count() {
+	if fs.stats != nil {
+		fs.stats.Fallbacks.Add(1)
+	}
+}
+
 // staleFor returns the fallback of a job whose slots may be served stale
 // values: its call failed, or a GraphQL upstream answered it with errors.
-func (r *request) staleFor(f *planner.Fetch, j *job) *schema.Fallback {
+func (fs *fallbacks) staleFor(f *planner.Fetch, j *job) *schema.Fallback {
 	var fb *schema.Fallback
 	switch {
 	case j.err != nil:
@@ -250,48 +288,51 @@ func (r *request) staleFor(f *planner.Fetch, j *job) *schema.Fallback {
 	case j.res != nil && len(j.res.Errors) > 0:
 		fb = triggered(f.Binding, upstreams.CodeGraphQLError)
 	}
-	if fb == nil || fb.Stale == 0 || r.e.stale == nil {
+	if fb == nil || fb.Stale == 0 || fs.stale == nil {
 		return nil
 	}
 	return fb
 }
 
-// loadShared reads from the shared store the stale values of the fetch's
-// failed jobs that this process does not hold, before store serves them
-// under the lock. It runs without r.mu held, so that a slow store holds up
-// this fetch only.
-func (r *request) loadShared(ctx context.Context, f *planner.Fetch, jobs []*job) {
-	if r.e.stale == nil || r.e.stale.shared == nil {
-		return
-	}
+// shares reports whether stale values are shared with other replicas.
+func (fs *fallbacks) shares() bool { return fs.stale != nil && fs.stale.shared != nil }
+
+// unheld returns the stale keys of the fetch's failed jobs whose values
+// this process does not hold. It reads batch keys in the value tree: the
+// caller holds the tree's lock.
+func (fs *fallbacks) unheld(f *planner.Fetch, jobs []*job) []string {
 	var keys []string
 	now := time.Now()
-	r.mu.Lock() // batch keys are read from parents in the value tree
 	for _, j := range jobs {
-		fb := r.staleFor(f, j)
+		fb := fs.staleFor(f, j)
 		if fb == nil {
 			continue
 		}
 		for _, p := range j.parents {
 			for _, field := range f.Fields {
-				key := r.staleKeyOf(f, j, p, field)
-				if !r.e.stale.has(key, fb.Stale, now) {
+				key := staleKeyOf(f, j, p, field)
+				if !fs.stale.has(key, fb.Stale, now) {
 					keys = append(keys, key)
 				}
 			}
 		}
 	}
-	r.mu.Unlock()
+	return keys
+}
+
+// loadShared reads the values of keys from the shared store into the
+// cache, bounded by the store's wait.
+func (fs *fallbacks) loadShared(ctx context.Context, keys []string) {
 	if len(keys) > 0 {
-		r.e.stale.load(ctx, keys)
+		fs.stale.load(ctx, keys)
 	}
 }
 
-// serveFallback gives a failed job's slots their stale or static values,
+// serveFailed gives a failed job's slots their stale or static values,
 // and the failure to those it has none for; it reports whether the
-// fallback applied (else the caller records the failure). It runs with
-// r.mu held.
-func (r *request) serveFallback(f *planner.Fetch, j *job) bool {
+// fallback applied (else the caller records the failure). The caller holds
+// the tree's lock.
+func (fs *fallbacks) serveFailed(t *tree, f *planner.Fetch, j *job) bool {
 	fb := failed(f.Binding, j.err)
 	if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
 		return false
@@ -299,9 +340,8 @@ func (r *request) serveFallback(f *planner.Fetch, j *job) bool {
 	now := time.Now()
 	for _, p := range j.parents {
 		for _, field := range f.Fields {
-			s := slot{p, field.Key}
-			if !r.serveSlot(f, j, p, field, fb, j.err.Code, j.err.Upstream, now) {
-				r.fail(s, j.err)
+			if !fs.serveSlot(t, f, j, p, field, fb, j.err.Code, j.err.Upstream, now) {
+				t.fail(slot{p, field.Key}, j.err)
 			}
 		}
 	}
@@ -309,10 +349,10 @@ func (r *request) serveFallback(f *planner.Fetch, j *job) bool {
 }
 
 // serveGraphQLErrors serves the fallbacks of the slots a GraphQL upstream
-// answered with errors and no value, in place of those errors. It runs
-// with r.mu held, after storeAnswer.
-func (r *request) serveGraphQLErrors(f *planner.Fetch, j *job) {
-	if len(r.upErrs) == 0 {
+// answered with errors and no value, in place of those errors. The caller
+// holds the tree's lock, and has stored the answer.
+func (fs *fallbacks) serveGraphQLErrors(t *tree, f *planner.Fetch, j *job) {
+	if len(t.upErrs) == 0 {
 		return
 	}
 	fb := triggered(f.Binding, upstreams.CodeGraphQLError)
@@ -323,14 +363,14 @@ func (r *request) serveGraphQLErrors(f *planner.Fetch, j *job) {
 	for _, p := range j.parents {
 		for _, field := range f.Fields {
 			s := slot{p, field.Key}
-			if len(r.upErrs[s]) == 0 {
+			if len(t.upErrs[s]) == 0 {
 				continue
 			}
 			if v := p.Get(field.Key); v != nil && v.Type() != fastjson.TypeNull {
 				continue // a value, with errors below it: the errors stand
 			}
-			if r.serveSlot(f, j, p, field, fb, upstreams.CodeGraphQLError, f.Upstream, now) {
-				delete(r.upErrs, s)
+			if fs.serveSlot(t, f, j, p, field, fb, upstreams.CodeGraphQLError, f.Upstream, now) {
+				delete(t.upErrs, s)
 			}
 		}
 	}
@@ -338,12 +378,12 @@ func (r *request) serveGraphQLErrors(f *planner.Fetch, j *job) {
 
 // serveSlot sets one slot to its stale or static value and notes which
 // served it; it reports false when the fallback has none.
-func (r *request) serveSlot(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field, fb *schema.Fallback, code upstreams.Code, upstream string, now time.Time) bool {
+func (fs *fallbacks) serveSlot(t *tree, f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field, fb *schema.Fallback, code upstreams.Code, upstream string, now time.Time) bool {
 	n := &note{reason: string(code), upstream: upstream}
 	var b []byte
-	if fb.Stale > 0 && r.e.stale != nil {
+	if fb.Stale > 0 && fs.stale != nil {
 		var ok bool
-		if b, n.age, ok = r.e.stale.get(r.staleKeyOf(f, j, p, field), fb.Stale, now); ok {
+		if b, n.age, ok = fs.stale.get(staleKeyOf(f, j, p, field), fb.Stale, now); ok {
 			n.fallback = fallbackStale
 		}
 	}
@@ -353,65 +393,59 @@ func (r *request) serveSlot(f *planner.Fetch, j *job, p *fastjson.Value, field *
 	if n.fallback == "" {
 		return false
 	}
-	v := r.parseKept(rawValueBytes(b))
+	v := t.parse(b)
 	if v == nil {
 		return false
 	}
-	p.Set(field.Key, v)
-	r.noteFallback(slot{p, field.Key}, n)
+	t.serve(slot{p, field.Key}, v, n)
+	fs.count()
 	return true
 }
 
 // keepLater marks a good answer's values to be kept for stale fallbacks
 // once render has checked them: a value that does not fit its type must
-// not replace a good one. It runs with r.mu held, after store.
-func (r *request) keepLater(f *planner.Fetch, j *job) {
+// not replace a good one. The caller holds the tree's lock.
+func (fs *fallbacks) keepLater(f *planner.Fetch, j *job) {
 	fb := f.Binding.Fallback
-	if fb == nil || fb.Stale == 0 || r.e.stale == nil || j.res == nil {
+	if fb == nil || fb.Stale == 0 || fs.stale == nil || j.res == nil {
 		return
 	}
-	r.kept = append(r.kept, keptJob{f, j})
-}
-
-// keptJob is a fetch's job whose values stale fallbacks keep.
-type keptJob struct {
-	f *planner.Fetch
-	j *job
+	fs.kept = append(fs.kept, keptJob{f, j})
 }
 
 // remember keeps the values of the good answers for stale fallbacks, but
-// those render found did not fit their type or a GraphQL upstream
-// answered with errors. It runs after render, alone.
+// those render found did not fit their type (misfits) or a GraphQL
+// upstream answered with errors. It runs after render, alone.
 //
 // A value is kept again only once the one kept is refreshEvery old: a
 // fallback serving values minutes old gains nothing from a copy per
 // request, and a large answer (80 KB) copied on every request costs the
 // hot path a third of its speed (measured with the load benchmark's large
 // case).
-func (r *request) remember() {
-	if len(r.kept) == 0 {
+func (fs *fallbacks) remember(t *tree, misfits map[slot]bool) {
+	if len(fs.kept) == 0 {
 		return
 	}
 	now := time.Now()
-	for _, k := range r.kept {
+	for _, k := range fs.kept {
 		f, j := k.f, k.j
 		fb := f.Binding.Fallback
 		refresh := min(fb.Stale/10, 10*time.Second)
 		for _, p := range j.parents {
 			for _, field := range f.Fields {
 				s := slot{p, field.Key}
-				if r.misfits[s] || len(r.upErrs[s]) > 0 {
+				if misfits[s] || len(t.upErrs[s]) > 0 {
 					continue
 				}
-				if n := r.fallbacks[s]; n != nil && n.fallback != fallbackUpstream {
+				if n := t.served[s]; n != nil && n.fallback != fallbackUpstream {
 					continue // not this call's answer
 				}
-				key := r.staleKeyOf(f, j, p, field)
-				if r.e.stale.fresh(key, refresh, now) {
+				key := staleKeyOf(f, j, p, field)
+				if fs.stale.fresh(key, refresh, now) {
 					continue
 				}
 				var b []byte
-				if raw, ok := r.raws[s]; ok {
+				if raw, ok := t.raws[s]; ok {
 					// The value and what follows it in the answer: where it
 					// ends is found only if it is ever served.
 					b = append([]byte(nil), raw...)
@@ -420,15 +454,15 @@ func (r *request) remember() {
 				} else {
 					continue
 				}
-				r.e.stale.put(key, b, now, fb.Stale)
+				fs.stale.put(key, b, now, fb.Stale)
 			}
 		}
 	}
 }
 
 // keptJobOf finds the job that answered a slot, among those kept.
-func (r *request) keptJobOf(f *planner.Fetch, p *fastjson.Value) *job {
-	for _, k := range r.kept {
+func (fs *fallbacks) keptJobOf(f *planner.Fetch, p *fastjson.Value) *job {
+	for _, k := range fs.kept {
 		if k.f != f {
 			continue
 		}
@@ -441,10 +475,42 @@ func (r *request) keptJobOf(f *planner.Fetch, p *fastjson.Value) *job {
 	return nil
 }
 
+// candidate is a value a fallback offers for a slot, and its note.
+type candidate struct {
+	value []byte
+	note  *note
+}
+
+// misfit returns what may serve a fetched field's value that render found
+// does not fit its type (an UPSTREAM_BAD_RESPONSE), in order: the
+// fallback's stale value, then its static value, if the fallback serves
+// that failure; none that served the slot already (served). A replica is
+// not tried: the call is over by the time render finds the value does not
+// fit.
+func (fs *fallbacks) misfit(f *planner.Field, s slot, served *note) []candidate {
+	fb := triggered(f.Fetch.Binding, upstreams.CodeBadResponse)
+	if fb == nil {
+		return nil
+	}
+	var out []candidate
+	if fb.Stale > 0 && fs.stale != nil && (served == nil || served.fallback == fallbackUpstream) {
+		if j := fs.keptJobOf(f.Fetch, s.obj); j != nil {
+			key := staleKeyOf(f.Fetch, j, s.obj, f)
+			if b, age, ok := fs.stale.get(key, fb.Stale, time.Now()); ok {
+				out = append(out, candidate{b, &note{fallback: fallbackStale, age: age}})
+			}
+		}
+	}
+	if fb.Value != nil && (served == nil || served.fallback != fallbackValue) {
+		out = append(out, candidate{fb.Value, &note{fallback: fallbackValue}})
+	}
+	return out
+}
+
 // batchKeyOf is a parent's batch key in a batch call, "" otherwise: a
 // batch's stale values are kept per parent, as batches differ from one
 // request to the next.
-func (r *request) batchKeyOf(f *planner.Fetch, j *job, p *fastjson.Value) string {
+func batchKeyOf(f *planner.Fetch, j *job, p *fastjson.Value) string {
 	if j.call == nil || !j.call.Batch || f.Binding.Batch == nil {
 		return ""
 	}
@@ -479,113 +545,4 @@ func argsKey(args map[string]any) string {
 		return ""
 	}
 	return string(b)
-}
-
-// parseKept parses JSON into a value that lives until the request ends.
-func (r *request) parseKept(b []byte) *fastjson.Value {
-	p := parsers.Get()
-	v, err := p.ParseBytes(b)
-	if err != nil {
-		parsers.Put(p)
-		return nil
-	}
-	r.parsers = append(r.parsers, p)
-	return v
-}
-
-func (r *request) fail(s slot, err *upstreams.Error) {
-	if r.failures == nil {
-		r.failures = map[slot]*upstreams.Error{}
-	}
-	r.failures[s] = err
-}
-
-func (r *request) noteFallback(s slot, n *note) {
-	if r.fallbacks == nil {
-		r.fallbacks = map[slot]*note{}
-	}
-	r.fallbacks[s] = n
-	if r.stats != nil {
-		r.stats.Fallbacks.Add(1)
-	}
-}
-
-// reportFallback adds the note of a slot render reaches to the response's
-// extensions.
-func (r *request) reportFallback(n *note) {
-	fn := FallbackNote{Path: r.currentPath(), Reason: n.reason, Upstream: n.upstream, Fallback: n.fallback, Via: n.via}
-	if n.fallback == fallbackStale {
-		fn.Age = n.age.Round(time.Millisecond).String()
-	}
-	r.fallbackNotes = append(r.fallbackNotes, fn)
-}
-
-// misfitFallback serves, in place of a fetched field's value that did not
-// fit its type (an UPSTREAM_BAD_RESPONSE found while rendering), the
-// fallback's stale value and then its static value, if the fallback
-// serves that failure; the value's output and errors, from mark, errMark
-// and noteMark on, are replaced. A replica is not tried: the call is over
-// by the time render finds the value does not fit. With nothing to serve,
-// or when the fallback's values do not fit either, the last output and its
-// errors stand.
-func (r *request) misfitFallback(out []byte, ok bool, f *planner.Field, s slot, up string, mark, errMark, noteMark int) ([]byte, bool) {
-	fb := triggered(f.Fetch.Binding, upstreams.CodeBadResponse)
-	if fb == nil {
-		return out, ok
-	}
-	served := r.fallbacks[s]
-	var tries []*note
-	var values [][]byte
-	if fb.Stale > 0 && r.e.stale != nil && (served == nil || served.fallback == fallbackUpstream) {
-		if j := r.keptJobOf(f.Fetch, s.obj); j != nil {
-			key := r.staleKeyOf(f.Fetch, j, s.obj, f)
-			if b, age, ok := r.e.stale.get(key, fb.Stale, time.Now()); ok {
-				tries = append(tries, &note{fallback: fallbackStale, age: age})
-				values = append(values, b)
-			}
-		}
-	}
-	if fb.Value != nil && (served == nil || served.fallback != fallbackValue) {
-		tries = append(tries, &note{fallback: fallbackValue})
-		values = append(values, fb.Value)
-	}
-	counted := served != nil // a slot a fallback served is counted already
-	for i, n := range tries {
-		v := r.parseKept(rawValueBytes(values[i]))
-		if v == nil {
-			continue
-		}
-		r.dropErrors(errMark)
-		r.fallbackNotes = r.fallbackNotes[:noteMark]
-		n.reason, n.upstream = string(upstreams.CodeBadResponse), up
-		r.reportFallback(n)
-		if r.stats != nil && !counted {
-			r.stats.Fallbacks.Add(1)
-			counted = true
-		}
-		r.bad = 0
-		out, ok = r.value(out[:mark], f, f.Type, v, up)
-		if r.bad == 0 {
-			return out, ok
-		}
-	}
-	return out, ok
-}
-
-// dropErrors removes the errors from mark n on (see errMark), which a
-// value replaced by a fallback had reported.
-func (r *request) dropErrors(n int) {
-	if n >= len(r.errs) {
-		r.dropped = n - len(r.errs)
-		return
-	}
-	r.dropped = 0
-	r.errs = r.errs[:n]
-	clear(r.errPaths)
-	clear(r.errKeys)
-	for _, e := range r.errs {
-		ps := pathString(e.Path)
-		r.errPaths[ps] = true
-		r.errKeys[errKey(e, ps)] = true
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -17,13 +18,38 @@ import (
 	"github.com/weft-gateway/weft/upstreams"
 )
 
-// render writes the response's data by walking the plan's selection over
-// the merged value tree. A null in a non-null position propagates to the
-// nearest nullable parent, as the spec says, by truncating what was
-// written of the parent and writing null instead.
-func (r *request) render(buf []byte) []byte {
-	r.path = make([]pathSeg, 0, r.plan.MaxDepth*2+2)
-	out, ok := r.object(buf, r.plan.Root, r.root, r.plan.Root.Type.Name, "")
+// renderer writes an operation's response from the tree and the plan's
+// selection, once: aliases, __typename, result coercion, null propagation
+// (a null in a non-null position truncates what was written of the parent
+// and writes null there, the spec's propagation without a second pass),
+// errors with their paths, and the notes of the fallbacks that served. A
+// fetched value that does not fit its type is replaced by what the
+// fallback policy offers, its output and errors rewound.
+type renderer struct {
+	e      *Executable
+	plan   *planner.Plan
+	vars   map[string]any
+	t      *tree
+	policy *fallbacks
+	errs   *errorSet
+	stats  *Stats
+
+	// notes are the fallbacks render reached, for extensions.fallbacks.
+	notes []FallbackNote
+	// misfits are the slots whose values did not fit their type; bad
+	// counts such findings below the fetched field being rendered.
+	misfits map[slot]bool
+	bad     int
+	path    responsePath
+	// introspected counts the bytes introspection answers wrote, which
+	// the Executable bounds per request.
+	introspected int
+}
+
+// render writes the response's data into buf.
+func (r *renderer) render(buf []byte) []byte {
+	r.path = make(responsePath, 0, r.plan.MaxDepth*2+2)
+	out, ok := r.object(buf, r.plan.Root, r.t.root, r.plan.Root.Type.Name, "")
 	if !ok {
 		return append(out[:0], "null"...)
 	}
@@ -33,7 +59,7 @@ func (r *request) render(buf []byte) []byte {
 // object writes the fields of one object of concrete type typeName; it
 // returns false when a non-null field was null, so the caller writes null
 // in its place.
-func (r *request) object(dst []byte, sel *planner.Selection, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
+func (r *renderer) object(dst []byte, sel *planner.Selection, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
 	dst = append(dst, '{')
 	first := true
 	for _, f := range sel.FieldsFor(typeName) {
@@ -57,73 +83,132 @@ func (r *request) object(dst []byte, sel *planner.Selection, obj *fastjson.Value
 }
 
 // field writes one field's value.
-func (r *request) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
+func (r *renderer) field(dst []byte, f *planner.Field, obj *fastjson.Value, typeName, up string) ([]byte, bool) {
 	switch f.Kind {
 	case planner.KindTypename:
 		return jsonwrite.String(dst, typeName), true
 	case planner.KindSchema, planner.KindType:
-		limit := r.e.introspectionLimit()
-		out, err := introspection.WriteLimited(dst, r.e.schema.AST, f.Occurrences, r.vars, limit-r.introspected)
-		if err != nil {
-			code := "INTROSPECTION_FAILED"
-			var tooLarge *introspection.TooLargeError
-			if errors.As(err, &tooLarge) {
-				code = "QUERY_TOO_LARGE"
-				err = fmt.Errorf("the operation's introspection answers are larger than %d bytes, twice the schema's full introspection", limit)
-			}
-			r.fieldError(f, err.Error(), code, "")
-			return append(dst, "null"...), true
-		}
-		r.introspected += len(out) - len(dst)
-		return out, true
+		return r.introspect(dst, f), true
 	}
 	if f.Fetch != nil {
-		up = f.Fetch.Upstream
-		s := slot{obj, f.Key}
-		if err := r.argErrs[s]; err != nil {
-			r.fieldError(f, err.Error(), codeBadUserInput, "")
-			return r.null(dst, f.Type, f, true)
-		}
-		if err := r.failures[s]; err != nil {
-			if err.NullIfNullable && !f.Type.NonNull {
-				return append(dst, "null"...), true
-			}
-			r.upstreamError(f, err)
-			return r.null(dst, f.Type, f, true)
-		}
-		// Values that do not fit are counted per fetched field: a field
-		// below with its own fetch counts its own.
-		outer := r.bad
-		r.bad = 0
-		mark, errMark, noteMark := len(dst), r.errMark(), len(r.fallbackNotes)
-		if n := r.fallbacks[s]; n != nil {
-			r.reportFallback(n)
-		}
-		if errs := r.upErrs[s]; errs != nil {
-			r.reportUpstreamErrors(f, errs)
-		}
-		var out []byte
-		var ok bool
-		if b, isRaw := r.rawOf(f, s); isRaw {
-			out, ok = r.rawField(dst, f, b, 0, up)
-		} else {
-			out, ok = r.value(dst, f, f.Type, obj.Get(f.Key), up)
-		}
-		if r.bad > 0 {
-			if r.misfits == nil {
-				r.misfits = map[slot]bool{}
-			}
-			r.misfits[s] = true
-			out, ok = r.misfitFallback(out, ok, f, s, up, mark, errMark, noteMark)
-		}
-		r.bad = outer
-		return out, ok
+		return r.fetched(dst, f, slot{obj, f.Key})
 	}
 	return r.value(dst, f, f.Type, obj.Get(f.Key), up)
 }
 
+// introspect writes the value of __schema or __type, within the bound on
+// the request's introspection answers.
+func (r *renderer) introspect(dst []byte, f *planner.Field) []byte {
+	limit := r.e.introspectionLimit()
+	out, err := introspection.WriteLimited(dst, r.e.schema.AST, f.Occurrences, r.vars, limit-r.introspected)
+	if err != nil {
+		code := "INTROSPECTION_FAILED"
+		var tooLarge *introspection.TooLargeError
+		if errors.As(err, &tooLarge) {
+			code = "QUERY_TOO_LARGE"
+			err = fmt.Errorf("the operation's introspection answers are larger than %d bytes, twice the schema's full introspection", limit)
+		}
+		r.errs.field(f, r.path.ast(), err.Error(), code, "")
+		return append(dst, "null"...)
+	}
+	r.introspected += len(out) - len(dst)
+	return out
+}
+
+// fetched writes the value of a field a fetch resolved, stored in slot s:
+// the value, the failure that stands instead, or what a fallback served.
+func (r *renderer) fetched(dst []byte, f *planner.Field, s slot) ([]byte, bool) {
+	up := f.Fetch.Upstream
+	if err := r.t.argErrs[s]; err != nil {
+		r.errs.field(f, r.path.ast(), err.Error(), codeBadUserInput, "")
+		return r.null(dst, f.Type, f, true)
+	}
+	if err := r.t.failures[s]; err != nil {
+		if err.NullIfNullable && !f.Type.NonNull {
+			return append(dst, "null"...), true
+		}
+		r.errs.upstream(f, r.path.ast(), err)
+		return r.null(dst, f.Type, f, true)
+	}
+	// Values that do not fit are counted per fetched field: a field below
+	// with its own fetch counts its own.
+	outer := r.bad
+	r.bad = 0
+	at := r.mark(dst)
+	if n := r.t.served[s]; n != nil {
+		r.note(n)
+	}
+	if errs := r.t.upErrs[s]; errs != nil {
+		r.errs.graphQL(f, r.path.ast(), errs)
+	}
+	var out []byte
+	var ok bool
+	if b, isRaw := r.rawOf(f, s); isRaw {
+		out, ok = r.rawField(dst, f, b, 0, up)
+	} else {
+		out, ok = r.value(dst, f, f.Type, s.obj.Get(f.Key), up)
+	}
+	if r.bad > 0 {
+		if r.misfits == nil {
+			r.misfits = map[slot]bool{}
+		}
+		r.misfits[s] = true
+		out, ok = r.refit(out, ok, f, s, up, at)
+	}
+	r.bad = outer
+	return out, ok
+}
+
+// mark is where render stands: the output's length, the errors and the
+// notes reported so far. refit rewinds to it.
+type mark struct{ out, errs, notes int }
+
+func (r *renderer) mark(dst []byte) mark {
+	return mark{len(dst), r.errs.mark(), len(r.notes)}
+}
+
+// refit serves, in place of a fetched field's value that did not fit its
+// type, what the fallback policy offers for the slot, in order, until one
+// fits: the output, errors and notes written for the value since at are
+// replaced. With nothing to serve, or nothing that fits either, the last
+// output and its errors stand.
+func (r *renderer) refit(out []byte, ok bool, f *planner.Field, s slot, up string, at mark) ([]byte, bool) {
+	served := r.t.served[s]
+	counted := served != nil // a slot a fallback served is counted already
+	for _, c := range r.policy.misfit(f, s, served) {
+		v := r.t.parse(c.value)
+		if v == nil {
+			continue
+		}
+		r.errs.rewind(at.errs)
+		r.notes = r.notes[:at.notes]
+		c.note.reason, c.note.upstream = string(upstreams.CodeBadResponse), up
+		r.note(c.note)
+		if r.stats != nil && !counted {
+			r.stats.Fallbacks.Add(1)
+			counted = true
+		}
+		r.bad = 0
+		out, ok = r.value(out[:at.out], f, f.Type, v, up)
+		if r.bad == 0 {
+			return out, ok
+		}
+	}
+	return out, ok
+}
+
+// note adds the note of a fallback that served the field at the current
+// path to the response's extensions.
+func (r *renderer) note(n *note) {
+	fn := FallbackNote{Path: r.path.ast(), Reason: n.reason, Upstream: n.upstream, Fallback: n.fallback, Via: n.via}
+	if n.fallback == fallbackStale {
+		fn.Age = n.age.Round(time.Millisecond).String()
+	}
+	r.notes = append(r.notes, fn)
+}
+
 // value writes v as type t.
-func (r *request) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.Value, up string) ([]byte, bool) {
+func (r *renderer) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.Value, up string) ([]byte, bool) {
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return r.null(dst, t, f, false)
 	}
@@ -181,12 +266,12 @@ func (r *request) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.V
 // null writes null for a value of type t, or reports false when t is
 // non-null so the parent becomes null. explained says an error for this
 // position was already reported.
-func (r *request) null(dst []byte, t *ast.Type, f *planner.Field, explained bool) ([]byte, bool) {
+func (r *renderer) null(dst []byte, t *ast.Type, f *planner.Field, explained bool) ([]byte, bool) {
 	if !t.NonNull {
 		return append(dst, "null"...), true
 	}
-	if !explained && !r.hasErrorAt() {
-		r.fieldError(f, "Cannot return null for non-nullable field "+f.ParentType+"."+f.Name+".", "", "")
+	if path := r.path.ast(); !explained && !r.errs.at(path) {
+		r.errs.field(f, path, "Cannot return null for non-nullable field "+f.ParentType+"."+f.Name+".", "", "")
 	}
 	return dst, false
 }
@@ -296,8 +381,6 @@ func describe(v *fastjson.Value) string {
 	return "value " + s
 }
 
-// Errors.
-
 // pathSeg is one step of the response path being written: a response key,
 // or a list index when name is empty. A struct, not an interface, so that
 // keeping the path costs no allocation per field.
@@ -306,16 +389,20 @@ type pathSeg struct {
 	index int
 }
 
-func (r *request) currentPath() ast.Path {
-	p := make(ast.Path, len(r.path))
-	for i, seg := range r.path {
+// responsePath is the path of the value being written.
+type responsePath []pathSeg
+
+// ast returns the path as errors and notes carry it.
+func (p responsePath) ast() ast.Path {
+	out := make(ast.Path, len(p))
+	for i, seg := range p {
 		if seg.name != "" {
-			p[i] = ast.PathName(seg.name)
+			out[i] = ast.PathName(seg.name)
 		} else {
-			p[i] = ast.PathIndex(seg.index)
+			out[i] = ast.PathIndex(seg.index)
 		}
 	}
-	return p
+	return out
 }
 
 func pathString(p ast.Path) string {
@@ -331,32 +418,6 @@ func pathString(p ast.Path) string {
 	return b.String()
 }
 
-func (r *request) hasErrorAt() bool {
-	return r.errPaths != nil && r.errPaths[pathString(r.currentPath())]
-}
-
-// addError adds an error to the response, unless the same error (path,
-// code and message) is there already, as a masked failure met at one path
-// twice is; past the cap it only counts it.
-func (r *request) addError(e *gqlerror.Error) {
-	ps := pathString(e.Path)
-	key := errKey(e, ps)
-	if r.errKeys[key] {
-		return
-	}
-	if r.full() {
-		r.dropped++
-		return
-	}
-	if r.errPaths == nil {
-		r.errPaths = map[string]bool{}
-		r.errKeys = map[string]bool{}
-	}
-	r.errPaths[ps] = true
-	r.errKeys[key] = true
-	r.errs = append(r.errs, e)
-}
-
 func locations(f *planner.Field) []gqlerror.Location {
 	if f.AST == nil || f.AST.Position == nil {
 		return nil
@@ -364,30 +425,17 @@ func locations(f *planner.Field) []gqlerror.Location {
 	return []gqlerror.Location{{Line: f.AST.Position.Line, Column: f.AST.Position.Column}}
 }
 
-func (r *request) fieldError(f *planner.Field, msg, code, up string) {
-	e := &gqlerror.Error{Message: msg, Path: r.currentPath(), Locations: locations(f)}
-	if code != "" || up != "" {
-		e.Extensions = map[string]any{}
-		if code != "" {
-			e.Extensions["code"] = code
-		}
-		if up != "" {
-			e.Extensions["upstream"] = up
-		}
-	}
-	r.addError(e)
-}
-
-func (r *request) badValue(f *planner.Field, up, msg string) {
+// badValue reports a value that does not fit its field's type.
+func (r *renderer) badValue(f *planner.Field, up, msg string) {
 	r.bad++
-	r.fieldError(f, msg, string(upstreams.CodeBadResponse), up)
+	r.errs.field(f, r.path.ast(), msg, string(upstreams.CodeBadResponse), up)
 }
 
 // rawOf returns a Raw fetch's answer bytes for a slot.
-func (r *request) rawOf(f *planner.Field, s slot) ([]byte, bool) {
+func (r *renderer) rawOf(f *planner.Field, s slot) ([]byte, bool) {
 	if !f.Fetch.Raw {
 		return nil, false
 	}
-	b, ok := r.raws[s]
+	b, ok := r.t.raws[s]
 	return b, ok
 }

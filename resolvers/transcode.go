@@ -21,14 +21,14 @@ import (
 // value that render must read, so a value that became null where the
 // answer is cut short (its end cannot be found) stays null, in place: only
 // inside a value does that end the parent.
-func (r *request) rawField(dst []byte, f *planner.Field, b []byte, i int, up string) ([]byte, bool) {
+func (r *renderer) rawField(dst []byte, f *planner.Field, b []byte, i int, up string) ([]byte, bool) {
 	out, _, ok := r.rawValueAt(dst, f, f.Type, b, jsonscan.SkipSpace(b, i), up)
 	return out, ok
 }
 
 // rawValue writes the value at b[i] as type t. It returns the index past the
 // value in b, and false when a null must propagate to the parent.
-func (r *request) rawValue(dst []byte, f *planner.Field, t *ast.Type, b []byte, i int, up string) ([]byte, int, bool) {
+func (r *renderer) rawValue(dst []byte, f *planner.Field, t *ast.Type, b []byte, i int, up string) ([]byte, int, bool) {
 	out, end, ok := r.rawValueAt(dst, f, t, b, jsonscan.SkipSpace(b, i), up)
 	if ok && end < 0 {
 		// The value failed and became null; find where it ends to go on.
@@ -40,7 +40,7 @@ func (r *request) rawValue(dst []byte, f *planner.Field, t *ast.Type, b []byte, 
 	return out, end, ok
 }
 
-func (r *request) rawValueAt(dst []byte, f *planner.Field, t *ast.Type, b []byte, i int, up string) ([]byte, int, bool) {
+func (r *renderer) rawValueAt(dst []byte, f *planner.Field, t *ast.Type, b []byte, i int, up string) ([]byte, int, bool) {
 	kind := jsonscan.KindAt(b, i)
 	if kind == jsonscan.Null {
 		out, ok := r.null(dst, t, f, false)
@@ -116,7 +116,7 @@ func (r *request) rawValueAt(dst []byte, f *planner.Field, t *ast.Type, b []byte
 // the order the selection lists them; when the answer has them in that
 // order (a GraphQL upstream answering our operation does), one pass
 // suffices; otherwise the values are located first, then written.
-func (r *request) rawObject(dst []byte, sel *planner.Selection, b []byte, i int, up string) ([]byte, int, bool) {
+func (r *renderer) rawObject(dst []byte, sel *planner.Selection, b []byte, i int, up string) ([]byte, int, bool) {
 	fields := sel.Fields
 	start := len(dst)
 	dst = append(dst, '{')
@@ -193,14 +193,14 @@ func keyAt(b []byte, j int, key string) (int, bool) {
 	return end + 1, true
 }
 
-func (r *request) writeKey(dst []byte, f *planner.Field, start int) []byte {
+func (r *renderer) writeKey(dst []byte, f *planner.Field, start int) []byte {
 	if len(dst) > start+1 {
 		dst = append(dst, ',')
 	}
 	return append(dst, f.KeyJSON...)
 }
 
-func (r *request) rawObjectAnyOrder(dst []byte, sel *planner.Selection, b []byte, i int, up string) ([]byte, int, bool) {
+func (r *renderer) rawObjectAnyOrder(dst []byte, sel *planner.Selection, b []byte, i int, up string) ([]byte, int, bool) {
 	fields := sel.Fields
 	offs := make([]int, len(fields))
 	for k := range offs {

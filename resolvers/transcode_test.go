@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2"
 
@@ -57,8 +56,8 @@ func transcodePlan(t testing.TB) (*Executable, *planner.Plan) {
 // the bytes.
 func renderBoth(t testing.TB, e *Executable, p *planner.Plan, answers [2][]byte) (tree, raw []byte, treeErrs, rawErrs []string) {
 	run := func(useRaw bool) ([]byte, []string) {
-		r := newRequest(e, p, &graphql.OperationContext{}, nil)
-		defer r.release()
+		r := newParts(e, p, nil)
+		defer r.t.release()
 		var parsers [2]fastjson.Parser
 		for i, f := range p.Fetches {
 			res := &upstreams.Result{Status: 200}
@@ -71,11 +70,11 @@ func renderBoth(t testing.TB, e *Executable, p *planner.Plan, answers [2][]byte)
 				}
 				res.Value = v
 			}
-			r.store(f, &job{res: res, parents: []*fastjson.Value{r.root}})
+			r.l.store(f, &job{res: res, parents: []*fastjson.Value{r.t.root}})
 		}
-		out := append([]byte(nil), r.render(nil)...)
+		out := append([]byte(nil), r.r.render(nil)...)
 		var errs []string
-		for _, e := range r.errs {
+		for _, e := range r.errs.list {
 			code, _ := e.Extensions["code"].(string)
 			errs = append(errs, pathString(e.Path)+" "+code+" "+e.Message)
 		}
@@ -149,7 +148,6 @@ func FuzzTranscode(f *testing.F) {
 func BenchmarkRenderRaw(b *testing.B) {
 	e, p := benchPlan(b, `{ products { upc name price weight } }`)
 	answer := catalogAnswer(400)
-	opCtx := &graphql.OperationContext{}
 	f := p.Fetches[0]
 	if !f.Raw {
 		b.Fatal("fetch is not Raw")
@@ -157,10 +155,10 @@ func BenchmarkRenderRaw(b *testing.B) {
 	buf := make([]byte, 0, 128<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		r := newRequest(e, p, opCtx, nil)
-		r.store(f, &job{res: &upstreams.Result{Raw: answer}, parents: []*fastjson.Value{r.root}})
-		buf = r.render(buf[:0])
-		r.release()
+		r := newParts(e, p, nil)
+		r.l.store(f, &job{res: &upstreams.Result{Raw: answer}, parents: []*fastjson.Value{r.t.root}})
+		buf = r.r.render(buf[:0])
+		r.t.release()
 	}
 	b.SetBytes(int64(len(buf)))
 }

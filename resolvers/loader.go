@@ -7,9 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/valyala/fastjson"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/planner"
@@ -17,74 +15,24 @@ import (
 	"github.com/weft-gateway/weft/upstreams"
 )
 
-// slot is where a fetched value is stored: a key of a parent object.
-type slot struct {
-	obj *fastjson.Value
-	key string
-}
-
-// relError is an upstream GraphQL error, with its path relative to the
-// slot it belongs to.
-type relError struct {
-	err  upstreams.GraphQLError
-	path []any
-	up   string
-}
-
-// request is the state of one operation's execution.
-type request struct {
+// loader runs a plan's fetches and merges their answers into the tree:
+// each distinct call once, batches by key, in parallel where the plan
+// says, within the request's deadline. A failed call is handed to the
+// fallback policy, which may serve a replica's answer, a stale value or a
+// static one.
+type loader struct {
 	e      *Executable
-	plan   *planner.Plan
 	vars   map[string]any
 	header http.Header
 	reqID  string
 	stats  *Stats
+	policy *fallbacks
 
-	// mu guards everything below while fetches run: the value tree (whose
-	// reads are not safe concurrently either), the maps and the arena.
-	mu       sync.Mutex
-	arena    *fastjson.Arena
-	root     *fastjson.Value
-	results  []*upstreams.Result
-	failures map[slot]*upstreams.Error
-	// argErrs are the fields whose arguments could not be evaluated:
-	// nothing was called for them.
-	argErrs map[slot]*argError
-	upErrs  map[slot][]relError
-	// fallbacks are the slots a fallback served.
-	fallbacks map[slot]*note
-	// fallbackNotes are those render reached, for extensions.fallbacks.
-	fallbackNotes []FallbackNote
-	// kept are the good answers whose values stale fallbacks keep, once
-	// render has checked them.
-	kept []keptJob
-	// misfits are the slots whose values render found did not fit their
-	// type; bad counts such findings below the fetched field being
-	// rendered.
-	misfits map[slot]bool
-	bad     int
-	// raws hold fetched values as answer bytes, for Raw fetches.
-	raws  map[slot][]byte
+	// mu guards the tree and calls while fetches run: the value tree
+	// (whose reads are not safe concurrently either), its maps and arena.
+	mu    sync.Mutex
+	t     *tree
 	calls map[string]*callState
-	// parsers hold values parsed from raw results another fetch needed.
-	parsers []*fastjson.Parser
-
-	// errs are the response's errors, written by render; errPaths and
-	// errKeys index them by path, and by path, code and message.
-	errs     gqlerror.List
-	errPaths map[string]bool
-	errKeys  map[string]bool
-	// dropped counts the errors left out past the cap (Options.MaxErrors).
-	dropped int
-	// loggedCalls are the failed calls whose masked detail is logged;
-	// logLines counts the log lines about masked errors, and unlogged
-	// those left out past maxLoggedFailures.
-	loggedCalls        map[*upstreams.Error]bool
-	logLines, unlogged int
-	path               []pathSeg
-	// introspected counts the bytes introspection answers wrote, which
-	// the Executable bounds per request.
-	introspected int
 }
 
 // callState is one distinct call of the request, shared by every item that
@@ -95,40 +43,12 @@ type callState struct {
 	err  *upstreams.Error
 }
 
-var (
-	arenas  fastjson.ArenaPool
-	parsers fastjson.ParserPool
-)
-
-func newRequest(e *Executable, plan *planner.Plan, opCtx *graphql.OperationContext, stats *Stats) *request {
-	r := &request{e: e, plan: plan, vars: opCtx.Variables, header: opCtx.Headers, stats: stats}
-	r.reqID = requestID(opCtx.Headers)
-	r.arena = arenas.Get()
-	r.root = r.arena.NewObject()
-	return r
-}
-
-// release returns the memory of the upstream answers and the arena.
-func (r *request) release() {
-	for _, res := range r.results {
-		res.Release()
-	}
-	r.results = nil
-	for _, p := range r.parsers {
-		parsers.Put(p)
-	}
-	r.parsers = nil
-	r.arena.Reset()
-	arenas.Put(r.arena)
-	r.arena = nil
-}
-
 // run runs a plan node.
-func (r *request) run(ctx context.Context, n planner.Node) {
+func (l *loader) run(ctx context.Context, n planner.Node) {
 	switch n := n.(type) {
 	case *planner.Sequence:
 		for _, c := range n.Nodes {
-			r.run(ctx, c)
+			l.run(ctx, c)
 		}
 	case *planner.Parallel:
 		var wg sync.WaitGroup
@@ -136,13 +56,13 @@ func (r *request) run(ctx context.Context, n planner.Node) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r.run(ctx, c)
+				l.run(ctx, c)
 			}()
 		}
-		r.run(ctx, n.Nodes[0])
+		l.run(ctx, n.Nodes[0])
 		wg.Wait()
 	case *planner.Fetch:
-		r.fetch(ctx, n)
+		l.fetch(ctx, n)
 	}
 }
 
@@ -171,29 +91,29 @@ func (j *job) binding(f *planner.Fetch) *schema.Binding {
 }
 
 // fetch runs one fetch node: one call per distinct request over its parents.
-func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
+func (l *loader) fetch(ctx context.Context, f *planner.Fetch) {
 	for _, c := range f.Conds {
-		if !c.Holds(r.vars) {
+		if !c.Holds(l.vars) {
 			return
 		}
 	}
-	up := r.e.opts.Upstreams[f.Upstream]
+	up := l.e.opts.Upstreams[f.Upstream]
 	field := f.Fields[0]
 	var args map[string]any
 	if field.AST != nil && f.Binding != nil && f.Binding.ReadsArgs {
 		var aerr *argError
-		if args, aerr = arguments(r.e.schema.AST, field.AST, r.vars); aerr != nil {
-			r.mu.Lock()
-			r.failArgs(f, aerr)
-			r.mu.Unlock()
+		if args, aerr = arguments(l.e.schema.AST, field.AST, l.vars); aerr != nil {
+			l.mu.Lock()
+			l.failArgs(f, aerr)
+			l.mu.Unlock()
 			return
 		}
 	}
 
-	r.mu.Lock()
-	parents := r.parents(f)
-	jobs := r.jobs(f, up, args, parents)
-	r.mu.Unlock()
+	l.mu.Lock()
+	parents := l.parents(f)
+	jobs := l.jobs(f, up, args, parents)
+	l.mu.Unlock()
 	if len(jobs) == 0 {
 		return
 	}
@@ -204,16 +124,16 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 		}
 	}
 
-	sem := make(chan struct{}, r.e.opts.MaxConcurrency)
+	sem := make(chan struct{}, l.e.opts.MaxConcurrency)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.err != nil {
 			continue
 		}
 		if len(jobs) == 1 {
-			j.res, j.err = r.call(ctx, up, f.Binding, j.call)
+			j.res, j.err = l.call(ctx, up, f.Binding, j.call)
 			if j.err != nil {
-				r.replica(ctx, f, j)
+				l.policy.replica(ctx, f, j, l)
 			}
 			break
 		}
@@ -221,40 +141,40 @@ func (r *request) fetch(ctx context.Context, f *planner.Fetch) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			j.res, j.err = r.call(ctx, up, f.Binding, j.call)
+			j.res, j.err = l.call(ctx, up, f.Binding, j.call)
 			if j.err != nil {
-				r.replica(ctx, f, j)
+				l.policy.replica(ctx, f, j, l)
 			}
 		}()
 	}
 	wg.Wait()
-	r.loadShared(ctx, f, jobs)
+	l.loadShared(ctx, f, jobs)
 
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, j := range jobs {
-		r.store(f, j)
+		l.store(f, j)
 	}
 }
 
 // failArgs files an argument error under every field the fetch resolves,
-// for render to report at each one's path. It runs with r.mu held.
-func (r *request) failArgs(f *planner.Fetch, err *argError) {
-	if r.argErrs == nil {
-		r.argErrs = map[slot]*argError{}
+// for render to report at each one's path. It runs with l.mu held.
+func (l *loader) failArgs(f *planner.Fetch, err *argError) {
+	if l.t.argErrs == nil {
+		l.t.argErrs = map[slot]*argError{}
 	}
-	for _, p := range r.parents(f) {
+	for _, p := range l.parents(f) {
 		for _, field := range f.Fields {
-			r.argErrs[slot{p, field.Key}] = err
+			l.t.argErrs[slot{p, field.Key}] = err
 		}
 	}
 }
 
 // parents walks the fetch's path from the root and returns the objects it
 // resolves a field of.
-func (r *request) parents(f *planner.Fetch) []*fastjson.Value {
+func (l *loader) parents(f *planner.Fetch) []*fastjson.Value {
 	if len(f.Path) == 0 {
-		return []*fastjson.Value{r.root}
+		return []*fastjson.Value{l.t.root}
 	}
 	var out []*fastjson.Value
 	var walk func(v *fastjson.Value, i int)
@@ -277,7 +197,7 @@ func (r *request) parents(f *planner.Fetch) []*fastjson.Value {
 			}
 		}
 	}
-	walk(r.root, 0)
+	walk(l.t.root, 0)
 	return out
 }
 
@@ -293,14 +213,14 @@ func hasType(v *fastjson.Value, types []string) bool {
 
 // jobs prepares the calls of a fetch over its parents, one per distinct
 // request, or one per batch of distinct keys.
-func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]any, parents []*fastjson.Value) []*job {
+func (l *loader) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]any, parents []*fastjson.Value) []*job {
 	if len(parents) == 0 {
 		return nil
 	}
 	newCall := func(scope *tmpl.Scope, batch bool) *upstreams.Call {
 		return &upstreams.Call{
 			Binding: f.Binding, Scope: scope, Batch: batch, Raw: f.Raw, Operation: f.Operation,
-			Variables: r.vars, ClientHeader: r.header, RequestID: r.reqID,
+			Variables: l.vars, ClientHeader: l.header, RequestID: l.reqID,
 		}
 	}
 	if up == nil {
@@ -308,12 +228,12 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 		return []*job{{parents: parents, err: err}}
 	}
 	if f.Batch && len(parents) > 1 {
-		return r.batchJobs(f, up, args, parents, newCall)
+		return l.batchJobs(f, up, args, parents, newCall)
 	}
 	if len(parents) == 1 {
 		p := parents[0]
-		scope := &tmpl.Scope{Args: args, Headers: r.header, Vars: r.e.opts.Vars}
-		if p != r.root {
+		scope := &tmpl.Scope{Args: args, Headers: l.header, Vars: l.e.opts.Vars}
+		if p != l.t.root {
 			scope.Parent = p
 		}
 		c := newCall(scope, false)
@@ -325,8 +245,8 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 	var out []*job
 	byKey := make(map[string]*job, len(parents))
 	for _, p := range parents {
-		scope := &tmpl.Scope{Args: args, Headers: r.header, Vars: r.e.opts.Vars}
-		if p != r.root {
+		scope := &tmpl.Scope{Args: args, Headers: l.header, Vars: l.e.opts.Vars}
+		if p != l.t.root {
 			scope.Parent = p
 		}
 		c := newCall(scope, false)
@@ -347,7 +267,7 @@ func (r *request) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]
 
 // batchJobs groups parents by their key value and makes one call per
 // chunk of distinct keys.
-func (r *request) batchJobs(f *planner.Fetch, up upstreams.Upstream, args map[string]any, parents []*fastjson.Value, newCall func(*tmpl.Scope, bool) *upstreams.Call) []*job {
+func (l *loader) batchJobs(f *planner.Fetch, up upstreams.Upstream, args map[string]any, parents []*fastjson.Value, newCall func(*tmpl.Scope, bool) *upstreams.Call) []*job {
 	batch := f.Binding.Batch
 	var keys []string
 	byKey := map[string][]*fastjson.Value{}
@@ -372,7 +292,7 @@ func (r *request) batchJobs(f *planner.Fetch, up upstreams.Upstream, args map[st
 			reps = append(reps, byKey[k][0])
 			members = append(members, byKey[k]...)
 		}
-		c := newCall(&tmpl.Scope{Args: args, Parents: reps, Headers: r.header, Vars: r.e.opts.Vars}, true)
+		c := newCall(&tmpl.Scope{Args: args, Parents: reps, Headers: l.header, Vars: l.e.opts.Vars}, true)
 		if err := up.Prepare(c); err != nil {
 			out = append(out, &job{parents: members, err: asUpstreamError(f.Upstream, err)})
 			continue
@@ -398,14 +318,36 @@ func asUpstreamError(name string, err error) *upstreams.Error {
 	return upstreams.Errorf(upstreams.CodeBadRequest, name, err, "%v", err)
 }
 
-// call sends a prepared call, once per request for identical calls.
-func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Binding, c *upstreams.Call) (res *upstreams.Result, err *upstreams.Error) {
-	r.mu.Lock()
-	if r.calls == nil {
-		r.calls = map[string]*callState{}
+// prepare builds a call's request under the lock: templates read parents
+// in the value tree, which other fetches write.
+func (l *loader) prepare(up upstreams.Upstream, c *upstreams.Call) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return up.Prepare(c)
+}
+
+// loadShared reads from the shared store the stale values of the fetch's
+// failed jobs that this process does not hold, before store serves them
+// under the lock. The store is read without the lock, so that a slow one
+// holds up this fetch only.
+func (l *loader) loadShared(ctx context.Context, f *planner.Fetch, jobs []*job) {
+	if !l.policy.shares() {
+		return
 	}
-	if st := r.calls[c.Key]; st != nil {
-		r.mu.Unlock()
+	l.mu.Lock() // batch keys are read from parents in the value tree
+	keys := l.policy.unheld(f, jobs)
+	l.mu.Unlock()
+	l.policy.loadShared(ctx, keys)
+}
+
+// call sends a prepared call, once per request for identical calls.
+func (l *loader) call(ctx context.Context, up upstreams.Upstream, b *schema.Binding, c *upstreams.Call) (res *upstreams.Result, err *upstreams.Error) {
+	l.mu.Lock()
+	if l.calls == nil {
+		l.calls = map[string]*callState{}
+	}
+	if st := l.calls[c.Key]; st != nil {
+		l.mu.Unlock()
 		select {
 		case <-st.done:
 			return st.res, st.err
@@ -414,24 +356,24 @@ func (r *request) call(ctx context.Context, up upstreams.Upstream, b *schema.Bin
 		}
 	}
 	st := &callState{done: make(chan struct{})}
-	r.calls[c.Key] = st
-	r.mu.Unlock()
+	l.calls[c.Key] = st
+	l.mu.Unlock()
 
 	defer func() {
 		if p := recover(); p != nil {
-			r.e.opts.Log.Error().Str("upstream", up.Name()).Interface("panic", p).Bytes("stack", debug.Stack()).Msg("upstream call panicked")
+			l.e.opts.Log.Error().Str("upstream", up.Name()).Interface("panic", p).Bytes("stack", debug.Stack()).Msg("upstream call panicked")
 			res, err = nil, upstreams.Errorf(upstreams.CodeError, up.Name(), fmt.Errorf("panic: %v", p), "internal error")
 		}
 		st.res, st.err = res, err
 		if err == nil && res != nil {
-			r.mu.Lock()
-			r.results = append(r.results, res)
-			r.mu.Unlock()
+			l.mu.Lock()
+			l.t.results = append(l.t.results, res)
+			l.mu.Unlock()
 		}
 		close(st.done)
 	}()
-	if r.stats != nil {
-		r.stats.UpstreamCalls.Add(1)
+	if l.stats != nil {
+		l.stats.UpstreamCalls.Add(1)
 	}
 	cctx := ctx
 	if b != nil && b.Timeout > 0 {
