@@ -3,6 +3,8 @@ package openapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
 // rootField is a generated Query or Mutation field.
@@ -207,7 +209,7 @@ func (im *importer) importOperation(op *operation) {
 		f.args = append(f.args, a)
 		// The input goes whole: absent fields stay absent, and the keys
 		// of its fields, at every depth, are their @from keys.
-		bodyText = gqlString("{args.input}")
+		bodyText = sdlwrite.String("{args.input}")
 		if mediaBase(body.mediaType) != "application/json" {
 			contentType = mediaBase(body.mediaType)
 		}
@@ -297,35 +299,27 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 			cookies = append(cookies, p.name+": "+a)
 		}
 	}
-	var b strings.Builder
-	b.WriteString("@rest(upstream: ")
-	b.WriteString(gqlString(im.opts.Upstream))
-	b.WriteString(", method: ")
-	b.WriteString(gqlString(op.method))
-	b.WriteString(", path: ")
-	b.WriteString(gqlString(path.String()))
+	args := []sdlwrite.Arg{
+		{Name: "upstream", Value: sdlwrite.String(im.opts.Upstream)},
+		{Name: "method", Value: sdlwrite.String(op.method)},
+		{Name: "path", Value: sdlwrite.String(path.String())},
+	}
 	if len(headers) > 0 {
-		b.WriteString(", headers: ")
-		b.WriteString(gqlStringList(headers))
+		args = append(args, sdlwrite.Arg{Name: "headers", Value: sdlwrite.StringList(headers)})
 	}
 	if len(cookies) > 0 {
-		b.WriteString(", cookies: ")
-		b.WriteString(gqlStringList(cookies))
+		args = append(args, sdlwrite.Arg{Name: "cookies", Value: sdlwrite.StringList(cookies)})
 	}
 	if contentType != "" {
-		b.WriteString(", contentType: ")
-		b.WriteString(gqlString(contentType))
+		args = append(args, sdlwrite.Arg{Name: "contentType", Value: sdlwrite.String(contentType)})
 	}
 	if body != "" {
-		b.WriteString(", body: ")
-		b.WriteString(body)
+		args = append(args, sdlwrite.Arg{Name: "body", Value: body})
 	}
 	if len(files) > 0 {
-		b.WriteString(", files: ")
-		b.WriteString(gqlStringList(files))
+		args = append(args, sdlwrite.Arg{Name: "files", Value: sdlwrite.StringList(files)})
 	}
-	b.WriteString(")")
-	return b.String()
+	return sdlwrite.Directive("rest", args...)
 }
 
 // escapeTemplate doubles the braces of literal text in a template.

@@ -150,8 +150,9 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	if len(ops) == 0 {
 		im.warn(loc{pointer: "#/paths"}, "", "the document has no operations: nothing to expose")
 	}
-	im.res.SDL = im.render(false)
-	im.res.Fragment = im.render(true)
+	sdl := im.document()
+	im.res.SDL = sdl.String()
+	im.res.Fragment = sdl.Fragment()
 	for name := range im.scalars {
 		im.res.Scalars = append(im.res.Scalars, name)
 	}

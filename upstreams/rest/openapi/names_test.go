@@ -94,12 +94,6 @@ func TestPathParams(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
-	if got := gqlString("a\"b\\c\nd\x01"); got != `"a\"b\\c\nd\u0001"` {
-		t.Errorf("gqlString = %s", got)
-	}
-	if got := jsonString("k\"\x7f"); got != `"k\"\u007f"` {
-		t.Errorf("jsonString = %s", got)
-	}
 	if got := escapeTemplate("/a{b}"); got != "/a{{b}}" {
 		t.Errorf("escapeTemplate = %s", got)
 	}

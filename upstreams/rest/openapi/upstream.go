@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
 	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 )
@@ -290,14 +292,14 @@ func envName(s string) string {
 
 // yamlString writes s as a double-quoted YAML scalar (JSON's string syntax
 // is valid YAML).
-func yamlString(s string) string { return jsonString(s) }
+func yamlString(s string) string { return sdlwrite.JSONString(s) }
 
 // yamlKey writes a header name as a YAML key.
 func yamlKey(s string) string {
 	if s != "" && !strings.ContainsAny(s, ":#{}[],&*!|>'\"%@` ") {
 		return s
 	}
-	return jsonString(s)
+	return sdlwrite.JSONString(s)
 }
 
-func yamlComment(s string) string { return oneLine(cleanText(s)) }
+func yamlComment(s string) string { return oneLine(sdlwrite.Clean(s)) }
