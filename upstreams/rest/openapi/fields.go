@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/gqlname"
 	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
@@ -169,19 +170,19 @@ func (im *importer) importOperation(op *operation) {
 
 	kind := im.kind(op)
 	f := &rootField{
-		name:        im.fields[kind].take(opFieldName(op)),
+		name:        im.fields[kind].Take(opFieldName(op)),
 		description: joinDescription(op.summary, op.description),
 		deprecated:  op.deprecated,
 	}
 	base := pascal(f.name)
 	c := mctx{op: op.label()}
-	argNames := newNameSet()
+	argNames := gqlname.NewSet()
 	if body != nil {
-		argNames.reserve("input")
+		argNames.Reserve("input")
 	}
 	argOf := map[*param]string{}
 	for _, p := range append(pathArgs, params...) {
-		a := &argument{name: argNames.take(fieldName(p.name)), description: p.description}
+		a := &argument{name: argNames.Take(fieldName(p.name)), description: p.description}
 		argOf[p] = a.name
 		pc := c
 		pc.input = true

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/gqlname"
 	"github.com/weft-gateway/weft/internal/sdlwrite"
 
 	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
@@ -278,7 +279,7 @@ func envName(s string) string {
 		split.WriteByte(c)
 	}
 	var b strings.Builder
-	for _, w := range words(split.String()) {
+	for _, w := range gqlname.Segments(split.String()) {
 		if b.Len() > 0 {
 			b.WriteByte('_')
 		}
