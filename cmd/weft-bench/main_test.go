@@ -76,12 +76,30 @@ func post(t *testing.T, c *http.Client, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// upstreamAddrs are listen addresses for the upstream subcommand's four
+// servers, free when taken, so that the tests never bind the flags'
+// defaults, which a running demo or benchmark may hold.
+type upstreamAddrs struct {
+	catalog, reviews, inventory, shipping string
+}
+
+func freeUpstreamAddrs(t *testing.T) upstreamAddrs {
+	return upstreamAddrs{freePort(t), freePort(t), freePort(t), freePort(t)}
+}
+
+// args are the upstream subcommand's listen flags.
+func (a upstreamAddrs) args() []string {
+	return []string{"--catalog-listen", a.catalog, "--reviews-listen", a.reviews,
+		"--inventory-listen", a.inventory, "--shipping-listen", a.shipping}
+}
+
 // TestUpstreamAndProxy runs both serving subcommands: the upstream answers
 // the benchmark catalog with its generated products, and the proxy in front
 // of it answers the same bytes.
 func TestUpstreamAndProxy(t *testing.T) {
-	catAddr, revAddr, proxyAddr := freePort(t), freePort(t), freePort(t)
-	stopUp := serveUntilCancelled(t, catAddr, "upstream", "--products", "7", "--catalog-listen", catAddr, "--reviews-listen", revAddr)
+	addrs, proxyAddr := freeUpstreamAddrs(t), freePort(t)
+	catAddr, revAddr := addrs.catalog, addrs.reviews
+	stopUp := serveUntilCancelled(t, catAddr, append([]string{"upstream", "--products", "7"}, addrs.args()...)...)
 	stopProxy := serveUntilCancelled(t, proxyAddr, "proxy", "--target", "http://"+catAddr, "--listen", proxyAddr)
 	c := &http.Client{Transport: &http.Transport{}}
 
@@ -102,6 +120,16 @@ func TestUpstreamAndProxy(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("reviews: %d", resp.StatusCode)
 	}
+	// The gRPC inventory and the SOAP shipping service listen where
+	// their flags say.
+	for _, addr := range []string{addrs.inventory, addrs.shipping} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Errorf("nothing listens on %s: %v", addr, err)
+			continue
+		}
+		conn.Close()
+	}
 	c.CloseIdleConnections()
 	if err := stopProxy(); err != nil {
 		t.Errorf("proxy: %v", err)
@@ -111,15 +139,34 @@ func TestUpstreamAndProxy(t *testing.T) {
 	}
 }
 
+// TestUpstreamBusyPort: each server whose address is taken fails the
+// subcommand with an error naming it, and leaves nothing running.
 func TestUpstreamBusyPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = execute(context.Background(), "upstream", "--catalog-listen", freePort(t), "--reviews-listen", ln.Addr().String())
-	if err == nil || !strings.Contains(err.Error(), "reviews upstream") {
-		t.Errorf("upstream on a busy port: %v", err)
+	for _, name := range []string{"catalog", "reviews", "inventory", "shipping"} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			addrs := freeUpstreamAddrs(t)
+			busy := ln.Addr().String()
+			switch name {
+			case "catalog":
+				addrs.catalog = busy
+			case "reviews":
+				addrs.reviews = busy
+			case "inventory":
+				addrs.inventory = busy
+			case "shipping":
+				addrs.shipping = busy
+			}
+			_, err = execute(context.Background(), append([]string{"upstream"}, addrs.args()...)...)
+			if err == nil || !strings.Contains(err.Error(), name+" upstream") || !strings.Contains(err.Error(), busy) {
+				t.Errorf("upstream with %s on a busy port: %v", name, err)
+			}
+			goleak.VerifyNone(t)
+		})
 	}
 }
 
@@ -132,7 +179,7 @@ func TestFlagErrors(t *testing.T) {
 	}{
 		{[]string{"proxy"}, `required flag(s) "target"`},
 		{[]string{"proxy", "--target", "ftp://x", "--listen", "127.0.0.1:0"}, "want an http or https URL"},
-		{[]string{"upstream", "--products", "-1", "--catalog-listen", "127.0.0.1:0", "--reviews-listen", "127.0.0.1:0"}, "out of range"},
+		{[]string{"upstream", "--products", "-1", "--catalog-listen", "127.0.0.1:0", "--reviews-listen", "127.0.0.1:0", "--inventory-listen", "", "--shipping-listen", ""}, "out of range"},
 		{[]string{"run", "--weft", "/nonexistent/weft"}, "--weft"},
 		{[]string{"run", "--weft", "/bin/true", "--wrk", "/nonexistent/wrk"}, "--wrk"},
 		{[]string{"run", "--weft", "/bin/true", "--wrk", "/bin/true", "--cases", "tiny"}, "--cases"},

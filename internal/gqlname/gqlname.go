@@ -1,6 +1,6 @@
 // Package gqlname makes GraphQL names from the names of other worlds
-// (protobuf, XML Schema): valid, unique and chosen deterministically, for
-// the importers that turn API descriptions into SDL.
+// (OpenAPI, protobuf, XML Schema): valid, unique and chosen
+// deterministically, for the importers that turn API descriptions into SDL.
 package gqlname
 
 import (
@@ -41,14 +41,22 @@ func IsLower(c byte) bool { return c >= 'a' && c <= 'z' }
 // IsDigit reports whether c is an ASCII digit.
 func IsDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// Segments splits s at every character that cannot be in a GraphQL name,
+// underscores included (pet-type_id: pet, type, id); case changes do not
+// split.
+func Segments(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r >= 0x80 || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
+}
+
 // Words splits an identifier into its words: at every character that
-// cannot be in a GraphQL name, and at case changes (getStock: get, Stock;
-// URLInfo: URL, Info). Digits stay with the word before them.
+// cannot be in a GraphQL name (see Segments), and at case changes
+// (getStock: get, Stock; URLInfo: URL, Info). Digits stay with the word
+// before them.
 func Words(s string) []string {
 	var out []string
-	for _, seg := range strings.FieldsFunc(s, func(r rune) bool {
-		return r >= 0x80 || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) {
+	for _, seg := range Segments(s) {
 		start := 0
 		for i := 1; i < len(seg); i++ {
 			prev, c := seg[i-1], seg[i]
@@ -123,6 +131,7 @@ type Set struct {
 	used map[string]bool
 }
 
+// NewSet returns a set in which the reserved names are already taken.
 func NewSet(reserved ...string) *Set {
 	n := &Set{used: map[string]bool{}}
 	for _, r := range reserved {
@@ -131,6 +140,8 @@ func NewSet(reserved ...string) *Set {
 	return n
 }
 
+// Take returns want when it is free, else want with the first suffix 2,
+// 3, ... that is, and marks the name returned as used.
 func (n *Set) Take(want string) string {
 	if !n.used[want] {
 		n.used[want] = true

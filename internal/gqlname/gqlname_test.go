@@ -59,3 +59,40 @@ func TestAssignNames(t *testing.T) {
 
 // TestKinds checks which root type each method goes to, and the names
 // of colliding root fields.
+
+func TestValidName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"a": true, "_a": true, "A9": true, "9a": false, "__a": false, "a-b": false, "": false, "é": false,
+	} {
+		if got := Valid(s); got != want {
+			t.Errorf("Valid(%q) = %v", s, got)
+		}
+	}
+	for s, want := range map[string]bool{"ACTIVE": true, "true": false, "null": false, "in-progress": false} {
+		if got := ValidEnumValue(s); got != want {
+			t.Errorf("ValidEnumValue(%q) = %v", s, got)
+		}
+	}
+}
+
+func TestNameSet(t *testing.T) {
+	n := NewSet("Query")
+	got := []string{n.Take("Query"), n.Take("Pet"), n.Take("Pet"), n.Take("Pet2"), n.Take("Pet")}
+	if want := "Query2 Pet Pet2 Pet22 Pet3"; strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+func TestSegments(t *testing.T) {
+	for in, want := range map[string]string{
+		"pet-type_id":  "pet type id",
+		"getURLInfo":   "getURLInfo",
+		"v1.Container": "v1 Container",
+		"émoji":        "moji",
+		"--":           "",
+	} {
+		if got := strings.Join(Segments(in), " "); got != want {
+			t.Errorf("Segments(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

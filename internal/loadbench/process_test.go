@@ -129,7 +129,12 @@ func TestWaitReady(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := waitListening(ctx, p, "127.0.0.1:1"); err == nil {
+	// A port just freed, where nothing listens.
+	dead, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := waitListening(ctx, p, dead); err == nil {
 		t.Error("waiting with a cancelled context succeeded")
 	}
 	c.CloseIdleConnections()

@@ -319,148 +319,94 @@ func (dc *decoder) enter(site *yaml.Node, path string) *yaml.Node {
 	return n
 }
 
+// resolved decodes n, an alias's target or site itself, into v: null,
+// the types that decode themselves, then by v's kind. Errors point at
+// site.
 func (dc *decoder) resolved(n, site *yaml.Node, path string, v reflect.Value) {
 	t := v.Type()
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == tagNull {
-		switch t.Kind() {
-		case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
-			v.SetZero()
-		}
-		return
-	}
-	if t.Kind() == reflect.Pointer {
-		if t == yamlNodePtrType {
-			v.Set(reflect.ValueOf(site))
-			return
-		}
-		if v.IsNil() {
-			v.Set(reflect.New(t.Elem()))
-		}
-		dc.resolved(n, site, path, v.Elem())
-		return
-	}
-	if t == yamlNodeType {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == tagNull:
+		nullValue(v)
+	case t.Kind() == reflect.Pointer:
+		dc.pointer(n, site, path, v)
+	case t == yamlNodeType:
 		v.Set(reflect.ValueOf(site).Elem())
-		return
-	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		u := v.Addr().Interface().(yaml.Unmarshaler)
-		if err := u.UnmarshalYAML(n); err != nil {
-			dc.errs = append(dc.errs, &Error{File: dc.doc.File, Line: site.Line, Column: site.Column, Path: path, Msg: yamlMessage(err), Err: err})
-		}
-		return
-	}
-	if t == durationType {
+	case reflect.PointerTo(t).Implements(unmarshalerType):
+		dc.unmarshaler(n, site, path, v)
+	case t == durationType:
 		dc.duration(n, site, path, v)
-		return
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		dc.textUnmarshaler(n, site, path, v)
+	default:
+		dc.byKind(n, site, path, v)
 	}
-	if reflect.PointerTo(t).Implements(textUnmarshalerType) {
-		if n.Kind != yaml.ScalarNode {
-			dc.typeError(site, path, t)
-			return
-		}
-		u := v.Addr().Interface().(encoding.TextUnmarshaler)
-		if err := u.UnmarshalText([]byte(n.Value)); err != nil {
-			dc.errs = append(dc.errs, &Error{File: dc.doc.File, Line: site.Line, Column: site.Column, Path: path,
-				Msg: fmt.Sprintf("invalid value %s: %v", quoteShort(n.Value), err), Err: err})
-		}
-		return
-	}
+}
 
+// nullValue is what null decodes to: the zero value of a pointer, map,
+// slice or interface; other types keep their value.
+func nullValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		v.SetZero()
+	}
+}
+
+// pointer decodes into the value v points at, allocating it when v is
+// nil; a *yaml.Node gets site itself.
+func (dc *decoder) pointer(n, site *yaml.Node, path string, v reflect.Value) {
+	if v.Type() == yamlNodePtrType {
+		v.Set(reflect.ValueOf(site))
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.New(v.Type().Elem()))
+	}
+	dc.resolved(n, site, path, v.Elem())
+}
+
+// unmarshaler lets a yaml.Unmarshaler decode n itself.
+func (dc *decoder) unmarshaler(n, site *yaml.Node, path string, v reflect.Value) {
+	u := v.Addr().Interface().(yaml.Unmarshaler)
+	if err := u.UnmarshalYAML(n); err != nil {
+		dc.errs = append(dc.errs, &Error{File: dc.doc.File, Line: site.Line, Column: site.Column, Path: path, Msg: yamlMessage(err), Err: err})
+	}
+}
+
+// textUnmarshaler lets an encoding.TextUnmarshaler decode a scalar's text.
+func (dc *decoder) textUnmarshaler(n, site *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.ScalarNode {
+		dc.typeError(site, path, v.Type())
+		return
+	}
+	u := v.Addr().Interface().(encoding.TextUnmarshaler)
+	if err := u.UnmarshalText([]byte(n.Value)); err != nil {
+		dc.errs = append(dc.errs, &Error{File: dc.doc.File, Line: site.Line, Column: site.Column, Path: path,
+			Msg: fmt.Sprintf("invalid value %s: %v", quoteShort(n.Value), err), Err: err})
+	}
+}
+
+// byKind decodes n into v by v's kind.
+func (dc *decoder) byKind(n, site *yaml.Node, path string, v reflect.Value) {
+	t := v.Type()
 	switch t.Kind() {
 	case reflect.Interface:
-		if t.NumMethod() != 0 {
-			dc.fatal = fmt.Errorf("resource: decode %s: cannot decode into interface type %s", path, t)
-			return
-		}
-		if g, ok := dc.generic(n, path); ok && g != nil {
-			v.Set(reflect.ValueOf(g))
-		}
+		dc.iface(n, path, v)
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() == tagMerge {
-			dc.typeError(site, path, t)
-			return
-		}
-		// Any scalar's text is a valid string: "version: 1.10" keeps its
-		// trailing zero, which a round trip through float64 would lose.
-		v.SetString(n.Value)
+		dc.stringValue(n, site, path, v)
 	case reflect.Bool:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != tagBool {
-			dc.typeError(site, path, t)
-			return
-		}
-		v.SetBool(strings.EqualFold(n.Value, "true"))
+		dc.boolValue(n, site, path, v)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != tagInt {
-			dc.typeError(site, path, t)
-			return
-		}
-		var x int64
-		if err := n.Decode(&x); err != nil || v.OverflowInt(x) {
-			lo, hi := intRange(t)
-			dc.errorf(site, path, "expected an integer between %d and %d, got %s", lo, hi, displayValue(n.Value))
-			return
-		}
-		v.SetInt(x)
+		dc.intValue(n, site, path, v)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != tagInt {
-			dc.typeError(site, path, t)
-			return
-		}
-		var x uint64
-		if err := n.Decode(&x); err != nil || v.OverflowUint(x) {
-			dc.errorf(site, path, "expected an integer between 0 and %d, got %s", uint64(math.MaxUint64)>>(64-t.Bits()), displayValue(n.Value))
-			return
-		}
-		v.SetUint(x)
+		dc.uintValue(n, site, path, v)
 	case reflect.Float32, reflect.Float64:
-		if n.Kind != yaml.ScalarNode || (n.ShortTag() != tagFloat && n.ShortTag() != tagInt) {
-			dc.typeError(site, path, t)
-			return
-		}
-		var x float64
-		if err := n.Decode(&x); err != nil || v.OverflowFloat(x) {
-			dc.errorf(site, path, "expected a number that fits in %s, got %s", t, displayValue(n.Value))
-			return
-		}
-		v.SetFloat(x)
+		dc.floatValue(n, site, path, v)
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			dc.typeError(site, path, t)
-			return
-		}
-		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			dc.value(item, JoinIndex(path, i), s.Index(i))
-		}
-		v.Set(s)
+		dc.sliceValue(n, site, path, v)
 	case reflect.Array:
-		if n.Kind != yaml.SequenceNode {
-			dc.typeError(site, path, t)
-			return
-		}
-		if len(n.Content) != t.Len() {
-			dc.errorf(site, path, "expected a list of %d items, got %d", t.Len(), len(n.Content))
-			return
-		}
-		for i, item := range n.Content {
-			dc.value(item, JoinIndex(path, i), v.Index(i))
-		}
+		dc.arrayValue(n, site, path, v)
 	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			dc.fatal = fmt.Errorf("resource: decode %s: map key type %s is not a string type", path, t.Key())
-			return
-		}
-		if n.Kind != yaml.MappingNode {
-			dc.typeError(site, path, t)
-			return
-		}
-		if v.IsNil() {
-			v.Set(reflect.MakeMap(t))
-		}
-		for _, p := range dc.pairs(n, path) {
-			dc.mapEntry(v, p, path)
-		}
+		dc.mapValue(n, site, path, v)
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			dc.typeError(site, path, t)
@@ -469,6 +415,130 @@ func (dc *decoder) resolved(n, site *yaml.Node, path string, v reflect.Value) {
 		dc.structValue(n, path, v)
 	default:
 		dc.fatal = fmt.Errorf("resource: decode %s: cannot decode into %s", path, t)
+	}
+}
+
+// scalarTagged reports whether n is a scalar with one of tags, and
+// reports a type error at site when it is not.
+func (dc *decoder) scalarTagged(n, site *yaml.Node, path string, t reflect.Type, tags ...string) bool {
+	if n.Kind == yaml.ScalarNode && slices.Contains(tags, n.ShortTag()) {
+		return true
+	}
+	dc.typeError(site, path, t)
+	return false
+}
+
+// iface decodes into an empty interface the generic form of n; an
+// interface with methods is a programming error.
+func (dc *decoder) iface(n *yaml.Node, path string, v reflect.Value) {
+	if v.Type().NumMethod() != 0 {
+		dc.fatal = fmt.Errorf("resource: decode %s: cannot decode into interface type %s", path, v.Type())
+		return
+	}
+	if g, ok := dc.generic(n, path); ok && g != nil {
+		v.Set(reflect.ValueOf(g))
+	}
+}
+
+func (dc *decoder) stringValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == tagMerge {
+		dc.typeError(site, path, v.Type())
+		return
+	}
+	// Any scalar's text is a valid string: "version: 1.10" keeps its
+	// trailing zero, which a round trip through float64 would lose.
+	v.SetString(n.Value)
+}
+
+func (dc *decoder) boolValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if dc.scalarTagged(n, site, path, v.Type(), tagBool) {
+		v.SetBool(strings.EqualFold(n.Value, "true"))
+	}
+}
+
+func (dc *decoder) intValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if !dc.scalarTagged(n, site, path, v.Type(), tagInt) {
+		return
+	}
+	var x int64
+	if err := n.Decode(&x); err != nil || v.OverflowInt(x) {
+		lo, hi := intRange(v.Type())
+		dc.errorf(site, path, "expected an integer between %d and %d, got %s", lo, hi, displayValue(n.Value))
+		return
+	}
+	v.SetInt(x)
+}
+
+func (dc *decoder) uintValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if !dc.scalarTagged(n, site, path, v.Type(), tagInt) {
+		return
+	}
+	var x uint64
+	if err := n.Decode(&x); err != nil || v.OverflowUint(x) {
+		dc.errorf(site, path, "expected an integer between 0 and %d, got %s", uint64(math.MaxUint64)>>(64-v.Type().Bits()), displayValue(n.Value))
+		return
+	}
+	v.SetUint(x)
+}
+
+// floatValue decodes a float or an integer.
+func (dc *decoder) floatValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if !dc.scalarTagged(n, site, path, v.Type(), tagFloat, tagInt) {
+		return
+	}
+	var x float64
+	if err := n.Decode(&x); err != nil || v.OverflowFloat(x) {
+		dc.errorf(site, path, "expected a number that fits in %s, got %s", v.Type(), displayValue(n.Value))
+		return
+	}
+	v.SetFloat(x)
+}
+
+func (dc *decoder) sliceValue(n, site *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.SequenceNode {
+		dc.typeError(site, path, v.Type())
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		dc.value(item, JoinIndex(path, i), s.Index(i))
+	}
+	v.Set(s)
+}
+
+// arrayValue decodes a sequence of exactly the array's length.
+func (dc *decoder) arrayValue(n, site *yaml.Node, path string, v reflect.Value) {
+	t := v.Type()
+	if n.Kind != yaml.SequenceNode {
+		dc.typeError(site, path, t)
+		return
+	}
+	if len(n.Content) != t.Len() {
+		dc.errorf(site, path, "expected a list of %d items, got %d", t.Len(), len(n.Content))
+		return
+	}
+	for i, item := range n.Content {
+		dc.value(item, JoinIndex(path, i), v.Index(i))
+	}
+}
+
+// mapValue decodes a mapping into a map with string keys, adding to the
+// map v already holds.
+func (dc *decoder) mapValue(n, site *yaml.Node, path string, v reflect.Value) {
+	t := v.Type()
+	if t.Key().Kind() != reflect.String {
+		dc.fatal = fmt.Errorf("resource: decode %s: map key type %s is not a string type", path, t.Key())
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		dc.typeError(site, path, t)
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(t))
+	}
+	for _, p := range dc.pairs(n, path) {
+		dc.mapEntry(v, p, path)
 	}
 }
 

@@ -3,6 +3,7 @@ package grpc_test
 import (
 	"context"
 	"encoding/base64"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +144,13 @@ func TestConfigErrors(t *testing.T) {
 	s := startKitchen(t, grpctest.Options{Reflection: grpctest.ReflectionNone})
 	target := "    target: " + s.Addr() + "\n"
 	proto := "    proto: {files: [" + grpctest.ProtoFile + "]}\n"
+	// A port just freed, where nothing listens.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
 	tests := []struct {
 		name, spec string
 		broken     string // replaces kitchen.proto when set
@@ -154,8 +162,8 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"up.yaml:7:12: spec.grpc.proto: weft/test/v1/kitchen.proto:5:1: syntax error: expecting ';'"}},
 		{"unknown import", "  grpc:\n" + target + proto, "syntax = \"proto3\";\nimport \"nope/v1/nope.proto\";\n",
 			[]string{"up.yaml:7:12: spec.grpc.proto: weft/test/v1/kitchen.proto:2:8: nope/v1/nope.proto: file does not exist"}},
-		{"reflection unreachable", "  grpc:\n    target: 127.0.0.1:1\n    reflection: true\n", "",
-			[]string{"up.yaml:7:17: spec.grpc.reflection: server reflection of upstream kitchen (127.0.0.1:1):", "connection refused"}},
+		{"reflection unreachable", "  grpc:\n    target: " + dead + "\n    reflection: true\n", "",
+			[]string{"up.yaml:7:17: spec.grpc.reflection: server reflection of upstream kitchen (" + dead + "):", "connection refused"}},
 		{"no reflection service", "  grpc:\n" + target + "    reflection: true\n", "",
 			[]string{"up.yaml:7:17: spec.grpc.reflection: server reflection of upstream kitchen (" + s.Addr() + "): the server does not offer reflection"}},
 		{"unknown method", "  grpc:\n" + target + proto + "    methods: {weft.test.v1.Kitchen/Nope: Query}\n", "",

@@ -176,8 +176,9 @@ func Import(files *Files, opts Options) (*Result, error) {
 	for _, s := range services {
 		im.res.Services = append(im.res.Services, string(s.FullName()))
 	}
-	im.res.SDL = im.render(false)
-	im.res.Fragment = im.render(true)
+	sdl := im.document()
+	im.res.SDL = sdl.String()
+	im.res.Fragment = sdl.Fragment()
 	for name := range im.scalars {
 		im.res.Scalars = append(im.res.Scalars, name)
 	}

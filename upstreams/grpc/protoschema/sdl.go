@@ -2,9 +2,9 @@ package protoschema
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 
 	"google.golang.org/protobuf/types/descriptorpb"
 )
@@ -49,206 +49,58 @@ scalar Duration`
 	return "scalar " + name
 }
 
-// render writes the SDL; a fragment extends the root types and leaves the
-// custom scalars to whoever merges it.
-func (im *importer) render(fragment bool) string {
-	var b strings.Builder
+// document gathers the SDL to write.
+func (im *importer) document() *sdlwrite.Document {
+	d := &sdlwrite.Document{Header: "No gRPC service imported.", ScalarDef: ScalarDef}
 	if len(im.res.Services) > 0 {
-		fmt.Fprintf(&b, "# gRPC services %s, imported from their protobuf descriptors.\n", strings.Join(im.res.Services, ", "))
-	} else {
-		b.WriteString("# No gRPC service imported.\n")
+		d.Header = fmt.Sprintf("gRPC services %s, imported from their protobuf descriptors.", strings.Join(im.res.Services, ", "))
 	}
 	for _, root := range []string{"Query", "Mutation", "Subscription"} {
-		ms := im.roots[root]
-		if len(ms) == 0 {
-			continue
-		}
-		if fragment {
-			fmt.Fprintf(&b, "\nextend type %s {\n", root)
-		} else {
-			fmt.Fprintf(&b, "\ntype %s {\n", root)
-		}
-		for _, m := range ms {
-			writeDescription(&b, "  ", description(m.desc))
-			b.WriteString("  " + m.field)
-			if len(m.args) > 0 {
-				b.WriteString("(\n")
-				for _, a := range m.args {
-					writeDescription(&b, "    ", a.desc)
-					fmt.Fprintf(&b, "    %s: %s", a.name, a.typ)
-					if a.def != "" {
-						b.WriteString(" = " + a.def)
-					}
-					b.WriteString("\n")
-				}
-				b.WriteString("  )")
+		r := sdlwrite.Root{Name: root}
+		for _, m := range im.roots[root] {
+			f := sdlwrite.Field{Description: description(m.desc), Name: m.field, Type: m.typ}
+			for _, a := range m.args {
+				f.Args = append(f.Args, sdlwrite.Field{Description: a.desc, Name: a.name, Type: a.typ, Default: a.def})
 			}
-			fmt.Fprintf(&b, ": %s", m.typ)
 			if methodDeprecated(m) {
-				b.WriteString(" @deprecated")
+				f.Directives = append(f.Directives, "@deprecated")
 			}
-			b.WriteString(" " + m.binding + "\n")
+			f.Directives = append(f.Directives, m.binding)
+			r.Fields = append(r.Fields, f)
 		}
-		b.WriteString("}\n")
+		d.Roots = append(d.Roots, r)
 	}
-	types := append([]*gqlType(nil), im.types...)
-	order := map[string]int{"type": 0, "input": 1, "enum": 2}
-	sort.Slice(types, func(i, j int) bool {
-		if order[types[i].kind] != order[types[j].kind] {
-			return order[types[i].kind] < order[types[j].kind]
-		}
-		return types[i].name < types[j].name
-	})
-	for _, t := range types {
-		b.WriteString("\n")
-		writeDescription(&b, "", t.desc)
+	for _, t := range im.types {
+		st := sdlwrite.Type{Description: t.desc, Kind: t.kind, Name: t.name}
 		if t.directive != "" {
-			fmt.Fprintf(&b, "%s %s %s {\n", t.kind, t.name, t.directive)
-		} else {
-			fmt.Fprintf(&b, "%s %s {\n", t.kind, t.name)
+			st.Directives = []string{t.directive}
 		}
 		for _, v := range t.values {
-			writeDescription(&b, "  ", v.desc)
-			b.WriteString("  " + v.name)
+			sv := sdlwrite.Field{Description: v.desc, Name: v.name}
 			if v.deprecated {
-				b.WriteString(" @deprecated")
+				sv.Directives = []string{"@deprecated"}
 			}
-			b.WriteString("\n")
+			st.Values = append(st.Values, sv)
 		}
 		for _, f := range t.fields {
-			writeDescription(&b, "  ", f.desc)
-			fmt.Fprintf(&b, "  %s: %s", f.name, f.typ)
-			if f.def != "" {
-				b.WriteString(" = " + f.def)
-			}
+			sf := sdlwrite.Field{Description: f.desc, Name: f.name, Type: f.typ, Default: f.def}
 			if t.kind == "type" && f.name != f.key {
-				fmt.Fprintf(&b, " @from(key: %s)", gqlString(f.key))
+				sf.Directives = append(sf.Directives, sdlwrite.Directive("from", sdlwrite.Arg{Name: "key", Value: sdlwrite.String(f.key)}))
 			}
 			if f.deprecated {
-				b.WriteString(" @deprecated")
+				sf.Directives = append(sf.Directives, "@deprecated")
 			}
-			b.WriteString("\n")
+			st.Fields = append(st.Fields, sf)
 		}
-		b.WriteString("}\n")
+		d.Types = append(d.Types, st)
 	}
-	if fragment {
-		return b.String()
-	}
-	scalars := make([]string, 0, len(im.scalars))
 	for s := range im.scalars {
-		scalars = append(scalars, s)
+		d.Scalars = append(d.Scalars, s)
 	}
-	sort.Strings(scalars)
-	for _, s := range scalars {
-		b.WriteString("\n" + ScalarDef(s) + "\n")
-	}
-	return b.String()
-}
-
-// writeDescription writes a description as a GraphQL block string.
-func writeDescription(b *strings.Builder, indent, s string) {
-	s = cleanText(strings.TrimSpace(s))
-	if s == "" {
-		return
-	}
-	b.WriteString(indent + `"""` + "\n")
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
-			b.WriteString("\n")
-			continue
-		}
-		b.WriteString(indent + escapeBlock(line) + "\n")
-	}
-	b.WriteString(indent + `"""` + "\n")
-}
-
-// escapeBlock escapes """ in block string text, its one escape.
-func escapeBlock(s string) string {
-	return strings.ReplaceAll(s, `"""`, `\"""`)
-}
-
-// cleanText keeps the characters a GraphQL block string may hold.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r == '\r':
-			return '\n'
-		case r < ' ' || r == 0x7f:
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// gqlString writes s as a GraphQL string literal.
-func gqlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < ' ' || r == 0x7f {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// blockString writes one line of text as a GraphQL block string. A quote
-// or backslash at its end would join the closing """, so a space keeps
-// them apart.
-func blockString(s string) string {
-	s = escapeBlock(s)
-	if strings.HasSuffix(s, `"`) || strings.HasSuffix(s, `\`) {
-		s += " "
-	}
-	return `"""` + s + `"""`
+	return d
 }
 
 func methodDeprecated(m *method) bool {
 	opts, ok := m.desc.Options().(*descriptorpb.MethodOptions)
 	return ok && opts.GetDeprecated()
-}
-
-// jsonString writes s as a JSON string.
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
@@ -442,7 +444,7 @@ func (im *importer) zeroLiteral(fd protoreflect.FieldDescriptor) string {
 			return ""
 		}
 		if im.enumStr[fd.Enum().FullName()] {
-			return gqlString(string(v.Name()))
+			return sdlwrite.String(string(v.Name()))
 		}
 		return string(v.Name())
 	case protoreflect.MessageKind, protoreflect.GroupKind:
@@ -649,18 +651,16 @@ func (im *importer) buildRootFields() {
 			// The request's JSON form is a bare value, not an object.
 			im.useScalar(w.scalar)
 			m.args = []*gqlField{{name: "input", typ: w.scalar + "!", desc: fmt.Sprintf("The request, a %s.", in.FullName())}}
-			request = gqlString("{args.input}")
+			request = sdlwrite.String("{args.input}")
 		} else if _, _, ok := im.messageScalar(in, true); !ok {
 			m.args = im.fields(in, true, m.name)
 			request = requestTemplate(m.args)
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "@grpc(upstream: %s, method: %s", gqlString(im.opts.Upstream), gqlString(m.name))
+		args := []sdlwrite.Arg{{Name: "upstream", Value: sdlwrite.String(im.opts.Upstream)}, {Name: "method", Value: sdlwrite.String(m.name)}}
 		if request != "" {
-			b.WriteString(", request: " + request)
+			args = append(args, sdlwrite.Arg{Name: "request", Value: request})
 		}
-		b.WriteString(")")
-		m.binding = b.String()
+		m.binding = sdlwrite.Directive("grpc", args...)
 	}
 }
 
@@ -672,18 +672,18 @@ func requestTemplate(args []*gqlField) string {
 	for _, a := range args {
 		names = names && gqlname.Valid(a.sendKey)
 	}
+	if names {
+		fields := make([]sdlwrite.Arg, len(args))
+		for i, a := range args {
+			fields[i] = sdlwrite.Arg{Name: a.sendKey, Value: sdlwrite.String("{args." + a.name + "}")}
+		}
+		return sdlwrite.Object(fields...)
+	}
 	parts := make([]string, len(args))
 	for i, a := range args {
-		if names {
-			parts[i] = a.sendKey + ": " + gqlString("{args."+a.name+"}")
-		} else {
-			parts[i] = jsonString(a.sendKey) + ": " + jsonString("{args."+a.name+"}")
-		}
+		parts[i] = sdlwrite.JSONString(a.sendKey) + ": " + sdlwrite.JSONString("{args."+a.name+"}")
 	}
-	if names {
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return blockString("{" + strings.Join(parts, ", ") + "}")
+	return sdlwrite.BlockString("{" + strings.Join(parts, ", ") + "}")
 }
 
 // description is the comment before a declaration (else the one after it

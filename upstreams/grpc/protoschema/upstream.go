@@ -3,6 +3,8 @@ package protoschema
 import (
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
 	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
@@ -16,11 +18,11 @@ import (
 // written, and may rename these fields.
 func (r *Result) UpstreamYAML(name, target string) string {
 	var b strings.Builder
-	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + jsonString(name) + "\nspec:\n  grpc:\n")
+	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + sdlwrite.JSONString(name) + "\nspec:\n  grpc:\n")
 	if target == "" {
 		target = "${" + envName(name) + "_TARGET}"
 	}
-	b.WriteString("    target: " + jsonString(target) + "\n")
+	b.WriteString("    target: " + sdlwrite.JSONString(target) + "\n")
 	switch r.Origin.Kind {
 	case OriginProto:
 		b.WriteString("    proto:\n      files: " + yamlList(r.Origin.Files) + "\n")
@@ -32,7 +34,7 @@ func (r *Result) UpstreamYAML(name, target string) string {
 		if set == "" {
 			set = "services.binpb"
 		}
-		b.WriteString("    descriptorSet: " + jsonString(set) + "\n")
+		b.WriteString("    descriptorSet: " + sdlwrite.JSONString(set) + "\n")
 	default:
 		b.WriteString("    reflection: true\n")
 	}
@@ -45,7 +47,7 @@ func (r *Result) UpstreamYAML(name, target string) string {
 func yamlList(list []string) string {
 	parts := make([]string, len(list))
 	for i, s := range list {
-		parts[i] = jsonString(s)
+		parts[i] = sdlwrite.JSONString(s)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

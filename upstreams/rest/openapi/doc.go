@@ -37,7 +37,8 @@
 // unless Options.Kinds says otherwise (keyed by operationId or
 // "METHOD /path"). HEAD, OPTIONS and TRACE are skipped: @rest cannot send
 // them. A field is named after the operationId in camel case (get_author
-// becomes getAuthor), else after the method and path (getPetsPetId); names
+// becomes getAuthor, GETListsFormat getListsFormat: a leading acronym is
+// lower-cased whole), else after the method and path (getPetsPetId); names
 // taken in the same root type get a suffix 2, 3, ... Summary and
 // description become the field's description, deprecated: true its
 // @deprecated.

@@ -1,8 +1,12 @@
 package openapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
 // rootField is a generated Query or Mutation field.
@@ -84,6 +88,9 @@ func (im *importer) skip(op *operation, l loc, format string, args ...any) {
 	im.warn(l, op.label(), "operation skipped: "+format, args...)
 }
 
+// importOperation adds op's root field, or skips op with a warning that
+// says why. Each step below warns about what it leaves out, in the order
+// the document declares it.
 func (im *importer) importOperation(op *operation) {
 	if !restMethod(op.method) {
 		im.skip(op, op.loc, "@rest sends GET, POST, PUT, PATCH and DELETE only")
@@ -94,147 +101,58 @@ func (im *importer) importOperation(op *operation) {
 		im.skip(op, op.loc, "path %q has unbalanced braces", op.path)
 		return
 	}
-	byPath := map[string]*param{}
-	var params []*param
-	for _, p := range op.params {
-		switch p.in {
-		case "path":
-			byPath[p.name] = p
-			continue
-		case "query", "header", "cookie":
-		default:
-			if p.required {
-				im.skip(op, p.loc, "required parameter %q is in %q, which a binding cannot send", p.name, p.in)
-				return
-			}
-			im.warn(p.loc, op.label(), "parameter %q is in %q, which a binding cannot send: left out", p.name, p.in)
-			continue
-		}
-		if p.in == "header" && headerSkipped(p.name) {
-			continue
-		}
-		if !literalName(p.in, p.name) {
-			if p.required {
-				im.skip(op, p.loc, "required %s parameter %q has a name a binding cannot write", p.in, p.name)
-				return
-			}
-			im.warn(p.loc, op.label(), "%s parameter %q has a name a binding cannot write: left out", p.in, p.name)
-			continue
-		}
-		params = append(params, p)
+	byPath, params, ok := im.sendableParams(op)
+	if !ok {
+		return
 	}
-	inPath := map[string]bool{}
-	var pathArgs []*param
-	for _, n := range names {
-		p := byPath[n]
-		if p == nil {
-			im.skip(op, op.loc, "path parameter {%s} is not declared", n)
-			return
-		}
-		if !inPath[n] {
-			pathArgs = append(pathArgs, p)
-		}
-		inPath[n] = true
+	pathArgs, ok := im.pathArgs(op, names, byPath)
+	if !ok {
+		return
 	}
-	for _, p := range op.params {
-		if p.in == "path" && !inPath[p.name] {
-			im.warn(p.loc, op.label(), "path parameter %q is not in the path %q: left out", p.name, op.path)
-		}
-	}
-	body := op.body
-	if body != nil && body.mediaType == "" {
-		if body.required {
-			im.skip(op, body.loc, "request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data", strings.Join(body.unsupported, ", "))
-			return
-		}
-		im.warn(body.loc, op.label(), "optional request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data: left out", strings.Join(body.unsupported, ", "))
-		body = nil
-	}
-	if body != nil && op.method == http.MethodGet {
-		im.warn(body.loc, op.label(), "a GET request cannot carry a body: the body is left out")
-		body = nil
+	body, ok := im.sendableBody(op)
+	if !ok {
+		return
 	}
 	for _, r := range op.responses {
-		if (r.code == "default" || len(r.code) == 3 && (r.code[0] == '4' || r.code[0] == '5')) && r.schema != nil && isJSONMedia(r.mediaType) {
+		if errorAnswer(r) {
 			im.res.ErrorAnswers = true
 		}
 	}
 	resp, found := chooseResponse(op.responses)
-	if found && resp.mediaType != "" && !isJSONMedia(resp.mediaType) && !strings.HasPrefix(mediaBase(resp.mediaType), "text/") {
+	if found && !readableAnswer(resp.mediaType) {
 		im.skip(op, resp.loc, "the %s response is %s; a field can hold a JSON or text answer only", resp.code, resp.mediaType)
 		return
 	}
 
 	kind := im.kind(op)
 	f := &rootField{
-		name:        im.fields[kind].take(opFieldName(op)),
+		name:        im.fields[kind].Take(opFieldName(op)),
 		description: joinDescription(op.summary, op.description),
 		deprecated:  op.deprecated,
 	}
 	base := pascal(f.name)
 	c := mctx{op: op.label()}
-	argNames := newNameSet()
+	argNames := gqlname.NewSet()
 	if body != nil {
-		argNames.reserve("input")
+		argNames.Reserve("input")
 	}
 	argOf := map[*param]string{}
 	for _, p := range append(pathArgs, params...) {
-		a := &argument{name: argNames.take(fieldName(p.name)), description: p.description}
+		a := im.paramArgument(op, p, argNames.Take(fieldName(p.name)), c.child(base+pascal(p.name), p.loc.child("schema", nil)))
 		argOf[p] = a.name
-		pc := c
-		pc.input = true
-		t, _, obj := im.schemaType(p.schema, pc.child(base+pascal(p.name), p.loc.child("schema", nil)))
-		t.nonNull = p.required
-		a.typ = t
-		p.explode = t.elem != nil && p.exploded
-		if obj != nil {
-			im.warn(p.loc, op.label(), "parameter %q is an object: it is sent as JSON text", p.name)
-		} else if t.elem != nil && !p.commaJoined && !p.explode {
-			im.warn(p.loc, op.label(), "array parameter %q is sent comma-joined (a,b), not in the serialization the document gives", p.name)
-		}
 		f.args = append(f.args, a)
 	}
 	var bodyText, contentType string
 	var files []string
 	if body != nil {
-		bc := c
-		bc.input = true
-		bc = bc.child(base, body.loc.child("schema", nil))
-		bc.multipart = mediaBase(body.mediaType) == "multipart/form-data"
-		t, _, obj := im.schemaType(body.schema, bc)
-		t.nonNull = body.required
-		a := &argument{name: "input", typ: t, description: body.description}
+		var a *argument
+		a, contentType, files = im.bodyArgument(body, c.child(base, body.loc.child("schema", nil)))
 		f.args = append(f.args, a)
 		// The input goes whole: absent fields stay absent, and the keys
 		// of its fields, at every depth, are their @from keys.
-		bodyText = gqlString("{args.input}")
-		if mediaBase(body.mediaType) != "application/json" {
-			contentType = mediaBase(body.mediaType)
-		}
-		if bc.multipart && obj != nil && t.elem == nil {
-			// Binary properties are file parts.
-			for _, bf := range obj.fields {
-				if bf.binary {
-					files = append(files, bf.key)
-				}
-			}
-		}
+		bodyText = sdlwrite.String("{args.input}")
 	}
-	switch {
-	case !found:
-		im.warn(op.loc.child("responses", nil), op.label(), "no 2xx response is declared: the field returns the answer as JSON")
-		f.typ = im.scalar(scalarJSON)
-	case resp.mediaType == "":
-		// No content: the runtime reads an empty answer as null; JSON
-		// also carries a body the document did not declare.
-		f.typ = im.scalar(scalarJSON)
-	case strings.HasPrefix(mediaBase(resp.mediaType), "text/"):
-		f.typ = named("String")
-	default:
-		rc := c
-		t, _, _ := im.schemaType(resp.schema, rc.child(base+"Result", resp.loc.child("schema", nil)))
-		f.typ = t
-	}
+	f.typ = im.resultType(op, resp, found, c, base+"Result")
 	// Root fields stay nullable: a failed call then nulls its own field
 	// only, and the rest of the response stands.
 	f.typ.nonNull = false
@@ -245,6 +163,162 @@ func (im *importer) importOperation(op *operation) {
 		im.mutation = append(im.mutation, f)
 	}
 	im.res.Operations++
+}
+
+// sendableParams sorts op's parameters: the path parameters by name, and
+// the query, header and cookie parameters a binding can send, in order.
+// One it cannot send is left out with a warning, or skips the operation
+// when it is required (ok false).
+func (im *importer) sendableParams(op *operation) (byPath map[string]*param, params []*param, ok bool) {
+	byPath = map[string]*param{}
+	for _, p := range op.params {
+		if p.in == "path" {
+			byPath[p.name] = p
+			continue
+		}
+		why, quiet := unsendable(p)
+		switch {
+		case why == "":
+			params = append(params, p)
+		case quiet:
+		case p.required:
+			im.skip(op, p.loc, "required %s", why)
+			return nil, nil, false
+		default:
+			im.warn(p.loc, op.label(), "%s: left out", why)
+		}
+	}
+	return byPath, params, true
+}
+
+// unsendable says why a binding cannot send a parameter that is not in
+// the path, "" when it can; quiet means the parameter is left out without
+// a word (the headers OpenAPI says to ignore).
+func unsendable(p *param) (why string, quiet bool) {
+	switch p.in {
+	case "query", "header", "cookie":
+	default:
+		return fmt.Sprintf("parameter %q is in %q, which a binding cannot send", p.name, p.in), false
+	}
+	if p.in == "header" && headerSkipped(p.name) {
+		return "skipped", true
+	}
+	if !literalName(p.in, p.name) {
+		return fmt.Sprintf("%s parameter %q has a name a binding cannot write", p.in, p.name), false
+	}
+	return "", false
+}
+
+// pathArgs are the declared parameters of the path's {names}, in path
+// order, each once; a name without a declaration skips the operation (ok
+// false), and a declaration without a name is left out with a warning.
+func (im *importer) pathArgs(op *operation, names []string, byPath map[string]*param) (args []*param, ok bool) {
+	inPath := map[string]bool{}
+	for _, n := range names {
+		p := byPath[n]
+		if p == nil {
+			im.skip(op, op.loc, "path parameter {%s} is not declared", n)
+			return nil, false
+		}
+		if !inPath[n] {
+			args = append(args, p)
+		}
+		inPath[n] = true
+	}
+	for _, p := range op.params {
+		if p.in == "path" && !inPath[p.name] {
+			im.warn(p.loc, op.label(), "path parameter %q is not in the path %q: left out", p.name, op.path)
+		}
+	}
+	return args, true
+}
+
+// sendableBody is op's request body when a binding can send it, nil when
+// it is left out with a warning; a required body of media types a
+// binding cannot write skips the operation (ok false).
+func (im *importer) sendableBody(op *operation) (body *requestBody, ok bool) {
+	body = op.body
+	if body != nil && body.mediaType == "" {
+		if body.required {
+			im.skip(op, body.loc, "request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data", strings.Join(body.unsupported, ", "))
+			return nil, false
+		}
+		im.warn(body.loc, op.label(), "optional request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data: left out", strings.Join(body.unsupported, ", "))
+		body = nil
+	}
+	if body != nil && op.method == http.MethodGet {
+		im.warn(body.loc, op.label(), "a GET request cannot carry a body: the body is left out")
+		body = nil
+	}
+	return body, true
+}
+
+// errorAnswer reports whether r is a declared JSON error answer (4xx,
+// 5xx or default), which the upstream's errors then carry.
+func errorAnswer(r *response) bool {
+	errCode := r.code == "default" || len(r.code) == 3 && (r.code[0] == '4' || r.code[0] == '5')
+	return errCode && r.schema != nil && isJSONMedia(r.mediaType)
+}
+
+// readableAnswer reports whether a field can hold an answer of media
+// type mt: none, JSON or text.
+func readableAnswer(mt string) bool {
+	return mt == "" || isJSONMedia(mt) || strings.HasPrefix(mediaBase(mt), "text/")
+}
+
+// paramArgument is the argument of parameter p, named name, typed in
+// context c; it warns when the value cannot be sent as the document says.
+func (im *importer) paramArgument(op *operation, p *param, name string, c mctx) *argument {
+	c.input = true
+	t, _, obj := im.schemaType(p.schema, c)
+	t.nonNull = p.required
+	p.explode = t.elem != nil && p.exploded
+	if obj != nil {
+		im.warn(p.loc, op.label(), "parameter %q is an object: it is sent as JSON text", p.name)
+	} else if t.elem != nil && !p.commaJoined && !p.explode {
+		im.warn(p.loc, op.label(), "array parameter %q is sent comma-joined (a,b), not in the serialization the document gives", p.name)
+	}
+	return &argument{name: name, typ: t, description: p.description}
+}
+
+// bodyArgument is the input argument of a request body, typed in context
+// c, with the content type a binding sends ("" for JSON) and, in a
+// multipart body, the properties sent as file parts (the binary ones).
+func (im *importer) bodyArgument(body *requestBody, c mctx) (a *argument, contentType string, files []string) {
+	c.input = true
+	c.multipart = mediaBase(body.mediaType) == "multipart/form-data"
+	t, _, obj := im.schemaType(body.schema, c)
+	t.nonNull = body.required
+	if mediaBase(body.mediaType) != "application/json" {
+		contentType = mediaBase(body.mediaType)
+	}
+	if c.multipart && obj != nil && t.elem == nil {
+		for _, bf := range obj.fields {
+			if bf.binary {
+				files = append(files, bf.key)
+			}
+		}
+	}
+	return &argument{name: "input", typ: t, description: body.description}, contentType, files
+}
+
+// resultType is the type of the field that answers with resp (found
+// false: no 2xx response is declared); an anonymous schema's type is
+// named name.
+func (im *importer) resultType(op *operation, resp *response, found bool, c mctx, name string) tref {
+	switch {
+	case !found:
+		im.warn(op.loc.child("responses", nil), op.label(), "no 2xx response is declared: the field returns the answer as JSON")
+		return im.scalar(scalarJSON)
+	case resp.mediaType == "":
+		// No content: the runtime reads an empty answer as null; JSON
+		// also carries a body the document did not declare.
+		return im.scalar(scalarJSON)
+	case strings.HasPrefix(mediaBase(resp.mediaType), "text/"):
+		return named("String")
+	}
+	t, _, _ := im.schemaType(resp.schema, c.child(name, resp.loc.child("schema", nil)))
+	return t
 }
 
 func joinDescription(summary, description string) string {
@@ -297,35 +371,27 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 			cookies = append(cookies, p.name+": "+a)
 		}
 	}
-	var b strings.Builder
-	b.WriteString("@rest(upstream: ")
-	b.WriteString(gqlString(im.opts.Upstream))
-	b.WriteString(", method: ")
-	b.WriteString(gqlString(op.method))
-	b.WriteString(", path: ")
-	b.WriteString(gqlString(path.String()))
+	args := []sdlwrite.Arg{
+		{Name: "upstream", Value: sdlwrite.String(im.opts.Upstream)},
+		{Name: "method", Value: sdlwrite.String(op.method)},
+		{Name: "path", Value: sdlwrite.String(path.String())},
+	}
 	if len(headers) > 0 {
-		b.WriteString(", headers: ")
-		b.WriteString(gqlStringList(headers))
+		args = append(args, sdlwrite.Arg{Name: "headers", Value: sdlwrite.StringList(headers)})
 	}
 	if len(cookies) > 0 {
-		b.WriteString(", cookies: ")
-		b.WriteString(gqlStringList(cookies))
+		args = append(args, sdlwrite.Arg{Name: "cookies", Value: sdlwrite.StringList(cookies)})
 	}
 	if contentType != "" {
-		b.WriteString(", contentType: ")
-		b.WriteString(gqlString(contentType))
+		args = append(args, sdlwrite.Arg{Name: "contentType", Value: sdlwrite.String(contentType)})
 	}
 	if body != "" {
-		b.WriteString(", body: ")
-		b.WriteString(body)
+		args = append(args, sdlwrite.Arg{Name: "body", Value: body})
 	}
 	if len(files) > 0 {
-		b.WriteString(", files: ")
-		b.WriteString(gqlStringList(files))
+		args = append(args, sdlwrite.Arg{Name: "files", Value: sdlwrite.StringList(files)})
 	}
-	b.WriteString(")")
-	return b.String()
+	return sdlwrite.Directive("rest", args...)
 }
 
 // escapeTemplate doubles the braces of literal text in a template.

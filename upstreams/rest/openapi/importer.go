@@ -10,6 +10,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // Options steer the mapping.
@@ -119,7 +120,7 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	if opts.Upstream == "" {
 		return nil, errors.New("openapi: Options.Upstream is required")
 	}
-	if opts.Prefix != "" && !validName(opts.Prefix) {
+	if opts.Prefix != "" && !gqlname.Valid(opts.Prefix) {
 		return nil, fmt.Errorf("openapi: prefix %q is not a GraphQL name", opts.Prefix)
 	}
 	// The model is built lazily by the parser as the importer walks it; a
@@ -150,8 +151,9 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	if len(ops) == 0 {
 		im.warn(loc{pointer: "#/paths"}, "", "the document has no operations: nothing to expose")
 	}
-	im.res.SDL = im.render(false)
-	im.res.Fragment = im.render(true)
+	sdl := im.document()
+	im.res.SDL = sdl.String()
+	im.res.Fragment = sdl.Fragment()
 	for name := range im.scalars {
 		im.res.Scalars = append(im.res.Scalars, name)
 	}
@@ -165,8 +167,8 @@ type importer struct {
 	opts Options
 	res  *Result
 
-	typeNames *nameSet
-	fields    map[string]*nameSet // per root type
+	typeNames *gqlname.Set
+	fields    map[string]*gqlname.Set // per root type
 	types     map[typeKey]*gqlType
 	mapped    map[typeKey]mapped // schemas already mapped, for recursion and warnings once
 	scalars   map[string]bool
@@ -183,8 +185,8 @@ func newImporter(doc *Document, opts Options) *importer {
 		doc:       doc,
 		opts:      opts,
 		res:       &Result{},
-		typeNames: newNameSet(reservedTypeNames()...),
-		fields:    map[string]*nameSet{"Query": newNameSet(), "Mutation": newNameSet()},
+		typeNames: gqlname.NewSet(reservedTypeNames()...),
+		fields:    map[string]*gqlname.Set{"Query": gqlname.NewSet(), "Mutation": gqlname.NewSet()},
 		types:     map[typeKey]*gqlType{},
 		mapped:    map[typeKey]mapped{},
 		scalars:   map[string]bool{},

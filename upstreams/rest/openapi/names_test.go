@@ -3,6 +3,8 @@ package openapi
 import (
 	"strings"
 	"testing"
+
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 func TestNames(t *testing.T) {
@@ -18,6 +20,8 @@ func TestNames(t *testing.T) {
 		{"@id", "id", "Id"},
 		{"v1.Container", "v1Container", "V1Container"},
 		{"X-Trace-Id", "xTraceId", "XTraceId"},
+		{"URL-info", "urlInfo", "URLInfo"},
+		{"getURLInfo", "getURLInfo", "GetURLInfo"},
 		{"émoji", "moji", "Moji"},
 		{"---", "field", "Type"},
 		{"", "field", "Type"},
@@ -29,32 +33,35 @@ func TestNames(t *testing.T) {
 		if got := pascal(tt.in); got != tt.typ {
 			t.Errorf("pascal(%q) = %q, want %q", tt.in, got, tt.typ)
 		}
-		if !validName(fieldName(tt.in)) || !validName(pascal(tt.in)) {
+		if !gqlname.Valid(fieldName(tt.in)) || !gqlname.Valid(pascal(tt.in)) {
 			t.Errorf("%q: names %q, %q are not valid", tt.in, fieldName(tt.in), pascal(tt.in))
 		}
 	}
 }
 
-func TestValidName(t *testing.T) {
-	for s, want := range map[string]bool{
-		"a": true, "_a": true, "A9": true, "9a": false, "__a": false, "a-b": false, "": false, "é": false,
-	} {
-		if got := validName(s); got != want {
-			t.Errorf("validName(%q) = %v", s, got)
-		}
+// TestOpFieldName checks the root field names operations get: the
+// operationId's words in lower camel case, a leading acronym in lower case
+// whole, else the method and path's words.
+func TestOpFieldName(t *testing.T) {
+	tests := []struct {
+		id, method, path, want string
+	}{
+		{"listPets", "GET", "/pets", "listPets"},
+		{"ListPets", "GET", "/pets", "listPets"},
+		{"GETListsFormat", "GET", "/lists.{format}", "getListsFormat"},
+		{"getURLInfo", "GET", "/url", "getURLInfo"},
+		{"URLInfo", "GET", "/url", "urlInfo"},
+		{"pets.find_by-tag", "GET", "/pets", "petsFindByTag"},
+		{"3dModels", "GET", "/models", "_3dModels"},
+		{"", "GET", "/pets/{petId}/photos", "getPetsPetIdPhotos"},
+		{"", "DELETE", "/v1/{name}:cancel", "deleteV1NameCancel"},
+		{"", "POST", "/", "post"},
 	}
-	for s, want := range map[string]bool{"ACTIVE": true, "true": false, "null": false, "in-progress": false} {
-		if got := validEnumValue(s); got != want {
-			t.Errorf("validEnumValue(%q) = %v", s, got)
+	for _, tt := range tests {
+		op := &operation{id: tt.id, method: tt.method, path: tt.path}
+		if got := opFieldName(op); got != tt.want {
+			t.Errorf("opFieldName(%q, %s %s) = %q, want %q", tt.id, tt.method, tt.path, got, tt.want)
 		}
-	}
-}
-
-func TestNameSet(t *testing.T) {
-	n := newNameSet("Query")
-	got := []string{n.take("Query"), n.take("Pet"), n.take("Pet"), n.take("Pet2"), n.take("Pet")}
-	if want := "Query2 Pet Pet2 Pet22 Pet3"; strings.Join(got, " ") != want {
-		t.Errorf("got %v, want %s", got, want)
 	}
 }
 
@@ -94,12 +101,6 @@ func TestPathParams(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
-	if got := gqlString("a\"b\\c\nd\x01"); got != `"a\"b\\c\nd\u0001"` {
-		t.Errorf("gqlString = %s", got)
-	}
-	if got := jsonString("k\"\x7f"); got != `"k\"\u007f"` {
-		t.Errorf("jsonString = %s", got)
-	}
 	if got := escapeTemplate("/a{b}"); got != "/a{{b}}" {
 		t.Errorf("escapeTemplate = %s", got)
 	}

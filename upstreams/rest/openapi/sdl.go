@@ -2,9 +2,9 @@ package openapi
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
 // ScalarDef returns the declaration of a custom scalar the importer uses.
@@ -34,188 +34,58 @@ scalar Date`
 	return "scalar " + name
 }
 
-// render writes the SDL; a fragment extends the root types and leaves the
-// custom scalars to whoever merges it.
-func (im *importer) render(fragment bool) string {
-	var b strings.Builder
+// document gathers the SDL to write.
+func (im *importer) document() *sdlwrite.Document {
 	title := strings.TrimSpace(im.res.Title)
 	if title == "" {
 		title = "an API"
 	}
-	fmt.Fprintf(&b, "# %s %s, imported from an OpenAPI %s document.\n", oneLine(title), oneLine(im.res.Version), oneLine(im.doc.Version))
-	for _, root := range []struct {
-		name   string
-		fields []*rootField
-	}{{"Query", im.query}, {"Mutation", im.mutation}} {
-		if len(root.fields) == 0 {
-			continue
-		}
-		if fragment {
-			fmt.Fprintf(&b, "\nextend type %s {\n", root.name)
-		} else {
-			fmt.Fprintf(&b, "\ntype %s {\n", root.name)
-		}
-		for _, f := range root.fields {
-			writeDescription(&b, "  ", f.description)
-			b.WriteString("  " + f.name)
-			if len(f.args) > 0 {
-				b.WriteString("(\n")
-				for _, a := range f.args {
-					writeDescription(&b, "    ", a.description)
-					fmt.Fprintf(&b, "    %s: %s\n", a.name, a.typ)
-				}
-				b.WriteString("  )")
-			}
-			fmt.Fprintf(&b, ": %s", f.typ)
-			if f.deprecated {
-				b.WriteString(" @deprecated")
-			}
-			b.WriteString(" " + f.binding + "\n")
-		}
-		b.WriteString("}\n")
+	d := &sdlwrite.Document{
+		Header:    fmt.Sprintf("%s %s, imported from an OpenAPI %s document.", oneLine(title), oneLine(im.res.Version), oneLine(im.doc.Version)),
+		Roots:     []sdlwrite.Root{{Name: "Query", Fields: rootFields(im.query)}, {Name: "Mutation", Fields: rootFields(im.mutation)}},
+		ScalarDef: ScalarDef,
 	}
-	types := make([]*gqlType, 0, len(im.types))
 	for _, t := range im.types {
-		types = append(types, t)
-	}
-	order := map[string]int{"type": 0, "input": 1, "enum": 2}
-	sort.Slice(types, func(i, j int) bool {
-		if order[types[i].kind] != order[types[j].kind] {
-			return order[types[i].kind] < order[types[j].kind]
-		}
-		return types[i].name < types[j].name
-	})
-	for _, t := range types {
-		b.WriteString("\n")
-		writeDescription(&b, "", t.description)
-		fmt.Fprintf(&b, "%s %s {\n", t.kind, t.name)
+		st := sdlwrite.Type{Description: t.description, Kind: t.kind, Name: t.name}
 		for _, v := range t.values {
-			fmt.Fprintf(&b, "  %s\n", v)
+			st.Values = append(st.Values, sdlwrite.Field{Name: v})
 		}
 		for _, f := range t.fields {
-			writeDescription(&b, "  ", f.description)
-			fmt.Fprintf(&b, "  %s: %s", f.name, f.typ)
+			sf := sdlwrite.Field{Description: f.description, Name: f.name, Type: f.typ.String()}
 			if f.name != f.key {
 				// Output fields are read from, input fields sent under,
 				// their JSON key.
-				fmt.Fprintf(&b, " @from(key: %s)", gqlString(f.key))
+				sf.Directives = append(sf.Directives, sdlwrite.Directive("from", sdlwrite.Arg{Name: "key", Value: sdlwrite.String(f.key)}))
 			}
 			if f.deprecated && t.kind == "type" {
-				b.WriteString(" @deprecated")
+				sf.Directives = append(sf.Directives, "@deprecated")
 			}
-			b.WriteString("\n")
+			st.Fields = append(st.Fields, sf)
 		}
-		b.WriteString("}\n")
+		d.Types = append(d.Types, st)
 	}
-	if fragment {
-		return b.String()
-	}
-	scalars := make([]string, 0, len(im.scalars))
 	for s := range im.scalars {
-		scalars = append(scalars, s)
+		d.Scalars = append(d.Scalars, s)
 	}
-	sort.Strings(scalars)
-	for _, s := range scalars {
-		b.WriteString("\n" + ScalarDef(s) + "\n")
+	return d
+}
+
+func rootFields(fields []*rootField) []sdlwrite.Field {
+	out := make([]sdlwrite.Field, 0, len(fields))
+	for _, f := range fields {
+		sf := sdlwrite.Field{Description: f.description, Name: f.name, Type: f.typ.String()}
+		for _, a := range f.args {
+			sf.Args = append(sf.Args, sdlwrite.Field{Description: a.description, Name: a.name, Type: a.typ.String()})
+		}
+		if f.deprecated {
+			sf.Directives = append(sf.Directives, "@deprecated")
+		}
+		sf.Directives = append(sf.Directives, f.binding)
+		out = append(out, sf)
 	}
-	return b.String()
+	return out
 }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// writeDescription writes a description as a GraphQL block string.
-func writeDescription(b *strings.Builder, indent, s string) {
-	s = cleanText(strings.TrimSpace(s))
-	if s == "" {
-		return
-	}
-	b.WriteString(indent + `"""` + "\n")
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
-			b.WriteString("\n")
-			continue
-		}
-		b.WriteString(indent + strings.ReplaceAll(line, `"""`, `\"""`) + "\n")
-	}
-	b.WriteString(indent + `"""` + "\n")
-}
-
-// cleanText keeps the characters a GraphQL block string may hold.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r == '\r':
-			return '\n'
-		case r < ' ' || r == 0x7f:
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// gqlString writes s as a GraphQL string literal.
-func gqlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < ' ' || r == 0x7f {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func gqlStringList(list []string) string {
-	parts := make([]string, len(list))
-	for i, s := range list {
-		parts[i] = gqlString(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// jsonString writes s as a JSON string.
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
+	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
 // The custom scalars the SDL may declare.
@@ -460,7 +461,7 @@ func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
 	}
 	var bad []string
 	for _, v := range values {
-		if !validEnumValue(v) {
+		if !gqlname.ValidEnumValue(v) {
 			bad = append(bad, v)
 		}
 	}
@@ -479,7 +480,7 @@ func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
 		im.mapped[key] = mapped{t: named("String"), nullable: true}
 		return named("String")
 	}
-	name := im.typeNames.take(im.opts.Prefix + pascal(baseOr(c.base, "Enum")))
+	name := im.typeNames.Take(im.opts.Prefix + pascal(baseOr(c.base, "Enum")))
 	t := &gqlType{name: name, kind: "enum", description: s.Description, values: values}
 	im.types[key] = t
 	im.mapped[key] = mapped{t: named(name), nullable: true}
@@ -710,7 +711,7 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		name += "Input"
 		kind = "input"
 	}
-	t := &gqlType{name: im.typeNames.take(name), kind: kind, description: s.Description}
+	t := &gqlType{name: im.typeNames.Take(name), kind: kind, description: s.Description}
 	im.types[key] = t
 	var obj *gqlType
 	if c.input {
@@ -720,16 +721,16 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 
 	// Valid property names keep their names; the others get names derived
 	// from them that no valid one already has.
-	fieldNames := newNameSet()
+	fieldNames := gqlname.NewSet()
 	names := make([]string, len(kept))
 	for i, p := range kept {
-		if validName(p.key) && fieldNames.reserve(p.key) {
+		if gqlname.Valid(p.key) && fieldNames.Reserve(p.key) {
 			names[i] = p.key
 		}
 	}
 	for i, p := range kept {
 		if names[i] == "" {
-			names[i] = fieldNames.take(fieldName(p.key))
+			names[i] = fieldNames.Take(fieldName(p.key))
 		}
 	}
 	base := baseOr(c.base, "Object")

@@ -3,9 +3,14 @@ package openapi
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/gqlname"
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
+	v2high "github.com/pb33f/libopenapi/datamodel/high/v2"
 	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 )
@@ -68,93 +73,139 @@ func sortedKeys(m *orderedmap.Map[string, string]) []string {
 
 // serverAndSecurity reads the base URL and the security schemes.
 func (im *importer) serverAndSecurity() (string, []Scheme) {
+	var base string
 	var schemes []Scheme
 	if d := im.doc.v3; d != nil {
-		base := serverURL(d.Servers)
-		if base == "" && d.Paths != nil && d.Paths.PathItems != nil {
-			// Some documents name their server on each path item only.
-			for p := d.Paths.PathItems.First(); p != nil && base == ""; p = p.Next() {
-				if it := p.Value(); it != nil {
-					base = serverURL(it.Servers)
-					for _, o := range v3PathOps(it) {
-						if base == "" && o != nil {
-							base = serverURL(o.Servers)
-						}
-					}
-				}
-			}
-		}
-		if d.Components != nil && d.Components.SecuritySchemes != nil {
-			for p := d.Components.SecuritySchemes.First(); p != nil; p = p.Next() {
-				ss := p.Value()
-				if ss == nil {
-					continue
-				}
-				s := Scheme{Name: p.Key(), Type: ss.Type, In: ss.In, Param: ss.Name, Scheme: strings.ToLower(ss.Scheme),
-					BearerFormat: ss.BearerFormat, OpenIDConnectURL: ss.OpenIdConnectUrl, Description: ss.Description}
-				if f := ss.Flows; f != nil {
-					for _, fl := range []struct {
-						name string
-						set  bool
-					}{{"authorizationCode", f.AuthorizationCode != nil}, {"clientCredentials", f.ClientCredentials != nil}, {"device", f.Device != nil}, {"implicit", f.Implicit != nil}, {"password", f.Password != nil}} {
-						if fl.set {
-							s.Flows = append(s.Flows, fl.name)
-						}
-					}
-					if cc := f.ClientCredentials; cc != nil {
-						s.TokenURL, s.Scopes = cc.TokenUrl, sortedKeys(cc.Scopes)
-					}
-				}
-				schemes = append(schemes, s)
-			}
-		}
-		sortSchemes(schemes)
-		return im.resolveBase(base), schemes
-	}
-	d := im.doc.v2
-	base := ""
-	if d.Host != "" {
-		scheme := "https"
-		if len(d.Schemes) > 0 {
-			scheme = d.Schemes[0]
-			for _, s := range d.Schemes {
-				if s == "https" {
-					scheme = s
-				}
-			}
-		}
-		base = scheme + "://" + d.Host + d.BasePath
-	} else if d.BasePath != "" {
-		base = d.BasePath
-	}
-	if d.SecurityDefinitions != nil && d.SecurityDefinitions.Definitions != nil {
-		for p := d.SecurityDefinitions.Definitions.First(); p != nil; p = p.Next() {
-			ss := p.Value()
-			if ss == nil {
-				continue
-			}
-			s := Scheme{Name: p.Key(), Type: ss.Type, In: ss.In, Param: ss.Name, Description: ss.Description}
-			switch ss.Type {
-			case "basic":
-				s.Type, s.Scheme = "http", "basic"
-			case "oauth2":
-				flow := map[string]string{"application": "clientCredentials", "accessCode": "authorizationCode", "implicit": "implicit", "password": "password"}[ss.Flow]
-				if flow == "" {
-					flow = ss.Flow
-				}
-				s.Flows = []string{flow}
-				if flow == "clientCredentials" {
-					s.TokenURL = ss.TokenUrl
-					if ss.Scopes != nil {
-						s.Scopes = sortedKeys(ss.Scopes.Values)
-					}
-				}
-			}
-			schemes = append(schemes, s)
-		}
+		base, schemes = v3BaseURL(d), v3Schemes(d)
+	} else {
+		d := im.doc.v2
+		base, schemes = v2BaseURL(d.Host, d.BasePath, d.Schemes), v2Schemes(d)
 	}
 	sortSchemes(schemes)
 	return im.resolveBase(base), schemes
+}
+
+// v3Schemes are an OpenAPI 3 document's security schemes.
+func v3Schemes(d *v3high.Document) []Scheme {
+	if d.Components == nil || d.Components.SecuritySchemes == nil {
+		return nil
+	}
+	var out []Scheme
+	for p := d.Components.SecuritySchemes.First(); p != nil; p = p.Next() {
+		if ss := p.Value(); ss != nil {
+			out = append(out, v3Scheme(p.Key(), ss))
+		}
+	}
+	return out
+}
+
+// v2Schemes are a Swagger 2.0 document's security definitions.
+func v2Schemes(d *v2high.Swagger) []Scheme {
+	if d.SecurityDefinitions == nil || d.SecurityDefinitions.Definitions == nil {
+		return nil
+	}
+	var out []Scheme
+	for p := d.SecurityDefinitions.Definitions.First(); p != nil; p = p.Next() {
+		if ss := p.Value(); ss != nil {
+			out = append(out, v2Scheme(p.Key(), ss))
+		}
+	}
+	return out
+}
+
+// v3BaseURL is the URL of the document's first server, else of the first
+// path item or operation that names one: some documents name their server
+// on each path item only.
+func v3BaseURL(d *v3high.Document) string {
+	if base := serverURL(d.Servers); base != "" || d.Paths == nil || d.Paths.PathItems == nil {
+		return base
+	}
+	for p := d.Paths.PathItems.First(); p != nil; p = p.Next() {
+		it := p.Value()
+		if it == nil {
+			continue
+		}
+		if base := serverURL(it.Servers); base != "" {
+			return base
+		}
+		for _, o := range v3PathOps(it) {
+			if o == nil {
+				continue
+			}
+			if base := serverURL(o.Servers); base != "" {
+				return base
+			}
+		}
+	}
+	return ""
+}
+
+// v3Scheme is the Scheme of an OpenAPI 3 security scheme.
+func v3Scheme(name string, ss *v3high.SecurityScheme) Scheme {
+	s := Scheme{Name: name, Type: ss.Type, In: ss.In, Param: ss.Name, Scheme: strings.ToLower(ss.Scheme),
+		BearerFormat: ss.BearerFormat, OpenIDConnectURL: ss.OpenIdConnectUrl, Description: ss.Description}
+	f := ss.Flows
+	if f == nil {
+		return s
+	}
+	for _, fl := range []struct {
+		name string
+		set  bool
+	}{{"authorizationCode", f.AuthorizationCode != nil}, {"clientCredentials", f.ClientCredentials != nil}, {"device", f.Device != nil}, {"implicit", f.Implicit != nil}, {"password", f.Password != nil}} {
+		if fl.set {
+			s.Flows = append(s.Flows, fl.name)
+		}
+	}
+	if cc := f.ClientCredentials; cc != nil {
+		s.TokenURL, s.Scopes = cc.TokenUrl, sortedKeys(cc.Scopes)
+	}
+	return s
+}
+
+// v2BaseURL is a Swagger 2.0 document's base URL: its host with the
+// first scheme listed, https when it is listed at all (https when none
+// is), and its base path; without a host, the base path alone.
+func v2BaseURL(host, basePath string, schemes []string) string {
+	if host == "" {
+		return basePath
+	}
+	scheme := "https"
+	if len(schemes) > 0 && !slices.Contains(schemes, "https") {
+		scheme = schemes[0]
+	}
+	return scheme + "://" + host + basePath
+}
+
+// v2Scheme is the Scheme of a Swagger 2.0 security definition: basic is
+// http's basic scheme, and the OAuth 2 flows take OpenAPI 3's names.
+func v2Scheme(name string, ss *v2high.SecurityScheme) Scheme {
+	s := Scheme{Name: name, Type: ss.Type, In: ss.In, Param: ss.Name, Description: ss.Description}
+	switch ss.Type {
+	case "basic":
+		s.Type, s.Scheme = "http", "basic"
+	case "oauth2":
+		flow := v2Flow(ss.Flow)
+		s.Flows = []string{flow}
+		if flow == "clientCredentials" {
+			s.TokenURL = ss.TokenUrl
+			if ss.Scopes != nil {
+				s.Scopes = sortedKeys(ss.Scopes.Values)
+			}
+		}
+	}
+	return s
+}
+
+// v2Flow is OpenAPI 3's name of a Swagger 2.0 OAuth 2 flow; an unknown
+// flow keeps its name.
+func v2Flow(flow string) string {
+	switch flow {
+	case "application":
+		return "clientCredentials"
+	case "accessCode":
+		return "authorizationCode"
+	}
+	return flow
 }
 
 // serverURL is the first server's URL with its variables' defaults.
@@ -276,7 +327,7 @@ func envName(s string) string {
 		split.WriteByte(c)
 	}
 	var b strings.Builder
-	for _, w := range words(split.String()) {
+	for _, w := range gqlname.Segments(split.String()) {
 		if b.Len() > 0 {
 			b.WriteByte('_')
 		}
@@ -290,14 +341,14 @@ func envName(s string) string {
 
 // yamlString writes s as a double-quoted YAML scalar (JSON's string syntax
 // is valid YAML).
-func yamlString(s string) string { return jsonString(s) }
+func yamlString(s string) string { return sdlwrite.JSONString(s) }
 
 // yamlKey writes a header name as a YAML key.
 func yamlKey(s string) string {
 	if s != "" && !strings.ContainsAny(s, ":#{}[],&*!|>'\"%@` ") {
 		return s
 	}
-	return jsonString(s)
+	return sdlwrite.JSONString(s)
 }
 
-func yamlComment(s string) string { return oneLine(cleanText(s)) }
+func yamlComment(s string) string { return oneLine(sdlwrite.Clean(s)) }

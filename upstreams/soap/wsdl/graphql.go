@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
 	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
@@ -282,17 +284,15 @@ func (im *importer) buildRootFields() {
 		default:
 			o.typ = strings.TrimSuffix(im.elemType(r, false), "!")
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "@soap(upstream: %s, operation: %s", gqlString(im.opts.Upstream), gqlString(o.op.Name))
+		args := []sdlwrite.Arg{{Name: "upstream", Value: sdlwrite.String(im.opts.Upstream)}, {Name: "operation", Value: sdlwrite.String(o.op.Name)}}
 		if len(o.args) > 0 {
-			parts := make([]string, len(o.args))
+			request := make([]sdlwrite.Arg, len(o.args))
 			for i, a := range o.args {
-				parts[i] = a.name + ": " + gqlString("{args."+a.name+"}")
+				request[i] = sdlwrite.Arg{Name: a.name, Value: sdlwrite.String("{args." + a.name + "}")}
 			}
-			b.WriteString(", request: {" + strings.Join(parts, ", ") + "}")
+			args = append(args, sdlwrite.Arg{Name: "request", Value: sdlwrite.Object(request...)})
 		}
-		b.WriteString(")")
-		o.soap = b.String()
+		o.soap = sdlwrite.Directive("soap", args...)
 	}
 }
 
@@ -313,7 +313,7 @@ func (im *importer) buildTypes() {
 		for _, v := range t.Enum {
 			f := &gqlField{name: v.Name}
 			if v.Name != v.Value {
-				f.desc = fmt.Sprintf("The value %s in the XML.", gqlString(v.Value))
+				f.desc = fmt.Sprintf("The value %s in the XML.", sdlwrite.String(v.Value))
 			}
 			g.values = append(g.values, f)
 		}

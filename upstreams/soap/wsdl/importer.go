@@ -224,8 +224,9 @@ func Import(defs *Definitions, opts Options) (*Result, error) {
 			im.res.Endpoint = p.address
 		}
 	}
-	im.res.SDL = im.render(false)
-	im.res.Fragment = im.render(true)
+	sdl := im.document()
+	im.res.SDL = sdl.String()
+	im.res.Fragment = sdl.Fragment()
 	for name := range im.scalars {
 		im.res.Scalars = append(im.res.Scalars, name)
 	}

@@ -2,9 +2,9 @@ package wsdl
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
 // ScalarDef returns the declaration of a custom scalar the importer uses,
@@ -78,190 +78,37 @@ scalar Duration`
 	return "scalar " + name
 }
 
-// render writes the SDL; a fragment extends the root types and leaves the
-// custom scalars to whoever merges it.
-func (im *importer) render(fragment bool) string {
-	var b strings.Builder
+// document gathers the SDL to write. WSDL documentation is XML text,
+// often indented as the element that holds it: descriptions lose the
+// indentation their lines share.
+func (im *importer) document() *sdlwrite.Document {
+	d := &sdlwrite.Document{Header: "No SOAP operation imported.", ScalarDef: ScalarDef, Doc: sdlwrite.Dedent}
 	if len(im.res.Services) > 0 {
-		fmt.Fprintf(&b, "# SOAP services %s, imported from their WSDL.\n", strings.Join(im.res.Services, ", "))
+		d.Header = fmt.Sprintf("SOAP services %s, imported from their WSDL.", strings.Join(im.res.Services, ", "))
 	} else if im.res.Fields > 0 {
-		b.WriteString("# SOAP bindings imported from their WSDL.\n")
-	} else {
-		b.WriteString("# No SOAP operation imported.\n")
+		d.Header = "SOAP bindings imported from their WSDL."
 	}
 	for _, root := range []string{"Query", "Mutation"} {
-		ops := im.roots[root]
-		if len(ops) == 0 {
-			continue
+		r := sdlwrite.Root{Name: root}
+		for _, o := range im.roots[root] {
+			r.Fields = append(r.Fields, sdlwrite.Field{Description: o.doc, Name: o.op.Field, Args: sdlFields(o.args), Type: o.typ, Directives: []string{o.soap}})
 		}
-		if fragment {
-			fmt.Fprintf(&b, "\nextend type %s {\n", root)
-		} else {
-			fmt.Fprintf(&b, "\ntype %s {\n", root)
-		}
-		for _, o := range ops {
-			writeDescription(&b, "  ", o.doc)
-			b.WriteString("  " + o.op.Field)
-			if len(o.args) > 0 {
-				b.WriteString("(\n")
-				for _, a := range o.args {
-					writeDescription(&b, "    ", a.desc)
-					fmt.Fprintf(&b, "    %s: %s\n", a.name, a.typ)
-				}
-				b.WriteString("  )")
-			}
-			fmt.Fprintf(&b, ": %s %s\n", o.typ, o.soap)
-		}
-		b.WriteString("}\n")
+		d.Roots = append(d.Roots, r)
 	}
-	types := append([]*gqlType(nil), im.gqlTypes...)
-	order := map[string]int{"type": 0, "input": 1, "enum": 2}
-	sort.SliceStable(types, func(i, j int) bool {
-		if order[types[i].kind] != order[types[j].kind] {
-			return order[types[i].kind] < order[types[j].kind]
-		}
-		return types[i].name < types[j].name
-	})
-	for _, t := range types {
-		b.WriteString("\n")
-		writeDescription(&b, "", t.desc)
-		fmt.Fprintf(&b, "%s %s {\n", t.kind, t.name)
-		for _, v := range t.values {
-			writeDescription(&b, "  ", v.desc)
-			b.WriteString("  " + v.name + "\n")
-		}
-		for _, f := range t.fields {
-			writeDescription(&b, "  ", f.desc)
-			fmt.Fprintf(&b, "  %s: %s\n", f.name, f.typ)
-		}
-		b.WriteString("}\n")
+	for _, t := range im.gqlTypes {
+		d.Types = append(d.Types, sdlwrite.Type{Description: t.desc, Kind: t.kind, Name: t.name, Values: sdlFields(t.values), Fields: sdlFields(t.fields)})
 	}
-	if fragment {
-		return b.String()
-	}
-	scalars := make([]string, 0, len(im.scalars))
 	for s := range im.scalars {
-		scalars = append(scalars, s)
+		d.Scalars = append(d.Scalars, s)
 	}
-	sort.Strings(scalars)
-	for _, s := range scalars {
-		b.WriteString("\n" + ScalarDef(s) + "\n")
-	}
-	return b.String()
+	return d
 }
 
-// writeDescription writes a description as a GraphQL block string.
-func writeDescription(b *strings.Builder, indent, s string) {
-	s = cleanText(s)
-	if s == "" {
-		return
+// sdlFields are the SDL of fields, arguments or enum values.
+func sdlFields(fs []*gqlField) []sdlwrite.Field {
+	out := make([]sdlwrite.Field, len(fs))
+	for i, f := range fs {
+		out[i] = sdlwrite.Field{Description: f.desc, Name: f.name, Type: f.typ}
 	}
-	b.WriteString(indent + `"""` + "\n")
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
-			b.WriteString("\n")
-			continue
-		}
-		b.WriteString(indent + escapeBlock(line) + "\n")
-	}
-	b.WriteString(indent + `"""` + "\n")
-}
-
-// escapeBlock escapes """ in block string text, its one escape.
-func escapeBlock(s string) string {
-	return strings.ReplaceAll(s, `"""`, `\"""`)
-}
-
-// cleanText keeps the characters a GraphQL block string may hold, and
-// removes the indentation documentation's lines share.
-func cleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r == '\r':
-			return '\n'
-		case r < ' ' || r == 0x7f:
-			return -1
-		}
-		return r
-	}, s)
-	lines := strings.Split(s, "\n")
-	indent := -1
-	for i, l := range lines {
-		if strings.TrimSpace(l) == "" {
-			lines[i] = ""
-			continue
-		}
-		if i == 0 {
-			continue
-		}
-		n := len(l) - len(strings.TrimLeft(l, " \t"))
-		if indent < 0 || n < indent {
-			indent = n
-		}
-	}
-	for i, l := range lines {
-		if i > 0 && indent > 0 && len(l) >= indent {
-			l = l[indent:]
-		}
-		lines[i] = strings.TrimRight(l, " \t")
-	}
-	lines[0] = strings.TrimSpace(lines[0])
-	return strings.Trim(strings.Join(lines, "\n"), "\n")
-}
-
-// gqlString writes s as a GraphQL string literal.
-func gqlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < ' ' || r == 0x7f {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// jsonString writes s as a JSON string (and a YAML double-quoted one).
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/weft-gateway/weft/internal/sdlwrite"
+
 	"github.com/weft-gateway/weft/internal/gqlname"
 )
 
@@ -15,13 +17,13 @@ import (
 // parts the operations declare, to fill with soapHeaders.
 func (r *Result) UpstreamYAML(name string) string {
 	var b strings.Builder
-	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + jsonString(name) + "\nspec:\n  soap:\n")
-	b.WriteString("    wsdl: " + jsonString(r.WSDL) + "\n")
+	b.WriteString("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata:\n  name: " + sdlwrite.JSONString(name) + "\nspec:\n  soap:\n")
+	b.WriteString("    wsdl: " + sdlwrite.JSONString(r.WSDL) + "\n")
 	endpoint := r.Endpoint
 	if endpoint == "" {
 		endpoint = "${" + envName(name) + "_ENDPOINT}"
 	}
-	b.WriteString("    endpoint: " + jsonString(endpoint) + "\n")
+	b.WriteString("    endpoint: " + sdlwrite.JSONString(endpoint) + "\n")
 	version := "1.1"
 	for _, op := range r.Operations {
 		if op.Skipped == "" && op.SOAPVersion == "1.2" {
@@ -29,11 +31,11 @@ func (r *Result) UpstreamYAML(name string) string {
 			break
 		}
 	}
-	b.WriteString("    # soapVersion: " + jsonString(version) + "   # as the WSDL's bindings say by default\n")
+	b.WriteString("    # soapVersion: " + sdlwrite.JSONString(version) + "   # as the WSDL's bindings say by default\n")
 	env := envName(name)
 	b.WriteString("    # wsSecurity:\n")
-	b.WriteString("    #   username: " + jsonString("${"+env+"_USERNAME}") + "\n")
-	b.WriteString("    #   password: " + jsonString("${"+env+"_PASSWORD}") + "\n")
+	b.WriteString("    #   username: " + sdlwrite.JSONString("${"+env+"_USERNAME}") + "\n")
+	b.WriteString("    #   password: " + sdlwrite.JSONString("${"+env+"_PASSWORD}") + "\n")
 	seen := map[string]bool{}
 	var headers []string
 	for _, op := range r.Operations {
