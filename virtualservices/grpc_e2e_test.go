@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/base64"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -780,6 +781,13 @@ type Mine { id: String! title: String }`,
 // descriptors fails the load with one error at its own file and line; the
 // VirtualService that includes it adds none of its own.
 func TestGRPCUpstreamErrorsAtLoad(t *testing.T) {
+	// An address nothing listens on: one the kernel gave and took back.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	_ = ln.Close()
 	tests := []struct {
 		name, upstream string
 		want           []string
@@ -788,8 +796,8 @@ func TestGRPCUpstreamErrorsAtLoad(t *testing.T) {
 kind: Upstream
 metadata: {name: kitchen}
 spec:
-  grpc: {target: "127.0.0.1:1", reflection: true}
-`, []string{"cfg/up.yaml:5:", "spec.grpc.reflection: server reflection of upstream kitchen (127.0.0.1:1):"}},
+  grpc: {target: "` + dead + `", reflection: true}
+`, []string{"cfg/up.yaml:5:", "spec.grpc.reflection: server reflection of upstream kitchen (" + dead + "):"}},
 		{"malformed proto", kitchenUpstream("kitchen", "127.0.0.1:1", ""), []string{"cfg/up.yaml:7:5: spec.grpc.proto: ", "/protos/weft/test/v1/kitchen.proto:1:9: syntax error: unexpected '{'"}},
 	}
 	for _, tt := range tests {
