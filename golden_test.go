@@ -239,6 +239,11 @@ type request struct {
 	// Headers are added; X-Request-Id is "golden" unless set here.
 	Headers       map[string]string `yaml:"headers"`
 	OperationName string            `yaml:"operationName"`
+	// CallsInOrder keeps calls.json in the order the calls arrived, for an
+	// operation whose calls are made one after another (a mutation's
+	// fields); calls.json is otherwise sorted, as parallel calls arrive in
+	// any order.
+	CallsInOrder bool `yaml:"callsInOrder"`
 }
 
 func readRequest(dir string) (*request, error) {
@@ -288,7 +293,11 @@ func playStep(gw *httptest.Server, dir string, servers []recorded.Server, scrub 
 		calls = append(calls, s.Calls()...)
 		problems = append(problems, s.Unexpected()...)
 	}
-	recorded.SortCalls(calls)
+	if rq.CallsInOrder {
+		recorded.SortCallsByArrival(calls)
+	} else {
+		recorded.SortCalls(calls)
+	}
 	if calls == nil {
 		calls = []recorded.Call{}
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Call is one request an upstream received, as a golden file records it.
@@ -28,6 +29,9 @@ type Call struct {
 	// Body is the request's body: JSON as JSON (gRPC: the message as
 	// protojson), anything else as a string.
 	Body any `json:"body,omitempty"`
+	// Arrived is when the server read the request, to put calls made one
+	// after another in their order.
+	Arrived time.Time `json:"-"`
 }
 
 // key orders calls: by upstream, then request, then everything else.
@@ -39,6 +43,12 @@ func (c Call) key() string {
 // SortCalls puts calls in a stable order, as they may arrive in any.
 func SortCalls(calls []Call) {
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].key() < calls[j].key() })
+}
+
+// SortCallsByArrival puts calls in the order they arrived, for calls made
+// one after another (the fields of a mutation).
+func SortCallsByArrival(calls []Call) {
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Arrived.Before(calls[j].Arrived) })
 }
 
 // Server is a running recorded upstream.
@@ -89,6 +99,7 @@ type journal struct {
 }
 
 func (j *journal) record(c Call) {
+	c.Arrived = time.Now()
 	j.mu.Lock()
 	j.calls = append(j.calls, c)
 	j.mu.Unlock()
