@@ -45,10 +45,10 @@ func (o object) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(m.key)
+		k, _ := marshal(m.key)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(m.value)
+		v, err := marshal(m.value)
 		if err != nil {
 			return nil, err
 		}
@@ -132,10 +132,22 @@ func plain(v any) any {
 	return v
 }
 
+// marshal writes JSON without escaping <, > and &, which SOAP bodies and
+// error messages are full of.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 // indent writes a value as a golden file holds it: two-space indents and
 // a final newline.
 func indent(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		panic(err) // values come from decodeOrdered
 	}
