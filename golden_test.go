@@ -139,7 +139,7 @@ func envName(upstream string) string {
 // a case with a known-deviation file is expected to differ.
 func runCase(t *testing.T, dir string) {
 	deviation, _ := os.ReadFile(filepath.Join(dir, "known-deviation"))
-	problems := playCase(t, dir, *update && deviation == nil)
+	problems := playCase(dir, *update && deviation == nil)
 	switch {
 	case deviation == nil:
 		for _, p := range problems {
@@ -156,7 +156,7 @@ func runCase(t *testing.T, dir string) {
 // playCase starts the case's upstreams and gateway, sends its requests,
 // and returns every difference from its golden files (or, with write,
 // rewrites them).
-func playCase(t *testing.T, dir string, write bool) []string {
+func playCase(dir string, write bool) []string {
 	configDir := nearest(dir, "config")
 	if configDir == "" {
 		return []string{"no config folder in the case or above it"}
@@ -339,7 +339,7 @@ func playStep(gw *httptest.Server, dir string, servers []recorded.Server, scrub 
 		problems = append(problems, fmt.Sprintf("HTTP status %d, want %d", status, wantStatus))
 	}
 	problems = append(problems, compareFile(filepath.Join(dir, "response.json"), "response", got)...)
-	problems = append(problems, compareFile(filepath.Join(dir, "calls.json"), "upstream calls", gotCalls)...)
+	problems = append(problems, compareFile(filepath.Join(dir, "calls.json"), "list of upstream calls", gotCalls)...)
 	return problems
 }
 
