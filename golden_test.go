@@ -411,6 +411,6 @@ func send(gw *httptest.Server, rq *request, query string, variables json.RawMess
 	return resp.StatusCode, body, err
 }
 
-func kinds() map[string]upstreams.Builder {
-	return map[string]upstreams.Builder{"graphql": graphql.Build, "rest": rest.Build, "grpc": grpcup.Build, "soap": soap.Build}
+func kinds() []upstreams.Kind {
+	return []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind()}
 }
