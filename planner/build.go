@@ -424,6 +424,9 @@ func (p *planner) finish() {
 			fetch.Operation = d.print(p)
 		}
 		fetch.Raw = rawable(fetch)
+		if fetch.Raw {
+			p.markVerbatim(fetch)
+		}
 	}
 	var roots []Node
 	for _, fetch := range p.plan.Fetches {
@@ -505,6 +508,69 @@ func measure(sel *Selection) (fields, aliases int) {
 		fields, aliases = max(fields, n), max(aliases, a)
 	}
 	return fields, aliases
+}
+
+// markVerbatim marks the fields of a Raw GraphQL fetch whose answer is
+// their response byte for byte (see Field.Verbatim).
+func (p *planner) markVerbatim(fetch *Fetch) {
+	if fetch.Binding.GraphQL == nil || p.docs[fetch] == nil {
+		return
+	}
+	info, ok := p.s.Upstream(fetch.Upstream)
+	if !ok || !info.Trusted || info.Schema == nil {
+		return
+	}
+	for _, f := range fetch.Fields {
+		// Root fields of one upstream share the operation; each delegates
+		// to an upstream field of its own.
+		b := p.s.Binding(f.ParentType, f.Name)
+		if b == nil || b.GraphQL == nil || b.GraphQL.UpstreamDef == nil {
+			continue
+		}
+		f.Verbatim = sameValue(info.Schema, f, b.GraphQL.UpstreamDef.Type, p.docs[fetch].fieldSel(f))
+	}
+}
+
+// sameValue reports whether the upstream's value of type up, selected by
+// doc, is the response's value of field f: the same type (list and
+// non-null wrappers, scalar, enum values the gateway knows), and for an
+// object the same fields in the same order under the same keys, each the
+// same value.
+func sameValue(us *ast.Schema, f *Field, up *ast.Type, doc *docSel) bool {
+	if f.Type.String() != up.String() {
+		return false
+	}
+	if f.Sel == nil {
+		if f.Leaf != LeafEnum {
+			return true
+		}
+		ud := us.Types[up.Name()]
+		if ud == nil || ud.Kind != ast.Enum {
+			return false
+		}
+		for _, v := range ud.EnumValues {
+			if f.Enum.EnumValues.ForName(v.Name) == nil {
+				return false
+			}
+		}
+		return true
+	}
+	ud := us.Types[up.Name()]
+	if f.Sel.Abstract() || doc == nil || doc.typename || len(doc.frags) > 0 || ud == nil || ud.Kind != ast.Object ||
+		len(doc.fields) != len(f.Sel.Fields) {
+		return false
+	}
+	for i, cf := range f.Sel.Fields {
+		df := doc.fields[i]
+		if cf.Kind != KindValue || cf.Conds != nil || cf.Fetch != nil || df.client != cf || df.alias != cf.ResponseKey || df.name != cf.Name {
+			return false
+		}
+		uf := ud.Fields.ForName(cf.Name)
+		if uf == nil || !sameValue(us, cf, uf.Type, df.sel) {
+			return false
+		}
+	}
+	return true
 }
 
 // rawable reports whether a fetch's answer can be written into the response

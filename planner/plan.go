@@ -157,6 +157,12 @@ type Field struct {
 	AST *ast.Field
 	// Occurrences are every occurrence merged into this field.
 	Occurrences []*ast.Field
+	// Verbatim, on a field of a Raw fetch, says its value in the answer is
+	// the value of the response, byte for byte: the upstream is trusted to
+	// keep its schema's promises, every type below equals the upstream's,
+	// and the upstream's selection is the client's (same keys, in the same
+	// order, nothing added, no condition left to the gateway).
+	Verbatim bool
 }
 
 // Selection is the compiled selection set of a composite type.

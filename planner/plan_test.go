@@ -24,6 +24,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func testSchema(t testing.TB) *schema.Schema {
 	t.Helper()
+	return testSchemaOf(t, false)
+}
+
+// testSchemaOf is testSchema with the catalog trusted or not.
+func testSchemaOf(t testing.TB, trusted bool) *schema.Schema {
+	t.Helper()
 	up, err := os.ReadFile("testdata/upstream.graphql")
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +43,7 @@ func testSchema(t testing.TB) *schema.Schema {
 		t.Fatal(err)
 	}
 	s, err := schema.Build(schema.Source{File: "schema.graphql", Input: string(sdl)}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{
-		"catalog": {Name: "catalog", Kind: graphql.KindName, Schema: upSchema},
+		"catalog": {Name: "catalog", Kind: graphql.KindName, Schema: upSchema, Trusted: trusted},
 		"reviews": {Name: "reviews", Kind: rest.KindName},
 	}})
 	if err != nil {

@@ -29,12 +29,18 @@ type Review { rating: Int! body: String! }`
 // benchPlan builds the schema and plans query over it.
 func benchPlan(b *testing.B, query string) (*Executable, *planner.Plan) {
 	b.Helper()
+	return benchPlanOf(b, query, false)
+}
+
+// benchPlanOf is benchPlan with the catalog trusted or not.
+func benchPlanOf(b *testing.B, query string, trusted bool) (*Executable, *planner.Plan) {
+	b.Helper()
 	up, err := gqlparser.LoadSchema(&ast.Source{Input: benchUpstream})
 	if err != nil {
 		b.Fatal(err)
 	}
 	s, err := schema.Build(schema.Source{File: "bench.graphql", Input: benchSchema}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{
-		"catalog": {Name: "catalog", Kind: upgraphql.KindName, Schema: up},
+		"catalog": {Name: "catalog", Kind: upgraphql.KindName, Schema: up, Trusted: trusted},
 		"reviews": {Name: "reviews", Kind: rest.KindName},
 	}})
 	if err != nil {

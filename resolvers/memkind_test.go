@@ -253,6 +253,9 @@ type memUp struct {
 	name, sdl string
 	answers   map[string]answer
 	expose    bool
+	// trusted declares a GraphQL upstream trusted to keep its schema's
+	// promises (spec.graphql.trusted).
+	trusted bool
 }
 
 // newFixture builds sdl over the upstreams and an Executable with opts
@@ -264,7 +267,7 @@ func newFixture(t testing.TB, sdl string, ups []memUp, opts Options) *fixture {
 	opts.Upstreams = map[string]upstreams.Upstream{}
 	for _, u := range ups {
 		m := &memUpstream{name: u.name, answers: u.answers, expose: u.expose}
-		info := schema.UpstreamInfo{Name: u.name, Kind: memKind, Version: "1"}
+		info := schema.UpstreamInfo{Name: u.name, Kind: memKind, Version: "1", Trusted: u.trusted}
 		if u.sdl != "" {
 			us, err := gqlparser.LoadSchema(&ast.Source{Name: u.name + ".graphql", Input: u.sdl})
 			if err != nil {

@@ -21,8 +21,19 @@ import (
 // value that render must read, so a value that became null where the
 // answer is cut short (its end cannot be found) stays null, in place: only
 // inside a value does that end the parent.
+//
+// A Verbatim field's value is copied as it is: the planner found it is the
+// response's value byte for byte, from an upstream trusted to keep its
+// schema's promises. Only its end is looked for, following the structure;
+// an answer whose structure does not hold together goes the checked way.
 func (r *renderer) rawField(dst []byte, f *planner.Field, b []byte, i int, up string) ([]byte, bool) {
-	out, _, ok := r.rawValueAt(dst, f, f.Type, b, jsonscan.SkipSpace(b, i), up)
+	i = jsonscan.SkipSpace(b, i)
+	if f.Verbatim && jsonscan.KindAt(b, i) != jsonscan.Null {
+		if end, err := jsonscan.SkipFast(b, i); err == nil {
+			return append(dst, b[i:end]...), true
+		}
+	}
+	out, _, ok := r.rawValueAt(dst, f, f.Type, b, i, up)
 	return out, ok
 }
 

@@ -145,12 +145,18 @@ func FuzzTranscode(f *testing.F) {
 }
 
 // BenchmarkRenderRaw is BenchmarkRender in one pass over the answer bytes.
-func BenchmarkRenderRaw(b *testing.B) {
-	e, p := benchPlan(b, `{ products { upc name price weight } }`)
+func BenchmarkRenderRaw(b *testing.B) { benchRenderRaw(b, false) }
+
+// BenchmarkRenderVerbatim is BenchmarkRenderRaw with the upstream trusted:
+// the answer's products are copied as they are.
+func BenchmarkRenderVerbatim(b *testing.B) { benchRenderRaw(b, true) }
+
+func benchRenderRaw(b *testing.B, trusted bool) {
+	e, p := benchPlanOf(b, `{ products { upc name price weight } }`, trusted)
 	answer := catalogAnswer(400)
 	f := p.Fetches[0]
-	if !f.Raw {
-		b.Fatal("fetch is not Raw")
+	if !f.Raw || f.Fields[0].Verbatim != trusted {
+		b.Fatalf("fetch Raw %v, verbatim %v", f.Raw, f.Fields[0].Verbatim)
 	}
 	buf := make([]byte, 0, 128<<10)
 	b.ReportAllocs()

@@ -46,6 +46,10 @@ type UpstreamInfo struct {
 	// Fallback is the upstream's default fallback, for fields bound to it
 	// that declare none of their own (nor their type).
 	Fallback *Fallback
+	// Trusted says the upstream keeps the promises of its own schema (its
+	// answers hold values of the declared types, in valid JSON), so that
+	// an answer whose types equal the gateway's may be served as it is.
+	Trusted bool
 	// Failed marks an upstream whose own config has errors: bindings to it
 	// are not checked further, so its errors are reported once, not again
 	// at every binding.

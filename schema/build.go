@@ -126,6 +126,14 @@ type Schema struct {
 	// inputKeys are the keys input fields are sent under, where @from
 	// renames them.
 	inputKeys map[FieldRef]string
+	// upstreams are the upstreams the bindings were checked against.
+	upstreams map[string]UpstreamInfo
+}
+
+// Upstream returns what the schema was built knowing of an upstream.
+func (s *Schema) Upstream(name string) (UpstreamInfo, bool) {
+	u, ok := s.upstreams[name]
+	return u, ok
 }
 
 // SourceName returns the name of typeName.field in the parent object's
@@ -201,7 +209,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams}, nil
 }
 
 type builder struct {
@@ -528,7 +536,7 @@ func (b *builder) version() string {
 	}
 	for _, name := range keys(b.opts.Upstreams) {
 		u := b.opts.Upstreams[name]
-		fmt.Fprintf(h, "\x00%s\x00%s\x00%s", name, u.Kind, u.Version)
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%t", name, u.Kind, u.Version, u.Trusted)
 	}
 	for _, name := range keys(b.opts.Vars) {
 		fmt.Fprintf(h, "\x00%s=%s", name, b.opts.Vars[name])

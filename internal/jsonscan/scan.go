@@ -527,8 +527,11 @@ func Elements(b []byte, i int, f func(n, value int) int) (int, error) {
 // SkipFast returns the index just past the value starting at b[i] (after
 // white space), following only the structure: string contents, numbers
 // and literals are not checked. It is for skipping parts of an answer that
-// are not copied into a response; whatever is copied is read with the
-// validating functions.
+// are not copied into a response, and for finding the end of a value a
+// trusted upstream sent; whatever else is copied is read with the
+// validating functions. (A version reading eight bytes at a time, to the
+// next quote or bracket, was measured slower on GraphQL answers, whose
+// structural bytes are a few bytes apart: 37.6 against 29.5 µs for 42 KB.)
 func SkipFast(b []byte, i int) (int, error) {
 	i = SkipSpace(b, i)
 	if i >= len(b) {

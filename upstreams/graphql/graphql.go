@@ -39,6 +39,13 @@ type Options struct {
 	URL string `yaml:"url" weft:"required"`
 	// Schema says where the upstream's schema comes from.
 	Schema SchemaSource `yaml:"schema" weft:"required"`
+	// Trusted says the server keeps the promises of its own schema: its
+	// answers hold values of the declared types (integers that fit an
+	// Int, an enum's own values, no null where a field is non-null) in
+	// valid JSON. Where the gateway serves a selection whose types equal
+	// the upstream's, the answer is then copied as it is, without a check
+	// per value (see docs/config.md).
+	Trusted bool `yaml:"trusted"`
 }
 
 // SchemaSource names exactly one source of an upstream's schema.
@@ -97,7 +104,7 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		client.Close()
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.graphql.schema", "schema of upstream %s is invalid: %v", d.Name, gerr)
 	}
-	return up, schema.UpstreamInfo{Name: d.Name, Kind: KindName, Schema: s, Version: version(sdl.Input)}, nil
+	return up, schema.UpstreamInfo{Name: d.Name, Kind: KindName, Schema: s, Version: version(sdl.Input), Trusted: spec.GraphQL.Trusted}, nil
 }
 
 func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s SchemaSource) (*ast.Source, error) {
