@@ -42,6 +42,10 @@ type Case struct {
 	// resources, or a replacement for shop.graphql); a name may not leave the
 	// config directory.
 	Files map[string]string
+	// CatalogTrusted declares the catalog trusted to keep its schema's
+	// promises (spec.graphql.trusted), so answers whose types match are
+	// copied as they are.
+	CatalogTrusted bool
 	// Down names demo upstreams the gateway is pointed away from, at an
 	// address that refuses connections, so their fields are served by
 	// their fallbacks.
@@ -74,6 +78,15 @@ func Cases() []Case {
 			Query:     `{ products { upc name price weight } }`,
 			Products:  largeProducts,
 			Baselines: true,
+		},
+		{
+			// The large case with the catalog trusted: the answer is
+			// copied as it is rather than checked value by value.
+			Name:           "large-trusted",
+			Query:          `{ products { upc name price weight } }`,
+			Products:       largeProducts,
+			Baselines:      true,
+			CatalogTrusted: true,
 		},
 		{
 			// One catalog call, then one reviews call per product.

@@ -123,6 +123,10 @@ func UpstreamsYAML(c Case, ep Endpoints, m Merge) string {
 		fmt.Fprintf(&merge, "  mergeInFlight: %t\n", m == MergeOn)
 	}
 	extra.WriteString(merge.String())
+	trusted := ""
+	if c.CatalogTrusted {
+		trusted = "    trusted: true\n"
+	}
 	for line := range strings.Lines(c.UpstreamSpec) {
 		if strings.TrimSpace(line) != "" {
 			extra.WriteString("  " + strings.TrimRight(line, "\r\n") + "\n")
@@ -140,7 +144,7 @@ spec:
     url: %[5]s
     schema:
       file: catalog.graphql
----
+%[11]s---
 apiVersion: weft.dev/v1
 kind: Upstream
 metadata:
@@ -172,7 +176,7 @@ spec:
     wsdl: shipping.wsdl
     endpoint: %[10]s
 `, c.Name, m, upstreamTimeout, extra.String(), strconv.Quote(ep.CatalogURL), strconv.Quote(ep.ReviewsURL),
-		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String(), strconv.Quote(ep.ShippingURL))
+		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String(), strconv.Quote(ep.ShippingURL), trusted)
 }
 
 func writeFile(dir, name string, b []byte) error {
