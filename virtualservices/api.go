@@ -11,11 +11,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/weft-gateway/weft/internal/fieldmerge"
+	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/resolvers"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -126,4 +128,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r.Body = http.MaxBytesReader(w, r.Body, a.action.Limits.MaxBodyBytes)
 	a.server.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// Plan validates a query against the API's schema and plans it within the
+// route's limits.
+func (a *API) Plan(ctx context.Context, query, operation string) (*planner.Plan, error) {
+	doc, errs := gqlparser.LoadQuery(a.Schema.AST, query)
+	if errs != nil {
+		return nil, errs
+	}
+	return planner.Build(ctx, a.Schema, doc, operation, planner.Options{MaxSelections: a.action.Limits.MaxSelections, MaxDepth: a.action.Limits.MaxDepth})
 }
