@@ -76,7 +76,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 		up = resilience.Wrap(up, *policy, resilience.WithLog(l.Log))
 	}
 	info.Fallback = fallback
-	return &builtUpstream{up: up, info: info, hash: hash}, nil
+	return &builtUpstream{up: up, info: info, hash: hash, print: upstreamPrint(info)}, nil
 }
 
 // fallbackKey is the Upstream spec block that is the default fallback of

@@ -12,7 +12,20 @@ import (
 	"github.com/weft-gateway/weft/upstreams"
 )
 
-func (l *Loader) buildVirtualService(d *resource.Document, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*vhost, []string, []domainRef, error) {
+// snapshotBuild is what building a snapshot's VirtualServices reads and
+// where it keeps what the next snapshot may reuse.
+type snapshotBuild struct {
+	// infos describe the upstreams to the schema builder, live are their
+	// instances, prints their digests (upstreamPrint), by name.
+	infos  map[string]schema.UpstreamInfo
+	live   map[string]upstreams.Upstream
+	prints map[string]string
+	// prev is the snapshot served before, if any, whose schemas and
+	// caches next may keep.
+	prev, next *Snapshot
+}
+
+func (l *Loader) buildVirtualService(d *resource.Document, b *snapshotBuild, read func(string) ([]byte, string, error)) (*vhost, []string, []domainRef, error) {
 	var spec VirtualServiceSpec
 	if err := d.DecodeSpec(&spec); err != nil {
 		return nil, nil, nil, err
@@ -44,7 +57,7 @@ func (l *Loader) buildVirtualService(d *resource.Document, infos map[string]sche
 		case r.GraphQL != nil && r.DirectResponse != nil:
 			errs = append(errs, d.Errorf(rp, "a route has one action: graphql or directResponse, not both"))
 		case r.GraphQL != nil:
-			api, err := l.buildAPI(d, rp+".graphql", r.GraphQL, spec.Vars, infos, live, read)
+			api, err := l.buildAPI(d, rp+".graphql", rt.name, r.GraphQL, spec.Vars, b, read)
 			if err != nil {
 				errs = append(errs, resourceErrors(err)...)
 				continue
@@ -67,7 +80,10 @@ func (l *Loader) buildVirtualService(d *resource.Document, infos map[string]sche
 	return vh, spec.VirtualHost.Domains, drefs, nil
 }
 
-func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction, vars map[string]string, infos map[string]schema.UpstreamInfo, live map[string]upstreams.Upstream, read func(string) ([]byte, string, error)) (*API, error) {
+// buildAPI builds a route's API. Its schema and caches are the previous
+// snapshot's when what they are built from did not change (see caches.go).
+func (l *Loader) buildAPI(d *resource.Document, p, route string, action *GraphQLAction, vars map[string]string, b *snapshotBuild, read func(string) ([]byte, string, error)) (*API, error) {
+	infos := b.infos
 	action.withDefaults()
 	src := action.Schema
 	if src.File != "" && src.Inline != "" || src.File == "" && src.Inline == "" && len(src.Include) == 0 {
@@ -99,15 +115,33 @@ func (l *Loader) buildAPI(d *resource.Document, p string, action *GraphQLAction,
 		}
 	}
 	includes = append(includes, scalarDecls(ss.Input, src.Include, infos)...)
-	s, err := schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars, Includes: includes})
-	if err != nil {
-		return nil, err
+	skey := schemaKey(ss, includes, vars, b.prints)
+	s := b.next.schemas[skey]
+	if s == nil && b.prev != nil {
+		s = b.prev.schemas[skey]
 	}
+	if s == nil {
+		if s, err = schema.Build(ss, schema.Options{Upstreams: infos, Vars: vars, Includes: includes}); err != nil {
+			return nil, err
+		}
+	}
+	b.next.schemas[skey] = s
+	ckey := cacheKey(skey, d.Name, route, action)
+	caches := b.next.caches[ckey]
+	if caches == nil && b.prev != nil {
+		caches = b.prev.caches[ckey]
+	}
+	if caches == nil {
+		if caches, err = newAPICaches(s, action); err != nil {
+			return nil, fmt.Errorf("virtual service %s: %w", d.Name, err)
+		}
+	}
+	b.next.caches[ckey] = caches
 	var stale *resolvers.StaleCache
 	if s.HasStaleFallbacks() {
 		stale = l.staleCache()
 	}
-	return newAPI(d.Name, s, *action, live, vars, stale, l.Log)
+	return newAPI(d.Name, route, s, *action, caches, b.live, vars, stale, l.Log)
 }
 
 func directResponse(dr *DirectResponse) http.Handler {

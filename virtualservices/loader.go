@@ -97,7 +97,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		}
 	}
 
-	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}}
+	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}, schemas: map[string]*schema.Schema{}, caches: map[string]*apiCaches{}}
 	var fresh []upstreams.Upstream
 	var vss []*resource.Document
 	seen := map[string]*resource.Document{}
@@ -131,21 +131,28 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 			snap.ups[d.Name] = b
 		}
 	}
-	infos := make(map[string]schema.UpstreamInfo, len(snap.ups))
-	live := make(map[string]upstreams.Upstream, len(snap.ups))
-	for name, b := range snap.ups {
-		infos[name] = b.info
-		live[name] = b.up
+	b := &snapshotBuild{
+		infos:  make(map[string]schema.UpstreamInfo, len(snap.ups)+len(failed)),
+		live:   make(map[string]upstreams.Upstream, len(snap.ups)),
+		prints: make(map[string]string, len(snap.ups)+len(failed)),
+		prev:   prev,
+		next:   snap,
+	}
+	for name, u := range snap.ups {
+		b.infos[name] = u.info
+		b.live[name] = u.up
+		b.prints[name] = u.print
 	}
 	for name := range failed {
-		infos[name] = schema.UpstreamInfo{Name: name, Failed: true}
+		b.infos[name] = schema.UpstreamInfo{Name: name, Failed: true}
+		b.prints[name] = "failed"
 	}
 
 	var hosts []*vhost
 	var domains [][]string
 	var refs [][]domainRef
 	for _, d := range vss {
-		vh, doms, drefs, err := l.buildVirtualService(d, infos, live, readFile(d))
+		vh, doms, drefs, err := l.buildVirtualService(d, b, readFile(d))
 		add(err)
 		if vh == nil {
 			continue
@@ -156,6 +163,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		snap.names = append(snap.names, d.Name)
 		for _, rt := range vh.routes {
 			if api, ok := rt.handler.(*API); ok {
+				snap.graphql = append(snap.graphql, api)
 				// The schema's version covers SDL files and upstream schemas,
 				// which the resources' own text does not.
 				h.Write([]byte(api.Schema.Version))

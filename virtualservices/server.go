@@ -39,7 +39,7 @@ func NewServer(log zerolog.Logger) *Server {
 		idPrefix: hex.EncodeToString(b[:]),
 		metrics:  newMetrics(),
 	}
-	s.metrics.reg.MustRegister(newResilienceCollector(s), newHostsCollector(s))
+	s.metrics.reg.MustRegister(newResilienceCollector(s), newHostsCollector(s), newCacheCollector(s))
 	return s
 }
 

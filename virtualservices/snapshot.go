@@ -17,12 +17,20 @@ type Snapshot struct {
 	// warnings are what is legal but likely a mistake, such as a config
 	// with no VirtualService.
 	warnings []string
+	// graphql are the APIs of every GraphQL route, for the metrics.
+	graphql []*API
+	// schemas and caches are what the next snapshot may keep: the routes'
+	// schemas by schemaKey, their caches by cacheKey.
+	schemas map[string]*schema.Schema
+	caches  map[string]*apiCaches
 }
 
 type builtUpstream struct {
 	up   upstreams.Upstream
 	info schema.UpstreamInfo
-	hash string
+	// hash is the digest of the Upstream's spec; print that of what
+	// bindings are checked against (upstreamPrint).
+	hash, print string
 }
 
 // VirtualServices returns the names of the snapshot's VirtualServices.
