@@ -97,7 +97,13 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		}
 	}
 
-	snap := &Snapshot{ups: map[string]*builtUpstream{}, apis: map[string]*API{}, schemas: map[string]*schema.Schema{}, caches: map[string]*apiCaches{}}
+	snap := &Snapshot{
+		ups:     map[string]*builtUpstream{},
+		apis:    map[string]*API{},
+		schemas: map[string]*schema.Schema{},
+		caches:  map[string]*apiCaches{},
+		idle:    make(chan struct{}, 1),
+	}
 	var fresh []upstreams.Upstream
 	var vss []*resource.Document
 	seen := map[string]*resource.Document{}
@@ -164,6 +170,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		for _, rt := range vh.routes {
 			if api, ok := rt.handler.(*API); ok {
 				snap.graphql = append(snap.graphql, api)
+				snap.drainFor = max(snap.drainFor, api.action.Timeout)
 				// The schema's version covers SDL files and upstream schemas,
 				// which the resources' own text does not.
 				h.Write([]byte(api.Schema.Version))

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/rs/zerolog"
 
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -51,21 +48,7 @@ type reloadWorld struct {
 
 func startReloadWorld(t *testing.T, files map[string]string) *reloadWorld {
 	t.Helper()
-	dir := writeConfig(t, files)
-	logs := &logBuffer{}
-	log := zerolog.New(logs)
-	srv := virtualservices.NewServer(log)
-	rl := &virtualservices.Reloader{
-		Loader: &virtualservices.Loader{Kinds: kinds(), Log: log}, Server: srv,
-		Config: virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, OSDir: dir},
-		Dir:    dir, Log: log,
-	}
-	if err := rl.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return &reloadWorld{gateway: &gateway{t: t, server: srv, http: hs, logs: logs}, dir: dir, reloader: rl}
+	return startReloadWorldIn(t, writeConfig(t, files), kinds())
 }
 
 // edit writes files and reloads; the reload must succeed.

@@ -1,12 +1,17 @@
 package virtualservices
 
 import (
+	"sync/atomic"
+	"time"
+
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 )
 
 // Snapshot is one immutable, fully checked config: its upstreams, its
-// VirtualServices' APIs and the router over them.
+// VirtualServices' APIs and the router over them. A Server counts the
+// requests it serves on it, so that the upstreams a Swap retires are
+// closed once those requests are done.
 type Snapshot struct {
 	// Version identifies the config's content.
 	Version string
@@ -23,6 +28,50 @@ type Snapshot struct {
 	// schemas by schemaKey, their caches by cacheKey.
 	schemas map[string]*schema.Schema
 	caches  map[string]*apiCaches
+
+	// inFlight counts the requests a Server serves on the snapshot. Once
+	// retired is set, the request that brings it to zero signals idle.
+	inFlight atomic.Int64
+	retired  atomic.Bool
+	idle     chan struct{}
+	// drainFor bounds the wait for those requests once the snapshot is
+	// retired: its longest route timeout, past which a request is over.
+	drainFor time.Duration
+}
+
+// acquire counts a request in.
+func (s *Snapshot) acquire() { s.inFlight.Add(1) }
+
+// release counts a request out.
+func (s *Snapshot) release() {
+	if s.inFlight.Add(-1) == 0 && s.retired.Load() {
+		select {
+		case s.idle <- struct{}{}:
+		default: // a signal is pending already
+		}
+	}
+}
+
+// drain marks the snapshot retired (no request starts on it any more) and
+// waits until the requests in flight on it are done, drainFor has passed
+// or stop is closed. It reports whether the requests are done.
+func (s *Snapshot) drain(stop <-chan struct{}) bool {
+	// The store of retired and the load of inFlight pair with release's
+	// Add and load (all sequentially consistent): either this load sees
+	// the last request gone, or that request sees retired and signals.
+	s.retired.Store(true)
+	timer := time.NewTimer(s.drainFor)
+	defer timer.Stop()
+	for s.inFlight.Load() > 0 {
+		select {
+		case <-s.idle:
+		case <-timer.C:
+			return false
+		case <-stop:
+			return false
+		}
+	}
+	return true
 }
 
 type builtUpstream struct {
