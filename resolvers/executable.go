@@ -31,6 +31,11 @@ type Options struct {
 	Vars map[string]string
 	// PlanCacheSize caps cached plans.
 	PlanCacheSize int
+	// Plans, when set, is the plan cache to use instead of a new one; it
+	// must plan on the same schema. Handing one cache to the Executables
+	// of successive snapshots that share a schema keeps its plans across
+	// reloads.
+	Plans *planner.Cache
 	// MaxConcurrency caps the calls one fetch runs at once.
 	MaxConcurrency int
 	// ExposePlan allows a client to ask for the plan with the header
@@ -95,7 +100,12 @@ func New(s *schema.Schema, opts Options) (*Executable, error) {
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = DefaultMaxErrors
 	}
-	plans, err := planner.NewCache(s, opts.PlanCacheSize, planner.Options{MaxSelections: opts.MaxSelections, MaxDepth: opts.MaxDepth})
+	plans, err := opts.Plans, error(nil)
+	if plans == nil {
+		plans, err = planner.NewCache(s, opts.PlanCacheSize, planner.Options{MaxSelections: opts.MaxSelections, MaxDepth: opts.MaxDepth})
+	} else if plans.Schema() != s {
+		err = errors.New("the plan cache plans on another schema")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +200,8 @@ func (e *Executable) execute(ctx context.Context, opCtx *graphql.OperationContex
 	data := r.render(e.buffer())
 	policy.remember(t, r.misfits)
 	resp := &graphql.Response{Data: data, Errors: errs.finish()}
+	// The plan may come from another layout of the operation's text.
+	planner.Relocate(resp.Errors, plan, opCtx.RawQuery)
 	if e.opts.ExposePlan && opCtx.Headers.Get("X-Weft-Plan") == "1" {
 		// gqlgen replaces Response.Extensions with those registered in the
 		// context once the handler returns.

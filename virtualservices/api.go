@@ -8,14 +8,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
-	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/weft-gateway/weft/internal/fieldmerge"
+	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/resolvers"
 	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
@@ -27,8 +27,10 @@ import (
 const PlaygroundAssetsPath = "/-/playground/"
 
 // API is one route's GraphQL API: a schema version, its executor and the
-// gqlgen server in front of it. It is built per snapshot, so gqlgen's query
-// cache only ever holds documents validated against this schema.
+// gqlgen server in front of it. It is built per snapshot, around the
+// schema and caches of the previous snapshot's API when the reload left
+// them as they were: the caches only ever hold documents and plans of this
+// schema object.
 type API struct {
 	Schema     *schema.Schema
 	Executable *resolvers.Executable
@@ -36,10 +38,13 @@ type API struct {
 	server     *handler.Server
 	playground http.Handler
 	vsName     string
+	route      string
+	caches     *apiCaches
 }
 
-func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[string]upstreams.Upstream, vars map[string]string, stale *resolvers.StaleCache, log zerolog.Logger) (*API, error) {
+func newAPI(vsName, route string, s *schema.Schema, action GraphQLAction, caches *apiCaches, ups map[string]upstreams.Upstream, vars map[string]string, stale *resolvers.StaleCache, log zerolog.Logger) (*API, error) {
 	exec, err := resolvers.New(s, resolvers.Options{
+		Plans:          caches.plans,
 		Upstreams:      ups,
 		Vars:           vars,
 		MaxConcurrency: action.MaxConcurrency,
@@ -60,9 +65,9 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 	srv.AddTransport(tr)
 	srv.AddTransport(transport.GRAPHQL{})
 	srv.AddTransport(otherRequests{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(caches.documents)
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: caches.apq})
 	srv.Use(deferredVariables{t: tr}) // after the APQ extension, which fills in the query
 	suggest := *action.Introspection
 	if suggest {
@@ -78,7 +83,7 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 		return fmt.Errorf("internal server error")
 	})
 	srv.SetErrorPresenter(graphql.DefaultErrorPresenter)
-	a := &API{Schema: s, Executable: exec, action: action, server: srv, vsName: vsName}
+	a := &API{Schema: s, Executable: exec, action: action, server: srv, vsName: vsName, route: route, caches: caches}
 	if *action.Playground {
 		opts := playground.Options{Title: vsName + " · Weft", AssetsPath: PlaygroundAssetsPath}
 		if !*action.Introspection {
@@ -126,4 +131,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r.Body = http.MaxBytesReader(w, r.Body, a.action.Limits.MaxBodyBytes)
 	a.server.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// Plan validates a query against the API's schema and plans it within the
+// route's limits.
+func (a *API) Plan(ctx context.Context, query, operation string) (*planner.Plan, error) {
+	doc, errs := gqlparser.LoadQuery(a.Schema.AST, query)
+	if errs != nil {
+		return nil, errs
+	}
+	return planner.Build(ctx, a.Schema, doc, operation, planner.Options{MaxSelections: a.action.Limits.MaxSelections, MaxDepth: a.action.Limits.MaxDepth})
 }

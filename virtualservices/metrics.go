@@ -232,3 +232,70 @@ func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.panicky, st.Panic, name)
 	}
 }
+
+// cacheCollector reports the hits and misses of the served snapshot's API
+// caches, read when Prometheus scrapes. A cache lives as long as its
+// route's schema and limits: a reload that changes neither keeps it and
+// its counts; one that does starts a new cache, whose counts restart
+// (Prometheus reads that as a reset).
+type cacheCollector struct {
+	s                            *Server
+	planHits, planMisses         *prometheus.Desc
+	queryHits, queryMisses       *prometheus.Desc
+	persistedHits, persistedMiss *prometheus.Desc
+	plans                        *prometheus.Desc
+}
+
+func newCacheCollector(s *Server) *cacheCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"virtual_service", "route"}, nil)
+	}
+	return &cacheCollector{
+		s:             s,
+		planHits:      d("weft_plan_cache_hits_total", "Operations whose plan was cached, or being planned by another request."),
+		planMisses:    d("weft_plan_cache_misses_total", "Operations planned."),
+		queryHits:     d("weft_query_cache_hits_total", "Operations whose parsed, validated document was cached."),
+		queryMisses:   d("weft_query_cache_misses_total", "Operations parsed and validated (or refused)."),
+		persistedHits: d("weft_persisted_query_cache_hits_total", "Requests that sent a persisted query's hash alone and found its text."),
+		persistedMiss: d("weft_persisted_query_cache_misses_total", "Requests that sent a persisted query's hash alone and did not find its text (PERSISTED_QUERY_NOT_FOUND)."),
+		plans:         d("weft_plan_cache_entries", "Plans cached."),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.planHits, c.planMisses, c.queryHits, c.queryMisses, c.persistedHits, c.persistedMiss, c.plans} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.s.Snapshot()
+	if snap == nil {
+		return
+	}
+	type route struct{ vs, name string }
+	seen := map[route]bool{}
+	for _, api := range snap.graphql {
+		// Route names are labels; should two routes of one VirtualService
+		// share a name, the first one's caches are reported.
+		if r := (route{api.vsName, api.route}); seen[r] {
+			continue
+		} else {
+			seen[r] = true
+		}
+		counter := func(d *prometheus.Desc, v uint64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), api.vsName, api.route)
+		}
+		caches := api.caches
+		st := caches.plans.Stats()
+		counter(c.planHits, st.Hits)
+		counter(c.planMisses, st.Misses)
+		counter(c.queryHits, caches.documents.hits.Load())
+		counter(c.queryMisses, caches.documents.misses.Load())
+		counter(c.persistedHits, caches.apq.hits.Load())
+		counter(c.persistedMiss, caches.apq.misses.Load())
+		ch <- prometheus.MustNewConstMetric(c.plans, prometheus.GaugeValue, float64(caches.plans.Len()), api.vsName, api.route)
+	}
+}

@@ -93,7 +93,26 @@ type GraphQLAction struct {
 	Limits Limits `yaml:"limits"`
 	// MaxConcurrency caps the calls one fetch runs at once (default 32).
 	MaxConcurrency int `yaml:"maxConcurrency"`
+	// Caches size the API's caches.
+	Caches Caches `yaml:"caches"`
 }
+
+// Caches are the sizes of an API's caches, in entries. They outlive a
+// config reload that leaves the API's schema as it was; see
+// docs/architecture.md.
+type Caches struct {
+	// Plans are the operations' plans (default 1000).
+	Plans int `yaml:"plans"`
+	// Documents are the operations parsed and validated (default 1000).
+	Documents int `yaml:"documents"`
+	// PersistedQueries are the texts of automatic persisted queries, by
+	// hash (default 1000).
+	PersistedQueries int `yaml:"persistedQueries"`
+}
+
+// defaultCacheSize is the size of each of an API's caches when the config
+// does not give one.
+const defaultCacheSize = planner.DefaultCacheSize
 
 // SchemaSource names the SDL of an API: a file or inline text, and the
 // upstreams whose generated fields it includes.
@@ -171,5 +190,10 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if l.MaxVariableValues <= 0 {
 		l.MaxVariableValues = 10000
+	}
+	for _, size := range []*int{&a.Caches.Plans, &a.Caches.Documents, &a.Caches.PersistedQueries} {
+		if *size <= 0 {
+			*size = defaultCacheSize
+		}
 	}
 }

@@ -21,11 +21,18 @@ import (
 type Server struct {
 	log        zerolog.Logger
 	snap       atomic.Pointer[Snapshot]
-	mu         sync.Mutex // serializes Swap
+	mu         sync.Mutex // serializes Swap and Close
 	assets     http.Handler
 	reqCounter atomic.Uint64
 	idPrefix   string
 	metrics    *metrics
+
+	// closing is closed by Close: retired upstreams are closed at once.
+	closing chan struct{}
+	closed  bool
+	// retiring counts the goroutines that close retired snapshots'
+	// upstreams; Close waits for them.
+	retiring sync.WaitGroup
 }
 
 // NewServer returns a server with no snapshot yet: it answers 503 until the
@@ -38,44 +45,102 @@ func NewServer(log zerolog.Logger) *Server {
 		assets:   playground.Handler(playground.Options{AssetsPath: PlaygroundAssetsPath}),
 		idPrefix: hex.EncodeToString(b[:]),
 		metrics:  newMetrics(),
+		closing:  make(chan struct{}),
 	}
-	s.metrics.reg.MustRegister(newResilienceCollector(s), newHostsCollector(s))
+	s.metrics.reg.MustRegister(newResilienceCollector(s), newHostsCollector(s), newCacheCollector(s))
 	return s
 }
 
 // Snapshot returns the snapshot being served, or nil.
 func (s *Server) Snapshot() *Snapshot { return s.snap.Load() }
 
-// Swap starts serving next and releases the upstreams of the previous
-// snapshot that next does not reuse. In-flight requests finish on the
-// snapshot they started with: closing an upstream only drops its idle
-// connections.
+// Swap starts serving next and retires the previous snapshot: the
+// upstreams of it that next does not reuse are closed in the background,
+// once the requests in flight on it are done (or its longest route
+// timeout has passed), so Swap returns at once even when closing an
+// upstream waits (a gRPC upstream lets its calls finish first).
 func (s *Server) Swap(next *Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.snap.Swap(next)
-	if prev == nil {
+	if prev == nil || prev == next {
 		return
 	}
 	kept := map[upstreams.Upstream]bool{}
 	for _, b := range next.ups {
 		kept[b.up] = true
 	}
+	var retired []upstreams.Upstream
 	for _, b := range prev.ups {
 		if !kept[b.up] {
-			b.up.Close()
+			retired = append(retired, b.up)
 		}
 	}
+	if len(retired) == 0 {
+		return
+	}
+	s.retiring.Add(1)
+	go s.retire(prev, retired)
 }
 
-// Close releases the upstreams of the current snapshot.
+// retire closes ups, the upstreams of the retired snapshot prev that the
+// served one does not use, once prev's requests are done.
+func (s *Server) retire(prev *Snapshot, ups []upstreams.Upstream) {
+	defer s.retiring.Done()
+	if !prev.drain(s.closing) {
+		select {
+		case <-s.closing:
+		default:
+			s.log.Warn().Str("version", prev.Version).Int64("requests", prev.inFlight.Load()).Dur("after", prev.drainFor).
+				Msg("requests of the previous config still running; closing its upstreams anyway")
+		}
+	}
+	// Each on its own: one that waits does not hold up the others.
+	var wg sync.WaitGroup
+	for _, up := range ups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			up.Close()
+		}()
+	}
+	wg.Wait()
+}
+
+// Close stops serving and releases the upstreams of the current snapshot,
+// and of retired ones at once, without waiting for their requests; it
+// returns once every upstream is closed.
 func (s *Server) Close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if snap := s.snap.Swap(nil); snap != nil {
+	if !s.closed {
+		s.closed = true
+		close(s.closing)
+	}
+	snap := s.snap.Swap(nil)
+	s.mu.Unlock()
+	if snap != nil {
 		for _, b := range snap.ups {
 			b.up.Close()
 		}
+	}
+	s.retiring.Wait()
+}
+
+// acquire returns the snapshot being served, counting a request in on it,
+// or nil. The count is taken before the snapshot is known to be current:
+// one that a Swap retired in between is let go and the new one taken, so
+// that no request starts on a snapshot whose upstreams may be closing.
+func (s *Server) acquire() *Snapshot {
+	for {
+		snap := s.snap.Load()
+		if snap == nil {
+			return nil
+		}
+		snap.acquire()
+		if s.snap.Load() == snap {
+			return snap
+		}
+		snap.release()
 	}
 }
 
@@ -157,7 +222,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stats := &resolvers.Stats{}
 	vsName, routeName := "", ""
 
-	snap := s.snap.Load()
+	snap := s.acquire()
+	if snap != nil {
+		defer snap.release()
+	}
 	switch {
 	case snap == nil:
 		http.Error(sw, "no config loaded", http.StatusServiceUnavailable)
