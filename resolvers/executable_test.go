@@ -313,7 +313,7 @@ func TestMaxConcurrency(t *testing.T) {
 	var items []string
 	for i := range 6 {
 		items = append(items, fmt.Sprintf(`{"id":"%d","name":"p","makerId":"k%d"}`, i, i))
-		answers[fmt.Sprintf(`{"maker":"k%d"}`, i)] = answer{json: fmt.Sprintf(`{"name":"M%d"}`, i), delay: 100 * time.Millisecond}
+		answers[fmt.Sprintf(`{"maker":"k%d"}`, i)] = answer{json: fmt.Sprintf(`{"name":"M%d"}`, i), delay: 200 * time.Millisecond}
 	}
 	answers[`{"all":true}`] = answer{json: "[" + strings.Join(items, ",") + "]"}
 	for _, tt := range []struct{ limit, most int }{{2, 2}, {0, 6}} {

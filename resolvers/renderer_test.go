@@ -284,6 +284,15 @@ func TestRenderOperations(t *testing.T) {
 		data:   `{"a":{"name":"Owner"},"b":null,"c":{"name":"Owner"}}`,
 		errors: []string{"b QUERY_TOO_LARGE the operation's introspection answers are larger than 40 bytes, twice the schema's full introspection"},
 	}, {
+		name: "the bound holds for the request's introspection answers together",
+		// The types' names are 385 bytes: once, not twice.
+		query: `{ a: __schema { types { name } } b: __schema { types { name } } }`,
+		opts:  Options{MaxIntrospectionBytes: 400},
+		data: `{"a":{"types":[{"name":"Boolean"},{"name":"Cat"},{"name":"Dog"},{"name":"Float"},{"name":"ID"},{"name":"Int"},{"name":"Item"},` +
+			`{"name":"Kind"},{"name":"Owner"},{"name":"Pet"},{"name":"Query"},{"name":"String"},{"name":"__Directive"},{"name":"__DirectiveLocation"},` +
+			`{"name":"__EnumValue"},{"name":"__Field"},{"name":"__InputValue"},{"name":"__Schema"},{"name":"__Type"},{"name":"__TypeKind"}]},"b":null}`,
+		errors: []string{"b QUERY_TOO_LARGE the operation's introspection answers are larger than 400 bytes, twice the schema's full introspection"},
+	}, {
 		name:   "an argument that cannot be sent: BAD_USER_INPUT at the field, no call",
 		query:  `query($n: Int) { find(n: $n) { id } }`,
 		vars:   `{"n": 3000000000}`,
