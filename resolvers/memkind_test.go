@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -107,6 +108,12 @@ type answer struct {
 	delay time.Duration
 	// panics makes Do panic.
 	panics bool
+	// unbuilt, when set, fails Prepare with it: the request could not
+	// be built, and is not sent.
+	unbuilt error
+	// err, when set, fails the call with a copy of this error instead:
+	// one with a status, detail, extensions or relayed words.
+	err *upstreams.Error
 }
 
 // memUpstream is an in-memory upstream: @mem's kind, or a GraphQL one.
@@ -157,7 +164,14 @@ func (u *memUpstream) Prepare(c *upstreams.Call) error {
 		return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build the request: %v", err)
 	}
 	c.Key = string(b)
-	return nil
+	return u.unbuilt(c.Key)
+}
+
+// unbuilt is the error the answer to key says building it gives.
+func (u *memUpstream) unbuilt(key string) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.answers[key].unbuilt
 }
 
 func (u *memUpstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result, error) {
@@ -188,6 +202,10 @@ func (u *memUpstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Res
 	}
 	if a.panics {
 		panic("the upstream broke")
+	}
+	if a.err != nil {
+		e := *a.err
+		return nil, &e
 	}
 	if a.fail != "" {
 		return nil, upstreams.Errorf(a.fail, u.name, nil, "it failed: %s (internal detail)", a.fail)
@@ -225,6 +243,34 @@ func (u *memUpstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Res
 	res := upstreams.NewResult(data, 200, nil)
 	res.Errors = errs
 	return res, nil
+}
+
+// set changes how the upstream answers key, between operations.
+func (u *memUpstream) set(key string, a answer) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.answers == nil {
+		u.answers = map[string]answer{}
+	}
+	u.answers[key] = a
+}
+
+// total is the number of calls the upstream got.
+func (u *memUpstream) total() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := 0
+	for _, c := range u.calls {
+		n += c
+	}
+	return n
+}
+
+// reset forgets the calls counted so far.
+func (u *memUpstream) reset() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.calls, u.most = nil, 0
 }
 
 // count returns how many calls each request got, as "key×n" sorted.
@@ -266,7 +312,7 @@ func newFixture(t testing.TB, sdl string, ups []memUp, opts Options) *fixture {
 	fx := &fixture{t: t, ups: map[string]*memUpstream{}}
 	opts.Upstreams = map[string]upstreams.Upstream{}
 	for _, u := range ups {
-		m := &memUpstream{name: u.name, answers: u.answers, expose: u.expose}
+		m := &memUpstream{name: u.name, answers: maps.Clone(u.answers), expose: u.expose}
 		info := schema.UpstreamInfo{Name: u.name, Kind: memKind, Version: "1", Trusted: u.trusted}
 		if u.sdl != "" {
 			us, err := gqlparser.LoadSchema(&ast.Source{Name: u.name + ".graphql", Input: u.sdl})
@@ -308,16 +354,36 @@ func (fx *fixture) plan(query string) *planner.Plan {
 }
 
 // result is what one operation gave: its data and errors as JSON, its
-// fallback notes.
+// fallback notes, the request's counters and the response's extensions.
 type result struct {
 	data   string
 	errors []map[string]any
 	notes  []FallbackNote
+	stats  *Stats
+	ext    map[string]any
 }
 
 // run executes query with vars (JSON) as Executable.Exec does, and the
 // request id "req-1".
 func (fx *fixture) run(query, vars string) result {
+	fx.t.Helper()
+	return fx.runWith(context.Background(), query, vars, nil)
+}
+
+// runWith is run in ctx, with more request headers.
+func (fx *fixture) runWith(ctx context.Context, query, vars string, header http.Header) result {
+	fx.t.Helper()
+	op := fx.operation(query, vars)
+	for k, v := range header {
+		op.Headers[k] = v
+	}
+	return fx.exec(ctx, op)
+}
+
+// operation is the operation context gqlgen makes of a request: query
+// validated, variables (JSON) decoded as its transports do and coerced,
+// the request id "req-1".
+func (fx *fixture) operation(query, vars string) *graphql.OperationContext {
 	fx.t.Helper()
 	doc, errs := gqlparser.LoadQuery(fx.s.AST, query)
 	if errs != nil {
@@ -335,13 +401,23 @@ func (fx *fixture) run(query, vars string) result {
 	if gerr != nil {
 		fx.t.Fatalf("variables: %v", gerr)
 	}
-	opCtx := &graphql.OperationContext{RawQuery: query, Doc: doc, Operation: doc.Operations[0], Variables: coerced, Headers: http.Header{"X-Request-Id": {"req-1"}}}
-	ctx := graphql.WithOperationContext(context.Background(), opCtx)
+	return &graphql.OperationContext{
+		RawQuery: query, Doc: doc, Operation: doc.Operations[0],
+		Variables: coerced, Headers: http.Header{"X-Request-Id": {"req-1"}},
+	}
+}
+
+// exec runs an operation context as gqlgen's executor does: Exec, then
+// the response handler, in a response context whose extensions it
+// collects.
+func (fx *fixture) exec(ctx context.Context, opCtx *graphql.OperationContext) result {
+	fx.t.Helper()
+	ctx = graphql.WithOperationContext(ctx, opCtx)
 	ctx = graphql.WithResponseContext(ctx, graphql.DefaultErrorPresenter, graphql.DefaultRecover)
 	stats := &Stats{}
 	ctx = WithStats(ctx, stats)
 	resp := fx.e.Exec(ctx)(ctx)
-	out := result{data: string(resp.Data), notes: stats.FallbackNotes}
+	out := result{data: string(resp.Data), notes: stats.FallbackNotes, stats: stats, ext: graphql.GetExtensions(ctx)}
 	b, _ := json.Marshal(resp.Errors)
 	_ = json.Unmarshal(b, &out.errors)
 	return out
@@ -363,7 +439,8 @@ func (r result) codes() []string {
 	var out []string
 	for _, e := range r.errors {
 		var path []string
-		for _, p := range e["path"].([]any) {
+		segs, _ := e["path"].([]any) // a request's error has none
+		for _, p := range segs {
 			path = append(path, fmt.Sprint(p))
 		}
 		code := ""
