@@ -105,11 +105,20 @@ func arguments(s *ast.Schema, f *ast.Field, vars map[string]any) (map[string]any
 	return out, nil
 }
 
-// literal evaluates value v of type t. A custom scalar takes any literal,
-// so below one the type stays that scalar.
+// literal evaluates value v of type t, as input coercion does (spec
+// 3.10, 3.11): a single value where a list is expected stands for a list
+// of one, an input object's fields left out take their defaults. A custom
+// scalar takes any literal, so below one the type stays that scalar.
 func literal(s *ast.Schema, t *ast.Type, v *ast.Value, vars map[string]any) (any, *argError) {
 	if v == nil {
 		return nil, nil
+	}
+	if t.Elem != nil && v.Kind != ast.ListValue && v.Kind != ast.NullValue && v.Kind != ast.Variable {
+		x, err := literal(s, t.Elem, v, vars)
+		if err != nil {
+			return nil, err
+		}
+		return []any{x}, nil
 	}
 	switch v.Kind {
 	case ast.Variable:
@@ -170,6 +179,18 @@ func literal(s *ast.Schema, t *ast.Type, v *ast.Value, vars map[string]any) (any
 				return nil, err.at(c.Name)
 			}
 			out[c.Name] = x
+		}
+		if def != nil && def.Kind == ast.InputObject {
+			for _, fd := range def.Fields {
+				if _, given := out[fd.Name]; given || fd.DefaultValue == nil {
+					continue
+				}
+				x, err := literal(s, fd.Type, fd.DefaultValue, vars)
+				if err != nil {
+					return nil, err.at(fd.Name)
+				}
+				out[fd.Name] = x
+			}
 		}
 		return out, nil
 	}

@@ -32,11 +32,12 @@ import (
 
 const argsSchema = `type Query {
   f(i: Int, i64: Int64, u64: UInt64, u32: UInt32, fl: Float, j: JSON, id: ID, s: String, b: Boolean, e: Color,
-    l: [Int], in: In, ins: [In!]): Int @rest(upstream: "api", path: "/f")
+    l: [Int], in: In, ins: [In!], d: D): Int @rest(upstream: "api", path: "/f")
   g(d: Int = 5, dj: JSON = {n: 123456789012345678901234567890}): Int @rest(upstream: "api", path: "/g")
   h: Int @rest(upstream: "api", path: "/h")
 }
 input In { n: Int big: Int64 inner: In list: [Int] j: JSON }
+input D { n: Int = 3 nn: Int! = 2 l: [In] }
 enum Color { RED GREEN }
 scalar JSON
 scalar Int64
@@ -103,7 +104,10 @@ func TestArguments(t *testing.T) {
 		{"ID, String, Boolean, enum", `{ f(id: 12, s: "x", b: false, e: GREEN) }`, "", nil, map[string]any{"id": int64(12), "s": "x", "b": false, "e": "GREEN"}, ""},
 		{"null", `{ f(i: null, in: null) }`, "", nil, map[string]any{"i": nil, "in": nil}, ""},
 		{"list item beyond", `{ f(l: [1, 2147483648]) }`, "", nil, nil, "argument l[1]: Int cannot represent non 32-bit signed integer value: 2147483648"},
-		{"one value for a list", `{ f(l: 3) }`, "", nil, map[string]any{"l": int64(3)}, ""},
+		{"one value for a list", `{ f(l: 3) }`, "", nil, map[string]any{"l": []any{int64(3)}}, ""},
+		{"one value for a list in an input", `{ f(in: {list: 3}) }`, "", nil, map[string]any{"in": map[string]any{"list": []any{int64(3)}}}, ""},
+		{"input defaults in a literal", `{ f(d: {l: {n: 1}}) }`, "", nil, map[string]any{"d": map[string]any{"n": int64(3), "nn": int64(2), "l": []any{map[string]any{"n": int64(1)}}}}, ""},
+		{"input field given null over its default", `{ f(d: {n: null}) }`, "", nil, map[string]any{"d": map[string]any{"n": nil, "nn": int64(2)}}, ""},
 		// Validation refuses an integer beyond int64 anywhere in an input
 		// object literal, custom scalar fields included; only variables
 		// bring one there.
