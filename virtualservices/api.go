@@ -60,11 +60,11 @@ func newAPI(vsName string, s *schema.Schema, action GraphQLAction, ups map[strin
 	srv.AddTransport(tr)
 	srv.AddTransport(transport.GRAPHQL{})
 	srv.AddTransport(otherRequests{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	suggest := *action.Introspection
+	srv.SetQueryCache(&variableCoercion{Cache: lru.New[*ast.QueryDocument](1000), schema: s.AST,
+		opts: resolvers.CoerceOptions{Suggest: suggest, MaxErrors: action.Limits.MaxErrors}})
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(deferredVariables{t: tr}) // after the APQ extension, which fills in the query
-	suggest := *action.Introspection
 	if suggest {
 		srv.Use(extension.Introspection{})
 	} else {
