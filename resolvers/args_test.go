@@ -35,6 +35,7 @@ const argsSchema = `type Query {
     l: [Int], in: In, ins: [In!], d: D): Int @rest(upstream: "api", path: "/f")
   g(d: Int = 5, dj: JSON = {n: 123456789012345678901234567890}): Int @rest(upstream: "api", path: "/g")
   h: Int @rest(upstream: "api", path: "/h")
+  k(nn: Int! = 1): Int @rest(upstream: "api", path: "/k")
 }
 input In { n: Int big: Int64 inner: In list: [Int] j: JSON }
 input D { n: Int = 3 nn: Int! = 2 l: [In] }
@@ -161,6 +162,9 @@ func TestArguments(t *testing.T) {
 		{"Int64 variable in a list of inputs beyond", `query($ins: [In!]) { f(ins: $ins) }`, `{"ins": [{"n": 1}, {"big": ` + big + `}]}`, nil, nil, "argument ins[1].big: Int64 cannot represent non 64-bit signed integer value: " + big},
 		{"variable inside a literal", `query($n: Int) { f(in: {n: $n, big: 1}) }`, `{"n": 3000000000}`, nil, nil, `Variable "$n" got invalid value 3000000000; Int cannot represent non 32-bit signed integer value: 3000000000`},
 		{"null variable over an argument's default", `query($n: Int = 1) { g(d: $n) }`, `{"n": null}`, nil, map[string]any{"d": nil, "dj": map[string]any{"n": json.Number(big)}}, ""},
+		{"null variable for a non-null argument", `query($n: Int = 1) { k(nn: $n) }`, `{"n": null}`, nil, nil, `Argument "nn" of non-null type "Int!" must not be null.`},
+		{"variable not given for a non-null argument", `query($n: Int) { k(nn: $n) }`, `{}`, nil, map[string]any{"nn": int64(1)}, ""},
+		{"null variable for a non-null input field", `query($n: Int = 1) { f(d: {nn: $n}) }`, `{"n": null}`, nil, nil, `argument d.nn: Expected non-nullable type "Int!" not to be null.`},
 		{"input defaults in a variable", `query($d: D) { f(d: $d) }`, `{"d": {"l": {"n": 1}}}`, nil, map[string]any{"d": map[string]any{"n": int64(3), "nn": int64(2), "l": []any{map[string]any{"n": int64(1)}}}}, ""},
 		{"unset variable inside a literal is absent", `query($n: Int) { f(in: {n: $n, big: 1}) }`, ``, nil, map[string]any{"in": map[string]any{"big": int64(1)}}, ""},
 		{"unset variable in a list is null", `query($n: Int) { f(l: [$n, 1]) }`, ``, nil, map[string]any{"l": []any{nil, int64(1)}}, ""},
@@ -271,14 +275,19 @@ func TestArgumentErrorResponse(t *testing.T) {
 		wantData          string
 		wantMessage       string
 		wantCalls         int64
+		// wantColumn, when set, is the error's column: the argument's
+		// value, not the field.
+		wantColumn int
 	}{
 		{"literal beyond int64 for a custom scalar", `{ a: f(i64: ` + big + `) h }`, ``,
-			`{"a":null,"h":7}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 1},
+			`{"a":null,"h":7}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 1, 0},
 		{"Int literal beyond 32 bits", `{ f(in: {n: 3000000000}) h }`, ``,
-			`{"f":null,"h":7}`, "argument in.n: Int cannot represent non 32-bit signed integer value: 3000000000", 1},
+			`{"f":null,"h":7}`, "argument in.n: Int cannot represent non 32-bit signed integer value: 3000000000", 1, 0},
 		{"Int64 variable beyond 64 bits", `query($i: Int64) { f(i64: $i) }`, `{"i": ` + big + `}`,
-			`{"f":null}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 0},
-		{"JSON literal beyond int64 is sent", `{ f(j: ` + big + `) }`, ``, `{"f":7}`, "", 1},
+			`{"f":null}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 0, 0},
+		{"JSON literal beyond int64 is sent", `{ f(j: ` + big + `) }`, ``, `{"f":7}`, "", 1, 0},
+		{"null variable for a non-null argument", `query($n: Int = 1) { f: k(nn: $n) }`, `{"n": null}`,
+			`{"f":null}`, `Argument "nn" of non-null type "Int!" must not be null.`, 0, 31},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,7 +327,8 @@ func TestArgumentErrorResponse(t *testing.T) {
 				key = "a"
 			}
 			if ge.Message != tt.wantMessage || len(ge.Path) != 1 || ge.Path[0] != ast.PathName(key) ||
-				ge.Extensions["code"] != codeBadUserInput || len(ge.Locations) != 1 {
+				ge.Extensions["code"] != codeBadUserInput || len(ge.Locations) != 1 ||
+				tt.wantColumn != 0 && ge.Locations[0].Column != tt.wantColumn {
 				t.Errorf("error = %q at %v, extensions %v, locations %v", ge.Message, ge.Path, ge.Extensions, ge.Locations)
 			}
 		})

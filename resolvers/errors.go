@@ -162,6 +162,17 @@ func (es *errorSet) field(f *planner.Field, path ast.Path, msg, code, up string)
 	es.add(e)
 }
 
+// argument adds the error of field f whose arguments could not be
+// evaluated: at the value the error names, or else at the field.
+func (es *errorSet) argument(f *planner.Field, path ast.Path, err *argError) {
+	e := &gqlerror.Error{Message: err.Error(), Path: path, Locations: locations(f),
+		Extensions: map[string]any{"code": codeBadUserInput}}
+	if err.pos != nil {
+		e.Locations = []gqlerror.Location{{Line: err.pos.Line, Column: err.pos.Column}}
+	}
+	es.add(e)
+}
+
 // errKey identifies an error for dedupe: its path, code and message.
 func errKey(e *gqlerror.Error, path string) string {
 	code, _ := e.Extensions["code"].(string)
