@@ -21,6 +21,11 @@ type argError struct {
 	// then input field names (string) and list indexes (int).
 	path []any
 	msg  string
+	// whole says msg is the whole message, naming the argument itself.
+	whole bool
+	// pos, when set, is where the value is in the document: the error's
+	// location, rather than the field's.
+	pos *ast.Position
 }
 
 // at puts seg in front of the error's path, as the error travels up.
@@ -30,6 +35,9 @@ func (e *argError) at(seg any) *argError {
 }
 
 func (e *argError) Error() string {
+	if e.whole {
+		return e.msg
+	}
 	var b strings.Builder
 	b.WriteString("argument ")
 	for i, seg := range e.path {
@@ -84,6 +92,12 @@ func arguments(s *ast.Schema, f *ast.Field, vars map[string]any) (map[string]any
 				// default of the variable's own; a variable without a
 				// value leaves the argument to its default.
 				if v, has = vars[a.Value.Raw]; has {
+					if v == nil && def.Type.NonNull {
+						// Validation lets a nullable variable with a
+						// default through; its value may still be null.
+						return nil, &argError{whole: true, pos: a.Value.Position,
+							msg: `Argument "` + def.Name + `" of non-null type "` + def.Type.String() + `" must not be null.`}
+					}
 					err = checkValue(s, def.Type, v)
 				}
 			} else {
@@ -105,15 +119,27 @@ func arguments(s *ast.Schema, f *ast.Field, vars map[string]any) (map[string]any
 	return out, nil
 }
 
-// literal evaluates value v of type t. A custom scalar takes any literal,
-// so below one the type stays that scalar.
+// literal evaluates value v of type t, as input coercion does (spec
+// 3.10, 3.11): a single value where a list is expected stands for a list
+// of one, an input object's fields left out take their defaults. A custom
+// scalar takes any literal, so below one the type stays that scalar.
 func literal(s *ast.Schema, t *ast.Type, v *ast.Value, vars map[string]any) (any, *argError) {
 	if v == nil {
 		return nil, nil
 	}
+	if t.Elem != nil && v.Kind != ast.ListValue && v.Kind != ast.NullValue && v.Kind != ast.Variable {
+		x, err := literal(s, t.Elem, v, vars)
+		if err != nil {
+			return nil, err
+		}
+		return []any{x}, nil
+	}
 	switch v.Kind {
 	case ast.Variable:
 		if x, ok := vars[v.Raw]; ok {
+			if x == nil && t.NonNull {
+				return nil, &argError{msg: `Expected non-nullable type "` + t.String() + `" not to be null.`}
+			}
 			return x, checkValue(s, t, x)
 		}
 		if v.VariableDefinition != nil && v.VariableDefinition.DefaultValue != nil {
@@ -170,6 +196,18 @@ func literal(s *ast.Schema, t *ast.Type, v *ast.Value, vars map[string]any) (any
 				return nil, err.at(c.Name)
 			}
 			out[c.Name] = x
+		}
+		if def != nil && def.Kind == ast.InputObject {
+			for _, fd := range def.Fields {
+				if _, given := out[fd.Name]; given || fd.DefaultValue == nil {
+					continue
+				}
+				x, err := literal(s, fd.Type, fd.DefaultValue, vars)
+				if err != nil {
+					return nil, err.at(fd.Name)
+				}
+				out[fd.Name] = x
+			}
 		}
 		return out, nil
 	}

@@ -19,9 +19,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/zerolog"
+	"github.com/valyala/fastjson"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/weft-gateway/weft/internal/resource"
 	"github.com/weft-gateway/weft/planner"
@@ -32,11 +32,13 @@ import (
 
 const argsSchema = `type Query {
   f(i: Int, i64: Int64, u64: UInt64, u32: UInt32, fl: Float, j: JSON, id: ID, s: String, b: Boolean, e: Color,
-    l: [Int], in: In, ins: [In!]): Int @rest(upstream: "api", path: "/f")
+    l: [Int], in: In, ins: [In!], d: D): Int @rest(upstream: "api", path: "/f")
   g(d: Int = 5, dj: JSON = {n: 123456789012345678901234567890}): Int @rest(upstream: "api", path: "/g")
   h: Int @rest(upstream: "api", path: "/h")
+  k(nn: Int! = 1): Int @rest(upstream: "api", path: "/k")
 }
 input In { n: Int big: Int64 inner: In list: [Int] j: JSON }
+input D { n: Int = 3 nn: Int! = 2 l: [In] }
 enum Color { RED GREEN }
 scalar JSON
 scalar Int64
@@ -52,23 +54,37 @@ func argsSchemaBuild(t testing.TB, upstreamInfo schema.UpstreamInfo) *schema.Sch
 	return s
 }
 
-// coercedVars decodes variables as gqlgen's transports do (numbers as
-// json.Number) and coerces them as its executor does.
-func coercedVars(t testing.TB, s *ast.Schema, op *ast.OperationDefinition, text string) map[string]any {
+// coercedVars coerces the variables object text as the gateway does; a
+// value coercion refuses is the first error's message.
+func coercedVars(t testing.TB, s *ast.Schema, op *ast.OperationDefinition, text string) (map[string]any, string) {
 	t.Helper()
-	raw := map[string]any{}
+	vars, errs := CoerceVariables(s, op, jsonVariables(t, text), CoerceOptions{})
+	if len(errs) > 0 {
+		return nil, errs[0].Message
+	}
+	return vars, ""
+}
+
+// jsonVariables looks variables up in the JSON object text ("" for none).
+func jsonVariables(t testing.TB, text string) VariableValue {
+	t.Helper()
+	var obj *fastjson.Object
 	if text != "" {
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		if err := dec.Decode(&raw); err != nil {
+		v, err := fastjson.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj, err = v.Object(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	vars, err := validator.VariableValues(s, op, raw)
-	if err != nil {
-		t.Fatalf("variables: %v", err)
+	return func(name string) (*fastjson.Value, bool, error) {
+		if obj == nil {
+			return nil, false, nil
+		}
+		v := obj.Get(name)
+		return v, v != nil, nil
 	}
-	return vars
 }
 
 const big = "123456789012345678901234567890"
@@ -103,7 +119,10 @@ func TestArguments(t *testing.T) {
 		{"ID, String, Boolean, enum", `{ f(id: 12, s: "x", b: false, e: GREEN) }`, "", nil, map[string]any{"id": int64(12), "s": "x", "b": false, "e": "GREEN"}, ""},
 		{"null", `{ f(i: null, in: null) }`, "", nil, map[string]any{"i": nil, "in": nil}, ""},
 		{"list item beyond", `{ f(l: [1, 2147483648]) }`, "", nil, nil, "argument l[1]: Int cannot represent non 32-bit signed integer value: 2147483648"},
-		{"one value for a list", `{ f(l: 3) }`, "", nil, map[string]any{"l": int64(3)}, ""},
+		{"one value for a list", `{ f(l: 3) }`, "", nil, map[string]any{"l": []any{int64(3)}}, ""},
+		{"one value for a list in an input", `{ f(in: {list: 3}) }`, "", nil, map[string]any{"in": map[string]any{"list": []any{int64(3)}}}, ""},
+		{"input defaults in a literal", `{ f(d: {l: {n: 1}}) }`, "", nil, map[string]any{"d": map[string]any{"n": int64(3), "nn": int64(2), "l": []any{map[string]any{"n": int64(1)}}}}, ""},
+		{"input field given null over its default", `{ f(d: {n: null}) }`, "", nil, map[string]any{"d": map[string]any{"n": nil, "nn": int64(2)}}, ""},
 		// Validation refuses an integer beyond int64 anywhere in an input
 		// object literal, custom scalar fields included; only variables
 		// bring one there.
@@ -117,7 +136,7 @@ func TestArguments(t *testing.T) {
 
 		// Variables.
 		{"Int variable", `query($i: Int) { f(i: $i) }`, `{"i": 7}`, nil, map[string]any{"i": int64(7)}, ""},
-		{"Int variable beyond 32 bits", `query($i: Int) { f(i: $i) }`, `{"i": 3000000000}`, nil, nil, "argument i: Int cannot represent non 32-bit signed integer value: 3000000000"},
+		{"Int variable beyond 32 bits", `query($i: Int) { f(i: $i) }`, `{"i": 3000000000}`, nil, nil, `Variable "$i" got invalid value 3000000000; Int cannot represent non 32-bit signed integer value: 3000000000`},
 		// gqlparser refuses 3000000000.0 for Int itself; what it lets
 		// through, a whole float64 (variables decoded without UseNumber),
 		// is checked here.
@@ -133,13 +152,20 @@ func TestArguments(t *testing.T) {
 		{"Int64 variable as a string beyond", `query($x: Int64) { f(i64: $x) }`, `{"x": "` + big + `"}`, nil, nil, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big},
 		{"Int64 variable as a string", `query($x: Int64) { f(i64: $x) }`, `{"x": "12"}`, nil, map[string]any{"i64": "12"}, ""},
 		{"JSON variable keeps its numbers", `query($j: JSON) { f(j: $j) }`, `{"j": {"n": ` + big + `}}`, nil, map[string]any{"j": map[string]any{"n": json.Number(big)}}, ""},
-		{"input variable beyond", `query($in: In) { f(in: $in) }`, `{"in": {"inner": {"n": 3000000000}}}`, nil, nil, "argument in.inner.n: Int cannot represent non 32-bit signed integer value: 3000000000"},
+		{"input variable beyond", `query($in: In) { f(in: $in) }`, `{"in": {"inner": {"n": 3000000000}}}`, nil, nil, `Variable "$in" got invalid value 3000000000 at "in.inner.n"; Int cannot represent non 32-bit signed integer value: 3000000000`},
 		{"Int64 input variable beyond", `query($in: In) { f(in: $in) }`, `{"in": {"big": ` + big + `}}`, nil, nil, "argument in.big: Int64 cannot represent non 64-bit signed integer value: " + big},
-		{"input variable", `query($in: In) { f(in: $in) }`, `{"in": {"n": 1, "j": ` + big + `}}`, nil, map[string]any{"in": map[string]any{"n": json.Number("1"), "j": json.Number(big)}}, ""},
-		{"list variable beyond", `query($l: [Int]) { f(l: $l) }`, `{"l": [1, 3000000000]}`, nil, nil, "argument l[1]: Int cannot represent non 32-bit signed integer value: 3000000000"},
-		{"one value for a list variable, beyond", `query($l: [Int]) { f(l: $l) }`, `{"l": 3000000000}`, nil, nil, "argument l[0]: Int cannot represent non 32-bit signed integer value: 3000000000"},
-		{"list of inputs variable beyond", `query($ins: [In!]) { f(ins: $ins) }`, `{"ins": [{"n": 1}, {"list": [2147483648]}]}`, nil, nil, "argument ins[1].list[0]: Int cannot represent non 32-bit signed integer value: 2147483648"},
-		{"variable inside a literal", `query($n: Int) { f(in: {n: $n, big: 1}) }`, `{"n": 3000000000}`, nil, nil, "argument in.n: Int cannot represent non 32-bit signed integer value: 3000000000"},
+		{"input variable", `query($in: In) { f(in: $in) }`, `{"in": {"n": 1, "j": ` + big + `}}`, nil, map[string]any{"in": map[string]any{"n": int64(1), "j": json.Number(big)}}, ""},
+		{"list variable beyond", `query($l: [Int]) { f(l: $l) }`, `{"l": [1, 3000000000]}`, nil, nil, `Variable "$l" got invalid value 3000000000 at "l[1]"; Int cannot represent non 32-bit signed integer value: 3000000000`},
+		{"one value for a list variable, beyond", `query($l: [Int]) { f(l: $l) }`, `{"l": 3000000000}`, nil, nil, `Variable "$l" got invalid value 3000000000; Int cannot represent non 32-bit signed integer value: 3000000000`},
+		{"one value for a list variable", `query($l: [Int]) { f(l: $l) }`, `{"l": 3}`, nil, map[string]any{"l": []any{int64(3)}}, ""},
+		{"list of inputs variable beyond", `query($ins: [In!]) { f(ins: $ins) }`, `{"ins": [{"n": 1}, {"list": [2147483648]}]}`, nil, nil, `Variable "$ins" got invalid value 2147483648 at "ins[1].list[0]"; Int cannot represent non 32-bit signed integer value: 2147483648`},
+		{"Int64 variable in a list of inputs beyond", `query($ins: [In!]) { f(ins: $ins) }`, `{"ins": [{"n": 1}, {"big": ` + big + `}]}`, nil, nil, "argument ins[1].big: Int64 cannot represent non 64-bit signed integer value: " + big},
+		{"variable inside a literal", `query($n: Int) { f(in: {n: $n, big: 1}) }`, `{"n": 3000000000}`, nil, nil, `Variable "$n" got invalid value 3000000000; Int cannot represent non 32-bit signed integer value: 3000000000`},
+		{"null variable over an argument's default", `query($n: Int = 1) { g(d: $n) }`, `{"n": null}`, nil, map[string]any{"d": nil, "dj": map[string]any{"n": json.Number(big)}}, ""},
+		{"null variable for a non-null argument", `query($n: Int = 1) { k(nn: $n) }`, `{"n": null}`, nil, nil, `Argument "nn" of non-null type "Int!" must not be null.`},
+		{"variable not given for a non-null argument", `query($n: Int) { k(nn: $n) }`, `{}`, nil, map[string]any{"nn": int64(1)}, ""},
+		{"null variable for a non-null input field", `query($n: Int = 1) { f(d: {nn: $n}) }`, `{"n": null}`, nil, nil, `argument d.nn: Expected non-nullable type "Int!" not to be null.`},
+		{"input defaults in a variable", `query($d: D) { f(d: $d) }`, `{"d": {"l": {"n": 1}}}`, nil, map[string]any{"d": map[string]any{"n": int64(3), "nn": int64(2), "l": []any{map[string]any{"n": int64(1)}}}}, ""},
 		{"unset variable inside a literal is absent", `query($n: Int) { f(in: {n: $n, big: 1}) }`, ``, nil, map[string]any{"in": map[string]any{"big": int64(1)}}, ""},
 		{"unset variable in a list is null", `query($n: Int) { f(l: [$n, 1]) }`, ``, nil, map[string]any{"l": []any{nil, int64(1)}}, ""},
 	}
@@ -152,7 +178,13 @@ func TestArguments(t *testing.T) {
 			op := doc.Operations[0]
 			vars := tt.coerced
 			if vars == nil {
-				vars = coercedVars(t, s.AST, op, tt.vars)
+				var msg string
+				if vars, msg = coercedVars(t, s.AST, op, tt.vars); msg != "" {
+					if msg != tt.wantErr {
+						t.Fatalf("variables: %s; want %q", msg, tt.wantErr)
+					}
+					return
+				}
 			}
 			field := op.SelectionSet[0].(*ast.Field)
 			got, err := arguments(s.AST, field, vars)
@@ -243,14 +275,19 @@ func TestArgumentErrorResponse(t *testing.T) {
 		wantData          string
 		wantMessage       string
 		wantCalls         int64
+		// wantColumn, when set, is the error's column: the argument's
+		// value, not the field.
+		wantColumn int
 	}{
 		{"literal beyond int64 for a custom scalar", `{ a: f(i64: ` + big + `) h }`, ``,
-			`{"a":null,"h":7}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 1},
+			`{"a":null,"h":7}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 1, 0},
 		{"Int literal beyond 32 bits", `{ f(in: {n: 3000000000}) h }`, ``,
-			`{"f":null,"h":7}`, "argument in.n: Int cannot represent non 32-bit signed integer value: 3000000000", 1},
-		{"Int variable beyond 32 bits", `query($i: Int) { f(i: $i) }`, `{"i": 3000000000}`,
-			`{"f":null}`, "argument i: Int cannot represent non 32-bit signed integer value: 3000000000", 0},
-		{"JSON literal beyond int64 is sent", `{ f(j: ` + big + `) }`, ``, `{"f":7}`, "", 1},
+			`{"f":null,"h":7}`, "argument in.n: Int cannot represent non 32-bit signed integer value: 3000000000", 1, 0},
+		{"Int64 variable beyond 64 bits", `query($i: Int64) { f(i64: $i) }`, `{"i": ` + big + `}`,
+			`{"f":null}`, "argument i64: Int64 cannot represent non 64-bit signed integer value: " + big, 0, 0},
+		{"JSON literal beyond int64 is sent", `{ f(j: ` + big + `) }`, ``, `{"f":7}`, "", 1, 0},
+		{"null variable for a non-null argument", `query($n: Int = 1) { f: k(nn: $n) }`, `{"n": null}`,
+			`{"f":null}`, `Argument "nn" of non-null type "Int!" must not be null.`, 0, 31},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,7 +300,11 @@ func TestArgumentErrorResponse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opCtx := &graphql.OperationContext{Variables: coercedVars(t, s.AST, doc.Operations[0], tt.vars), Headers: http.Header{}}
+			vars, msg := coercedVars(t, s.AST, doc.Operations[0], tt.vars)
+			if msg != "" {
+				t.Fatal(msg)
+			}
+			opCtx := &graphql.OperationContext{Variables: vars, Headers: http.Header{}}
 			resp := e.execute(context.Background(), opCtx, p, nil)
 			if string(resp.Data) != tt.wantData {
 				t.Errorf("data = %s, want %s", resp.Data, tt.wantData)
@@ -286,15 +327,16 @@ func TestArgumentErrorResponse(t *testing.T) {
 				key = "a"
 			}
 			if ge.Message != tt.wantMessage || len(ge.Path) != 1 || ge.Path[0] != ast.PathName(key) ||
-				ge.Extensions["code"] != codeBadUserInput || len(ge.Locations) != 1 {
+				ge.Extensions["code"] != codeBadUserInput || len(ge.Locations) != 1 ||
+				tt.wantColumn != 0 && ge.Locations[0].Column != tt.wantColumn {
 				t.Errorf("error = %q at %v, extensions %v, locations %v", ge.Message, ge.Path, ge.Extensions, ge.Locations)
 			}
 		})
 	}
 }
 
-// FuzzArguments checks that no valid operation and variables make argument
-// evaluation panic, as gqlparser's ArgumentMap did.
+// FuzzArguments checks that no valid operation and variables make variable
+// coercion or argument evaluation panic, as gqlparser's ArgumentMap did.
 func FuzzArguments(f *testing.F) {
 	s := argsSchemaBuild(f, schema.UpstreamInfo{Name: "api", Kind: rest.KindName})
 	f.Add(`{ f(j: `+big+`, i64: 1, in: {n: 1}) }`, ``)
@@ -305,15 +347,25 @@ func FuzzArguments(f *testing.F) {
 		if gerr != nil || len(doc.Operations) != 1 {
 			return
 		}
-		raw := map[string]any{}
-		dec := json.NewDecoder(strings.NewReader(vars))
-		dec.UseNumber()
-		if vars != "" && dec.Decode(&raw) != nil {
-			return
+		var obj *fastjson.Object
+		if vars != "" {
+			v, err := fastjson.Parse(vars)
+			if err != nil {
+				return
+			}
+			if obj, err = v.Object(); err != nil {
+				return
+			}
 		}
 		op := doc.Operations[0]
-		coerced, err := validator.VariableValues(s.AST, op, raw)
-		if err != nil {
+		coerced, errs := CoerceVariables(s.AST, op, func(name string) (*fastjson.Value, bool, error) {
+			if obj == nil {
+				return nil, false, nil
+			}
+			v := obj.Get(name)
+			return v, v != nil, nil
+		}, CoerceOptions{Suggest: true})
+		if errs != nil {
 			return
 		}
 		for _, sel := range op.SelectionSet {

@@ -137,7 +137,10 @@ func BenchmarkArguments(b *testing.B) {
 		b.Fatal(gerr)
 	}
 	field := doc.Operations[0].SelectionSet[0].(*ast.Field)
-	vars := coercedVars(b, s.AST, doc.Operations[0], `{"id": 9007199254740993}`)
+	vars, msg := coercedVars(b, s.AST, doc.Operations[0], `{"id": 9007199254740993}`)
+	if msg != "" {
+		b.Fatal(msg)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := arguments(s.AST, field, vars); err != nil {

@@ -162,6 +162,17 @@ func (es *errorSet) field(f *planner.Field, path ast.Path, msg, code, up string)
 	es.add(e)
 }
 
+// argument adds the error of field f whose arguments could not be
+// evaluated: at the value the error names, or else at the field.
+func (es *errorSet) argument(f *planner.Field, path ast.Path, err *argError) {
+	e := &gqlerror.Error{Message: err.Error(), Path: path, Locations: locations(f),
+		Extensions: map[string]any{"code": codeBadUserInput}}
+	if err.pos != nil {
+		e.Locations = []gqlerror.Location{{Line: err.pos.Line, Column: err.pos.Column}}
+	}
+	es.add(e)
+}
+
 // errKey identifies an error for dedupe: its path, code and message.
 func errKey(e *gqlerror.Error, path string) string {
 	code, _ := e.Extensions["code"].(string)
@@ -215,7 +226,8 @@ func (es *errorSet) upstream(f *planner.Field, path ast.Path, err *upstreams.Err
 }
 
 // graphQL adds the errors a GraphQL upstream returned for field f, at the
-// field's path (base) plus the path the upstream gave. Masked, an
+// field's path (base) plus the path the upstream gave, located at the
+// deepest field of the client's selection that path reaches. Masked, an
 // error has its stable message and keeps the upstream's code when it reads
 // as one; its path goes only as deep as the client's selection allows.
 func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
@@ -238,18 +250,17 @@ func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
 			}
 		}
 		ext := map[string]any{"code": code, "upstream": re.up}
-		var p ast.Path
+		p, at := clientPathField(append(ast.Path(nil), base...), f, re.path)
 		var msg string
 		if expose {
 			p = appendRelPath(append(ast.Path(nil), base...), re.path)
 			msg = clip(re.err.Message, maxMessageBytes)
 			relayExtensions(ext, re.err.Extensions)
 		} else {
-			p = clientPath(append(ast.Path(nil), base...), f, re.path)
 			msg = upstreams.CodeError.Masked(re.up)
 			es.addRequestID(ext)
 		}
-		es.add(&gqlerror.Error{Message: msg, Path: p, Locations: locations(f), Extensions: ext})
+		es.add(&gqlerror.Error{Message: msg, Path: p, Locations: locations(at), Extensions: ext})
 	}
 }
 
@@ -272,30 +283,38 @@ func appendRelPath(p ast.Path, rel []any) ast.Path {
 // left out, so a masked error's path holds nothing the client did not ask
 // for.
 func clientPath(p ast.Path, f *planner.Field, rel []any) ast.Path {
+	p, _ = clientPathField(p, f, rel)
+	return p
+}
+
+// clientPathField is clientPath, and also returns the field of the
+// client's selection the path ends at: f, or one below it.
+func clientPathField(p ast.Path, f *planner.Field, rel []any) (ast.Path, *planner.Field) {
 	t, sel := f.Type, f.Sel
 	for _, seg := range rel {
 		switch seg := seg.(type) {
 		case int:
 			if t == nil || t.Elem == nil {
-				return p
+				return p, f
 			}
 			t = t.Elem
 			p = append(p, ast.PathIndex(seg))
 		case string:
 			if t == nil || t.Elem != nil || sel == nil {
-				return p
+				return p, f
 			}
 			next := selected(sel, seg)
 			if next == nil {
-				return p
+				return p, f
 			}
+			f = next
 			t, sel = next.Type, next.Sel
 			p = append(p, ast.PathName(seg))
 		default:
-			return p
+			return p, f
 		}
 	}
-	return p
+	return p, f
 }
 
 // selected finds the field of a selection by its response key, in any of

@@ -97,8 +97,8 @@ func TestErrorMasking(t *testing.T) {
 		answers: reviews,
 		query:   `{ reviews { id body author { name } } }`,
 		errors: `[
-		  {"message":"upstream g failed","path":["reviews",0,"author"],"locations":[{"line":1,"column":3}],"extensions":{"code":"FORBIDDEN","upstream":"g","requestId":"req-1"}},
-		  {"message":"upstream g failed","path":["reviews",0,"body"],"locations":[{"line":1,"column":3}],"extensions":{"code":"UPSTREAM_ERROR","upstream":"g","requestId":"req-1"}},
+		  {"message":"upstream g failed","path":["reviews",0,"author"],"locations":[{"line":1,"column":21}],"extensions":{"code":"FORBIDDEN","upstream":"g","requestId":"req-1"}},
+		  {"message":"upstream g failed","path":["reviews",0,"body"],"locations":[{"line":1,"column":16}],"extensions":{"code":"UPSTREAM_ERROR","upstream":"g","requestId":"req-1"}},
 		  {"message":"upstream g failed","path":["reviews"],"locations":[{"line":1,"column":3}],"extensions":{"code":"UPSTREAM_ERROR","upstream":"g","requestId":"req-1"}}]`,
 	}, {
 		name:    "a GraphQL upstream's errors, exposed: as it gave them, but the gateway's keys and what is too large",
@@ -106,8 +106,8 @@ func TestErrorMasking(t *testing.T) {
 		answers: reviews,
 		query:   `{ reviews { id body author { name } } }`,
 		errors: `[
-		  {"message":"secret store down","path":["reviews",0,"author","secret"],"locations":[{"line":1,"column":3}],"extensions":{"code":"FORBIDDEN","upstream":"g","trace":"t-1"}},
-		  {"message":"weird","path":["reviews",0,"body"],"locations":[{"line":1,"column":3}],"extensions":{"code":"see http://x","upstream":"g"}},
+		  {"message":"secret store down","path":["reviews",0,"author","secret"],"locations":[{"line":1,"column":21}],"extensions":{"code":"FORBIDDEN","upstream":"g","trace":"t-1"}},
+		  {"message":"weird","path":["reviews",0,"body"],"locations":[{"line":1,"column":16}],"extensions":{"code":"see http://x","upstream":"g"}},
 		  {"message":"no path","path":["reviews"],"locations":[{"line":1,"column":3}],"extensions":{"code":"UPSTREAM_ERROR","upstream":"g"}}]`,
 	}}
 	for _, tt := range tests {

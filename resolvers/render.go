@@ -120,7 +120,7 @@ func (r *renderer) introspect(dst []byte, f *planner.Field) []byte {
 func (r *renderer) fetched(dst []byte, f *planner.Field, s slot) ([]byte, bool) {
 	up := f.Fetch.Upstream
 	if err := r.t.argErrs[s]; err != nil {
-		r.errs.field(f, r.path.ast(), err.Error(), codeBadUserInput, "")
+		r.errs.argument(f, r.path.ast(), err)
 		return r.null(dst, f.Type, f, true)
 	}
 	if err := r.t.failures[s]; err != nil {

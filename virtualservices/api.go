@@ -65,11 +65,11 @@ func newAPI(vsName, route string, s *schema.Schema, action GraphQLAction, caches
 	srv.AddTransport(tr)
 	srv.AddTransport(transport.GRAPHQL{})
 	srv.AddTransport(otherRequests{})
-	srv.SetQueryCache(caches.documents)
+	suggest := *action.Introspection
+	srv.SetQueryCache(&variableCoercion{Cache: caches.documents, schema: s.AST,
+		opts: resolvers.CoerceOptions{Suggest: suggest, MaxErrors: action.Limits.MaxErrors}})
 	srv.SetParserTokenLimit(action.Limits.MaxTokens)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: caches.apq})
-	srv.Use(deferredVariables{t: tr}) // after the APQ extension, which fills in the query
-	suggest := *action.Introspection
 	if suggest {
 		srv.Use(extension.Introspection{})
 	} else {

@@ -198,9 +198,10 @@ func TestSuggestionsFollowIntrospection(t *testing.T) {
 		{"string for an enum", `{ item(id: "1", color: "BLUE") { name } }`, ``, `Enum "Color" cannot represent non-enum value: "BLUE".`, `Did you mean the enum value "BLUE"?`},
 		{"input field", `{ items(filter: {nam: "x"}) { name } }`, ``, `Field "nam" is not defined by type "Filter".`, `Did you mean "name"?`},
 		{"selection", `{ item(id: "1") { details } }`, ``, `Field "details" of type "Details" must have a selection of subfields.`, `Did you mean "details { ... }"?`},
-		// Variables are coerced with messages that never suggest.
-		{"enum variable", `query($c: Color) { item(id: "1", color: $c) { name } }`, `{"c": "REDD"}`, `REDD is not a valid Color`, ``},
-		{"input variable", `query($f: Filter) { items(filter: $f) { name } }`, `{"f": {"nam": "x"}}`, `unknown field`, ``},
+		{"enum variable", `query($c: Color) { item(id: "1", color: $c) { name } }`, `{"c": "REDD"}`,
+			`Variable "$c" got invalid value "REDD"; Value "REDD" does not exist in "Color" enum.`, `Did you mean the enum value "RED"?`},
+		{"input variable", `query($f: Filter) { items(filter: $f) { name } }`, `{"f": {"nam": "x"}}`,
+			`Variable "$f" got invalid value { nam: "x" }; Field "nam" is not defined by type "Filter".`, `Did you mean "name"?`},
 	}
 	for _, introspection := range []bool{true, false} {
 		g := itemsGateway(t, fmt.Sprintf("          introspection: %v\n", introspection))
@@ -336,8 +337,8 @@ func TestPersistedQueryVariables(t *testing.T) {
 	if resp.StatusCode != 200 || body != `{"data":{"item":{"name":"item 9"}}}` {
 		t.Fatalf("hash alone: %d %s", resp.StatusCode, body)
 	}
-	// A missing variable is still reported by name.
-	if _, body := g.do(http.MethodPost, "application/json", `{"variables":{"other":1},`+ext+`}`); !strings.Contains(body, `"message":"must be defined","path":["variable","id"]`) {
+	// A missing variable is still reported by name, at its definition.
+	if _, body := g.do(http.MethodPost, "application/json", `{"variables":{"other":1},`+ext+`}`); !strings.Contains(body, `"message":"Variable \"$id\" of required type \"ID!\" was not provided.","locations":[{"line":1,"column":7}]`) {
 		t.Fatalf("hash alone, no id: %s", body)
 	}
 }

@@ -62,11 +62,11 @@ func badRequest(format string, args ...any) *requestError {
 // and GET. It replaces gqlgen's: that one decodes requests with
 // encoding/json and writes responses with json.Marshal, which re-scans and
 // compacts the whole response (measured: 40% of the gateway's CPU on an
-// 80 KB answer). This one scans the body without building it, decodes only
-// the variables the operation's text names (a variable it does not name
-// costs a scan, not a tree of values), writes the executor's response bytes
-// as they are, writes request errors without a data entry, and returns
-// buffers to pools.
+// 80 KB answer). This one scans the body without building it, leaves the
+// variables as text for variableCoercion, which decodes only those the
+// operation declares (a variable it does not declare costs a scan, not a
+// tree of values), writes the executor's response bytes as they are, writes
+// request errors without a data entry, and returns buffers to pools.
 type httpTransport struct {
 	exec    *resolvers.Executable
 	limits  Limits
@@ -77,8 +77,9 @@ type httpTransport struct {
 
 var _ graphql.Transport = (*httpTransport)(nil)
 
-// requestState is one request's scratch space: its body and where its
-// variables lie in it. It is pooled, and must not outlive the request.
+// requestState is one request's scratch space: its body, where its
+// variables lie in it, and what their coercion made of them. It is pooled,
+// and must not outlive the request.
 type requestState struct {
 	body []byte
 	vars []rawVariable
@@ -86,6 +87,12 @@ type requestState struct {
 	index map[string]int
 	// scratch holds a string being unescaped.
 	scratch []byte
+	// parser decodes one variable at a time.
+	parser fastjson.Parser
+	// params are the request's parameters, whose variables
+	// variableCoercion sets; varErrs are its errors, if any.
+	params  *graphql.RawParams
+	varErrs gqlerror.List
 }
 
 // rawVariable is one entry of a request's variables, as JSON text in the
@@ -93,7 +100,43 @@ type requestState struct {
 type rawVariable struct {
 	name  []byte // unescaped
 	value []byte
-	used  bool
+}
+
+// requestStateKey holds a request's *requestState in its context, for
+// variableCoercion.
+type requestStateKey struct{}
+
+// variable decodes the value the request gave variable name; the value is
+// valid until the next call. Of two entries with one name the last counts,
+// as in JavaScript's JSON.parse.
+func (st *requestState) variable(name string) (*fastjson.Value, bool, error) {
+	k := -1
+	if len(st.vars) > 8 {
+		// A map pays off over a linear search past a few variables.
+		if len(st.index) == 0 {
+			if st.index == nil {
+				st.index = make(map[string]int, len(st.vars))
+			}
+			for i := range st.vars {
+				st.index[string(st.vars[i].name)] = i
+			}
+		}
+		if i, ok := st.index[name]; ok {
+			k = i
+		}
+	} else {
+		for i := len(st.vars) - 1; i >= 0; i-- {
+			if string(st.vars[i].name) == name {
+				k = i
+				break
+			}
+		}
+	}
+	if k < 0 {
+		return nil, false, nil
+	}
+	v, err := st.parser.ParseBytes(st.vars[k].value)
+	return v, true, err
 }
 
 // Supports reports whether r is a GraphQL GET, or a POST with a JSON body.
@@ -111,12 +154,6 @@ func (t *httpTransport) Supports(r *http.Request) bool {
 	return false
 }
 
-// deferredVariablesKey holds, in a request's context, the variables of a
-// request that sent no query text (a persisted query's hash alone): which
-// of them the operation names is known only once deferredVariables has the
-// text.
-type deferredVariablesKey struct{}
-
 // Do runs one request.
 func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
@@ -130,21 +167,18 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	defer t.release(st)
 	rerr := t.readParams(r, params, st)
-	if rerr == nil && params.Query != "" {
-		var err error
-		if params.Variables, err = t.decodeVariables(st, params.Query); err != nil {
-			rerr = badRequest("the variables are not valid JSON: %v", err)
-		}
-	}
 	params.ReadTime.End = graphql.Now()
 	if rerr != nil {
 		writeRequestError(w, r, rerr)
 		return
 	}
-	if params.Query == "" && len(st.vars) > 0 {
-		ctx = context.WithValue(ctx, deferredVariablesKey{}, st)
+	st.params = params
+	rc, errs := exec.CreateOperationContext(context.WithValue(ctx, requestStateKey{}, st), params)
+	if len(st.varErrs) > 0 {
+		// gqlparser's check of the coerced values passes them, or fails
+		// on what the coercion refused in its own words.
+		errs = st.varErrs
 	}
-	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
@@ -175,6 +209,8 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 func (t *httpTransport) release(st *requestState) {
 	if cap(st.body) > 1<<20 {
 		st.body = nil
+		// Variables of such a body may have grown the parser's cache.
+		st.parser = fastjson.Parser{}
 	}
 	if cap(st.scratch) > 1<<20 {
 		st.scratch = nil
@@ -182,6 +218,7 @@ func (t *httpTransport) release(st *requestState) {
 	clear(st.vars) // drop references into the body
 	st.vars = st.vars[:0]
 	clear(st.index)
+	st.params, st.varErrs = nil, nil
 	t.states.Put(st)
 }
 
@@ -440,135 +477,6 @@ func (t *httpTransport) scanExtensions(b []byte, i int, what string) (int, map[s
 	return end, objectMap(v), nil
 }
 
-// decodeVariables builds the variables the operation's source text refers
-// to, and only those: an entry it never names stays text, and no one pays
-// for building it. gqlgen coerces the ones the operation declares, which
-// are among these.
-func (t *httpTransport) decodeVariables(st *requestState, query string) (map[string]any, error) {
-	if len(st.vars) == 0 {
-		return nil, nil
-	}
-	if markUsed(st, query) == 0 {
-		return nil, nil
-	}
-	p := t.parsers.Get()
-	defer t.parsers.Put(p)
-	m := make(map[string]any, len(st.vars))
-	for k := range st.vars {
-		v := &st.vars[k]
-		if !v.used {
-			continue
-		}
-		val, err := p.ParseBytes(v.value)
-		if err != nil {
-			return nil, fmt.Errorf("variable %s: %w", v.name, err)
-		}
-		m[string(v.name)] = anyOf(val)
-	}
-	return m, nil
-}
-
-// markUsed marks the variables named by a reference ($name) in the
-// operation's source text, and returns how many it marked.
-func markUsed(st *requestState, src string) int {
-	left := len(st.vars)
-	// A map pays off over a linear search past a few variables.
-	byIndex := left > 8
-	if byIndex {
-		if st.index == nil {
-			st.index = make(map[string]int, left)
-		}
-		for k := range st.vars {
-			st.index[string(st.vars[k].name)] = k
-		}
-	}
-	for i := 0; left > 0; {
-		var name string
-		if name, i = nextVariableRef(src, i); name == "" {
-			break
-		}
-		if byIndex {
-			if k, ok := st.index[name]; ok && !st.vars[k].used {
-				st.vars[k].used = true
-				left--
-			}
-			continue
-		}
-		for k := range st.vars {
-			if v := &st.vars[k]; !v.used && string(v.name) == name {
-				v.used = true
-				left--
-			}
-		}
-	}
-	return len(st.vars) - left
-}
-
-// nextVariableRef returns the name of the first variable reference at or
-// after src[i], and the offset past it; "" when there is none. As in the
-// GraphQL grammar, ignored tokens (spaces, commas, comments) may stand
-// between the $ and the name. A $ in a string or comment counts too: at
-// worst that builds a variable the operation does not declare.
-func nextVariableRef(src string, i int) (string, int) {
-	for {
-		j := strings.IndexByte(src[i:], '$')
-		if j < 0 {
-			return "", len(src)
-		}
-		i += j + 1
-	ignored:
-		for i < len(src) {
-			switch c := src[i]; {
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',':
-				i++
-			case c == '#':
-				for i < len(src) && src[i] != '\n' && src[i] != '\r' {
-					i++
-				}
-			case strings.HasPrefix(src[i:], "\uFEFF"):
-				i += len("\uFEFF")
-			default:
-				break ignored
-			}
-		}
-		start := i
-		if i < len(src) && isNameStart(src[i]) {
-			for i++; i < len(src) && (isNameStart(src[i]) || '0' <= src[i] && src[i] <= '9'); i++ {
-			}
-			return src[start:i], i
-		}
-	}
-}
-
-func isNameStart(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-
-// deferredVariables decodes the variables of a request that sent a
-// persisted query's hash without its text, once the APQ extension (which
-// must come before it) has put the text in the params.
-type deferredVariables struct{ t *httpTransport }
-
-var _ graphql.OperationParameterMutator = deferredVariables{}
-
-// ExtensionName names the extension for gqlgen.
-func (deferredVariables) ExtensionName() string { return "DeferredVariables" }
-
-// Validate accepts every schema.
-func (deferredVariables) Validate(graphql.ExecutableSchema) error { return nil }
-
-// MutateOperationParameters decodes the variables the text refers to.
-func (d deferredVariables) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	st, ok := ctx.Value(deferredVariablesKey{}).(*requestState)
-	if !ok {
-		return nil
-	}
-	vars, err := d.t.decodeVariables(st, params.Query)
-	if err != nil {
-		return &gqlerror.Error{Message: "the variables are not valid JSON: " + err.Error(), Extensions: map[string]any{"code": codeBadRequest}}
-	}
-	params.Variables = vars
-	return nil
-}
-
 func readAll(dst []byte, r *http.Request) ([]byte, error) {
 	if r.ContentLength > 0 && int64(cap(dst)) < r.ContentLength {
 		dst = make([]byte, 0, r.ContentLength)
@@ -588,8 +496,8 @@ func readAll(dst []byte, r *http.Request) ([]byte, error) {
 	}
 }
 
-// objectMap converts a JSON object to the map gqlgen's variable coercion
-// takes: numbers as json.Number, as gqlgen's own decoder gives them.
+// objectMap converts a JSON object (the extensions) to a map: numbers as
+// json.Number, as gqlgen's own decoder gives them.
 func objectMap(v *fastjson.Value) map[string]any {
 	o, err := v.Object()
 	if err != nil {

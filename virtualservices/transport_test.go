@@ -12,8 +12,9 @@ import (
 	"github.com/weft-gateway/weft/internal/jsonscan"
 )
 
-// readRequest reads r as the transport does before gqlgen takes over: the
-// params, and the variables the query refers to.
+// readRequest reads r as the transport does before gqlgen takes over, and
+// decodes every variable as the coercion decodes those an operation
+// declares.
 func readRequest(tr *httpTransport, r *http.Request, p *graphql.RawParams) *requestError {
 	st, _ := tr.states.Get().(*requestState)
 	if st == nil {
@@ -23,11 +24,17 @@ func readRequest(tr *httpTransport, r *http.Request, p *graphql.RawParams) *requ
 	if rerr := tr.readParams(r, p, st); rerr != nil {
 		return rerr
 	}
-	vars, err := tr.decodeVariables(st, p.Query)
-	if err != nil {
-		return badRequest("%v", err)
+	if len(st.vars) == 0 {
+		return nil
 	}
-	p.Variables = vars
+	p.Variables = make(map[string]any, len(st.vars))
+	for _, v := range st.vars {
+		val, ok, err := st.variable(string(v.name))
+		if !ok || err != nil {
+			return badRequest("variable %s: %v", v.name, err)
+		}
+		p.Variables[string(v.name)] = anyOf(val)
+	}
 	return nil
 }
 
@@ -45,10 +52,9 @@ func TestReadParams(t *testing.T) {
 		{"POST", ` { "query" : "{ a }" , "variables" : null , "operationName" : null } `, "", 0, "", "{ a }", "", "map[]"},
 		// Escapes in keys, strings and names are decoded.
 		{"POST", `{"qu\u0065ry":"query(\n$\u00e9: Int, $s: String) { a(s: \"\\\"\") }","variables":{"s":"\ud83d\ude00 \t\/","\u00e9":1}}`, "", 0, "",
-			"query(\n$\u00e9: Int, $s: String) { a(s: \"\\\"\") }", "", "map[s:\U0001f600 \t/]"},
-		// Only the variables the query names are built.
-		{"POST", `{"query":"query($a: Int) { f(a: $a) }","variables":{"a":1,"b":{"deep":[1,2]}}}`, "", 0, "", "query($a: Int) { f(a: $a) }", "", "map[a:1]"},
-		{"POST", `{"query":"query($ # comment\n , a: Int) { f }","variables":{"a":2}}`, "", 0, "", "query($ # comment\n , a: Int) { f }", "", "map[a:2]"},
+			"query(\n$\u00e9: Int, $s: String) { a(s: \"\\\"\") }", "", "map[s:\U0001f600 \t/ \u00e9:1]"},
+		// Nested values are kept; of two entries with one name, the last.
+		{"POST", `{"query":"query($a: Int) { f(a: $a) }","variables":{"a":1,"b":{"deep":[1,2]},"a":3}}`, "", 0, "", "query($a: Int) { f(a: $a) }", "", "map[a:3 b:map[deep:[1 2]]]"},
 		// Unknown members are checked, then skipped.
 		{"POST", `{"query":"{ a }","other":[{"x":[]},-1.5e+3,true,false,null]}`, "", 0, "", "{ a }", "", "map[]"},
 		{"POST", `{"query":"{ a }","other":[1,]}`, "", 400, codeBadRequest, "", "", ""},
@@ -64,7 +70,7 @@ func TestReadParams(t *testing.T) {
 		{"POST", `{"query":"{ a }","extensions":7}`, "", 400, codeBadRequest, "", "", ""},
 		{"POST", `{"query":"{ a }","variables":{"a":1,"b":2,"c":3,"d":4}}`, "", 400, codeTooManyVariables, "", "", ""},
 		// Values are counted whether the query names them or not.
-		{"POST", `{"query":"{ a }","variables":{"a":[1,2,3],"b":{"c":[4,5]}}}`, "", 0, "", "{ a }", "", "map[]"},
+		{"POST", `{"query":"{ a }","variables":{"a":[1,2,3],"b":{"c":[4,5]}}}`, "", 0, "", "{ a }", "", "map[a:[1 2 3] b:map[c:[4 5]]]"},
 		{"POST", `{"query":"{ a }","variables":{"a":[1,2,3],"b":{"c":[4,5,6]}}}`, "", 400, codeVariablesTooLarge, "", "", ""},
 		{"POST", `{"query":"{ a }","extensions":{"a":[1,2,3,4,5,6,7,8]}}`, "", 400, codeBadRequest, "", "", ""},
 		{"GET", ``, "query=query(%24n%3AInt)%7B+a+%7D&variables=%7B%22n%22%3A2%7D", 0, "", "query($n:Int){ a }", "", "map[n:2]"},
