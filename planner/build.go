@@ -75,6 +75,12 @@ type owner struct {
 	// doc is the upstream operation's selection for these objects
 	// (ownerGraphQL).
 	doc *docSel
+	// fed, for objects a subgraph of the schema's supergraph answered,
+	// says which one and what it provides of them.
+	fed *fedOwner
+	// dead says no object reaches this selection (a type the subgraph
+	// does not know): its fields are compiled for render, never fetched.
+	dead bool
 }
 
 type planner struct {
@@ -100,6 +106,10 @@ type planner struct {
 	paths map[*Fetch][]*Field
 	// docs holds each GraphQL fetch's operation selection until printing.
 	docs map[*Fetch]*fetchDoc
+	// fedRoots are the root query fetches of each subgraph; entities the
+	// entity fetches fields may join (see federation.go).
+	fedRoots map[string]*Fetch
+	entities map[entityGroup]*Fetch
 }
 
 func (p *planner) fail(f *ast.Field, format string, args ...any) {
@@ -193,7 +203,13 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 	}
 	for _, t := range p.s.AST.GetPossibleTypes(def) {
 		co := *o
-		if o.kind == ownerGraphQL {
+		switch {
+		case o.dead:
+		case o.fed != nil && !p.inGraph(t.Name, o.fed.graph):
+			// The subgraph does not know the type: none of its objects
+			// are of it.
+			co.dead, co.doc = true, &docSel{}
+		case o.kind == ownerGraphQL:
 			co.doc = o.doc.fragment(t.Name)
 		}
 		sel.ByType[t.Name] = p.fields(t, sets, &co, up, depth, true)
@@ -268,7 +284,13 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, up *tra
 		f.Enum = named
 	}
 	child := o
-	if b := p.binding(o, parent, def); b != nil {
+	if o.dead {
+		f.Key = f.ResponseKey
+	} else if b := p.binding(o, parent, def); b == nil && p.federated(o, parent, def) {
+		if child = p.fedField(f, parent, def, o, up, abstract); child == nil {
+			return nil
+		}
+	} else if b != nil {
 		f.Key = p.newKey()
 		fetch := p.fetchFor(f, b, o, up, abstract)
 		if fetch == nil {
@@ -427,11 +449,15 @@ func (p *planner) finish() {
 		if fetch.Raw {
 			p.markVerbatim(fetch)
 		}
+		if fetch.Operation != nil && fetch.Subgraph != "" {
+			fetch.Operation.Subgraph = fetch.Subgraph
+			fetch.Operation.Representations = fetch.Entity != nil
+		}
 	}
 	var roots []Node
 	for _, fetch := range p.plan.Fetches {
 		if fetch.Parent == nil {
-			roots = append(roots, subtree(fetch))
+			roots = append(roots, ordered(fetch))
 		}
 	}
 	switch {
@@ -443,6 +469,63 @@ func (p *planner) finish() {
 	default:
 		p.plan.Tree = &Parallel{Nodes: roots}
 	}
+}
+
+// ordered is the tree of root fetch f and the fetches below it. When an
+// entity fetch must wait for fetches other than its parent (Fetch.After),
+// the fetches run in levels: each after every one it waits for, at the
+// same time as the others of its level.
+func ordered(f *Fetch) Node {
+	var all []*Fetch
+	var walk func(x *Fetch)
+	deps := false
+	walk = func(x *Fetch) {
+		all = append(all, x)
+		deps = deps || len(x.After) > 0
+		for _, c := range x.Children {
+			walk(c)
+		}
+	}
+	walk(f)
+	if !deps {
+		return subtree(f)
+	}
+	level := map[*Fetch]int{}
+	var levelOf func(x *Fetch) int
+	levelOf = func(x *Fetch) int {
+		if l, ok := level[x]; ok {
+			return l
+		}
+		level[x] = 0 // a cycle, which planning never makes, ends here
+		l := 0
+		if x.Parent != nil && x != f {
+			l = levelOf(x.Parent) + 1
+		}
+		for _, a := range x.After {
+			l = max(l, levelOf(a)+1)
+		}
+		level[x] = l
+		return l
+	}
+	var levels [][]Node
+	for _, x := range all {
+		l := levelOf(x)
+		for len(levels) <= l {
+			levels = append(levels, nil)
+		}
+		levels[l] = append(levels[l], x)
+	}
+	seq := &Sequence{}
+	for _, nodes := range levels {
+		switch len(nodes) {
+		case 0:
+		case 1:
+			seq.Nodes = append(seq.Nodes, nodes[0])
+		default:
+			seq.Nodes = append(seq.Nodes, &Parallel{Nodes: nodes})
+		}
+	}
+	return seq
 }
 
 func subtree(f *Fetch) Node {

@@ -18,6 +18,9 @@ type fetchDoc struct {
 	args      []schema.GraphQLArg
 	argDefs   ast.VariableDefinitionList
 	fieldSels map[*Field]*docSel
+	// entitySel, for an entity fetch, is the selection on the entity
+	// type inside _entities.
+	entitySel *docSel
 }
 
 // docSel is a selection set of an upstream operation.

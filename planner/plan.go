@@ -91,6 +91,35 @@ type Fetch struct {
 	Parent *Fetch
 	// Children are the fetches that read this fetch's results.
 	Children []*Fetch
+	// After are more fetches that must have run first: those that fetch
+	// what an entity fetch's representations require.
+	After []*Fetch
+	// Subgraph names the subgraph of a federated fetch.
+	Subgraph string
+	// Entity, on a federated fetch, says it fetches entities through
+	// _entities: its answers are merged into the parent objects, found by
+	// the representations built from them.
+	Entity *Entity
+}
+
+// Entity is how an entity fetch builds each parent's representation.
+type Entity struct {
+	// TypeName is the representations' __typename.
+	TypeName string
+	// Rep are the fields copied from the parent object: the key's and
+	// those the fetched fields require.
+	Rep []*RepField
+}
+
+// RepField is a field of a representation, read from the parent object
+// at its name.
+type RepField struct {
+	Name string
+	// Sub are the fields of an object value (of each element of a list).
+	Sub []*RepField
+	// Typename says the object's __typename is copied too (a field set
+	// with fragments on an abstract type).
+	Typename bool
 }
 
 // FieldKind says how a field's value is produced.

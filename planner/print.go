@@ -47,7 +47,19 @@ func printNode(b *strings.Builder, n Node, depth int) {
 		if n.ParentTypes != nil {
 			fmt.Fprintf(b, " on %s", strings.Join(n.ParentTypes, "|"))
 		}
-		if n.Batch {
+		if n.Subgraph != "" {
+			fmt.Fprintf(b, " subgraph %s", n.Subgraph)
+		}
+		switch {
+		case n.Entity != nil:
+			fmt.Fprintf(b, " entities %s by {%s}", n.Entity.TypeName, repText(n.Entity.Rep))
+			for i, a := range n.After {
+				if i == 0 {
+					b.WriteString(" after")
+				}
+				fmt.Fprintf(b, " #%d", a.ID)
+			}
+		case n.Batch:
 			fmt.Fprintf(b, " batched by %d", n.Binding.Batch.MaxSize)
 		}
 		b.WriteString(" {\n")
@@ -108,6 +120,16 @@ func nodeJSON(b []byte, n Node) []byte {
 		if n.Batch {
 			b = append(b, `,"batch":true`...)
 		}
+		if n.Subgraph != "" {
+			b = append(b, `,"subgraph":`...)
+			b = jsonwrite.String(b, n.Subgraph)
+		}
+		if n.Entity != nil {
+			b = append(b, `,"entities":`...)
+			b = jsonwrite.String(b, n.Entity.TypeName)
+			b = append(b, `,"representation":`...)
+			b = jsonwrite.String(b, repText(n.Entity.Rep))
+		}
 		b = append(b, `,"request":`...)
 		b = jsonwrite.String(b, n.Request())
 		return append(b, '}')
@@ -123,4 +145,19 @@ func nodesJSON(b []byte, nodes []Node) []byte {
 		b = nodeJSON(b, c)
 	}
 	return append(b, "]}"...)
+}
+
+// repText prints a representation's shape as a field set.
+func repText(rep []*RepField) string {
+	var b strings.Builder
+	for i, rf := range rep {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(rf.Name)
+		if len(rf.Sub) > 0 {
+			b.WriteString(" { " + repText(rf.Sub) + " }")
+		}
+	}
+	return b.String()
 }

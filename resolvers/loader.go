@@ -80,6 +80,9 @@ type job struct {
 	// alt is the field's second binding when it answered instead: its
 	// result paths read the answer.
 	alt *schema.Binding
+	// entities, for an entity fetch's call, are the parents of each
+	// representation, in the order they were sent.
+	entities [][]*fastjson.Value
 }
 
 // binding is the binding whose answer the job holds.
@@ -226,6 +229,9 @@ func (l *loader) jobs(f *planner.Fetch, up upstreams.Upstream, args map[string]a
 	if up == nil {
 		err := upstreams.Errorf(upstreams.CodeUnavailable, f.Upstream, nil, "upstream is not configured")
 		return []*job{{parents: parents, err: err}}
+	}
+	if f.Entity != nil {
+		return l.entityJobs(f, up, parents, newCall)
 	}
 	if f.Batch && len(parents) > 1 {
 		return l.batchJobs(f, up, args, parents, newCall)

@@ -36,6 +36,10 @@ func (l *loader) storeAnswer(f *planner.Fetch, j *job) {
 		return
 	}
 	res := j.res
+	if f.Entity != nil {
+		l.storeEntities(f, j)
+		return
+	}
 	if j.call != nil && j.call.Batch {
 		l.storeBatch(f, j)
 		return

@@ -50,6 +50,9 @@ type UpstreamInfo struct {
 	// answers hold values of the declared types, in valid JSON), so that
 	// an answer whose types equal the gateway's may be served as it is.
 	Trusted bool
+	// Federation is a supergraph upstream's supergraph, which a
+	// VirtualService may serve whole or extend.
+	Federation *Federation
 	// Failed marks an upstream whose own config has errors: bindings to it
 	// are not checked further, so its errors are reported once, not again
 	// at every binding.

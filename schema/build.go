@@ -109,6 +109,9 @@ type Options struct {
 	// upstream generates from its OpenAPI document. They may extend the
 	// root types; errors in them name their own File.
 	Includes []Source
+	// Federation, when set, is the supergraph whose subgraphs resolve the
+	// fields of its types that have no binding.
+	Federation *Federation
 }
 
 // Schema is a built VirtualService schema: what it serves and how each field
@@ -128,6 +131,9 @@ type Schema struct {
 	inputKeys map[FieldRef]string
 	// upstreams are the upstreams the bindings were checked against.
 	upstreams map[string]UpstreamInfo
+	// Federation, when set, is the supergraph whose subgraphs resolve the
+	// fields of its types that have no binding.
+	Federation *Federation
 }
 
 // Upstream returns what the schema was built knowing of an upstream.
@@ -209,7 +215,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams, Federation: opts.Federation}, nil
 }
 
 type builder struct {
@@ -355,7 +361,7 @@ func (b *builder) collect() {
 				b.errorf(found[2].Position, where, "has %d bindings (@%s, @%s and @%s); a field has one, and a second only as its @fallback's upstream", len(found), found[0].Name, found[1].Name, found[2].Name)
 				continue
 			case len(found) == 0:
-				if isRoot {
+				if isRoot && !b.federated(def.Name, f.Name) {
 					b.errorf(f.Position, where, "root field has no binding: add %s to say which upstream resolves it", b.binders.names())
 				}
 				continue
@@ -540,6 +546,9 @@ func (b *builder) version() string {
 	}
 	for _, name := range keys(b.opts.Vars) {
 		fmt.Fprintf(h, "\x00%s=%s", name, b.opts.Vars[name])
+	}
+	if f := b.opts.Federation; f != nil {
+		fmt.Fprintf(h, "\x00federation\x00%s\x00%s", f.Upstream, f.Version)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

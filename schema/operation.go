@@ -18,7 +18,18 @@ type GraphQLOperation struct {
 	// Args are computed variables: the document declares $name for each and
 	// a template computes its value.
 	Args []GraphQLArg
+	// Subgraph names the subgraph of a supergraph upstream the operation
+	// is sent to; empty for other upstreams.
+	Subgraph string
+	// Representations says the document declares $representations, an
+	// entity fetch's list of entities, which the call carries
+	// (upstreams.Call.Representations).
+	Representations bool
 }
+
+// RepresentationsVariable is the variable an entity fetch's document
+// declares for its representations.
+const RepresentationsVariable = "__weft_representations"
 
 // GraphQLArg is a document variable whose value a template computes.
 type GraphQLArg struct {

@@ -54,6 +54,9 @@ type Call struct {
 	ClientHeader http.Header
 	// RequestID is sent upstream as X-Request-Id.
 	RequestID string
+	// Representations, for an entity fetch (Operation.Representations),
+	// is the JSON list of the entities to fetch.
+	Representations []byte
 
 	// Key is set by Prepare: equal keys mean identical requests.
 	Key string

@@ -86,12 +86,19 @@ func (l *Loader) buildAPI(d *resource.Document, p, route string, action *GraphQL
 	infos := b.infos
 	action.withDefaults()
 	src := action.Schema
-	if src.File != "" && src.Inline != "" || src.File == "" && src.Inline == "" && len(src.Include) == 0 {
-		return nil, d.Errorf(p+".schema", "set one of file and inline, and/or include")
+	if src.File != "" && src.Inline != "" || src.File == "" && src.Inline == "" && len(src.Include) == 0 && src.Supergraph == "" {
+		return nil, d.Errorf(p+".schema", "set one of file and inline, and/or include, and/or supergraph")
 	}
 	includes, err := includedFields(d, p+".schema.include", src, infos)
 	if err != nil {
 		return nil, err
+	}
+	fed, err := supergraphOf(d, p+".schema.supergraph", src.Supergraph, infos)
+	if err != nil {
+		return nil, err
+	}
+	if fed != nil {
+		includes = append(includes, schema.Source{File: fed.Supergraph.APIName, Input: fed.Supergraph.APISDL})
 	}
 	ss := schema.Source{File: d.File}
 	switch {
@@ -121,7 +128,7 @@ func (l *Loader) buildAPI(d *resource.Document, p, route string, action *GraphQL
 		s = b.prev.schemas[skey]
 	}
 	if s == nil {
-		if s, err = schema.Build(ss, schema.Options{Binders: upstreams.Binders(l.Kinds), Upstreams: infos, Vars: vars, Includes: includes}); err != nil {
+		if s, err = schema.Build(ss, schema.Options{Binders: upstreams.Binders(l.Kinds), Upstreams: infos, Vars: vars, Includes: includes, Federation: fed}); err != nil {
 			return nil, err
 		}
 	}

@@ -122,6 +122,9 @@ type SchemaSource struct {
 	// Include merges in the fields upstreams generate (a rest upstream's
 	// OpenAPI operations), by upstream name.
 	Include []string `yaml:"include"`
+	// Supergraph serves the API of a supergraph upstream, by name: its
+	// subgraphs resolve every field no binding of File or Inline does.
+	Supergraph string `yaml:"supergraph"`
 }
 
 // Limits bound a request.

@@ -66,3 +66,20 @@ func scalarDecls(own string, include []string, infos map[string]schema.UpstreamI
 	}
 	return []schema.Source{{File: "(scalars of included upstreams)", Input: b.String()}}
 }
+
+// supergraphOf returns the supergraph a route's schema serves, if any.
+func supergraphOf(d *resource.Document, p, name string, infos map[string]schema.UpstreamInfo) (*schema.Federation, error) {
+	if name == "" {
+		return nil, nil
+	}
+	info, ok := infos[name]
+	switch {
+	case info.Failed:
+		return nil, resource.Errors{} // its own errors are reported
+	case !ok:
+		return nil, d.Errorf(p, "unknown upstream %q", name)
+	case info.Federation == nil:
+		return nil, d.Errorf(p, "upstream %q is a %s upstream, not a supergraph", name, info.Kind)
+	}
+	return info.Federation, nil
+}

@@ -22,6 +22,10 @@ type Reloader struct {
 	Config Config
 	// Dir is the directory on disk to watch (the one Config.FS opens).
 	Dir string
+	// Files, when set, are the only files whose changes reload: Dir is
+	// then watched alone, not the tree below it (a supergraph file in a
+	// home directory, say).
+	Files []string
 	// Debounce waits for a burst of changes (an editor's save, a
 	// ConfigMap's symlink swap) to end before reloading.
 	Debounce time.Duration
@@ -67,7 +71,22 @@ func (r *Reloader) Watch(ctx context.Context) error {
 		return fmt.Errorf("watch %s: %w", r.Dir, err)
 	}
 	defer w.Close()
-	if err := addTree(w, r.Dir); err != nil {
+	var only map[string]bool
+	if len(r.Files) > 0 {
+		only = map[string]bool{}
+		for _, f := range r.Files {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				return fmt.Errorf("watch %s: %w", f, err)
+			}
+			only[abs] = true
+			// The directory, not the file: editors and tools replace a file
+			// by renaming another over it, which a watch on the file misses.
+			if err := w.Add(filepath.Dir(abs)); err != nil {
+				return fmt.Errorf("watch %s: %w", f, err)
+			}
+		}
+	} else if err := addTree(w, r.Dir); err != nil {
 		return fmt.Errorf("watch %s: %w", r.Dir, err)
 	}
 	debounce := r.Debounce
@@ -85,7 +104,11 @@ func (r *Reloader) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if ev.Has(fsnotify.Create) {
+			if only != nil {
+				if abs, err := filepath.Abs(ev.Name); err != nil || !only[abs] {
+					continue
+				}
+			} else if ev.Has(fsnotify.Create) {
 				// New directories (a ConfigMap's next ..timestamp dir) are
 				// watched too.
 				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {

@@ -19,6 +19,9 @@ import (
 // configSource resolves --config: a directory on disk, or the embedded demo.
 type configSource struct {
 	dir string
+	// supergraph, when set, is a supergraph SDL file to serve whole, in
+	// place of a config directory.
+	supergraph string
 	// demoUpstreams runs the demo's upstreams in-process.
 	demoUpstreams bool
 	// demoBasePort, when set, is the first of the four fixed ports the
@@ -37,6 +40,9 @@ func (c *configSource) registerDemo(cmd *cobra.Command, usage string) {
 
 // display names the config in messages.
 func (c *configSource) display() string {
+	if c.supergraph != "" {
+		return c.supergraph
+	}
 	if c.dir == "" {
 		return "(embedded demo)"
 	}
@@ -47,6 +53,19 @@ func (c *configSource) display() string {
 // upstreams (the caller closes them).
 func (c *configSource) open(ctx context.Context, log zerolog.Logger) (virtualservices.Config, *demo.Upstreams, error) {
 	cfg := virtualservices.Config{Env: os.LookupEnv}
+	if c.supergraph != "" {
+		if c.dir != "" {
+			return cfg, nil, usagef("--supergraph and --config exclude each other: a config serves a supergraph with an Upstream of kind supergraph")
+		}
+		if c.demoUpstreams {
+			return cfg, nil, usagef("--demo-upstreams runs the demo shop's upstreams, which a supergraph does not use")
+		}
+		var err error
+		if cfg, err = supergraphConfig(c.supergraph); err != nil {
+			return cfg, nil, err
+		}
+		return cfg, nil, nil
+	}
 	if c.dir == "" {
 		cfg.FS, cfg.Dir, cfg.DisplayRoot = demo.Config(), ".", c.display()
 	} else {

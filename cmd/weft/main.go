@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
@@ -197,6 +198,7 @@ func kinds() []upstreams.Kind {
 		rest.Kind(),
 		grpcup.Kind(),
 		soap.Kind(),
+		federation.Kind(),
 	}
 }
 

@@ -55,6 +55,7 @@ func newPlan() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
+	cmd.Flags().StringVar(&src.supergraph, "supergraph", "", "a composed Federation v2 supergraph SDL file to serve whole at /graphql, in place of --config")
 	cmd.Flags().StringVar(&vs, "virtual-service", "", "the VirtualService whose API plans the query (default: the one serving --host)")
 	cmd.Flags().StringVar(&host, "host", "localhost", "plan for the VirtualService that serves this host")
 	cmd.Flags().StringVar(&query, "query", "", "the GraphQL operation to plan")

@@ -52,7 +52,7 @@ them at once and exits with status 1.`,
 				return usagef("--shutdown-grace %s: want a duration of 0 or more", grace)
 			}
 			if !cmd.Flags().Changed("demo-upstreams") {
-				src.demoUpstreams = src.dir == ""
+				src.demoUpstreams = src.dir == "" && src.supergraph == ""
 			}
 			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -97,6 +97,12 @@ them at once and exits with status 1.`,
 				Loader: loader,
 				Server: server, Config: cfg, Dir: src.dir, Log: log,
 			}
+			if src.supergraph != "" {
+				// Only the supergraph file is watched, not the directory
+				// it happens to be in.
+				reloader.Dir = cfg.OSDir
+				reloader.Files = []string{src.supergraph}
+			}
 			if err := reloader.Reload(ctx); err != nil {
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted while loading the config: %w", err)
@@ -129,7 +135,7 @@ them at once and exits with status 1.`,
 			defer func() { stopWatch(); <-watchDone }()
 			go func() {
 				defer close(watchDone)
-				if watch && src.dir != "" {
+				if watch && (src.dir != "" || src.supergraph != "") {
 					if err := reloader.Watch(watchCtx); err != nil {
 						log.Error().Err(err).Msg("config watch stopped")
 					}
@@ -145,6 +151,7 @@ them at once and exits with status 1.`,
 		},
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
+	cmd.Flags().StringVar(&src.supergraph, "supergraph", "", "a composed Federation v2 supergraph SDL file to serve whole at /graphql, in place of --config")
 	src.registerDemo(cmd, "run the demo's upstreams in-process (default: on when --config is not set)")
 	cmd.Flags().StringVar(&src.demoFaults, "demo-faults", "", "make demo upstreams misbehave to show fallbacks: reviews=down,inventory=slow (faults: down, slow, error, garbage)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")

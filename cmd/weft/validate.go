@@ -26,6 +26,7 @@ func newValidate() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&src.dir, "config", "", "directory of Upstream and VirtualService YAML files (default: the embedded demo)")
+	cmd.Flags().StringVar(&src.supergraph, "supergraph", "", "a composed Federation v2 supergraph SDL file to serve whole at /graphql, in place of --config")
 	src.registerDemo(cmd, "run the demo's upstreams in-process (for upstreams that introspect)")
 	return cmd
 }

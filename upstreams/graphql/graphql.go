@@ -107,6 +107,13 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	return up, schema.UpstreamInfo{Name: d.Name, Kind: KindName, Schema: s, Version: version(sdl.Input), Trusted: spec.GraphQL.Trusted}, nil
 }
 
+// New returns a GraphQL upstream named name that sends operations to url
+// with client, whose URL is set: how other kinds (a supergraph's
+// subgraphs) call GraphQL servers. Closing it closes client.
+func New(name, url string, client *transport.Client) *Upstream {
+	return &Upstream{name: name, url: url, client: client}
+}
+
 func (u *Upstream) loadSchema(ctx context.Context, src *upstreams.Source, s SchemaSource) (*ast.Source, error) {
 	d := src.Doc
 	n := 0
@@ -177,7 +184,7 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 	}
 	body := make([]byte, 0, len(op.Head)+64)
 	body = append(body, op.Head...)
-	if len(op.ForwardVariables)+len(op.Args) > 0 {
+	if len(op.ForwardVariables)+len(op.Args) > 0 || op.Representations {
 		body = append(body, `,"variables":{`...)
 		first := true
 		for _, name := range op.ForwardVariables {
@@ -204,6 +211,14 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 			if body, err = a.Value.AppendJSON(body, c.Scope); err != nil {
 				return upstreams.Errorf(upstreams.CodeBadRequest, u.name, err, "cannot build variable %s: %v", a.Variable, err)
 			}
+		}
+		if op.Representations {
+			if !first {
+				body = append(body, ',')
+			}
+			body = jsonwrite.String(body, schema.RepresentationsVariable)
+			body = append(body, ':')
+			body = append(body, c.Representations...)
 		}
 		body = append(body, '}')
 	}

@@ -1,0 +1,590 @@
+package planner
+
+import (
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/weft-gateway/weft/schema"
+	"github.com/weft-gateway/weft/schema/supergraph"
+)
+
+// Federated planning. A field that no binding resolves and that the
+// schema's supergraph does is fetched from a subgraph:
+//
+//   - a root field from a subgraph that resolves it (root query fields of
+//     one subgraph share one operation; consecutive mutation fields too);
+//   - a field of an object in a subgraph's answer from that same subgraph
+//     when it resolves the field (or a @provides on the way down says it
+//     returns it), in the same operation;
+//   - otherwise from another subgraph, by an entity fetch: one
+//     _entities(representations:) call per subgraph, type and parent
+//     selection, whose representations (the key's fields and what the
+//     fetched fields @require) are built from the parent objects and whose
+//     answers are merged back into them. What a representation needs that
+//     the parent's subgraph does not resolve is fetched first, by entity
+//     fetches of its own (Fetch.After).
+//
+// Fields of one parent selection that one subgraph resolves go in one
+// entity fetch, so that a subgraph is called once per level, with every
+// parent in the batch.
+
+// entityGroup identifies an entity fetch that fields may join: the
+// subgraph, the concrete type and the parent selection it reads objects
+// from.
+type entityGroup struct {
+	parent *docSel
+	graph  string
+	typ    string
+}
+
+// fedOwner is the federated part of an owner: the subgraph whose answer
+// holds the objects, and what a @provides on the way down says it returns
+// of them although it does not resolve it.
+type fedOwner struct {
+	graph    string
+	provided ast.SelectionSet
+}
+
+// federated reports whether field def of parent is planned as a
+// federated field for owner o.
+func (p *planner) federated(o *owner, parent *ast.Definition, def *ast.FieldDefinition) bool {
+	fed := p.s.Federation
+	if fed == nil {
+		return false
+	}
+	switch o.kind {
+	case ownerRoot:
+		return len(fed.Supergraph.Resolvers(parent.Name, def.Name)) > 0
+	case ownerGraphQL:
+		return o.fed != nil
+	}
+	return false
+}
+
+// fedField plans field f (definition def, on concrete type parent) in a
+// federated owner, and returns the owner of its value's fields.
+func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefinition, o *owner, up *trail, abstract bool) *owner {
+	sg := p.s.Federation.Supergraph
+	named := p.s.AST.Types[def.Type.Name()]
+	leaf := named.IsLeafType()
+	if o.kind == ownerRoot {
+		g := p.rootGraph(parent.Name, def.Name)
+		f.Key = p.newKey()
+		fetch := p.fedRootFetch(f, parent.Name, g)
+		f.Fetch = fetch
+		return &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f), fed: &fedOwner{graph: g, provided: provides(sg.Field(parent.Name, def.Name, g))}}
+	}
+	if p.resolvesHere(o, parent.Name, def.Name) {
+		sub := o.doc.addClient(p, f, def.Name, leaf)
+		return &owner{kind: ownerGraphQL, fetch: o.fetch, doc: sub, fed: &fedOwner{graph: o.fed.graph, provided: mergeSets(providedWithin(o.fed.provided, def.Name, named), provides(sg.Field(parent.Name, def.Name, o.fed.graph)))}}
+	}
+	fetch := p.entityFor(o, parent, def, up, abstract)
+	if fetch == nil {
+		if p.err == nil {
+			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: no entity key of %s leads there", parent.Name, def.Name, o.fed.graph, parent.Name)
+		}
+		return nil
+	}
+	fetch.Fields = append(fetch.Fields, f)
+	f.Fetch = fetch
+	frag := p.docs[fetch].entitySel
+	sub := frag.addEntityClient(p, f, def.Name, leaf)
+	return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: fetch.Subgraph, provided: provides(sg.Field(parent.Name, def.Name, fetch.Subgraph))}}
+}
+
+// provides returns the field set a field's @provides names, if any.
+func provides(fin *supergraph.FieldIn) ast.SelectionSet {
+	if fin == nil {
+		return nil
+	}
+	return fin.Provides
+}
+
+// providedWithin returns what set says of field name's value: its sub-selection,
+// fragments on the value's type included.
+func providedWithin(set ast.SelectionSet, name string, typ *ast.Definition) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == name {
+				out = append(out, sel.SelectionSet...)
+			}
+		case *ast.InlineFragment:
+			out = append(out, providedWithin(sel.SelectionSet, name, typ)...)
+		}
+	}
+	return out
+}
+
+func mergeSets(a, b ast.SelectionSet) ast.SelectionSet {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	return append(append(ast.SelectionSet(nil), a...), b...)
+}
+
+// isProvided reports whether set names field of concrete type typeName.
+func (p *planner) isProvided(set ast.SelectionSet, typeName, field string) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == field {
+				return true
+			}
+		case *ast.InlineFragment:
+			if sel.TypeCondition == "" || sel.TypeCondition == typeName || p.implements(typeName, sel.TypeCondition) {
+				if p.isProvided(sel.SelectionSet, typeName, field) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (p *planner) implements(typeName, abstract string) bool {
+	def := p.s.Federation.Supergraph.Schema.Types[abstract]
+	if def == nil {
+		return false
+	}
+	for _, t := range p.s.Federation.Supergraph.Schema.GetPossibleTypes(def) {
+		if t.Name == typeName {
+			return true
+		}
+	}
+	return false
+}
+
+// resolvesHere reports whether the owner's subgraph returns field of
+// typeName with the objects it answered: it resolves the field without
+// needing more (no @requires), or a @provides says it returns it.
+func (p *planner) resolvesHere(o *owner, typeName, field string) bool {
+	sg := p.s.Federation.Supergraph
+	fin := sg.Field(typeName, field, o.fed.graph)
+	if fin.Resolves() && len(fin.Requires) == 0 {
+		return true
+	}
+	return fin != nil && p.isProvided(o.fed.provided, typeName, field)
+}
+
+// inGraph reports whether subgraph graph knows type typeName.
+func (p *planner) inGraph(typeName, graph string) bool {
+	t := p.s.Federation.Supergraph.Types[typeName]
+	return t != nil && t.In[graph] != nil
+}
+
+// rootGraph picks the subgraph a root field is fetched from: one already
+// called for another root field when it can, else the first.
+func (p *planner) rootGraph(root, field string) string {
+	gs := p.s.Federation.Supergraph.Resolvers(root, field)
+	if p.op.Operation == ast.Query {
+		for _, g := range gs {
+			if p.fedRoots[g.Name] != nil {
+				return g.Name
+			}
+		}
+	} else if p.lastRoot != nil && p.lastRoot.Subgraph != "" {
+		for _, g := range gs {
+			if g.Name == p.lastRoot.Subgraph {
+				return g.Name
+			}
+		}
+	}
+	return gs[0].Name
+}
+
+// fedBinding is the binding a federated fetch carries: the supergraph
+// upstream's, for the executor's per-fetch settings.
+func (p *planner) fedBinding(typeName, field string, op ast.Operation) *schema.Binding {
+	fed := p.s.Federation
+	return &schema.Binding{
+		FieldRef: schema.FieldRef{Type: typeName, Field: field},
+		Upstream: fed.Upstream,
+		Kind:     fed.Kind,
+		GraphQL:  &schema.GraphQLBinding{Field: field, Operation: op},
+	}
+}
+
+// fedRootFetch returns the fetch of root field f from subgraph g: the
+// query operation of g, or the mutation operation of the field before
+// when it went to g too (the subgraph runs its fields in order).
+func (p *planner) fedRootFetch(f *Field, root, g string) *Fetch {
+	var fetch *Fetch
+	if p.op.Operation == ast.Query {
+		fetch = p.fedRoots[g]
+	} else if p.lastRoot != nil && p.lastRoot.Subgraph == g && p.lastRoot.Entity == nil {
+		fetch = p.lastRoot
+	}
+	if fetch != nil {
+		fetch.Fields = append(fetch.Fields, f)
+		// Conditions are the fields' own, which render applies; the
+		// operation runs when any field may be in the response.
+		fetch.Conds = nil
+		p.docs[fetch].addRoot(p, f, fetch.Binding)
+		return fetch
+	}
+	op := p.op.Operation
+	b := p.fedBinding(root, f.Name, op)
+	fetch = &Fetch{
+		ID:       len(p.plan.Fetches),
+		Upstream: b.Upstream,
+		Kind:     b.Kind,
+		Binding:  b,
+		Fields:   []*Field{f},
+		Subgraph: g,
+		Conds:    p.condsOf(nil, f.Conds),
+	}
+	p.plan.Fetches = append(p.plan.Fetches, fetch)
+	if p.paths == nil {
+		p.paths = map[*Fetch][]*Field{}
+	}
+	p.paths[fetch] = nil
+	p.lastRoot = fetch
+	if op == ast.Query {
+		if p.fedRoots == nil {
+			p.fedRoots = map[string]*Fetch{}
+		}
+		p.fedRoots[g] = fetch
+	}
+	p.newDoc(fetch)
+	p.docs[fetch].addRoot(p, f, b)
+	return fetch
+}
+
+// entityFor returns the entity fetch that resolves field def of parent
+// for the objects of owner o: one that fields of this selection already
+// use when its subgraph resolves def, else a new one to the first
+// subgraph that resolves it and whose key o's subgraph can give.
+func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefinition, up *trail, abstract bool) *Fetch {
+	sg := p.s.Federation.Supergraph
+	gs := sg.Resolvers(parent.Name, def.Name)
+	var fetch *Fetch
+	for _, g := range gs {
+		if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil {
+			fetch = e
+			break
+		}
+	}
+	if fetch == nil {
+		// Prefer a subgraph whose key the parent's subgraph returns as it
+		// is: no fetch in between.
+		for pass := 0; pass < 2 && fetch == nil; pass++ {
+			for _, g := range gs {
+				if g.Name == o.fed.graph && len(sg.Field(parent.Name, def.Name, g.Name).Requires) == 0 {
+					continue
+				}
+				if fetch = p.newEntityFetch(o, parent, g.Name, up, abstract, pass == 1, map[string]bool{o.fed.graph: true}); fetch != nil {
+					break
+				}
+			}
+		}
+	}
+	if fetch == nil {
+		return nil
+	}
+	if fin := sg.Field(parent.Name, def.Name, fetch.Subgraph); fin != nil && len(fin.Requires) > 0 {
+		deps, ok := p.need(o, parent, fin.Requires, up, abstract, map[string]bool{fetch.Subgraph: true}, fetch)
+		if !ok {
+			return nil
+		}
+		for _, d := range deps {
+			fetch.After = appendFetch(fetch.After, d)
+		}
+		fetch.Entity.Rep = mergeRep(fetch.Entity.Rep, repOf(fin.Requires))
+	}
+	return fetch
+}
+
+func appendFetch(list []*Fetch, f *Fetch) []*Fetch {
+	for _, x := range list {
+		if x == f {
+			return list
+		}
+	}
+	return append(list, f)
+}
+
+// keyFor picks the key of typeName in subgraph g that an entity fetch
+// uses: a resolvable one whose fields o's subgraph returns; with
+// indirect, any resolvable one (its fields fetched first from elsewhere).
+func (p *planner) keyFor(o *owner, typeName, g string, indirect bool) *supergraph.Key {
+	t := p.s.Federation.Supergraph.Types[typeName]
+	if t == nil || t.In[g] == nil {
+		return nil
+	}
+	for _, k := range t.In[g].Keys {
+		if !k.Resolvable {
+			continue
+		}
+		if indirect || p.returnsSet(o, typeName, k.Set) {
+			return k
+		}
+	}
+	return nil
+}
+
+// returnsSet reports whether o's subgraph returns every field of set on
+// objects of typeName.
+func (p *planner) returnsSet(o *owner, typeName string, set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__typename" {
+				continue
+			}
+			if !p.resolvesHere(o, typeName, sel.Name) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !p.returnsSet(o, typeName, sel.SelectionSet) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// newEntityFetch starts an entity fetch of typeName's objects from
+// subgraph g for owner o's objects, or returns nil when no key of g can
+// be had. avoid are the subgraphs already on the way, so that fetching a
+// key's fields never loops.
+func (p *planner) newEntityFetch(o *owner, parent *ast.Definition, g string, up *trail, abstract, indirect bool, avoid map[string]bool) *Fetch {
+	k := p.keyFor(o, parent.Name, g, indirect)
+	if k == nil {
+		return nil
+	}
+	var deps []*Fetch
+	if indirect {
+		seen := map[string]bool{g: true}
+		for a := range avoid {
+			seen[a] = true
+		}
+		var ok bool
+		if deps, ok = p.need(o, parent, k.Set, up, abstract, seen, nil); !ok {
+			return nil
+		}
+	} else {
+		requireSet(p, o.doc, k.Set)
+	}
+	typeName := parent.Name
+	b := p.fedBinding(parent.Name, "_entities", ast.Query)
+	fetch := &Fetch{
+		ID:       len(p.plan.Fetches),
+		Upstream: b.Upstream,
+		Kind:     b.Kind,
+		Binding:  b,
+		Parent:   o.fetch,
+		Subgraph: g,
+		Batch:    true,
+		Conds:    p.condsOf(up, nil),
+		After:    deps,
+		Entity:   &Entity{TypeName: typeName, Rep: repOf(k.Set)},
+	}
+	if abstract {
+		fetch.ParentTypes = []string{parent.Name}
+	}
+	p.plan.Fetches = append(p.plan.Fetches, fetch)
+	if p.paths == nil {
+		p.paths = map[*Fetch][]*Field{}
+	}
+	p.paths[fetch] = p.pathOf(up)
+	if o.fetch != nil {
+		o.fetch.Children = append(o.fetch.Children, fetch)
+	}
+	p.newDoc(fetch)
+	d := p.docs[fetch]
+	ent := &docField{alias: "_entities", name: "_entities", sel: &docSel{},
+		args: ast.ArgumentList{{Name: "representations", Value: &ast.Value{Kind: ast.Variable, Raw: schema.RepresentationsVariable}}}}
+	d.root.fields = append(d.root.fields, ent)
+	d.argDefs = append(d.argDefs, &ast.VariableDefinition{Variable: schema.RepresentationsVariable, Type: ast.NonNullListType(ast.NonNullNamedType("_Any", nil), nil)})
+	d.entitySel = ent.sel.fragment(typeName)
+	if p.entities == nil {
+		p.entities = map[entityGroup]*Fetch{}
+	}
+	p.entities[entityGroup{o.doc, g, parent.Name}] = fetch
+	return fetch
+}
+
+// need makes the objects of owner o hold the fields of set under their own
+// names, for a representation: from o's subgraph what it returns, from
+// entity fetches what it does not. It returns those entity fetches, which
+// must run first. avoid are subgraphs not to fetch from; not is a fetch
+// the fields may not come from (the one that needs them).
+func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, up *trail, abstract bool, avoid map[string]bool, not *Fetch) ([]*Fetch, bool) {
+	sg := p.s.Federation.Supergraph
+	var deps []*Fetch
+	for _, sel := range set {
+		field, ok := sel.(*ast.Field)
+		if !ok {
+			if frag, ok := sel.(*ast.InlineFragment); ok {
+				more, ok := p.need(o, parent, frag.SelectionSet, up, abstract, avoid, not)
+				if !ok {
+					return nil, false
+				}
+				deps = append(deps, more...)
+			}
+			continue
+		}
+		if field.Name == "__typename" {
+			o.doc.typename = true
+			continue
+		}
+		if p.resolvesHere(o, parent.Name, field.Name) {
+			requireSet(p, o.doc, ast.SelectionSet{field})
+			continue
+		}
+		var from *Fetch
+		for _, g := range sg.Resolvers(parent.Name, field.Name) {
+			if avoid[g.Name] {
+				continue
+			}
+			if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && !dependsOn(e, not) {
+				from = e
+				break
+			}
+		}
+		if from == nil {
+			for _, g := range sg.Resolvers(parent.Name, field.Name) {
+				if avoid[g.Name] {
+					continue
+				}
+				next := map[string]bool{g.Name: true}
+				for a := range avoid {
+					next[a] = true
+				}
+				if from = p.newEntityFetch(o, parent, g.Name, up, abstract, false, next); from != nil {
+					break
+				}
+			}
+		}
+		if from == nil {
+			return nil, false
+		}
+		if fin := sg.Field(parent.Name, field.Name, from.Subgraph); fin != nil && len(fin.Requires) > 0 {
+			more, ok := p.need(o, parent, fin.Requires, up, abstract, map[string]bool{from.Subgraph: true}, from)
+			if !ok {
+				return nil, false
+			}
+			for _, d := range more {
+				from.After = appendFetch(from.After, d)
+			}
+			from.Entity.Rep = mergeRep(from.Entity.Rep, repOf(fin.Requires))
+		}
+		requireSet(p, p.docs[from].entitySel, ast.SelectionSet{field})
+		deps = appendFetch(deps, from)
+	}
+	return deps, true
+}
+
+// dependsOn reports whether fetch a runs after b.
+func dependsOn(a, b *Fetch) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	for _, d := range a.After {
+		if d == b || dependsOn(d, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// requireSet makes a selection return the fields of set under their own
+// names, with their sub-selections, and __typename where set has
+// fragments.
+func requireSet(p *planner, ds *docSel, set ast.SelectionSet) {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__typename" {
+				ds.typename = true
+				continue
+			}
+			ds.require(p, []string{sel.Name})
+			if len(sel.SelectionSet) > 0 {
+				df := ds.byAlias(sel.Name)
+				if df.sel == nil {
+					df.sel = &docSel{}
+				}
+				requireSet(p, df.sel, sel.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			ds.typename = true
+			if sel.TypeCondition == "" {
+				requireSet(p, ds, sel.SelectionSet)
+			} else {
+				requireSet(p, ds.fragment(sel.TypeCondition), sel.SelectionSet)
+			}
+		}
+	}
+}
+
+// repOf is the representation shape of a field set.
+func repOf(set ast.SelectionSet) []*RepField {
+	var out []*RepField
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__typename" {
+				continue
+			}
+			rf := &RepField{Name: sel.Name, Sub: repOf(sel.SelectionSet)}
+			rf.Typename = hasFragment(sel.SelectionSet)
+			out = mergeRep(out, []*RepField{rf})
+		case *ast.InlineFragment:
+			out = mergeRep(out, repOf(sel.SelectionSet))
+		}
+	}
+	return out
+}
+
+func hasFragment(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		if _, ok := sel.(*ast.InlineFragment); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeRep merges representation shapes by field name.
+func mergeRep(a, b []*RepField) []*RepField {
+	for _, rf := range b {
+		var ex *RepField
+		for _, x := range a {
+			if x.Name == rf.Name {
+				ex = x
+				break
+			}
+		}
+		if ex == nil {
+			a = append(a, rf)
+			continue
+		}
+		ex.Sub = mergeRep(ex.Sub, rf.Sub)
+		ex.Typename = ex.Typename || rf.Typename
+	}
+	return a
+}
+
+// addEntityClient adds a client field to an entity fetch's selection. A
+// field under its own name is the entity's field, which other fetches
+// may also have merged into the parent object (a key, a required field):
+// the same value. An aliased one, or one with arguments, goes under a key
+// of its own, so that it never overwrites such a field.
+func (s *docSel) addEntityClient(p *planner, f *Field, name string, leaf bool) *docSel {
+	if f.ResponseKey == name && len(f.AST.Arguments) == 0 {
+		return s.addClient(p, f, name, leaf)
+	}
+	alias := p.freshAlias()
+	df := &docField{alias: alias, name: name, args: f.AST.Arguments, client: f}
+	if !leaf {
+		df.sel = &docSel{}
+	}
+	f.Key = alias
+	s.fields = append(s.fields, df)
+	return df.sel
+}

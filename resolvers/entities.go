@@ -1,0 +1,221 @@
+package resolvers
+
+import (
+	"github.com/valyala/fastjson"
+
+	"github.com/weft-gateway/weft/internal/jsonwrite"
+	"github.com/weft-gateway/weft/internal/tmpl"
+	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/upstreams"
+)
+
+// Entity fetches (federation). A planner.Fetch with Entity set fetches
+// the entities its parent objects stand for from one subgraph, through
+// _entities(representations:): each parent's representation is built from
+// the fields the plan names (a key's, and what the fetched fields
+// require), equal representations are sent once, and the answer's n-th
+// entity is merged into every parent of the n-th representation.
+
+// entityJobs prepares the one call of an entity fetch over its parents.
+// Parents whose representation cannot be built (a key field missing,
+// after the fetch that should have given it failed) are left out: their
+// fields stay absent and render says so where they are non-null.
+func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*fastjson.Value, newCall func(*tmpl.Scope, bool) *upstreams.Call) []*job {
+	reps := make([]byte, 0, 64*len(parents))
+	reps = append(reps, '[')
+	index := make(map[string]int, len(parents))
+	var groups [][]*fastjson.Value
+	var buf []byte
+	for _, p := range parents {
+		var ok bool
+		if buf, ok = appendRep(buf[:0], p, f.Entity); !ok {
+			continue
+		}
+		if i, seen := index[string(buf)]; seen {
+			groups[i] = append(groups[i], p)
+			continue
+		}
+		index[string(buf)] = len(groups)
+		groups = append(groups, []*fastjson.Value{p})
+		if len(groups) > 1 {
+			reps = append(reps, ',')
+		}
+		reps = append(reps, buf...)
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	reps = append(reps, ']')
+	c := newCall(&tmpl.Scope{Headers: l.header, Vars: l.e.opts.Vars}, false)
+	c.Representations = reps
+	members := make([]*fastjson.Value, 0, len(parents))
+	for _, g := range groups {
+		members = append(members, g...)
+	}
+	if err := up.Prepare(c); err != nil {
+		return []*job{{parents: members, err: asUpstreamError(f.Upstream, err)}}
+	}
+	return []*job{{call: c, parents: members, entities: groups}}
+}
+
+// appendRep writes parent p's representation; false when a field it
+// needs is missing.
+func appendRep(dst []byte, p *fastjson.Value, e *planner.Entity) ([]byte, bool) {
+	dst = append(dst, `{"__typename":`...)
+	dst = jsonwrite.String(dst, e.TypeName)
+	for _, rf := range e.Rep {
+		v := p.Get(rf.Name)
+		if v == nil {
+			return dst, false
+		}
+		dst = append(dst, ',')
+		dst = jsonwrite.String(dst, rf.Name)
+		dst = append(dst, ':')
+		dst = appendRepValue(dst, v, rf)
+	}
+	return append(dst, '}'), true
+}
+
+// appendRepValue writes the value of a representation's field: as it is
+// for a leaf, with the shape's fields for an object (each element of a
+// list).
+func appendRepValue(dst []byte, v *fastjson.Value, rf *planner.RepField) []byte {
+	switch v.Type() {
+	case fastjson.TypeArray:
+		dst = append(dst, '[')
+		for i, e := range v.GetArray() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendRepValue(dst, e, rf)
+		}
+		return append(dst, ']')
+	case fastjson.TypeObject:
+		if len(rf.Sub) == 0 {
+			return v.MarshalTo(dst)
+		}
+		dst = append(dst, '{')
+		n := 0
+		if tn := v.Get("__typename"); tn != nil && rf.Typename {
+			dst = append(dst, `"__typename":`...)
+			dst = tn.MarshalTo(dst)
+			n++
+		}
+		for _, sub := range rf.Sub {
+			sv := v.Get(sub.Name)
+			if sv == nil {
+				continue
+			}
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			n++
+			dst = jsonwrite.String(dst, sub.Name)
+			dst = append(dst, ':')
+			dst = appendRepValue(dst, sv, sub)
+		}
+		return append(dst, '}')
+	}
+	return v.MarshalTo(dst)
+}
+
+// storeEntities merges an entity fetch's answer into the parents: the
+// n-th entity into the parents of the n-th representation. The
+// subgraph's errors are filed under the fields they name.
+func (l *loader) storeEntities(f *planner.Fetch, j *job) {
+	res := j.res
+	if res.Raw != nil {
+		l.t.parseRaw(res)
+	}
+	var list []*fastjson.Value
+	if res.Value != nil {
+		list, _ = res.Value.Get("_entities").Array()
+	}
+	for i, group := range j.entities {
+		if i >= len(list) || list[i].Type() != fastjson.TypeObject {
+			continue
+		}
+		for _, p := range group {
+			mergeObject(p, list[i])
+		}
+	}
+	if len(res.Errors) > 0 {
+		l.attachEntityErrors(f, j, res.Errors)
+	}
+}
+
+// mergeObject merges the fields of src into dst, object into object, so
+// that what two subgraphs said of one entity stands side by side.
+func mergeObject(dst, src *fastjson.Value) {
+	o, _ := src.Object()
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		key := string(k)
+		if ex := dst.Get(key); ex != nil {
+			switch {
+			case ex.Type() == fastjson.TypeObject && v.Type() == fastjson.TypeObject:
+				mergeObject(ex, v)
+				return
+			case ex.Type() == fastjson.TypeArray && v.Type() == fastjson.TypeArray:
+				a, b := ex.GetArray(), v.GetArray()
+				if len(a) == len(b) {
+					for i := range a {
+						if a[i].Type() == fastjson.TypeObject && b[i].Type() == fastjson.TypeObject {
+							mergeObject(a[i], b[i])
+						} else {
+							a[i] = b[i]
+						}
+					}
+					return
+				}
+			}
+		}
+		dst.Set(key, v)
+	})
+}
+
+// attachEntityErrors files a subgraph's errors for an entity fetch under
+// the fields they name, at each parent of the entity: a path
+// ["_entities", n, key, ...] names the n-th representation's parents and
+// the field under key; an error without such a path goes to the fetch's
+// first field of every parent.
+func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.GraphQLError) {
+	if l.t.upErrs == nil {
+		l.t.upErrs = map[slot][]relError{}
+	}
+	for _, e := range errs {
+		parents, field, rel := j.parents, f.Fields[0], []any(nil)
+		if len(e.Path) >= 2 {
+			if n, ok := pathIndex(e.Path[1]); ok && n < len(j.entities) {
+				parents = j.entities[n]
+				if len(e.Path) >= 3 {
+					if key, ok := e.Path[2].(string); ok {
+						for _, fl := range f.Fields {
+							if fl.Key == key {
+								field, rel = fl, e.Path[3:]
+								break
+							}
+						}
+					}
+				}
+			}
+		}
+		for _, p := range parents {
+			s := slot{p, field.Key}
+			l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream})
+		}
+	}
+}
+
+// pathIndex reads a list index from a GraphQL error path, which JSON
+// decoding may have made any number type.
+func pathIndex(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	}
+	return 0, false
+}
