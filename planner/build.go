@@ -197,6 +197,9 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 		sel.Fields = p.fields(def, sets, o, up, depth, false)
 		return sel
 	}
+	if o.fed != nil && !o.dead && o.fed.iface == "" && p.interfaceObject(def.Name, o.fed.graph) {
+		return p.interfaceObjectSelection(def, sets, o, up, depth)
+	}
 	sel.ByType = map[string][]*Field{}
 	if o.kind == ownerGraphQL {
 		o.doc.typename = true
@@ -205,9 +208,9 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 		co := *o
 		switch {
 		case o.dead:
-		case o.fed != nil && !p.inGraph(t.Name, o.fed.graph):
-			// The subgraph does not know the type: none of its objects
-			// are of it.
+		case o.fed != nil && !p.possibleIn(def.Name, t.Name, o.fed.graph):
+			// In the subgraph, the type is not one of the abstract type's
+			// (or not there at all): none of its objects are of it.
 			co.dead, co.doc = true, &docSel{}
 		case o.kind == ownerGraphQL:
 			co.doc = o.doc.fragment(t.Name)

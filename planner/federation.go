@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/schema"
@@ -42,6 +44,13 @@ type entityGroup struct {
 type fedOwner struct {
 	graph    string
 	provided ast.SelectionSet
+	// iface, when the subgraph answered objects of an interface it sees
+	// as an @interfaceObject, is that interface: the subgraph resolves
+	// the interface's fields, and typeFetch learns each object's concrete
+	// type from a subgraph that knows it (every entity fetch below runs
+	// after it).
+	iface     string
+	typeFetch *Fetch
 }
 
 // federated reports whether field def of parent is planned as a
@@ -74,10 +83,22 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 		return &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f), fed: &fedOwner{graph: g, provided: provides(sg.Field(parent.Name, def.Name, g))}}
 	}
 	if p.resolvesHere(o, parent.Name, def.Name) {
+		if o.fed.iface != "" && leaf && len(f.AST.Arguments) == 0 {
+			// Each concrete type of the interface selects the field from
+			// the same object of the subgraph's answer.
+			if ex := o.doc.byAlias(f.ResponseKey); ex != nil && ex.name == def.Name && len(ex.args) == 0 {
+				f.Key = ex.alias
+				return o
+			}
+		}
 		sub := o.doc.addClient(p, f, def.Name, leaf)
 		return &owner{kind: ownerGraphQL, fetch: o.fetch, doc: sub, fed: &fedOwner{graph: o.fed.graph, provided: mergeSets(providedWithin(o.fed.provided, def.Name, named), provides(sg.Field(parent.Name, def.Name, o.fed.graph)))}}
 	}
-	fetch := p.entityFor(o, parent, def, up, abstract)
+	selectedOn := ""
+	if f.AST.ObjectDefinition != nil {
+		selectedOn = f.AST.ObjectDefinition.Name
+	}
+	fetch := p.entityFor(o, parent, def, up, abstract, selectedOn)
 	if fetch == nil {
 		if p.err == nil {
 			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: no entity key of %s leads there", parent.Name, def.Name, o.fed.graph, parent.Name)
@@ -163,11 +184,29 @@ func (p *planner) implements(typeName, abstract string) bool {
 // needing more (no @requires), or a @provides says it returns it.
 func (p *planner) resolvesHere(o *owner, typeName, field string) bool {
 	sg := p.s.Federation.Supergraph
+	if o.fed.iface != "" && sg.Field(o.fed.iface, field, o.fed.graph) != nil {
+		typeName = o.fed.iface
+	}
 	fin := sg.Field(typeName, field, o.fed.graph)
 	if fin.Resolves() && len(fin.Requires) == 0 {
 		return true
 	}
 	return fin != nil && p.isProvided(o.fed.provided, typeName, field)
+}
+
+// possibleIn reports whether, in subgraph graph, objects of concrete
+// type typeName can be values of abstract type abstract: the subgraph
+// says the type implements the interface, or is a member of the union.
+func (p *planner) possibleIn(abstract, typeName, graph string) bool {
+	sg := p.s.Federation.Supergraph
+	t, a := sg.Types[typeName], sg.Types[abstract]
+	if t == nil || a == nil || t.In[graph] == nil || a.In[graph] == nil {
+		return false
+	}
+	if a.Kind == ast.Union {
+		return slices.Contains(a.In[graph].Members, typeName)
+	}
+	return slices.Contains(t.In[graph].Implements, abstract)
 }
 
 // inGraph reports whether subgraph graph knows type typeName.
@@ -254,17 +293,22 @@ func (p *planner) fedRootFetch(f *Field, root, g string) *Fetch {
 	return fetch
 }
 
-// entityFor returns the entity fetch that resolves field def of parent
-// for the objects of owner o: one that fields of this selection already
-// use when its subgraph resolves def, else a new one to the first
-// subgraph that resolves it and whose key o's subgraph can give.
-func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefinition, up *trail, abstract bool) *Fetch {
+// entityFor returns the entity fetch that resolves field def of concrete
+// type parent for the objects of owner o: one that fields of this
+// selection already use when its subgraph resolves def, else a new one to
+// the first subgraph that resolves it and whose key o's subgraph can give.
+// selectedOn is the type the field was selected on (an interface, or
+// parent itself).
+func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefinition, up *trail, abstract bool, selectedOn string) *Fetch {
 	sg := p.s.Federation.Supergraph
-	gs := sg.Resolvers(parent.Name, def.Name)
+	gs, as := p.sources(parent.Name, def.Name, selectedOn)
 	var fetch *Fetch
 	for _, g := range gs {
-		if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil {
+		if e := p.entities[entityGroup{o.doc, g.Name, as}]; e != nil && e != o.fed.typeFetch {
 			fetch = e
+			if abstract && !slices.Contains(fetch.ParentTypes, parent.Name) {
+				fetch.ParentTypes = append(fetch.ParentTypes, parent.Name)
+			}
 			break
 		}
 	}
@@ -273,10 +317,10 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 		// is: no fetch in between.
 		for pass := 0; pass < 2 && fetch == nil; pass++ {
 			for _, g := range gs {
-				if g.Name == o.fed.graph && len(sg.Field(parent.Name, def.Name, g.Name).Requires) == 0 {
+				if g.Name == o.fed.graph && len(sg.Field(as, def.Name, g.Name).Requires) == 0 {
 					continue
 				}
-				if fetch = p.newEntityFetch(o, parent, g.Name, up, abstract, pass == 1, map[string]bool{o.fed.graph: true}); fetch != nil {
+				if fetch = p.newEntityFetch(o, as, parent.Name, g.Name, up, abstract, pass == 1, map[string]bool{o.fed.graph: true}); fetch != nil {
 					break
 				}
 			}
@@ -285,8 +329,8 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 	if fetch == nil {
 		return nil
 	}
-	if fin := sg.Field(parent.Name, def.Name, fetch.Subgraph); fin != nil && len(fin.Requires) > 0 {
-		deps, ok := p.need(o, parent, fin.Requires, up, abstract, map[string]bool{fetch.Subgraph: true}, fetch)
+	if fin := sg.Field(as, def.Name, fetch.Subgraph); fin != nil && len(fin.Requires) > 0 {
+		deps, ok := p.need(o, p.s.AST.Types[as], fin.Requires, up, abstract, map[string]bool{fetch.Subgraph: true}, fetch)
 		if !ok {
 			return nil
 		}
@@ -296,6 +340,91 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 		fetch.Entity.Rep = mergeRep(fetch.Entity.Rep, repOf(fin.Requires))
 	}
 	return fetch
+}
+
+// sources returns the subgraphs that resolve field of concrete type t,
+// and the type whose entities they are fetched as: t's own resolvers, or,
+// for a field selected on an interface or one t leaves to an interface
+// object, the @interfaceObject subgraphs of the interface that resolve
+// it, fetched as the interface.
+func (p *planner) sources(t, field, selectedOn string) ([]*supergraph.Graph, string) {
+	sg := p.s.Federation.Supergraph
+	if selectedOn != "" && selectedOn != t {
+		if gs := p.interfaceObjects(selectedOn, field); len(gs) > 0 {
+			return gs, selectedOn
+		}
+	}
+	if gs := sg.Resolvers(t, field); len(gs) > 0 {
+		return gs, t
+	}
+	if def := sg.Schema.Types[t]; def != nil {
+		for _, i := range def.Interfaces {
+			if gs := p.interfaceObjects(i, field); len(gs) > 0 {
+				return gs, i
+			}
+		}
+	}
+	return nil, t
+}
+
+// interfaceObjects returns the subgraphs that see interface iface as an
+// @interfaceObject and resolve its field.
+func (p *planner) interfaceObjects(iface, field string) []*supergraph.Graph {
+	sg := p.s.Federation.Supergraph
+	t := sg.Types[iface]
+	if t == nil || t.Kind != ast.Interface {
+		return nil
+	}
+	var out []*supergraph.Graph
+	for _, g := range sg.Resolvers(iface, field) {
+		if in := t.In[g.Name]; in != nil && in.InterfaceObject {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// interfaceObject reports whether subgraph graph sees interface name as
+// an @interfaceObject.
+func (p *planner) interfaceObject(name, graph string) bool {
+	t := p.s.Federation.Supergraph.Types[name]
+	return t != nil && t.Kind == ast.Interface && t.In[graph] != nil && t.In[graph].InterfaceObject
+}
+
+// interfaceObjectSelection compiles the selection of an interface's
+// objects answered by a subgraph that sees the interface as an
+// @interfaceObject: their __typename is the interface's, so an entity
+// fetch to a subgraph that knows the interface as one (its typeFetch)
+// learns each one's concrete type, and the fields the answering subgraph
+// resolves come from it, for every concrete type alike.
+func (p *planner) interfaceObjectSelection(def *ast.Definition, sets []ast.SelectionSet, o *owner, up *trail, depth int) *Selection {
+	sel := &Selection{Type: def, ByType: map[string][]*Field{}}
+	o.doc.typename = true
+	var tf *Fetch
+	sg := p.s.Federation.Supergraph
+	for _, g := range sg.Graphs {
+		in := sg.Types[def.Name].In[g.Name]
+		if in == nil || in.InterfaceObject {
+			continue
+		}
+		if tf = p.newEntityFetch(o, def.Name, "", g.Name, up, false, false, map[string]bool{o.fed.graph: true}); tf != nil {
+			break
+		}
+	}
+	if tf == nil {
+		p.fail(nil, "no subgraph can tell the concrete types of %s objects from subgraph %s (an @interfaceObject): none has %s as an interface with a key %s returns", def.Name, o.fed.graph, def.Name, o.fed.graph)
+		return nil
+	}
+	p.docs[tf].entitySel.typename = true
+	for _, t := range p.s.AST.GetPossibleTypes(def) {
+		co := &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc,
+			fed: &fedOwner{graph: o.fed.graph, provided: o.fed.provided, iface: def.Name, typeFetch: tf}}
+		if !p.possibleIn(def.Name, t.Name, tf.Subgraph) {
+			co.dead, co.doc = true, &docSel{}
+		}
+		sel.ByType[t.Name] = p.fields(t, sets, co, up, depth, true)
+	}
+	return sel
 }
 
 func appendFetch(list []*Fetch, f *Fetch) []*Fetch {
@@ -351,8 +480,9 @@ func (p *planner) returnsSet(o *owner, typeName string, set ast.SelectionSet) bo
 // subgraph g for owner o's objects, or returns nil when no key of g can
 // be had. avoid are the subgraphs already on the way, so that fetching a
 // key's fields never loops.
-func (p *planner) newEntityFetch(o *owner, parent *ast.Definition, g string, up *trail, abstract, indirect bool, avoid map[string]bool) *Fetch {
-	k := p.keyFor(o, parent.Name, g, indirect)
+func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, abstract, indirect bool, avoid map[string]bool) *Fetch {
+	parent := p.s.AST.Types[as]
+	k := p.keyFor(o, as, g, indirect)
 	if k == nil {
 		return nil
 	}
@@ -369,8 +499,8 @@ func (p *planner) newEntityFetch(o *owner, parent *ast.Definition, g string, up 
 	} else {
 		requireSet(p, o.doc, k.Set)
 	}
-	typeName := parent.Name
-	b := p.fedBinding(parent.Name, "_entities", ast.Query)
+	typeName := as
+	b := p.fedBinding(as, "_entities", ast.Query)
 	fetch := &Fetch{
 		ID:       len(p.plan.Fetches),
 		Upstream: b.Upstream,
@@ -383,8 +513,12 @@ func (p *planner) newEntityFetch(o *owner, parent *ast.Definition, g string, up 
 		After:    deps,
 		Entity:   &Entity{TypeName: typeName, Rep: repOf(k.Set)},
 	}
-	if abstract {
-		fetch.ParentTypes = []string{parent.Name}
+	if abstract && concrete != "" {
+		fetch.ParentTypes = []string{concrete}
+	}
+	if tf := o.fed.typeFetch; tf != nil {
+		// The objects' concrete types are known once it ran.
+		fetch.After = appendFetch(fetch.After, tf)
 	}
 	p.plan.Fetches = append(p.plan.Fetches, fetch)
 	if p.paths == nil {
@@ -404,7 +538,7 @@ func (p *planner) newEntityFetch(o *owner, parent *ast.Definition, g string, up 
 	if p.entities == nil {
 		p.entities = map[entityGroup]*Fetch{}
 	}
-	p.entities[entityGroup{o.doc, g, parent.Name}] = fetch
+	p.entities[entityGroup{o.doc, g, as}] = fetch
 	return fetch
 }
 
@@ -441,7 +575,7 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 			if avoid[g.Name] {
 				continue
 			}
-			if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && !dependsOn(e, not) {
+			if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && e != o.fed.typeFetch && !dependsOn(e, not) {
 				from = e
 				break
 			}
@@ -455,7 +589,7 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 				for a := range avoid {
 					next[a] = true
 				}
-				if from = p.newEntityFetch(o, parent, g.Name, up, abstract, false, next); from != nil {
+				if from = p.newEntityFetch(o, parent.Name, parent.Name, g.Name, up, abstract, false, next); from != nil {
 					break
 				}
 			}

@@ -26,9 +26,11 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	index := make(map[string]int, len(parents))
 	var groups [][]*fastjson.Value
 	var buf []byte
+	var lacking []*fastjson.Value
 	for _, p := range parents {
 		var ok bool
 		if buf, ok = appendRep(buf[:0], p, f.Entity); !ok {
+			lacking = append(lacking, p)
 			continue
 		}
 		if i, seen := index[string(buf)]; seen {
@@ -42,8 +44,15 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 		}
 		reps = append(reps, buf...)
 	}
+	var out []*job
+	if len(lacking) > 0 {
+		// A field the representation needs is missing: the fetch that
+		// was to give it failed, and said so where it had fields.
+		err := upstreams.Errorf(upstreams.CodeError, f.Upstream, nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", f.Entity.TypeName, f.Subgraph)
+		out = append(out, &job{parents: lacking, err: err})
+	}
 	if len(groups) == 0 {
-		return nil
+		return out
 	}
 	reps = append(reps, ']')
 	c := newCall(&tmpl.Scope{Headers: l.header, Vars: l.e.opts.Vars}, false)
@@ -53,9 +62,9 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 		members = append(members, g...)
 	}
 	if err := up.Prepare(c); err != nil {
-		return []*job{{parents: members, err: asUpstreamError(f.Upstream, err)}}
+		return append(out, &job{parents: members, err: asUpstreamError(f.Upstream, err)})
 	}
-	return []*job{{call: c, parents: members, entities: groups}}
+	return append(out, &job{call: c, parents: members, entities: groups})
 }
 
 // appendRep writes parent p's representation; false when a field it
@@ -181,6 +190,11 @@ func mergeObject(dst, src *fastjson.Value) {
 func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.GraphQLError) {
 	if l.t.upErrs == nil {
 		l.t.upErrs = map[slot][]relError{}
+	}
+	if len(f.Fields) == 0 {
+		// A fetch of fields a representation needs: what it lacks fails
+		// the fetch that needs it.
+		return
 	}
 	for _, e := range errs {
 		parents, field, rel := j.parents, f.Fields[0], []any(nil)

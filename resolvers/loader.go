@@ -101,9 +101,9 @@ func (l *loader) fetch(ctx context.Context, f *planner.Fetch) {
 		}
 	}
 	up := l.e.opts.Upstreams[f.Upstream]
-	field := f.Fields[0]
 	var args map[string]any
-	if field.AST != nil && f.Binding != nil && f.Binding.ReadsArgs {
+	if f.Binding != nil && f.Binding.ReadsArgs && len(f.Fields) > 0 && f.Fields[0].AST != nil {
+		field := f.Fields[0]
 		var aerr *argError
 		if args, aerr = arguments(l.e.schema.AST, field.AST, l.vars); aerr != nil {
 			l.mu.Lock()

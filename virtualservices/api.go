@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -79,7 +80,9 @@ func newAPI(vsName, route string, s *schema.Schema, action GraphQLAction, caches
 	}
 	srv.SetValidationRulesFn(func() *rules.Rules { return validationRules(suggest) })
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		log.Error().Interface("panic", p).Str("virtualService", vsName).Msg("request panicked")
+		// A panic value is often an error, which zerolog's Interface would
+		// write as {}: its text and the stack say what went wrong.
+		log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Str("virtualService", vsName).Msg("request panicked")
 		return fmt.Errorf("internal server error")
 	})
 	srv.SetErrorPresenter(graphql.DefaultErrorPresenter)

@@ -343,7 +343,12 @@ func (sg *Supergraph) readTypes() error {
 					graphless = false
 				}
 			}
-			if len(jfs) == 0 || graphless {
+			if graphless {
+				// No subgraph resolves the field on this type: an
+				// @interfaceObject of one of its interfaces does.
+				continue
+			}
+			if len(jfs) == 0 {
 				for gname := range t.In {
 					f.In[gname] = &FieldIn{Graph: t.In[gname].Graph}
 				}
