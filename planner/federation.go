@@ -51,6 +51,13 @@ type fedOwner struct {
 	// after it).
 	iface     string
 	typeFetch *Fetch
+	// above is the owner of the parent objects when these objects are
+	// the value of a field (via, of type viaType) in the same operation:
+	// a field no entity fetch can reach here may be fetched with via,
+	// from a subgraph that resolves both.
+	above   *owner
+	via     *Field
+	viaType string
 }
 
 // federated reports whether field def of parent is planned as a
@@ -92,13 +99,20 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 			}
 		}
 		sub := o.doc.addClient(p, f, def.Name, leaf)
-		return &owner{kind: ownerGraphQL, fetch: o.fetch, doc: sub, fed: &fedOwner{graph: o.fed.graph, provided: mergeSets(providedWithin(o.fed.provided, def.Name, named), provides(sg.Field(parent.Name, def.Name, o.fed.graph)))}}
+		return &owner{kind: ownerGraphQL, fetch: o.fetch, doc: sub, fed: &fedOwner{graph: o.fed.graph,
+			provided: mergeSets(providedWithin(o.fed.provided, def.Name, named), provides(sg.Field(parent.Name, def.Name, o.fed.graph))),
+			above:    o, via: f, viaType: parent.Name}}
 	}
 	selectedOn := ""
 	if f.AST.ObjectDefinition != nil {
 		selectedOn = f.AST.ObjectDefinition.Name
 	}
 	fetch := p.entityFor(o, parent, def, up, abstract, selectedOn)
+	if fetch == nil && o.fed.above != nil && up != nil {
+		if child := p.viaParent(f, parent, def, o, up, leaf); child != nil {
+			return child
+		}
+	}
 	if fetch == nil {
 		if p.err == nil {
 			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: no entity key of %s leads there", parent.Name, def.Name, o.fed.graph, parent.Name)
@@ -320,7 +334,7 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 				if g.Name == o.fed.graph && len(sg.Field(as, def.Name, g.Name).Requires) == 0 {
 					continue
 				}
-				if fetch = p.newEntityFetch(o, as, parent.Name, g.Name, up, abstract, pass == 1, map[string]bool{o.fed.graph: true}); fetch != nil {
+				if fetch = p.newEntityFetch(o, as, parent.Name, g.Name, up, abstract, pass == 1); fetch != nil {
 					break
 				}
 			}
@@ -330,7 +344,7 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 		return nil
 	}
 	if fin := sg.Field(as, def.Name, fetch.Subgraph); fin != nil && len(fin.Requires) > 0 {
-		deps, ok := p.need(o, p.s.AST.Types[as], fin.Requires, up, abstract, map[string]bool{fetch.Subgraph: true}, fetch)
+		deps, ok := p.need(o, p.s.AST.Types[as], fin.Requires, up, abstract, fetch, 0)
 		if !ok {
 			return nil
 		}
@@ -407,7 +421,7 @@ func (p *planner) interfaceObjectSelection(def *ast.Definition, sets []ast.Selec
 		if in == nil || in.InterfaceObject {
 			continue
 		}
-		if tf = p.newEntityFetch(o, def.Name, "", g.Name, up, false, false, map[string]bool{o.fed.graph: true}); tf != nil {
+		if tf = p.newEntityFetch(o, def.Name, "", g.Name, up, false, false); tf != nil {
 			break
 		}
 	}
@@ -478,9 +492,9 @@ func (p *planner) returnsSet(o *owner, typeName string, set ast.SelectionSet) bo
 
 // newEntityFetch starts an entity fetch of typeName's objects from
 // subgraph g for owner o's objects, or returns nil when no key of g can
-// be had. avoid are the subgraphs already on the way, so that fetching a
-// key's fields never loops.
-func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, abstract, indirect bool, avoid map[string]bool) *Fetch {
+// be had. With indirect, a key whose fields o's subgraph does not return
+// is used too, its fields fetched first.
+func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, abstract, indirect bool) *Fetch {
 	parent := p.s.AST.Types[as]
 	k := p.keyFor(o, as, g, indirect)
 	if k == nil {
@@ -488,12 +502,8 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 	}
 	var deps []*Fetch
 	if indirect {
-		seen := map[string]bool{g: true}
-		for a := range avoid {
-			seen[a] = true
-		}
 		var ok bool
-		if deps, ok = p.need(o, parent, k.Set, up, abstract, seen, nil); !ok {
+		if deps, ok = p.need(o, parent, k.Set, up, abstract, nil, 0); !ok {
 			return nil
 		}
 	} else {
@@ -542,23 +552,35 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 	return fetch
 }
 
+// maxNeed bounds how deep what representations need may chain (a
+// @requires needing a field that requires another, ...): a supergraph
+// whose requirements loop fails to plan rather than recursing forever.
+const maxNeed = 16
+
 // need makes the objects of owner o hold the fields of set under their own
-// names, for a representation: from o's subgraph what it returns, from
-// entity fetches what it does not. It returns those entity fetches, which
-// must run first. avoid are subgraphs not to fetch from; not is a fetch
-// the fields may not come from (the one that needs them).
-func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, up *trail, abstract bool, avoid map[string]bool, not *Fetch) ([]*Fetch, bool) {
+// names (with their arguments), for a representation: from o's subgraph
+// what it returns, from entity fetches what it does not, and likewise for
+// the fields below. It returns those entity fetches, which must run
+// first. not is the fetch that needs the fields: none of them comes from
+// it, or from a fetch that runs after it. up is the trail to o's objects.
+func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, up *trail, abstract bool, not *Fetch, depth int) ([]*Fetch, bool) {
+	if depth > maxNeed {
+		return nil, false
+	}
 	sg := p.s.Federation.Supergraph
 	var deps []*Fetch
 	for _, sel := range set {
 		field, ok := sel.(*ast.Field)
 		if !ok {
 			if frag, ok := sel.(*ast.InlineFragment); ok {
-				more, ok := p.need(o, parent, frag.SelectionSet, up, abstract, avoid, not)
+				o.doc.typename = true
+				more, ok := p.need(o, parent, frag.SelectionSet, up, abstract, not, depth+1)
 				if !ok {
 					return nil, false
 				}
-				deps = append(deps, more...)
+				for _, d := range more {
+					deps = appendFetch(deps, d)
+				}
 			}
 			continue
 		}
@@ -566,51 +588,88 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 			o.doc.typename = true
 			continue
 		}
+		var src *owner
 		if p.resolvesHere(o, parent.Name, field.Name) {
-			requireSet(p, o.doc, ast.SelectionSet{field})
-			continue
-		}
-		var from *Fetch
-		for _, g := range sg.Resolvers(parent.Name, field.Name) {
-			if avoid[g.Name] {
-				continue
+			df := o.doc.requireField(p, field.Name, field.Arguments)
+			src = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: df.sel, fed: &fedOwner{graph: o.fed.graph}}
+			if len(field.SelectionSet) > 0 && df.sel == nil {
+				df.sel = &docSel{}
+				src.doc = df.sel
 			}
-			if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && e != o.fed.typeFetch && !dependsOn(e, not) {
-				from = e
-				break
-			}
-		}
-		if from == nil {
-			for _, g := range sg.Resolvers(parent.Name, field.Name) {
-				if avoid[g.Name] {
-					continue
-				}
-				next := map[string]bool{g.Name: true}
-				for a := range avoid {
-					next[a] = true
-				}
-				if from = p.newEntityFetch(o, parent.Name, parent.Name, g.Name, up, abstract, false, next); from != nil {
-					break
-				}
-			}
-		}
-		if from == nil {
-			return nil, false
-		}
-		if fin := sg.Field(parent.Name, field.Name, from.Subgraph); fin != nil && len(fin.Requires) > 0 {
-			more, ok := p.need(o, parent, fin.Requires, up, abstract, map[string]bool{from.Subgraph: true}, from)
-			if !ok {
+		} else {
+			from := p.needFrom(o, parent, field.Name, up, abstract, not)
+			if from == nil {
 				return nil, false
 			}
-			for _, d := range more {
-				from.After = appendFetch(from.After, d)
+			if fin := sg.Field(parent.Name, field.Name, from.Subgraph); fin != nil && len(fin.Requires) > 0 {
+				more, ok := p.need(o, parent, fin.Requires, up, abstract, from, depth+1)
+				if !ok {
+					return nil, false
+				}
+				for _, d := range more {
+					from.After = appendFetch(from.After, d)
+				}
+				from.Entity.Rep = mergeRep(from.Entity.Rep, repOf(fin.Requires))
 			}
-			from.Entity.Rep = mergeRep(from.Entity.Rep, repOf(fin.Requires))
+			df := p.docs[from].entitySel.requireField(p, field.Name, field.Arguments)
+			if len(field.SelectionSet) > 0 && df.sel == nil {
+				df.sel = &docSel{}
+			}
+			src = &owner{kind: ownerGraphQL, fetch: from, doc: df.sel, fed: &fedOwner{graph: from.Subgraph}}
+			deps = appendFetch(deps, from)
 		}
-		requireSet(p, p.docs[from].entitySel, ast.SelectionSet{field})
-		deps = appendFetch(deps, from)
+		if len(field.SelectionSet) == 0 {
+			continue
+		}
+		fd := sg.Schema.Types[parent.Name].Fields.ForName(field.Name)
+		inner := p.s.AST.Types[fd.Type.Name()]
+		if inner == nil {
+			inner = sg.Schema.Types[fd.Type.Name()]
+		}
+		internal := &Field{ResponseKey: field.Name, Key: field.Name, Name: field.Name, Type: fd.Type, Def: fd}
+		more, ok := p.need(src, inner, field.SelectionSet, &trail{field: internal, up: up}, inner.Kind != ast.Object, not, depth+1)
+		if !ok {
+			return nil, false
+		}
+		for _, d := range more {
+			deps = appendFetch(deps, d)
+		}
 	}
 	return deps, true
+}
+
+// needFrom returns the entity fetch of owner o's objects that gives field
+// of parent for a representation that fetch not needs: one fields of the
+// selection already use, or a new one (which fields of the client's
+// selection join only when its subgraph is not not's).
+func (p *planner) needFrom(o *owner, parent *ast.Definition, field string, up *trail, abstract bool, not *Fetch) *Fetch {
+	sg := p.s.Federation.Supergraph
+	gs := sg.Resolvers(parent.Name, field)
+	for _, g := range gs {
+		if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && e != o.fed.typeFetch && !dependsOn(e, not) {
+			return e
+		}
+	}
+	for _, g := range gs {
+		var prev *Fetch
+		key := entityGroup{o.doc, g.Name, parent.Name}
+		if not != nil && g.Name == not.Subgraph {
+			prev = p.entities[key]
+		}
+		f := p.newEntityFetch(o, parent.Name, parent.Name, g.Name, up, abstract, false)
+		if not != nil && g.Name == not.Subgraph {
+			// A fetch from the subgraph that needs the field, before it:
+			// the client's fields of that subgraph keep joining not.
+			p.entities[key] = prev
+			if prev == nil {
+				delete(p.entities, key)
+			}
+		}
+		if f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // dependsOn reports whether fetch a runs after b.
@@ -637,9 +696,8 @@ func requireSet(p *planner, ds *docSel, set ast.SelectionSet) {
 				ds.typename = true
 				continue
 			}
-			ds.require(p, []string{sel.Name})
+			df := ds.requireField(p, sel.Name, sel.Arguments)
 			if len(sel.SelectionSet) > 0 {
-				df := ds.byAlias(sel.Name)
 				if df.sel == nil {
 					df.sel = &docSel{}
 				}
@@ -721,4 +779,76 @@ func (s *docSel) addEntityClient(p *planner, f *Field, name string, leaf bool) *
 	f.Key = alias
 	s.fields = append(s.fields, df)
 	return df.sel
+}
+
+// viaParent fetches field def of parent, which no entity fetch reaches
+// (parent is no entity where def is resolved), together with the field
+// whose value the objects are: an entity fetch of the objects above, to
+// a subgraph that resolves both, selects that field again under the same
+// key, with def below it, and the answers merge into the same objects.
+func (p *planner) viaParent(f *Field, parent *ast.Definition, def *ast.FieldDefinition, o *owner, up *trail, leaf bool) *owner {
+	sg := p.s.Federation.Supergraph
+	above, via := o.fed.above, o.fed.via
+	if above.kind != ownerGraphQL || above.fed == nil || above.dead {
+		return nil
+	}
+	for _, g := range sg.Resolvers(o.fed.viaType, via.Name) {
+		if g.Name == above.fed.graph || !sg.Field(parent.Name, def.Name, g.Name).Resolves() {
+			continue
+		}
+		fetch := p.entities[entityGroup{above.doc, g.Name, o.fed.viaType}]
+		if fetch == nil {
+			fetch = p.newEntityFetch(above, o.fed.viaType, o.fed.viaType, g.Name, up.up, false, false)
+		}
+		if fetch == nil {
+			continue
+		}
+		ds := p.docs[fetch].entitySel
+		vf := ds.byAlias(via.Key)
+		if vf == nil {
+			vf = &docField{alias: via.Key, name: via.Name, args: via.AST.Arguments, sel: &docSel{}}
+			ds.fields = append(ds.fields, vf)
+		}
+		if vf.sel == nil {
+			vf.sel = &docSel{}
+		}
+		fetch.Fields = append(fetch.Fields, f)
+		f.Fetch = fetch
+		sub := vf.sel.addEntityClient(p, f, def.Name, leaf)
+		return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: g.Name, provided: provides(sg.Field(parent.Name, def.Name, g.Name))}}
+	}
+	return nil
+}
+
+// requireField makes the selection return field name, with args, under
+// its own name (as representations carry it), moving a client field that
+// uses that key for something else; it returns the field.
+func (s *docSel) requireField(p *planner, name string, args ast.ArgumentList) *docField {
+	df := s.byAlias(name)
+	if df != nil && (df.name != name || !sameArgs(df.args, args)) {
+		df.alias = p.freshAlias()
+		if df.client != nil {
+			df.client.Key = df.alias
+		}
+		df = nil
+	}
+	if df == nil {
+		df = &docField{alias: name, name: name, args: args, required: true}
+		s.fields = append(s.fields, df)
+	}
+	return df
+}
+
+// sameArgs reports whether two argument lists say the same.
+func sameArgs(a, b ast.ArgumentList) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		y := b.ForName(x.Name)
+		if y == nil || y.Value.String() != x.Value.String() {
+			return false
+		}
+	}
+	return true
 }

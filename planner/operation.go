@@ -196,7 +196,9 @@ func (d *fetchDoc) print(p *planner) *schema.GraphQLOperation {
 	sort.Strings(names)
 	for _, name := range names {
 		def := p.op.VariableDefinitions.ForName(name)
-		op.VariableDefinitions = append(op.VariableDefinitions, &ast.VariableDefinition{Variable: name, Type: def.Type})
+		// The default goes too: a variable the client leaves out takes it
+		// upstream, where a non-null argument needs a value.
+		op.VariableDefinitions = append(op.VariableDefinitions, &ast.VariableDefinition{Variable: name, Type: def.Type, DefaultValue: def.DefaultValue})
 	}
 	op.VariableDefinitions = append(op.VariableDefinitions, d.argDefs...)
 	text := printOperation(op)
@@ -242,6 +244,9 @@ func printOperation(op *ast.OperationDefinition) string {
 				b.WriteByte(',')
 			}
 			b.WriteString("$" + v.Variable + ":" + v.Type.String())
+			if v.DefaultValue != nil {
+				b.WriteString("=" + v.DefaultValue.String())
+			}
 		}
 		b.WriteByte(')')
 	}
