@@ -205,10 +205,13 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 		o.doc.typename = true
 	}
 	for _, t := range p.s.AST.GetPossibleTypes(def) {
+		if t.Kind != ast.Object {
+			continue // an interface implementing def: objects are of its types
+		}
 		co := *o
 		switch {
 		case o.dead:
-		case o.fed != nil && !p.possibleIn(def.Name, t.Name, o.fed.graph):
+		case o.fed != nil && !p.possibleFor(o, def.Name, t.Name):
 			// In the subgraph, the type is not one of the abstract type's
 			// (or not there at all): none of its objects are of it.
 			co.dead, co.doc = true, &docSel{}

@@ -58,6 +58,37 @@ type fedOwner struct {
 	above   *owner
 	via     *Field
 	viaType string
+	// candidates are the subgraphs that could have answered these
+	// objects by the path from the last entity (or the root): a
+	// @shareable path is one several may serve. An abstract selection
+	// asks only for the types all of them know.
+	candidates []string
+}
+
+// candidatesBelow returns the candidates of the objects of field of
+// parent, given the candidates of parent's objects: every subgraph that
+// resolves the field when parent is an entity (any of them can be reached
+// by its key), else those of cands that do.
+func (p *planner) candidatesBelow(cands []string, parent, field, graph string) []string {
+	sg := p.s.Federation.Supergraph
+	entity := false
+	if t := sg.Types[parent]; t != nil {
+		for _, in := range t.In {
+			for _, k := range in.Keys {
+				entity = entity || k.Resolvable
+			}
+		}
+	}
+	var out []string
+	for _, g := range sg.Resolvers(parent, field) {
+		if entity || slices.Contains(cands, g.Name) {
+			out = append(out, g.Name)
+		}
+	}
+	if !slices.Contains(out, graph) {
+		out = append(out, graph)
+	}
+	return out
 }
 
 // federated reports whether field def of parent is planned as a
@@ -83,11 +114,15 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 	named := p.s.AST.Types[def.Type.Name()]
 	leaf := named.IsLeafType()
 	if o.kind == ownerRoot {
-		g := p.rootGraph(parent.Name, def.Name)
+		g := p.rootGraph(parent.Name, def.Name, named, f.Occurrences)
 		f.Key = p.newKey()
 		fetch := p.fedRootFetch(f, parent.Name, g)
 		f.Fetch = fetch
-		return &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f), fed: &fedOwner{graph: g, provided: provides(sg.Field(parent.Name, def.Name, g))}}
+		var cands []string
+		for _, rg := range sg.Resolvers(parent.Name, def.Name) {
+			cands = append(cands, rg.Name)
+		}
+		return &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f), fed: &fedOwner{graph: g, provided: provides(sg.Field(parent.Name, def.Name, g)), candidates: cands}}
 	}
 	if p.resolvesHere(o, parent.Name, def.Name) {
 		if o.fed.iface != "" && leaf && len(f.AST.Arguments) == 0 {
@@ -98,10 +133,19 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 				return o
 			}
 		}
-		sub := o.doc.addClient(p, f, def.Name, leaf)
+		var sub *docSel
+		if fin := sg.Field(parent.Name, def.Name, o.fed.graph); fin != nil && fin.Type != "" && fin.Type != def.Type.String() {
+			// The subgraph types the field otherwise than the supergraph
+			// (ID! for ID): beside the same key under another type
+			// condition its validation would refuse the selection.
+			sub = o.doc.addAliased(p, f, def.Name, leaf)
+		} else {
+			sub = o.doc.addClient(p, f, def.Name, leaf)
+		}
 		return &owner{kind: ownerGraphQL, fetch: o.fetch, doc: sub, fed: &fedOwner{graph: o.fed.graph,
 			provided: mergeSets(providedWithin(o.fed.provided, def.Name, named), provides(sg.Field(parent.Name, def.Name, o.fed.graph))),
-			above:    o, via: f, viaType: parent.Name}}
+			above:    o, via: f, viaType: parent.Name,
+			candidates: p.candidatesBelow(o.fed.candidates, parent.Name, def.Name, o.fed.graph)}}
 	}
 	selectedOn := ""
 	if f.AST.ObjectDefinition != nil {
@@ -123,7 +167,8 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 	f.Fetch = fetch
 	frag := p.docs[fetch].entitySel
 	sub := frag.addEntityClient(p, f, def.Name, leaf)
-	return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: fetch.Subgraph, provided: provides(sg.Field(parent.Name, def.Name, fetch.Subgraph))}}
+	return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: fetch.Subgraph, provided: provides(sg.Field(parent.Name, def.Name, fetch.Subgraph)),
+		candidates: []string{fetch.Subgraph}}}
 }
 
 // provides returns the field set a field's @provides names, if any.
@@ -208,6 +253,23 @@ func (p *planner) resolvesHere(o *owner, typeName, field string) bool {
 	return fin != nil && p.isProvided(o.fed.provided, typeName, field)
 }
 
+// possibleFor reports whether objects of concrete type typeName are
+// asked for in an abstract selection of a federated owner: the owner's
+// subgraph and every other candidate that knows the abstract type have
+// it as one of its types.
+func (p *planner) possibleFor(o *owner, abstract, typeName string) bool {
+	if !p.possibleIn(abstract, typeName, o.fed.graph) {
+		return false
+	}
+	sg := p.s.Federation.Supergraph
+	for _, g := range o.fed.candidates {
+		if a := sg.Types[abstract]; a != nil && a.In[g] != nil && !p.possibleIn(abstract, typeName, g) {
+			return false
+		}
+	}
+	return true
+}
+
 // possibleIn reports whether, in subgraph graph, objects of concrete
 // type typeName can be values of abstract type abstract: the subgraph
 // says the type implements the interface, or is a member of the union.
@@ -229,24 +291,52 @@ func (p *planner) inGraph(typeName, graph string) bool {
 	return t != nil && t.In[graph] != nil
 }
 
-// rootGraph picks the subgraph a root field is fetched from: one already
-// called for another root field when it can, else the first.
-func (p *planner) rootGraph(root, field string) string {
+// rootGraph picks the subgraph a root field is fetched from: of those
+// that resolve it, the one that resolves most of the fields selected
+// below it (each one it does not is an entity fetch more), then one
+// already called for another root field, then the first.
+func (p *planner) rootGraph(root, field string, value *ast.Definition, occs []*ast.Field) string {
 	gs := p.s.Federation.Supergraph.Resolvers(root, field)
-	if p.op.Operation == ast.Query {
-		for _, g := range gs {
-			if p.fedRoots[g.Name] != nil {
-				return g.Name
-			}
+	best, bestScore := "", -1
+	for _, g := range gs {
+		score := 0
+		for _, occ := range occs {
+			score += p.resolvedBelow(value, occ.SelectionSet, g.Name) * 4
 		}
-	} else if p.lastRoot != nil && p.lastRoot.Subgraph != "" {
-		for _, g := range gs {
-			if g.Name == p.lastRoot.Subgraph {
-				return g.Name
-			}
+		if p.op.Operation == ast.Query && p.fedRoots[g.Name] != nil ||
+			p.op.Operation != ast.Query && p.lastRoot != nil && p.lastRoot.Subgraph == g.Name {
+			score += 2
+		}
+		if score > bestScore {
+			best, bestScore = g.Name, score
 		}
 	}
-	return gs[0].Name
+	return best
+}
+
+// resolvedBelow counts the fields of set, on type def, that subgraph g
+// resolves; fragment spreads are not followed (a heuristic, not a plan).
+func (p *planner) resolvedBelow(def *ast.Definition, set ast.SelectionSet, g string) int {
+	if def == nil {
+		return 0
+	}
+	sg := p.s.Federation.Supergraph
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sg.Field(def.Name, sel.Name, g).Resolves() {
+				n++
+			}
+		case *ast.InlineFragment:
+			inner := def
+			if sel.TypeCondition != "" && p.s.AST.Types[sel.TypeCondition] != nil {
+				inner = p.s.AST.Types[sel.TypeCondition]
+			}
+			n += p.resolvedBelow(inner, sel.SelectionSet, g)
+		}
+	}
+	return n
 }
 
 // fedBinding is the binding a federated fetch carries: the supergraph
@@ -276,7 +366,7 @@ func (p *planner) fedRootFetch(f *Field, root, g string) *Fetch {
 		// Conditions are the fields' own, which render applies; the
 		// operation runs when any field may be in the response.
 		fetch.Conds = nil
-		p.docs[fetch].addRoot(p, f, fetch.Binding)
+		p.docs[fetch].addRoot(p, f, p.fedBinding(root, f.Name, p.op.Operation))
 		return fetch
 	}
 	op := p.op.Operation
@@ -573,8 +663,16 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 		field, ok := sel.(*ast.Field)
 		if !ok {
 			if frag, ok := sel.(*ast.InlineFragment); ok {
-				o.doc.typename = true
-				more, ok := p.need(o, parent, frag.SelectionSet, up, abstract, not, depth+1)
+				inner, in := parent, o
+				if c := frag.TypeCondition; c != "" && c != parent.Name {
+					// The type may be @inaccessible: the supergraph knows it.
+					if inner = sg.Schema.Types[c]; inner == nil {
+						return nil, false
+					}
+					o.doc.typename = true
+					in = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc.fragment(c), fed: o.fed}
+				}
+				more, ok := p.need(in, inner, frag.SelectionSet, up, abstract, not, depth+1)
 				if !ok {
 					return nil, false
 				}
@@ -771,6 +869,11 @@ func (s *docSel) addEntityClient(p *planner, f *Field, name string, leaf bool) *
 	if f.ResponseKey == name && len(f.AST.Arguments) == 0 {
 		return s.addClient(p, f, name, leaf)
 	}
+	return s.addAliased(p, f, name, leaf)
+}
+
+// addAliased adds a client field under a key of its own.
+func (s *docSel) addAliased(p *planner, f *Field, name string, leaf bool) *docSel {
 	alias := p.freshAlias()
 	df := &docField{alias: alias, name: name, args: f.AST.Arguments, client: f}
 	if !leaf {
