@@ -80,9 +80,21 @@ type Product
 {
   upc: String!
   name: String @join__field(graph: PRODUCTS)
-  rating: Float @join__field(graph: REVIEWS)
+  weight: Int @join__field(graph: INVENTORY, external: true) @join__field(graph: PRODUCTS)
+  size: Size @join__field(graph: INVENTORY, external: true) @join__field(graph: PRODUCTS)
+  rating: Float @join__field(graph: INVENTORY, external: true) @join__field(graph: REVIEWS)
   reviews: [Review] @join__field(graph: REVIEWS)
   inStock: Boolean @join__field(graph: INVENTORY)
+  shippingEstimate: Int @join__field(graph: INVENTORY, requires: "weight size { width height }")
+  handling: String @join__field(graph: INVENTORY, requires: "rating")
+}
+
+type Size
+  @join__type(graph: INVENTORY)
+  @join__type(graph: PRODUCTS)
+{
+  width: Int
+  height: Int
 }
 
 type Review
@@ -104,6 +116,12 @@ type Query {
 type Product {
   upc: String!
   name: String
+  weight: Int
+  size: Size
+}
+type Size {
+  width: Int
+  height: Int
 }
 `
 	reviewsSDL = `scalar _Any
@@ -129,6 +147,15 @@ type Query {
 type Product {
   upc: String!
   inStock: Boolean
+  weight: Int
+  size: Size
+  rating: Float
+  shippingEstimate: Int
+  handling: String
+}
+type Size {
+  width: Int
+  height: Int
 }
 `
 )
@@ -314,6 +341,14 @@ type shop struct {
 	snap                         *virtualservices.Snapshot
 }
 
+// shopProduct is the product upc as the products subgraph has it: its
+// weight and size grow with its number.
+func shopProduct(upc string) map[string]any {
+	n, _ := strconv.Atoi(strings.TrimPrefix(upc, "p"))
+	return map[string]any{"__typename": "Product", "upc": upc, "name": "Product " + upc, "weight": 10 * (n + 1),
+		"size": map[string]any{"__typename": "Size", "width": n + 1, "height": 2}}
+}
+
 // productUPC is the upc of the i-th product of a list with distinct
 // products.
 func productUPC(i, distinct int) string { return "p" + strconv.Itoa(i%distinct) }
@@ -329,13 +364,11 @@ func startShop(t *testing.T, inventoryURL string, exposeErrors bool) *shop {
 		count, distinct := int(args["count"].(int64)), int(args["distinct"].(int64))
 		list := make([]any, count)
 		for i := range list {
-			upc := productUPC(i, distinct)
-			list[i] = map[string]any{"__typename": "Product", "upc": upc, "name": "Product " + upc}
+			list[i] = shopProduct(productUPC(i, distinct))
 		}
 		return list
 	}, func(rep map[string]any) map[string]any {
-		upc := rep["upc"].(string)
-		return map[string]any{"__typename": "Product", "upc": upc, "name": "Product " + upc}
+		return shopProduct(rep["upc"].(string))
 	})
 	sh.reviews = startSubgraph(t, "reviews", reviewsSDL, nil, func(rep map[string]any) map[string]any {
 		upc := rep["upc"].(string)
@@ -349,7 +382,28 @@ func startShop(t *testing.T, inventoryURL string, exposeErrors bool) *shop {
 	})
 	sh.inventory = startSubgraph(t, "inventory", inventorySDL, nil, func(rep map[string]any) map[string]any {
 		upc := rep["upc"].(string)
-		return map[string]any{"__typename": "Product", "upc": upc, "inStock": upc != "p2"}
+		obj := map[string]any{"__typename": "Product", "upc": upc, "inStock": upc != "p2"}
+		// What a field requires is read from the representation only: a
+		// gateway that does not send it gets an error.
+		if w, ok := rep["weight"].(float64); ok {
+			size, _ := rep["size"].(map[string]any)
+			width, _ := size["width"].(float64)
+			height, _ := size["height"].(float64)
+			obj["shippingEstimate"] = int(w + width*height)
+		} else {
+			obj["shippingEstimate"] = subgraphFieldError("no weight in the representation")
+		}
+		switch rating, ok := rep["rating"]; {
+		case !ok:
+			obj["handling"] = subgraphFieldError("no rating in the representation")
+		case rating == nil:
+			obj["handling"] = "unrated"
+		case rating.(float64) >= 2:
+			obj["handling"] = "express"
+		default:
+			obj["handling"] = "standard"
+		}
+		return obj
 	})
 	if inventoryURL == "" {
 		inventoryURL = sh.inventory.srv.URL
@@ -672,4 +726,36 @@ func TestFederationPlanShown(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// TestFederationRequires: inventory's shippingEstimate requires the weight
+// and size products gives, its handling the rating reviews gives: the
+// representations carry them (inventory computes both from the
+// representation alone, so an answer that is right proves them there,
+// and reviews ran first), and each subgraph is called once.
+func TestFederationRequires(t *testing.T) {
+	sh := startShop(t, "", true)
+	r := sh.g.query("", `{ products(count: 4, distinct: 4) { upc shippingEstimate handling } }`, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	// p1's rating is an error at reviews: null, so its handling is
+	// "unrated"; the others are rated n + 0.5.
+	equalJSON(t, r.Data, `{"products":[
+		{"upc":"p0","shippingEstimate":12,"handling":"standard"},
+		{"upc":"p1","shippingEstimate":24,"handling":"unrated"},
+		{"upc":"p2","shippingEstimate":36,"handling":"express"},
+		{"upc":"p3","shippingEstimate":48,"handling":"express"}]}`)
+	for _, s := range []*subgraph{sh.products, sh.reviews, sh.inventory} {
+		if n := s.callCount(); n != 1 {
+			t.Errorf("%s received %d calls, want 1", s.name, n)
+		}
+	}
+	calls := sh.inventory.entityCalls()
+	if len(calls) != 1 || len(calls[0]) != 4 {
+		t.Fatalf("inventory _entities calls %v, want one of 4 representations", calls)
+	}
+	equalJSON(t, calls[0][3], `{"__typename":"Product","upc":"p3","weight":40,"size":{"width":4,"height":2},"rating":3.5}`)
+	// p1's rating, null with an error at reviews, is sent as null.
+	equalJSON(t, calls[0][1], `{"__typename":"Product","upc":"p1","weight":20,"size":{"width":2,"height":2},"rating":null}`)
 }
