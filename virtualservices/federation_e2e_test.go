@@ -372,6 +372,9 @@ func startShop(t *testing.T, inventoryURL string, exposeErrors bool) *shop {
 	})
 	sh.reviews = startSubgraph(t, "reviews", reviewsSDL, nil, func(rep map[string]any) map[string]any {
 		upc := rep["upc"].(string)
+		if upc == "p9" {
+			return nil // reviews knows nothing of p9
+		}
 		n, _ := strconv.Atoi(strings.TrimPrefix(upc, "p"))
 		obj := map[string]any{"__typename": "Product", "upc": upc, "rating": float64(n) + 0.5,
 			"reviews": []any{map[string]any{"__typename": "Review", "body": "About " + upc, "stars": n % 6}}}
@@ -488,7 +491,11 @@ func TestFederationEntitiesBatched(t *testing.T) {
 	}
 	for i, p := range list {
 		upc := productUPC(i, 100)
-		want := map[string]any{"upc": upc, "name": "Product " + upc, "reviews": []any{map[string]any{"stars": float64(i % 6)}}}
+		var reviews any = []any{map[string]any{"stars": float64(i % 6)}}
+		if upc == "p9" {
+			reviews = nil
+		}
+		want := map[string]any{"upc": upc, "name": "Product " + upc, "reviews": reviews}
 		if fmt.Sprint(p) != fmt.Sprint(want) {
 			t.Fatalf("product %d = %v, want %v", i, p, want)
 		}
@@ -758,4 +765,26 @@ func TestFederationRequires(t *testing.T) {
 	equalJSON(t, calls[0][3], `{"__typename":"Product","upc":"p3","weight":40,"size":{"width":4,"height":2},"rating":3.5}`)
 	// p1's rating, null with an error at reviews, is sent as null.
 	equalJSON(t, calls[0][1], `{"__typename":"Product","upc":"p1","weight":20,"size":{"width":2,"height":2},"rating":null}`)
+}
+
+// TestFederationEntityNotFound: an entity the subgraph answers null for
+// has its fields null, without an error, and the other entities of the
+// call keep theirs.
+func TestFederationEntityNotFound(t *testing.T) {
+	sh := startShop(t, "", true)
+	r := sh.g.query("", `{ products(count: 11, distinct: 11) { upc reviews { stars } } }`, nil)
+	r.noErrors(t)
+	list := productsOf(t, r)
+	if len(list) != 11 {
+		t.Fatalf("%d products: %s", len(list), r.raw)
+	}
+	for i, p := range list {
+		var want any = []any{map[string]any{"stars": float64(i % 6)}}
+		if i == 9 {
+			want = nil
+		}
+		if fmt.Sprint(p["reviews"]) != fmt.Sprint(want) {
+			t.Errorf("product %d reviews = %v, want %v", i, p["reviews"], want)
+		}
+	}
 }
