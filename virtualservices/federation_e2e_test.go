@@ -788,3 +788,61 @@ func TestFederationEntityNotFound(t *testing.T) {
 		}
 	}
 }
+
+// TestFederationConfigErrors: a supergraph upstream or a route serving
+// one that is wrong is refused at load with the file, line and column of
+// the fault.
+func TestFederationConfigErrors(t *testing.T) {
+	const vs = `apiVersion: weft.dev/v1
+kind: VirtualService
+metadata: {name: shop}
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes:
+      - matchers: [{prefix: /graphql}]
+        graphql:
+          schema: {supergraph: %s}
+`
+	const up = `apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: shop}
+spec:
+  supergraph:
+    file: supergraph.graphql
+    subgraphs:
+      %s: "http://127.0.0.1:1/graphql"
+`
+	const rest = `---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: catalog}
+spec:
+  rest: {baseURL: "http://127.0.0.1:1"}
+`
+	for _, tt := range []struct {
+		name      string
+		up, route string
+		want      string
+	}{
+		{"override of no subgraph", fmt.Sprintf(up, "shipping"), "shop",
+			`up.yaml:8:17: spec.supergraph.subgraphs.shipping: the supergraph has no subgraph "shipping"`},
+		{"route of no upstream", fmt.Sprintf(up, "reviews"), "nope",
+			`vs.yaml:10:32: spec.virtualHost.routes[0].graphql.schema.supergraph: unknown upstream "nope"`},
+		{"route of another kind", fmt.Sprintf(up, "reviews") + rest, "catalog",
+			`vs.yaml:10:32: spec.virtualHost.routes[0].graphql.schema.supergraph: upstream "catalog" is a rest upstream, not a supergraph`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeConfig(t, map[string]string{"supergraph.graphql": shopSupergraph, "up.yaml": tt.up, "vs.yaml": fmt.Sprintf(vs, tt.route)})
+			loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: zerolog.Nop(), Checking: true}
+			snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg"}, nil)
+			if err == nil {
+				virtualservices.CloseSnapshot(snap)
+				t.Fatal("the config loads")
+			}
+			if !strings.Contains(err.Error(), "cfg/"+tt.want) {
+				t.Errorf("error\n%v\nwant it to hold cfg/%s", err, tt.want)
+			}
+		})
+	}
+}
