@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // writeFiles creates files (path: content) below dir.
@@ -280,6 +282,26 @@ mkdir -p node_modules/tsx && echo "$$" > node_modules/tsx/package.json`)
 	}
 	if after, _ := os.ReadFile(runs); string(after) != string(before) {
 		t.Errorf("npm ran again with the packages cached")
+	}
+
+	// A cached install damaged by hand is installed again, and an install
+	// folder that a dead process left is removed.
+	if err := os.RemoveAll(filepath.Join(got[0], "tsx")); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(root, "install-1")
+	if err := os.Mkdir(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * staleInstall)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := installModules(context.Background(), npm, audit, root); err != nil || again != got[0] || !installed(again) {
+		t.Fatalf("install over a damaged one: %q, %v", again, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the stale install folder is still there: %v", err)
 	}
 
 	// Another lock file is another install.

@@ -113,9 +113,11 @@ func installModules(ctx context.Context, npm, dir, root string) (string, error) 
 		return "", err
 	}
 	removeStale(root)
-	// A folder in final's place without the packages was not put there by
-	// a rename below; it cannot be used, and would block the rename.
-	if _, err := os.Stat(final); err == nil {
+	// final appears whole, by a rename below, so a folder there without
+	// the packages (checked again: another process may have just renamed
+	// its install into place) was damaged by hand; it cannot be used, and
+	// would block the rename.
+	if _, err := os.Stat(final); err == nil && !installed(modules) {
 		if err := os.RemoveAll(final); err != nil {
 			return "", fmt.Errorf("removing the incomplete %s: %w", final, err)
 		}
