@@ -107,6 +107,11 @@ func runSuite(t *testing.T, srv *fedaudit.Server, bin, id string, cases []fedaud
 			if err := gw.stop(); err != nil {
 				t.Error(err)
 			}
+			// A weft built with -race reports a race on its stderr and
+			// goes on serving: the suite fails on it.
+			if out := gw.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
+				t.Errorf("weft reported a data race while serving %s:\n%s", id, out)
+			}
 		})
 	}
 	for i, c := range cases {
