@@ -30,8 +30,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Entity() EntityResolver
-	Product() ProductResolver
-	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -78,12 +76,6 @@ type ComplexityRoot struct {
 type EntityResolver interface {
 	FindManyProductByUpcs(ctx context.Context, reps []*ProductByUpcsInput) ([]*Product, error)
 	FindManyUserByIDs(ctx context.Context, reps []*UserByIDsInput) ([]*User, error)
-}
-type ProductResolver interface {
-	Reviews(ctx context.Context, obj *Product) ([]*Review, error)
-}
-type UserResolver interface {
-	Reviews(ctx context.Context, obj *User) ([]*Review, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -789,7 +781,7 @@ func (ec *executionContext) _Product_reviews(ctx context.Context, field graphql.
 			return ec.fieldContext_Product_reviews(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Reviews(ctx, obj)
+			return obj.Reviews, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*Review) graphql.Marshaler {
@@ -803,8 +795,8 @@ func (ec *executionContext) fieldContext_Product_reviews(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "Product",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Review(ctx, field)
 		},
@@ -1129,7 +1121,7 @@ func (ec *executionContext) _User_reviews(ctx context.Context, field graphql.Col
 			return ec.fieldContext_User_reviews(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().Reviews(ctx, obj)
+			return obj.Reviews, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*Review) graphql.Marshaler {
@@ -1143,8 +1135,8 @@ func (ec *executionContext) fieldContext_User_reviews(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Review(ctx, field)
 		},
@@ -2429,14 +2421,13 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		case "upc":
 			out.Values[i] = ec._Product_upc(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "reviews":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_reviews(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2578,19 +2569,18 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "username":
 			out.Values[i] = ec._User_username(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "reviews":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_reviews(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -73,3 +73,23 @@ func TestReviewBody(t *testing.T) {
 		t.Errorf("HTTP %d: %s\nwant %s", a.Status, a.Body, want)
 	}
 }
+
+// BenchmarkDeepEntities is the reviews subgraph's share of the deep query
+// when a gateway asks for it in one call: every user's reviews, their
+// products' reviews, those reviews' authors' reviews and products.
+func BenchmarkDeepEntities(b *testing.B) {
+	url := fedbenchtest.Serve(b, reviews.NewHandler(fedbench.NewData()))
+	var reps []string
+	for _, u := range fedbench.NewData().Users() {
+		reps = append(reps, `{"__typename":"User","id":"`+u.ID+`"}`)
+	}
+	vars := map[string]any{"r": fedbenchtest.Representations(b, "["+strings.Join(reps, ",")+"]")}
+	q := fedbenchtest.EntitiesQuery(`... on User { reviews { id body product { upc reviews { id body author { id username reviews { id body product { upc } } } } } } }`)
+	if a := fedbenchtest.Post(b, url, q, vars); a.Status != http.StatusOK || strings.Contains(string(a.Body), `"errors"`) {
+		b.Fatalf("HTTP %d: %.300s", a.Status, a.Body)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		fedbenchtest.Post(b, url, q, vars)
+	}
+}
