@@ -64,6 +64,9 @@ type Endpoints struct {
 	InventoryTarget string
 	// ShippingURL is the SOAP shipping service's endpoint.
 	ShippingURL string
+	// Subgraphs are the federation subgraphs' GraphQL endpoints by name,
+	// for supergraph cases only.
+	Subgraphs map[string]string
 }
 
 // upstreamTimeout is generous: a queue of 32 connections on one core must
@@ -72,8 +75,13 @@ const upstreamTimeout = "5s"
 
 // WriteConfig writes the gateway's config for c into dir: Upstream
 // resources for the catalog and reviews at ep, with in-flight merging set
-// by m, the demo's shop VirtualService, and c's extra files.
+// by m, the demo's shop VirtualService, and c's extra files; for a
+// supergraph case, the federation subgraphs' supergraph and the resources
+// that serve it.
 func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
+	if c.Supergraph {
+		return writeFederationConfig(dir, c, ep, m)
+	}
 	demoConfig := demo.Config()
 	// The demo files reused as they are: the shop VirtualService, its schema,
 	// the catalog's SDL that the catalog Upstream names, and the inventory's

@@ -52,6 +52,9 @@ var testEndpoints = Endpoints{CatalogURL: "http://127.0.0.1:4101/graphql", Revie
 // asked, and plan the case's query against the shop API.
 func TestConfigLoads(t *testing.T) {
 	for _, c := range Cases() {
+		if c.Supergraph {
+			continue // not the shop: federation_test.go loads and serves it
+		}
 		for _, m := range []Merge{MergeOn, MergeOff, MergeDefault} {
 			t.Run(c.Name+"/merge="+m.String(), func(t *testing.T) {
 				dir := t.TempDir()
@@ -154,6 +157,9 @@ func TestConfigExtras(t *testing.T) {
 // and through the proxy, or their baselines would compare different work.
 func TestCasesThroughGateway(t *testing.T) {
 	for _, c := range Cases() {
+		if c.Supergraph {
+			continue // not the shop: federation_test.go loads and serves it
+		}
 		t.Run(c.Name, func(t *testing.T) {
 			cat, rev, err := UpstreamHandlers(c.Products, MemoOptions{})
 			if err != nil {
