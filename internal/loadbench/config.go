@@ -91,6 +91,9 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 		if err != nil {
 			return fmt.Errorf("reading the demo config: %w", err)
 		}
+		if name == "shop.yaml" {
+			b = []byte(routeMerge(string(b), m))
+		}
 		if err := writeFile(dir, name, b); err != nil {
 			return err
 		}
@@ -196,4 +199,15 @@ func writeFile(dir, name string, b []byte) error {
 		return fmt.Errorf("writing config: %w", err)
 	}
 	return nil
+}
+
+// routeMerge sets mergeInFlight on every GraphQL route of a VirtualService
+// file, so that a row merges (or does not) whole operations in flight as
+// well as upstream calls: a merge=off row measures the gateway's work per
+// request.
+func routeMerge(vs string, m Merge) string {
+	if m == MergeDefault {
+		return vs
+	}
+	return strings.ReplaceAll(vs, "        graphql:\n", fmt.Sprintf("        graphql:\n          mergeInFlight: %t\n", m == MergeOn))
 }

@@ -27,7 +27,7 @@ func writeFederationConfig(dir string, c Case, ep Endpoints, m Merge) error {
 	if err := writeFile(dir, SupergraphFile, []byte(sdl)); err != nil {
 		return err
 	}
-	return writeFile(dir, "federation.yaml", []byte(FederationYAML(c, m)))
+	return writeFile(dir, "federation.yaml", []byte(routeMerge(FederationYAML(c, m), m)))
 }
 
 // FederationYAML is the generated resources of a supergraph case.
