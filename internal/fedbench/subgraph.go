@@ -41,6 +41,8 @@ type Subgraph struct {
 	name     string
 	mux      *http.ServeMux
 	requests atomic.Int64
+	// gql serves GraphQLPath, behind the request counter.
+	gql http.Handler
 }
 
 // NewSubgraph serves es, a gqlgen executable schema, as the subgraph
@@ -53,10 +55,10 @@ func NewSubgraph(name string, es graphql.ExecutableSchema) *Subgraph {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	// gqlgen answers _service { sdl } only with introspection on.
 	srv.Use(extension.Introspection{})
-	gql := http.MaxBytesHandler(srv, maxRequestBody)
+	s.gql = http.MaxBytesHandler(srv, maxRequestBody)
 	s.mux.Handle(GraphQLPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		gql.ServeHTTP(w, r)
+		s.gql.ServeHTTP(w, r)
 	}))
 	s.mux.HandleFunc("GET "+StatsPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -64,6 +66,11 @@ func NewSubgraph(name string, es graphql.ExecutableSchema) *Subgraph {
 	})
 	return s
 }
+
+// WrapGraphQL puts wrap around the GraphQL server, inside the request
+// counter (a response memo, say, whose hits are still requests). Call it
+// before serving.
+func (s *Subgraph) WrapGraphQL(wrap func(http.Handler) http.Handler) { s.gql = wrap(s.gql) }
 
 // Name is the subgraph's name, as join__Graph names it.
 func (s *Subgraph) Name() string { return s.name }
