@@ -238,7 +238,7 @@ n/a: the case makes weft do more than forward one call, so there is no baseline.
 `, d)
 	for _, row := range r.Rows {
 		if row.SubgraphCallsPerRequest != nil {
-			b.WriteString("CALLS: requests the federation subgraphs (served as they are, no memo) received\nduring the measured run, per request wrk completed.\n")
+			b.WriteString("CALLS: requests the federation subgraphs received (memo hits included) during the\nmeasured run, per request wrk completed.\n")
 			break
 		}
 	}
