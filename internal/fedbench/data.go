@@ -67,7 +67,12 @@ type Data struct {
 // NewData generates the data: UserCount users ("u1", ...), ProductCount products
 // (upc "p1", ...) and ReviewsPerUser reviews by each user ("r1", ...).
 // It is the same on every call.
-func NewData() *Data {
+func NewData() *Data { return NewDataWithUPCs("p") }
+
+// NewDataWithUPCs is NewData with product upcs prefix+"1", ...: an empty
+// prefix gives the demo shop's upcs ("1", ...), so that a test can join
+// the subgraphs' products with the demo's other upstreams.
+func NewDataWithUPCs(prefix string) *Data {
 	d := &Data{
 		userIndex:        make(map[string]int, UserCount),
 		productIndex:     make(map[string]int, ProductCount),
@@ -100,7 +105,7 @@ func NewData() *Data {
 	for i := range ProductCount {
 		n := i + 1
 		p := Product{
-			UPC:  "p" + strconv.Itoa(n),
+			UPC:  prefix + strconv.Itoa(n),
 			Name: adjectives[i%len(adjectives)] + " " + things[(i*5)%len(things)],
 			// Prices from 54 to 1,999, some above the free-shipping
 			// threshold; weights from 10 to 999.
