@@ -286,10 +286,13 @@ func (fs *flights) finish(key string, f *flight, body []byte, ok bool) {
 }
 
 // hopHeaders never reach an upstream and vary between identical
-// requests: they are left out of a flight's key.
+// requests: they are left out of a flight's key. X-Request-Id, which the
+// gateway gives every request, only labels calls: merged ones carry the
+// first request's, as merged upstream calls do.
 var hopHeaders = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Content-Length": true, "Te": true,
 	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Proxy-Connection": true,
+	"X-Request-Id": true,
 }
 
 // flightKey identifies a query for merging: its operation (by its
