@@ -21,9 +21,11 @@ import (
 // after the fetch that should have given it failed) are left out: their
 // fields stay absent and render says so where they are non-null.
 func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*fastjson.Value, newCall func(*tmpl.Scope, bool) *upstreams.Call) []*job {
-	reps := make([]byte, 0, 64*len(parents))
-	reps = append(reps, '[')
-	index := make(map[string]int, len(parents))
+	// Parents share representations (the same product under many
+	// reviews): the buffers grow with the distinct ones, not the parents.
+	reps := make([]byte, 1, 512)
+	reps[0] = '['
+	index := make(map[string]int, min(len(parents), 16))
 	var groups [][]*fastjson.Value
 	var buf []byte
 	var lacking []*fastjson.Value
@@ -140,12 +142,14 @@ func (l *loader) storeEntities(f *planner.Fetch, j *job) {
 	if res.Value != nil {
 		list, _ = res.Value.Get("_entities").Array()
 	}
+	// Every entity has the same keys: each is made a string once.
+	names := map[string]string{}
 	for i, group := range j.entities {
 		if i >= len(list) || list[i].Type() != fastjson.TypeObject {
 			continue
 		}
 		for _, p := range group {
-			mergeObject(p, list[i])
+			mergeObject(p, list[i], names)
 		}
 	}
 	if len(res.Errors) > 0 {
@@ -154,22 +158,31 @@ func (l *loader) storeEntities(f *planner.Fetch, j *job) {
 }
 
 // mergeObject merges the fields of src into dst, object into object, so
-// that what two subgraphs said of one entity stands side by side.
-func mergeObject(dst, src *fastjson.Value) {
+// that what two subgraphs said of one entity stands side by side. names
+// interns the keys.
+func mergeObject(dst, src *fastjson.Value, names map[string]string) {
 	o, _ := src.Object()
+	d, err := dst.Object()
+	if err != nil {
+		return
+	}
 	o.Visit(func(k []byte, v *fastjson.Value) {
-		key := string(k)
-		if ex := dst.Get(key); ex != nil {
+		key, ok := names[string(k)]
+		if !ok {
+			key = string(k)
+			names[key] = key
+		}
+		if ex := d.Get(key); ex != nil {
 			switch {
 			case ex.Type() == fastjson.TypeObject && v.Type() == fastjson.TypeObject:
-				mergeObject(ex, v)
+				mergeObject(ex, v, names)
 				return
 			case ex.Type() == fastjson.TypeArray && v.Type() == fastjson.TypeArray:
 				a, b := ex.GetArray(), v.GetArray()
 				if len(a) == len(b) {
 					for i := range a {
 						if a[i].Type() == fastjson.TypeObject && b[i].Type() == fastjson.TypeObject {
-							mergeObject(a[i], b[i])
+							mergeObject(a[i], b[i], names)
 						} else {
 							a[i] = b[i]
 						}
@@ -178,7 +191,7 @@ func mergeObject(dst, src *fastjson.Value) {
 				}
 			}
 		}
-		dst.Set(key, v)
+		d.Set(key, v)
 	})
 }
 

@@ -4,9 +4,15 @@
 #   redis-server  for the tests of the Redis stores (redis-server on PATH);
 #                 the tests start their own server on a private socket, so no
 #                 system service is started here.
-# Safe to run again: it does nothing when both are already there.
-# The tests skip without them, unless WEFT_REQUIRE_BROWSER=1 and
-# WEFT_REQUIRE_REDIS=1 make them fail, so CI runs this first and sets those.
+#   nodejs, npm   for the federation audit's subgraphs (internal/fedaudit),
+#                 which need Node.js 20.12 or newer: Debian 13's nodejs is 20,
+#                 Debian 12's is 18, too old (a warning says so; install a
+#                 newer Node.js by hand there).
+# Safe to run again: it does nothing when all are already there.
+# The browser and Redis tests skip without theirs, unless
+# WEFT_REQUIRE_BROWSER=1 and WEFT_REQUIRE_REDIS=1 make them fail, so CI runs
+# this first and sets those. The federation audit's tests skip only when the
+# audit's folder is absent; with it, they fail without Node.js and npm.
 set -euo pipefail
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
@@ -18,6 +24,7 @@ missing=()
 hints=()
 need_chromium=
 need_redis=
+need_node=
 
 if [[ -x /usr/bin/chromium ]]; then
 	log "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo 'version unknown')"
@@ -35,7 +42,41 @@ else
 	hints+=("install redis-server by hand and put it on PATH (or point WEFT_REDIS_SERVER at it)")
 fi
 
+node_hint="install Node.js 20.12 or newer with npm by hand and put node and npm on PATH"
+if command -v node >/dev/null 2>&1; then
+	log "node present: $(node --version 2>/dev/null || echo 'version unknown')"
+else
+	need_node=1
+	missing+=(nodejs)
+fi
+if command -v npm >/dev/null 2>&1; then
+	log "npm present: $(npm --version 2>/dev/null || echo 'version unknown')"
+else
+	need_node=1
+	missing+=(npm)
+fi
+if [[ -n $need_node ]]; then
+	hints+=("$node_hint")
+fi
+
+# check_node warns when node is older than the federation audit's server
+# needs (it imports util.styleText, new in 20.12). A warning, not an error:
+# without the audit's folder those tests skip, and with it they fail saying
+# the same.
+check_node() {
+	local v major minor
+	v=$(node --version 2>/dev/null) || { log "warning: node --version failed"; return; }
+	if [[ $v =~ ^v([0-9]+)\.([0-9]+)\. ]]; then
+		major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+		if ((major > 20 || (major == 20 && minor >= 12))); then
+			return
+		fi
+	fi
+	log "warning: node is $v; the federation audit's tests need Node.js 20.12 or newer: $node_hint"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+	check_node
 	exit 0
 fi
 
@@ -115,3 +156,9 @@ if [[ -n $need_redis ]]; then
 	command -v redis-server >/dev/null 2>&1 || die "redis-server was installed but is not on PATH"
 	log "installed $(redis-server --version 2>/dev/null || echo redis-server)"
 fi
+if [[ -n $need_node ]]; then
+	command -v node >/dev/null 2>&1 || die "nodejs was installed but node is not on PATH"
+	command -v npm >/dev/null 2>&1 || die "npm was installed but is not on PATH"
+	log "installed node $(node --version 2>/dev/null) and npm $(npm --version 2>/dev/null)"
+fi
+check_node

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, and every benchmark once. Installs what the tests need
 # first (Chromium for the playground's browser tests, redis-server for the
-# Redis stores' tests), so a fresh machine with only Go passes too.
+# Redis stores' tests, Node.js and npm for the federation audit's subgraphs),
+# so a fresh machine with only Go passes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -63,6 +63,9 @@ func newAPI(vsName, route string, s *schema.Schema, action GraphQLAction, caches
 	}
 	srv := handler.New(exec)
 	tr := &httpTransport{exec: exec, limits: action.Limits}
+	if *action.MergeInFlight {
+		tr.flights = &flights{m: map[string]*flight{}}
+	}
 	srv.AddTransport(tr)
 	srv.AddTransport(transport.GRAPHQL{})
 	srv.AddTransport(otherRequests{})

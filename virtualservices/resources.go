@@ -95,6 +95,10 @@ type GraphQLAction struct {
 	MaxConcurrency int `yaml:"maxConcurrency"`
 	// Caches size the API's caches.
 	Caches Caches `yaml:"caches"`
+	// MergeInFlight lets identical queries in flight at the same moment
+	// (same operation, variables and request headers) run once and share
+	// the response's bytes (default true).
+	MergeInFlight *bool `yaml:"mergeInFlight"`
 }
 
 // Caches are the sizes of an API's caches, in entries. They outlive a
@@ -162,6 +166,9 @@ func (a *GraphQLAction) withDefaults() {
 	}
 	if a.Playground == nil {
 		a.Playground = &yes
+	}
+	if a.MergeInFlight == nil {
+		a.MergeInFlight = &yes
 	}
 	if a.Timeout <= 0 {
 		a.Timeout = 30 * time.Second

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/weft-gateway/weft/internal/jsonscan"
+	"github.com/weft-gateway/weft/planner"
 	"github.com/weft-gateway/weft/resolvers"
 )
 
@@ -68,7 +70,9 @@ func badRequest(format string, args ...any) *requestError {
 // tree of values), writes the executor's response bytes as they are, writes
 // request errors without a data entry, and returns buffers to pools.
 type httpTransport struct {
-	exec    *resolvers.Executable
+	exec *resolvers.Executable
+	// flights, when set, merge identical queries in flight.
+	flights *flights
 	limits  Limits
 	parsers fastjson.ParserPool
 	bufs    sync.Pool // response buffers
@@ -195,6 +199,10 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		}}})
 		return
 	}
+	if t.flights != nil && rc.Operation.Operation == ast.Query {
+		t.merged(ctx, w, r, st, params, rc, exec)
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
 	if resp == nil {
@@ -202,6 +210,127 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	t.write(w, http.StatusOK, resp)
 	t.exec.Recycle(resp.Data)
+}
+
+// merged runs a query that identical ones in flight may share: the first
+// runs it, the others wait for its response's bytes. A first whose client
+// went away before the end leaves the others to run it themselves.
+func (t *httpTransport) merged(ctx context.Context, w http.ResponseWriter, r *http.Request, st *requestState, params *graphql.RawParams, rc *graphql.OperationContext, exec graphql.GraphExecutor) {
+	key := flightKey(r, params, st)
+	for {
+		f, first := t.flights.join(key)
+		if !first {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return
+			}
+			if f.body == nil {
+				continue // its first gave up: take its place
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(f.body)))
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(f.body)
+			return
+		}
+		responses, rctx := exec.DispatchOperation(ctx, rc)
+		resp := responses(rctx)
+		if resp == nil {
+			resp = &graphql.Response{Errors: gqlerror.List{{Message: "no response"}}}
+		}
+		body := t.encode(resp)
+		t.exec.Recycle(resp.Data)
+		t.flights.finish(key, f, body, ctx.Err() == nil)
+		t.send(w, http.StatusOK, body)
+		return
+	}
+}
+
+// flights are the queries in flight that identical ones may join.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+// flight is one query in flight; body is its response once done is
+// closed, nil when its first gave up.
+type flight struct {
+	done    chan struct{}
+	waiters int
+	body    []byte
+}
+
+// join returns the flight of key, and whether the caller is its first.
+func (fs *flights) join(key string) (*flight, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f := fs.m[key]; f != nil {
+		f.waiters++
+		return f, false
+	}
+	f := &flight{done: make(chan struct{})}
+	fs.m[key] = f
+	return f, true
+}
+
+// finish ends a flight: its waiters get a copy of body (the first's
+// buffer goes back to the pool), or, when ok is false, none.
+func (fs *flights) finish(key string, f *flight, body []byte, ok bool) {
+	fs.mu.Lock()
+	delete(fs.m, key)
+	if ok && f.waiters > 0 {
+		f.body = append([]byte(nil), body...)
+	}
+	fs.mu.Unlock()
+	close(f.done)
+}
+
+// hopHeaders never reach an upstream and vary between identical
+// requests: they are left out of a flight's key. X-Request-Id, which the
+// gateway gives every request, only labels calls: merged ones carry the
+// first request's, as merged upstream calls do.
+var hopHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Content-Length": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Proxy-Connection": true,
+	"X-Request-Id": true,
+}
+
+// flightKey identifies a query for merging: its operation (by its
+// tokens), its name, its variables as sent, and every request header but
+// the hop-by-hop ones, since any of them may reach an upstream or change
+// the answer.
+func flightKey(r *http.Request, params *graphql.RawParams, st *requestState) string {
+	b, same := planner.AppendOperationKey(make([]byte, 0, 256+len(params.Query)), params.Query)
+	if same {
+		b = append(b, params.Query...)
+	}
+	b = append(b, 0)
+	b = append(b, params.OperationName...)
+	for _, v := range st.vars {
+		b = append(b, 0)
+		b = append(b, v.name...)
+		b = append(b, '=')
+		b = append(b, v.value...)
+	}
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		if !hopHeaders[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			b = append(b, 0)
+			b = append(b, name...)
+			b = append(b, ':')
+			b = append(b, v...)
+		}
+	}
+	b = append(b, 0)
+	b = append(b, r.Method...)
+	b = append(b, r.URL.RawQuery...)
+	return string(b)
 }
 
 // release returns a request's scratch space to the pool, unless a very
@@ -534,6 +663,12 @@ func anyOf(v *fastjson.Value) any {
 // write writes a response: errors first, then data (absent for a request
 // that did not execute), then extensions.
 func (t *httpTransport) write(w http.ResponseWriter, status int, resp *graphql.Response) {
+	t.send(w, status, t.encode(resp))
+}
+
+// encode writes a response's JSON into a pooled buffer, which send
+// returns to the pool.
+func (t *httpTransport) encode(resp *graphql.Response) []byte {
 	buf, _ := t.bufs.Get().(*[]byte)
 	if buf == nil {
 		b := make([]byte, 0, 1024)
@@ -568,14 +703,20 @@ func (t *httpTransport) write(w http.ResponseWriter, status int, resp *graphql.R
 		}
 	}
 	out = append(out, '}')
+	*buf = out
+	return out
+}
+
+// send writes an encoded response and recycles its buffer.
+func (t *httpTransport) send(w http.ResponseWriter, status int, out []byte) {
 	// A known length saves the chunked encoding, and lets net/http hand the
 	// body to the socket in one write.
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
 	if cap(out) <= 1<<20 {
-		*buf = out[:0]
-		t.bufs.Put(buf)
+		b := out[:0]
+		t.bufs.Put(&b)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command weft-bench is Weft's load benchmark. `weft-bench run` drives the
 // whole benchmark (scripts/bench.sh, `make bench`); it starts itself as
-// `weft-bench upstream` (the memoized demo upstreams) and `weft-bench proxy`
+// `weft-bench upstream` (the memoized demo upstreams, and the federation
+// subgraphs for the federation case) and `weft-bench proxy`
 // (the reverse-proxy baseline), each in a process of its own so that the
 // process under test is measured alone.
 package main
@@ -14,12 +15,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/weft-gateway/weft/internal/fedbench"
 	"github.com/weft-gateway/weft/internal/loadbench"
 )
 
@@ -173,12 +176,19 @@ func run(ctx context.Context, f runFlags, stdout, stderr io.Writer) error {
 
 func newUpstream() *cobra.Command {
 	var opts loadbench.UpstreamOptions
+	subgraphs := map[string]*string{}
 	cmd := &cobra.Command{
 		Use:   "upstream",
-		Short: "Serve the memoized demo catalog (GraphQL) and reviews (REST), the inventory (gRPC) and shipping (SOAP), until SIGTERM",
+		Short: "Serve the memoized demo catalog (GraphQL) and reviews (REST), the inventory (gRPC) and shipping (SOAP), and the federation subgraphs asked for, until SIGTERM",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := zerolog.New(cmd.ErrOrStderr()).With().Timestamp().Logger()
+			opts.Subgraphs = map[string]string{}
+			for name, addr := range subgraphs {
+				if *addr != "" {
+					opts.Subgraphs[name] = *addr
+				}
+			}
 			return loadbench.ServeUpstreams(cmd.Context(), log, opts)
 		},
 	}
@@ -187,6 +197,11 @@ func newUpstream() *cobra.Command {
 	cmd.Flags().StringVar(&opts.ReviewsAddr, "reviews-listen", "127.0.0.1:4102", "the reviews service's listen address")
 	cmd.Flags().StringVar(&opts.InventoryAddr, "inventory-listen", "127.0.0.1:4103", "the gRPC inventory service's listen address (empty: none)")
 	cmd.Flags().StringVar(&opts.ShippingAddr, "shipping-listen", "127.0.0.1:4104", "the SOAP shipping service's listen address (empty: none)")
+	for _, name := range fedbench.SubgraphNames() {
+		subgraphs[name] = new(string)
+		cmd.Flags().StringVar(subgraphs[name], strings.TrimPrefix(loadbench.SubgraphListenFlag(name), "--"), "",
+			"the federation "+name+" subgraph's listen address (GraphQL at /graphql, its request count at /stats; empty: none)")
+	}
 	return cmd
 }
 

@@ -24,6 +24,8 @@ func errorFixtures(t *testing.T) string {
 		"proto/gone.proto":  "syntax = \"proto3\";\npackage x;\nimport \"missing.proto\";\n",
 		"proto/ok.proto":    "syntax = \"proto3\";\npackage ok;\nmessage M { string name = 1; }\nservice S { rpc Get(M) returns (M); }\n",
 		"openapi/ok.yaml":   "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths: {}\n",
+		"sg/plain.graphql":  "type Query { a: Int }\n",
+		"sg/syntax.graphql": "type Query {\n  a: Int\n  b Int\n}\n",
 	}
 	// One file more than each import reads: 256 for OpenAPI and WSDL,
 	// 1000 for .proto files.
@@ -101,6 +103,12 @@ func TestCommandErrors(t *testing.T) {
 		{"serve: faults without demo", []string{"serve", "--config", "{dir}/bad", "--demo-faults", "reviews=down"}, []string{"--demo-faults needs the demo's upstreams"}, "weft serve"},
 		{"serve: base port out of range", []string{"serve", "--demo-base-port", "65533"}, []string{"--demo-base-port: port 65533 out of range [1, 65532]"}, "weft serve"},
 		{"serve: base port without demo", []string{"serve", "--config", "{dir}/bad", "--demo-base-port", "4101"}, []string{"--demo-base-port needs the demo's upstreams"}, "weft serve"},
+		{"serve: missing supergraph", []string{"serve", "--supergraph", "{dir}/sg/nope.graphql"}, []string{"--supergraph {dir}/sg/nope.graphql: no such file"}, ""},
+		{"serve: supergraph is a directory", []string{"serve", "--supergraph", "{dir}/sg"}, []string{"--supergraph {dir}/sg: a directory"}, ""},
+		{"serve: supergraph and config", []string{"serve", "--supergraph", "{dir}/sg/plain.graphql", "--config", "{dir}/bad"}, []string{"--supergraph and --config exclude each other"}, "weft serve"},
+		{"serve: supergraph and demo", []string{"serve", "--supergraph", "{dir}/sg/plain.graphql", "--demo-upstreams"}, []string{"--demo-upstreams runs the demo shop's upstreams"}, "weft serve"},
+		{"serve: not a supergraph", []string{"serve", "--supergraph", "{dir}/sg/plain.graphql"}, []string{"nothing is served", "plain.graphql: not a Federation v2 supergraph"}, ""},
+		{"serve: supergraph syntax", []string{"serve", "--supergraph", "{dir}/sg/syntax.graphql"}, []string{"syntax.graphql:3:5: Expected :, found Name"}, ""},
 		{"serve: bad Redis URL", []string{"serve", "--redis", "ftp://x"}, []string{"--redis: ", "invalid URL scheme"}, ""},
 
 		{"validate: unknown flag", []string{"validate", "--bogus"}, []string{"unknown flag: --bogus"}, "weft validate"},
@@ -112,6 +120,7 @@ func TestCommandErrors(t *testing.T) {
 			filepath.Join("{dir}", "bad", "api.graphql") + ":3:",
 			filepath.Join("{dir}", "bad", "weft.yaml") + ":6:",
 		}, ""},
+		{"validate: not a supergraph", []string{"validate", "--supergraph", "{dir}/sg/plain.graphql"}, []string{"plain.graphql: not a Federation v2 supergraph"}, ""},
 		{"validate: base port without demo", []string{"validate", "--demo-base-port", "4101"}, []string{"--demo-base-port needs the demo's upstreams"}, "weft validate"},
 
 		{"plan: unknown flag", []string{"plan", "--bogus"}, []string{"unknown flag: --bogus"}, "weft plan"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/fedbench"
 )
 
 // Case is one benchmarked operation. Adding a case is adding a value to
@@ -50,6 +51,16 @@ type Case struct {
 	// address that refuses connections, so their fields are served by
 	// their fallbacks.
 	Down []string
+	// Supergraph makes the case a federation case: the upstream process
+	// also serves the four federation subgraphs (internal/fedbench), and
+	// the gateway's config is their supergraph, served whole by an
+	// Upstream of kind supergraph, rather than the demo shop. The rows
+	// report the subgraph calls each request made. Such a case has no
+	// baselines.
+	Supergraph bool
+	// Answer, when set, is the answer the query must get: the checked
+	// answer must be the same JSON, key order free.
+	Answer []byte
 }
 
 // largeProducts sizes the catalog of the "large" case so that its answer is
@@ -136,6 +147,15 @@ func Cases() []Case {
 			Query:    `{ products { upc reviews { rating } } }`,
 			Products: 95,
 			Files:    map[string]string{"shop.graphql": batchedShop()},
+		},
+		{
+			// Apollo Federation: the deep query over the four subgraphs,
+			// three levels of entity fetches (with @requires and
+			// @provides) for an 88 KB answer that must be the expected one.
+			Name:       "federation",
+			Query:      fedbench.DeepQuery,
+			Supergraph: true,
+			Answer:     fedbench.DeepAnswer(),
 		},
 	}
 }

@@ -64,6 +64,9 @@ type Endpoints struct {
 	InventoryTarget string
 	// ShippingURL is the SOAP shipping service's endpoint.
 	ShippingURL string
+	// Subgraphs are the federation subgraphs' GraphQL endpoints by name,
+	// for supergraph cases only.
+	Subgraphs map[string]string
 }
 
 // upstreamTimeout is generous: a queue of 32 connections on one core must
@@ -72,8 +75,13 @@ const upstreamTimeout = "5s"
 
 // WriteConfig writes the gateway's config for c into dir: Upstream
 // resources for the catalog and reviews at ep, with in-flight merging set
-// by m, the demo's shop VirtualService, and c's extra files.
+// by m, the demo's shop VirtualService, and c's extra files; for a
+// supergraph case, the federation subgraphs' supergraph and the resources
+// that serve it.
 func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
+	if c.Supergraph {
+		return writeFederationConfig(dir, c, ep, m)
+	}
 	demoConfig := demo.Config()
 	// The demo files reused as they are: the shop VirtualService, its schema,
 	// the catalog's SDL that the catalog Upstream names, and the inventory's
@@ -82,6 +90,9 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 		b, err := fs.ReadFile(demoConfig, name)
 		if err != nil {
 			return fmt.Errorf("reading the demo config: %w", err)
+		}
+		if name == "shop.yaml" {
+			b = []byte(routeMerge(string(b), m))
 		}
 		if err := writeFile(dir, name, b); err != nil {
 			return err
@@ -188,4 +199,15 @@ func writeFile(dir, name string, b []byte) error {
 		return fmt.Errorf("writing config: %w", err)
 	}
 	return nil
+}
+
+// routeMerge sets mergeInFlight on every GraphQL route of a VirtualService
+// file, so that a row merges (or does not) whole operations in flight as
+// well as upstream calls: a merge=off row measures the gateway's work per
+// request.
+func routeMerge(vs string, m Merge) string {
+	if m == MergeDefault {
+		return vs
+	}
+	return strings.ReplaceAll(vs, "        graphql:\n", fmt.Sprintf("        graphql:\n          mergeInFlight: %t\n", m == MergeOn))
 }

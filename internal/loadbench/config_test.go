@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,9 @@ var testEndpoints = Endpoints{CatalogURL: "http://127.0.0.1:4101/graphql", Revie
 // asked, and plan the case's query against the shop API.
 func TestConfigLoads(t *testing.T) {
 	for _, c := range Cases() {
+		if c.Supergraph {
+			continue // not the shop: federation_test.go loads and serves it
+		}
 		for _, m := range []Merge{MergeOn, MergeOff, MergeDefault} {
 			t.Run(c.Name+"/merge="+m.String(), func(t *testing.T) {
 				dir := t.TempDir()
@@ -154,6 +158,9 @@ func TestConfigExtras(t *testing.T) {
 // and through the proxy, or their baselines would compare different work.
 func TestCasesThroughGateway(t *testing.T) {
 	for _, c := range Cases() {
+		if c.Supergraph {
+			continue // not the shop: federation_test.go loads and serves it
+		}
 		t.Run(c.Name, func(t *testing.T) {
 			cat, rev, err := UpstreamHandlers(c.Products, MemoOptions{})
 			if err != nil {
@@ -263,4 +270,30 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 	ja, _ := json.Marshal(va)
 	jb, _ := json.Marshal(vb)
 	return bytes.Equal(ja, jb)
+}
+
+// TestRouteMerge checks that a row's merge setting reaches the routes as
+// well as the upstreams: a merge=off row must not merge whole operations.
+func TestRouteMerge(t *testing.T) {
+	for _, m := range []Merge{MergeOn, MergeOff} {
+		dir := t.TempDir()
+		cs, err := SelectCases(Cases(), "small")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteConfig(dir, cs[0], Endpoints{CatalogURL: "http://127.0.0.1:1/graphql", ReviewsURL: "http://127.0.0.1:1", InventoryTarget: "127.0.0.1:1", ShippingURL: "http://127.0.0.1:1/s"}, m); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "shop.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("        graphql:\n          mergeInFlight: %t\n", m == MergeOn)
+		if !strings.Contains(string(b), want) {
+			t.Errorf("merge %s: shop.yaml lacks %q:\n%s", m, want, b)
+		}
+	}
+	if got := routeMerge(FederationYAML(Case{Name: "federation"}, MergeOff), MergeOff); !strings.Contains(got, "mergeInFlight: false\n          schema: {supergraph: supergraph}") {
+		t.Errorf("federation route:\n%s", got)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/demo/catalog"
 	"github.com/weft-gateway/weft/internal/demo/shipping"
+	"github.com/weft-gateway/weft/internal/fedbench"
 )
 
 // Limits of the harness's own waiting.
@@ -74,6 +75,9 @@ func (o Options) check() error {
 	for _, c := range o.Cases {
 		if c.Products < 0 || c.Products > demo.MaxProducts {
 			errs = append(errs, fmt.Errorf("case %s: %d products out of range [0, %d]", c.Name, c.Products, demo.MaxProducts))
+		}
+		if c.Supergraph && c.Baselines {
+			errs = append(errs, fmt.Errorf("case %s: a supergraph case has no baselines: no single upstream answers its query", c.Name))
 		}
 	}
 	return errors.Join(errs...)
@@ -144,13 +148,17 @@ func (b *bench) runCase(ctx context.Context, c Case) error {
 	if err := os.WriteFile(script, []byte(WrkScript(body)), 0o644); err != nil {
 		return fail(fmt.Errorf("writing the wrk script: %w", err))
 	}
-	b.logf("[%s] starting the upstreams (%d products)", c.Name, catalog.SeedProducts+c.Products)
+	if c.Supergraph {
+		b.logf("[%s] starting the upstreams (%d products) and the federation subgraphs", c.Name, catalog.SeedProducts+c.Products)
+	} else {
+		b.logf("[%s] starting the upstreams (%d products)", c.Name, catalog.SeedProducts+c.Products)
+	}
 	up, ep, err := b.startUpstreams(ctx, c)
 	if err != nil {
 		return fail(err)
 	}
 	defer up.stop()
-	in := rowInput{c: c, body: body, script: script, upstream: up}
+	in := rowInput{c: c, body: body, script: script, upstream: up, ep: ep}
 
 	for _, r := range rows {
 		if ctx.Err() != nil {
@@ -206,10 +214,12 @@ type rowInput struct {
 	body     []byte
 	script   string
 	upstream *process
+	ep       Endpoints
 }
 
-// startUpstreams runs `Self upstream` on four free loopback ports, pinned
-// with the load.
+// startUpstreams runs `Self upstream` on four free loopback ports, and
+// four more for the federation subgraphs of a supergraph case, pinned with
+// the load.
 func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints, error) {
 	catAddr, err := freeAddr()
 	if err != nil {
@@ -227,21 +237,36 @@ func (b *bench) startUpstreams(ctx context.Context, c Case) (*process, Endpoints
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
-	p, err := startProcess("upstream", b.opts.Pinning.wrap(b.opts.Pinning.Load, []string{
+	argv := []string{
 		b.opts.Self, "upstream", "--products", strconv.Itoa(c.Products),
 		"--catalog-listen", catAddr, "--reviews-listen", revAddr, "--inventory-listen", invAddr, "--shipping-listen", shipAddr,
-	}))
+	}
+	addrs := []string{catAddr, revAddr, invAddr, shipAddr}
+	var subgraphs map[string]string
+	if c.Supergraph {
+		subgraphs = map[string]string{}
+		for _, name := range fedbench.SubgraphNames() {
+			addr, err := freeAddr()
+			if err != nil {
+				return nil, Endpoints{}, err
+			}
+			argv = append(argv, SubgraphListenFlag(name), addr)
+			addrs = append(addrs, addr)
+			subgraphs[name] = "http://" + addr + fedbench.GraphQLPath
+		}
+	}
+	p, err := startProcess("upstream", b.opts.Pinning.wrap(b.opts.Pinning.Load, argv))
 	if err != nil {
 		return nil, Endpoints{}, err
 	}
-	for _, addr := range []string{catAddr, revAddr, invAddr, shipAddr} {
+	for _, addr := range addrs {
 		if err := waitListening(ctx, p, addr); err != nil {
 			p.stop()
 			return nil, Endpoints{}, err
 		}
 	}
 	return p, Endpoints{CatalogURL: "http://" + catAddr + "/graphql", ReviewsURL: "http://" + revAddr, InventoryTarget: invAddr,
-		ShippingURL: "http://" + shipAddr + shipping.Path}, nil
+		ShippingURL: "http://" + shipAddr + shipping.Path, Subgraphs: subgraphs}, nil
 }
 
 // measureProxy runs a fresh reverse proxy to the catalog and measures it.
@@ -292,7 +317,7 @@ func (b *bench) measureWeft(ctx context.Context, in rowInput, r *Row, ep Endpoin
 // CPU and memory of the process under test (nil for direct rows) and of
 // the upstream.
 func (b *bench) measure(ctx context.Context, in rowInput, r *Row, url string, target *process) error {
-	size, err := b.checkAnswer(ctx, url, in.body)
+	size, err := b.checkAnswer(ctx, url, in.body, in.c.Answer)
 	if err != nil {
 		return err
 	}
@@ -301,6 +326,14 @@ func (b *bench) measure(ctx context.Context, in rowInput, r *Row, url string, ta
 	if b.opts.Warmup > 0 {
 		if _, _, err := b.runWrk(ctx, in.c, in.script, url, b.opts.Warmup); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	// The subgraphs' counters bracket the measured run: what wrk's
+	// requests made the gateway call.
+	var callsBefore int64
+	if in.c.Supergraph {
+		if callsBefore, err = b.subgraphRequests(ctx, in.ep); err != nil {
+			return err
 		}
 	}
 	before, err := b.sampleCPU(in.upstream, target)
@@ -314,6 +347,13 @@ func (b *bench) measure(ctx context.Context, in rowInput, r *Row, url string, ta
 	after, err := b.sampleCPU(in.upstream, target)
 	if err != nil {
 		return err
+	}
+	if in.c.Supergraph {
+		callsAfter, err := b.subgraphRequests(ctx, in.ep)
+		if err != nil {
+			return err
+		}
+		r.SetSubgraphCalls(callsAfter-callsBefore, res.Requests)
 	}
 	r.Wrk = &res
 	r.RequestsPerSecond = res.RequestsPerSecond()
@@ -365,8 +405,9 @@ func (b *bench) sampleCPU(upstream, target *process) (cpuSample, error) {
 func (b *bench) seconds(ticks int64) float64 { return float64(ticks) / float64(b.ticks) }
 
 // checkAnswer sends the row's request once and insists on a 200 without
-// GraphQL errors: a benchmark of error answers measures nothing.
-func (b *bench) checkAnswer(ctx context.Context, url string, body []byte) (int, error) {
+// GraphQL errors, and on want when it is set: a benchmark of error (or
+// wrong) answers measures nothing.
+func (b *bench) checkAnswer(ctx context.Context, url string, body, want []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("checking the answer: %w", err)
@@ -383,6 +424,11 @@ func (b *bench) checkAnswer(ctx context.Context, url string, body []byte) (int, 
 	}
 	if err := CheckAnswer(resp.StatusCode, out); err != nil {
 		return 0, fmt.Errorf("checking the answer from %s: %w", url, err)
+	}
+	if want != nil {
+		if err := SameAnswer(out, want); err != nil {
+			return 0, fmt.Errorf("checking the answer from %s: %w", url, err)
+		}
 	}
 	return len(out), nil
 }

@@ -52,8 +52,24 @@ type Row struct {
 	// P99AddedUS is, for gateway rows of cases with baselines, the gateway's
 	// p99 latency minus the direct row's, in microseconds.
 	P99AddedUS *int64 `json:"p99AddedUs,omitempty"`
+	// SubgraphCalls is, for rows of supergraph cases, the number of
+	// requests the federation subgraphs received during the measured run;
+	// SubgraphCallsPerRequest divides it by wrk's requests (nil when wrk
+	// completed none, or the case has no subgraphs).
+	SubgraphCalls           int64    `json:"subgraphCalls,omitempty"`
+	SubgraphCallsPerRequest *float64 `json:"subgraphCallsPerRequest,omitempty"`
 	// Error says why the row failed; its numbers are then meaningless.
 	Error string `json:"error,omitempty"`
+}
+
+// SetSubgraphCalls records calls subgraph requests over requests gateway
+// requests.
+func (r *Row) SetSubgraphCalls(calls, requests int64) {
+	r.SubgraphCalls, r.SubgraphCallsPerRequest = calls, nil
+	if requests > 0 {
+		v := float64(calls) / float64(requests)
+		r.SubgraphCallsPerRequest = &v
+	}
 }
 
 // Label names the row's target in the table.
@@ -221,10 +237,20 @@ vs proxy: weft's req/s as a share of the proxy's. p99 +direct: weft's p99 minus 
 n/a: the case makes weft do more than forward one call, so there is no baseline.
 `, d)
 	for _, row := range r.Rows {
+		if row.SubgraphCallsPerRequest != nil {
+			b.WriteString("CALLS: requests the federation subgraphs received (memo hits included) during the\nmeasured run, per request wrk completed.\n")
+			break
+		}
+	}
+	for _, row := range r.Rows {
 		if row.Error == "" && row.Wrk != nil && row.Wrk.Errors.Total() > 0 {
 			e := row.Wrk.Errors
 			fmt.Fprintf(&b, "ERRORS %s %s: connect %d, read %d, write %d, timeout %d, status %d; its req/s counts failed requests\n",
 				row.Case, row.Label(), e.Connect, e.Read, e.Write, e.Timeout, e.Status)
+		}
+		if row.Error == "" && row.Wrk != nil && row.SubgraphCallsPerRequest != nil {
+			fmt.Fprintf(&b, "CALLS %s %s: %.2f subgraph calls per request (%s calls, %s requests)\n",
+				row.Case, row.Label(), *row.SubgraphCallsPerRequest, formatThousands(row.SubgraphCalls), formatThousands(row.Wrk.Requests))
 		}
 		if row.Error == "" && row.OtherCPUSeconds > noisyShare*d.Seconds() {
 			fmt.Fprintf(&b, "NOISY %s %s: other programs used %.2f CPU s while it was measured\n", row.Case, row.Label(), row.OtherCPUSeconds)

@@ -7,6 +7,8 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,6 +17,11 @@ import (
 	"github.com/weft-gateway/weft/internal/demo/catalog"
 	"github.com/weft-gateway/weft/internal/demo/reviews"
 	"github.com/weft-gateway/weft/internal/demo/shipping"
+	"github.com/weft-gateway/weft/internal/fedbench"
+	fedaccounts "github.com/weft-gateway/weft/internal/fedbench/accounts"
+	fedinventory "github.com/weft-gateway/weft/internal/fedbench/inventory"
+	fedproducts "github.com/weft-gateway/weft/internal/fedbench/products"
+	fedreviews "github.com/weft-gateway/weft/internal/fedbench/reviews"
 )
 
 // maxCatalogBody bounds a GraphQL request to the benchmark catalog.
@@ -35,6 +42,10 @@ type UpstreamOptions struct {
 	Products int
 	// Memo bounds the response memo in front of both servers.
 	Memo MemoOptions
+	// Subgraphs are the listen addresses of the federation subgraphs, by
+	// name (see fedbench.SubgraphNames); a subgraph without an address,
+	// or with an empty one, is not served.
+	Subgraphs map[string]string
 }
 
 // UpstreamHandlers builds the demo catalog (GraphQL at demo.CatalogPath) and
@@ -62,11 +73,38 @@ func ShippingHandler(products int, memo MemoOptions) *Memo {
 	return NewMemo(mux, memo)
 }
 
-// ServeUpstreams runs the catalog, reviews and inventory servers until ctx
-// is done, then stops them gracefully. It returns at once if one cannot
-// listen. The inventory answers without a memo: its messages are built per
-// call, as a real gRPC service's are.
+// SubgraphHandlers builds the four federation subgraphs over one
+// fedbench.NewData, keyed by name. They have no memo: what a subgraph
+// answers depends on the representations the gateway sends, and how many
+// calls the gateway makes is part of what the federation case measures.
+func SubgraphHandlers() map[string]*fedbench.Subgraph {
+	d := fedbench.NewData()
+	out := map[string]*fedbench.Subgraph{}
+	for _, s := range []*fedbench.Subgraph{fedaccounts.NewHandler(d), fedinventory.NewHandler(d), fedproducts.NewHandler(d), fedreviews.NewHandler(d)} {
+		out[s.Name()] = s
+	}
+	return out
+}
+
+// server is one HTTP server ServeUpstreams runs; memo is its handler's
+// memo, nil when it has none.
+type server struct {
+	name, addr string
+	handler    http.Handler
+	memo       *Memo
+}
+
+// ServeUpstreams runs the catalog, reviews and inventory servers, and the
+// federation subgraphs given addresses, until ctx is done, then stops them
+// gracefully. It returns at once if one cannot listen. The inventory
+// answers without a memo: its messages are built per call, as a real gRPC
+// service's are.
 func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOptions) error {
+	for name := range opts.Subgraphs {
+		if !slices.Contains(fedbench.SubgraphNames(), name) {
+			return fmt.Errorf("no federation subgraph %q (want %s)", name, strings.Join(fedbench.SubgraphNames(), ", "))
+		}
+	}
 	cat, rev, err := UpstreamHandlers(opts.Products, opts.Memo)
 	if err != nil {
 		return err
@@ -78,18 +116,28 @@ func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOption
 		}
 		defer inv.Close()
 	}
-	servers := []struct {
-		name, addr string
-		memo       *Memo
-	}{
-		{"catalog", opts.CatalogAddr, cat},
-		{"reviews", opts.ReviewsAddr, rev},
+	servers := []server{
+		{"catalog", opts.CatalogAddr, cat, cat},
+		{"reviews", opts.ReviewsAddr, rev, rev},
 	}
 	if opts.ShippingAddr != "" {
-		servers = append(servers, struct {
-			name, addr string
-			memo       *Memo
-		}{"shipping", opts.ShippingAddr, ShippingHandler(opts.Products, opts.Memo)})
+		ship := ShippingHandler(opts.Products, opts.Memo)
+		servers = append(servers, server{"shipping", opts.ShippingAddr, ship, ship})
+	}
+	subgraphs := SubgraphHandlers()
+	for _, name := range fedbench.SubgraphNames() {
+		if addr := opts.Subgraphs[name]; addr != "" {
+			// Behind a memo like every other upstream: the gateway sends
+			// the same bodies (operations and representations) for the same
+			// query, so the rows measure the gateway, not gqlgen's
+			// resolvers (about 7 ms per reviews call unmemoized).
+			var memo *Memo
+			subgraphs[name].WrapGraphQL(func(h http.Handler) http.Handler {
+				memo = NewMemo(h, opts.Memo)
+				return memo
+			})
+			servers = append(servers, server{"subgraph " + name, addr, subgraphs[name], memo})
+		}
 	}
 	var listeners []net.Listener
 	closeAll := func() {
@@ -110,7 +158,7 @@ func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOption
 	https := make([]*http.Server, len(servers))
 	for i, s := range servers {
 		https[i] = &http.Server{
-			Handler:           s.memo,
+			Handler:           s.handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          stdlog.New(log, s.name+": ", 0),
@@ -131,6 +179,10 @@ func ServeUpstreams(ctx context.Context, log zerolog.Logger, opts UpstreamOption
 	for i, s := range servers {
 		if err := https[i].Shutdown(shutdownCtx); err != nil {
 			_ = https[i].Close()
+		}
+		if s.memo == nil {
+			log.Info().Str("upstream", s.name).Msg("benchmark upstream stopped")
+			continue
 		}
 		st := s.memo.Stats()
 		log.Info().Str("upstream", s.name).Int64("memoHits", st.Hits).Int64("memoMisses", st.Misses).Int("memoEntries", st.Entries).Msg("benchmark upstream stopped")

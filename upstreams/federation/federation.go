@@ -9,6 +9,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -76,6 +77,10 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	}
 	sg, err := supergraph.Parse(display, sdl)
 	if err != nil {
+		var at *supergraph.Error
+		if errors.As(err, &at) && at.Line > 0 {
+			return nil, schema.UpstreamInfo{}, d.Errorf("spec.supergraph", "%s:%d:%d: %s", display, at.Line, at.Column, at.Msg)
+		}
 		return nil, schema.UpstreamInfo{}, d.Errorf("spec.supergraph", "%s: %v", display, err)
 	}
 	for name := range spec.Supergraph.Subgraphs {

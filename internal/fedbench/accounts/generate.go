@@ -1,0 +1,3 @@
+package accounts
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

@@ -1,0 +1,3 @@
+package products
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

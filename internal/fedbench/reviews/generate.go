@@ -1,0 +1,3 @@
+package reviews
+
+//go:generate go tool gqlgen generate --config gqlgen.yml
