@@ -91,10 +91,9 @@ func TestPlanSupergraph(t *testing.T) {
 }
 
 // TestPlanSupergraphErrors: a supergraph that cannot be read, and a query
-// it cannot answer, fail with exit code 1 and an error that names the
-// file and the line and column of the fault. (How the file and the
-// position are put together is a known bug: see
-// plan_supergraph_knownbug_test.go.)
+// it cannot answer, fail with exit code 1 and an error at the file, line
+// and column of the fault. (That the error names a generated resource
+// file first is a known bug: see plan_supergraph_knownbug_test.go.)
 func TestPlanSupergraphErrors(t *testing.T) {
 	bad := strings.Replace(accountsSupergraph, `@join__type(graph: BILLING, key: "id")`, `@join__type(graph: BILING, key: "id")`, 1)
 	dir := writeFiles(t, map[string]string{"supergraph.graphql": accountsSupergraph, "bad.graphql": bad})
@@ -104,7 +103,7 @@ func TestPlanSupergraphErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown graph", []string{"--supergraph", filepath.Join(dir, "bad.graphql"), "--query", "{ me { name } }"},
-			[]string{filepath.Join(dir, "bad.graphql"), "39:22: @join__type names graph BILING, which join__Graph does not list"}},
+			[]string{filepath.Join(dir, "bad.graphql") + ":39:22: @join__type names graph BILING, which join__Graph does not list"}},
 		{"no such file", []string{"--supergraph", filepath.Join(dir, "nope.graphql"), "--query", "{ me { name } }"},
 			[]string{"--supergraph " + filepath.Join(dir, "nope.graphql") + ": no such file"}},
 		{"field clients cannot query", []string{"--supergraph", filepath.Join(dir, "supergraph.graphql"), "--query", "{ me { email } }"},
