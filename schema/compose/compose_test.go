@@ -145,6 +145,26 @@ func TestCompose(t *testing.T) {
 			joins("Query.featured", `@join__field(graph: "a", type: "Pet")`, `@join__field(graph: "b", type: "Dog")`),
 			fieldType("Query.pets", "[Pet]"),
 		},
+		// @provides through fragments on an interface's implementations.
+		"provides-fragments": {
+			joins("Query.feed", `@join__field(graph: "catalog", provides: "... on Book { title } ... on Movie { title }")`),
+			joins("Book.title", `@join__field(external: true, graph: "catalog")`, `@join__field(graph: "titles")`),
+			joins("Movie.year", `@join__field(graph: "titles")`),
+		},
+		// A @requires whose field has a @requires of its own, each met
+		// through another subgraph.
+		"requires-chain": {
+			joins("Order.total", `@join__field(graph: "a", requires: "subtotal")`),
+			joins("Order.subtotal", `@join__field(external: true, graph: "a")`, `@join__field(graph: "b", requires: "items")`),
+			joins("Order.items", `@join__field(external: true, graph: "b")`, `@join__field(graph: "c")`),
+		},
+		// An interface field one subgraph lacks, resolved through the
+		// implementations' keys.
+		"interface-implementations": {
+			joins("Item.price", `@join__field(graph: "b")`),
+			joins("Gadget", `@join__implements(graph: "a", interface: "Item")`, `@join__implements(graph: "b", interface: "Item")`,
+				`@join__type(graph: "a", key: "id")`, `@join__type(graph: "b", key: "id")`),
+		},
 		// Executable directives every subgraph defines stay, at the
 		// locations all allow; type-system ones do not.
 		"executable-directives": {

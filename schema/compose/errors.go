@@ -54,6 +54,8 @@ const (
 	CodeInterfaceKeyMissingImplementationType   = "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE"
 	CodeInterfaceObjectUsageError               = "INTERFACE_OBJECT_USAGE_ERROR"
 	CodeOnlyInaccessibleChildren                = "ONLY_INACCESSIBLE_CHILDREN"
+	CodeReferencedInaccessible                  = "REFERENCED_INACCESSIBLE"
+	CodeRequiredInaccessible                    = "REQUIRED_INACCESSIBLE"
 	CodeSatisfiabilityError                     = "SATISFIABILITY_ERROR"
 )
 

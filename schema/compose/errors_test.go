@@ -49,6 +49,9 @@ func TestComposeErrors(t *testing.T) {
 		"root-query-used":                     {CodeRootQueryUsed},
 		"no-queries":                          {CodeNoQueries},
 		"only-inaccessible-children":          {CodeOnlyInaccessibleChildren},
+		"referenced-inaccessible":             {CodeReferencedInaccessible, CodeReferencedInaccessible},
+		"required-inaccessible":               {CodeRequiredInaccessible},
+		"satisfiability-interface":            {CodeSatisfiabilityError},
 	}
 	for _, name := range caseDirs(t, "errors") {
 		if _, ok := cases[name]; !ok {

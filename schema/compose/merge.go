@@ -75,6 +75,9 @@ type mField struct {
 
 // mArg is a supergraph field argument.
 type mArg struct {
+	// sg and pos are the first definition's, for errors to point at.
+	sg           *subgraph
+	pos          *ast.Position
 	name         string
 	typ          *ast.Type
 	desc         string
@@ -164,6 +167,7 @@ func (c *composer) merge() {
 		c.checkInterfaceImplementations(t)
 		c.checkInterfaceKeyImplementations(t)
 		c.checkOnlyInaccessible(t)
+		c.checkInaccessibleReferences(t)
 	}
 	c.mergeDirectives()
 }
@@ -612,53 +616,65 @@ func (c *composer) isSubtype(sub, super string) bool {
 	return false
 }
 
-// outputSupertype is the type of a field that returns a or b: the more
-// general of the two, nullable where either is.
-func (c *composer) outputSupertype(a, b *ast.Type) (*ast.Type, bool) {
-	if (a.Elem == nil) != (b.Elem == nil) {
-		return nil, false
+// subtypeOf says a value of type sub is always a value of type super:
+// non-null where super is, lists where super is, and at the bottom the
+// same named type or an implementation or member of it.
+func (c *composer) subtypeOf(sub, super *ast.Type) bool {
+	if super.NonNull && !sub.NonNull {
+		return false
 	}
-	out := &ast.Type{NonNull: a.NonNull && b.NonNull}
-	if a.Elem != nil {
-		e, ok := c.outputSupertype(a.Elem, b.Elem)
-		if !ok {
-			return nil, false
-		}
-		out.Elem = e
-		return out, true
+	if (sub.Elem == nil) != (super.Elem == nil) {
+		return false
 	}
-	switch {
-	case c.isSubtype(a.NamedType, b.NamedType):
-		out.NamedType = b.NamedType
-	case c.isSubtype(b.NamedType, a.NamedType):
-		out.NamedType = a.NamedType
-	default:
-		return nil, false
+	if sub.Elem != nil {
+		return c.subtypeOf(sub.Elem, super.Elem)
 	}
-	return out, true
+	return c.isSubtype(sub.NamedType, super.NamedType)
 }
 
-// inputSubtype is the type of an argument or input field declared a and
-// b: the same type, non-null where either is, so that every subgraph
-// accepts what the supergraph lets through.
+// outputSupertype is the type of a field that returns a in one subgraph
+// and b in another: whichever of the two the other is a subtype of.
+func (c *composer) outputSupertype(a, b *ast.Type) (*ast.Type, bool) {
+	switch {
+	case c.subtypeOf(a, b):
+		return b, true
+	case c.subtypeOf(b, a):
+		return a, true
+	}
+	return nil, false
+}
+
+// inputSubtype is the type of an argument or input field declared a in
+// one subgraph and b in another: whichever of the two is the stricter
+// (non-null where the other is nullable), so that every subgraph accepts
+// what the supergraph lets through. Input types have no subtypes: the
+// named types must be the same.
 func inputSubtype(a, b *ast.Type) (*ast.Type, bool) {
-	if (a.Elem == nil) != (b.Elem == nil) {
+	if a.Name() != b.Name() {
 		return nil, false
 	}
-	out := &ast.Type{NonNull: a.NonNull || b.NonNull}
-	if a.Elem != nil {
-		e, ok := inputSubtype(a.Elem, b.Elem)
-		if !ok {
-			return nil, false
-		}
-		out.Elem = e
-		return out, true
+	switch {
+	case nullableOf(a, b):
+		return a, true
+	case nullableOf(b, a):
+		return b, true
 	}
-	if a.NamedType != b.NamedType {
-		return nil, false
+	return nil, false
+}
+
+// nullableOf says strict and loose are the same type but where loose may
+// be nullable and strict not.
+func nullableOf(strict, loose *ast.Type) bool {
+	if loose.NonNull && !strict.NonNull {
+		return false
 	}
-	out.NamedType = a.NamedType
-	return out, true
+	if (strict.Elem == nil) != (loose.Elem == nil) {
+		return false
+	}
+	if strict.Elem != nil {
+		return nullableOf(strict.Elem, loose.Elem)
+	}
+	return strict.NamedType == loose.NamedType
 }
 
 // required says an argument or input field must be given.
@@ -706,9 +722,9 @@ func (c *composer) mergeArgs(mf *mField, defs []*sField) []*mArg {
 			}
 			continue
 		}
-		ma := &mArg{name: name}
-		out = append(out, ma)
 		first := have[0]
+		ma := &mArg{name: name, sg: first.f.parent.sg, pos: first.a.pos}
+		out = append(out, ma)
 		typ := first.a.typ
 		var descs []described
 		differs := false
@@ -1096,6 +1112,62 @@ func (c *composer) checkOnlyInaccessible(t *mType) {
 		c.errorf(CodeOnlyInaccessibleChildren, first.sg, t.name, first.pos,
 			"type %s is visible to clients but all its %s are @inaccessible", t.name, what)
 	}
+}
+
+// checkInaccessibleReferences refuses what would leave the API schema
+// broken once @inaccessible elements are removed from it: a visible field
+// or argument of a hidden type, and a hidden argument or input field that
+// must be given.
+func (c *composer) checkInaccessibleReferences(t *mType) {
+	if t.inaccessible || (t.kind != ast.Object && t.kind != ast.Interface && t.kind != ast.InputObject) {
+		return
+	}
+	hidden := func(typ *ast.Type) bool {
+		mt := c.types[typ.Name()]
+		return mt != nil && mt.inaccessible
+	}
+	for _, f := range t.fields {
+		coord := t.name + "." + f.name
+		sg, pos := c.placeOf(f)
+		if f.inaccessible {
+			if t.kind == ast.InputObject && required(f.typ, f.defaultValue) {
+				c.errorf(CodeRequiredInaccessible, sg, coord, pos,
+					"input field %s must be given but is @inaccessible, so clients could not give it", coord)
+			}
+			continue
+		}
+		if f.typ != nil && hidden(f.typ) {
+			c.errorf(CodeReferencedInaccessible, sg, coord, pos,
+				"type %s is @inaccessible but %s, which clients can see, is of that type", f.typ.Name(), coord)
+		}
+		for _, a := range f.args {
+			acoord := fmt.Sprintf("%s(%s:)", coord, a.name)
+			switch {
+			case a.inaccessible && required(a.typ, a.defaultValue):
+				c.errorf(CodeRequiredInaccessible, a.sg, acoord, a.pos,
+					"argument %s must be given but is @inaccessible, so clients could not give it", acoord)
+			case !a.inaccessible && hidden(a.typ):
+				c.errorf(CodeReferencedInaccessible, a.sg, acoord, a.pos,
+					"type %s is @inaccessible but argument %s, which clients can see, is of that type", a.typ.Name(), acoord)
+			}
+		}
+	}
+}
+
+// placeOf is the first subgraph definition of a field, to point an error
+// at.
+func (c *composer) placeOf(f *mField) (*subgraph, *ast.Position) {
+	for _, d := range f.defs {
+		if d != nil {
+			return d.parent.sg, d.pos
+		}
+	}
+	for _, d := range f.iobj {
+		if d != nil {
+			return d.parent.sg, d.pos
+		}
+	}
+	return nil, nil
 }
 
 // executableLocations are the directive locations in operations.

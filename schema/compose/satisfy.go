@@ -20,9 +20,9 @@ import (
 // all be readable in one subgraph the walk is in (Apollo may gather them
 // from several); a @requires is met when each required field is readable
 // from the states at the type, without checking the required fields' own
-// @requires; an interface field no subgraph resolves on the interface is
-// accepted when every implementation the subgraph can return resolves it,
-// and the walk below it goes on through the implementations only.
+// @requires; an interface field no subgraph resolves on the interface
+// itself is checked, and walked below, only through the implementations
+// (as Apollo reports it, under a type condition).
 
 // state is one way a query can be at a place: in subgraph sg, at type typ
 // there (an @interfaceObject's name when the supergraph type is one of its
@@ -238,7 +238,10 @@ func (s *satisfier) field(item walkItem, f *mField) {
 			next = append(next, ns...)
 		}
 	}
-	if !ok && t.kind == ast.Interface && s.explode(item, f) {
+	if !ok && t.kind == ast.Interface {
+		// Where no subgraph resolves the field on the interface, the
+		// query gets it from each implementation, and the walk checks
+		// each of those under its type condition.
 		return
 	}
 	if !ok {
@@ -260,10 +263,8 @@ func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]sta
 	if f == nil {
 		return nil, false
 	}
-	if st.typ == t.name {
-		if mf := t.fieldMap[name]; mf != nil && mf.dropped != nil && (mf.dropped[st.sg] || mf.usedOverridden[st.sg]) {
-			return nil, false
-		}
+	if s.overridden(st.sg, st.typ, name) {
+		return nil, false
 	}
 	var prov ast.SelectionSet
 	if f.external {
@@ -287,42 +288,6 @@ func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]sta
 	return []state{newState(st.sg, target.name, prov)}, true
 }
 
-// explode accepts an interface field no state resolves on the interface
-// when, for some state, every implementation its subgraph can return
-// resolves it.
-func (s *satisfier) explode(item walkItem, f *mField) bool {
-	for _, st := range item.states {
-		sg := s.c.sgs[st.sg]
-		lt := sg.types[st.typ]
-		if lt == nil || lt.kind != ast.Interface {
-			continue
-		}
-		all := true
-		for _, impl := range sg.order {
-			if impl.kind != ast.Object || !impl.implements(lt.name) {
-				continue
-			}
-			mt := s.c.types[impl.name]
-			states := s.closure(mt, []state{newState(st.sg, impl.name, provFor(st.prov, impl.name))})
-			found := false
-			for _, is := range states {
-				if _, ok := s.resolve(mt, is, f.name, states); ok {
-					found = true
-					break
-				}
-			}
-			if !found {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
-		}
-	}
-	return false
-}
-
 // selectionSatisfiable says whether the fields a @requires selects can be
 // read from the states at type t.
 func (s *satisfier) selectionSatisfiable(t *mType, states []state, sel ast.SelectionSet, depth int) bool {
@@ -343,7 +308,7 @@ func (s *satisfier) selectionSatisfiable(t *mType, states []state, sel ast.Selec
 			ok := false
 			for _, st := range states {
 				f := s.c.sgs[st.sg].types[st.typ].field(sl.Name)
-				if f == nil {
+				if f == nil || s.overridden(st.sg, st.typ, sl.Name) {
 					continue
 				}
 				if f.external {
@@ -490,7 +455,7 @@ func (s *satisfier) collectible(st state, sel ast.SelectionSet, depth int) bool 
 			continue
 		}
 		sf := lt.field(f.Name)
-		if sf == nil {
+		if sf == nil || s.overridden(st.sg, st.typ, f.Name) {
 			return false
 		}
 		var prov ast.SelectionSet
@@ -508,6 +473,17 @@ func (s *satisfier) collectible(st state, sel ast.SelectionSet, depth int) bool 
 		}
 	}
 	return true
+}
+
+// overridden says an @override took field name of type typ from
+// subgraph sg: the subgraph no longer resolves it, not even as a key.
+func (s *satisfier) overridden(sg int, typ, name string) bool {
+	t := s.c.types[typ]
+	if t == nil {
+		return false
+	}
+	mf := t.fieldMap[name]
+	return mf != nil && mf.dropped != nil && (mf.dropped[sg] || mf.usedOverridden[sg])
 }
 
 // report records the SATISFIABILITY_ERROR of a field, once.
