@@ -20,6 +20,7 @@ const (
 	CodeNoQueries                               = "NO_QUERIES"
 	CodeTypeKindMismatch                        = "TYPE_KIND_MISMATCH"
 	CodeExtensionWithNoBase                     = "EXTENSION_WITH_NO_BASE"
+	CodeInvalidShareableUsage                   = "INVALID_SHAREABLE_USAGE"
 	CodeInvalidFieldSharing                     = "INVALID_FIELD_SHARING"
 	CodeFieldTypeMismatch                       = "FIELD_TYPE_MISMATCH"
 	CodeFieldArgumentTypeMismatch               = "FIELD_ARGUMENT_TYPE_MISMATCH"
@@ -42,6 +43,7 @@ const (
 	CodeProvidesFieldsHasArgs                   = "PROVIDES_FIELDS_HAS_ARGS"
 	CodeProvidesOnNonObjectField                = "PROVIDES_ON_NON_OBJECT_FIELD"
 	CodeProvidesDirectiveInFieldsArg            = "PROVIDES_DIRECTIVE_IN_FIELDS_ARG"
+	CodeExternalOnInterface                     = "EXTERNAL_ON_INTERFACE"
 	CodeExternalUnused                          = "EXTERNAL_UNUSED"
 	CodeExternalMissingOnBase                   = "EXTERNAL_MISSING_ON_BASE"
 	CodeExternalTypeMismatch                    = "EXTERNAL_TYPE_MISMATCH"
@@ -54,6 +56,7 @@ const (
 	CodeInterfaceKeyMissingImplementationType   = "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE"
 	CodeInterfaceObjectUsageError               = "INTERFACE_OBJECT_USAGE_ERROR"
 	CodeOnlyInaccessibleChildren                = "ONLY_INACCESSIBLE_CHILDREN"
+	CodeImplementedByInaccessible               = "IMPLEMENTED_BY_INACCESSIBLE"
 	CodeReferencedInaccessible                  = "REFERENCED_INACCESSIBLE"
 	CodeRequiredInaccessible                    = "REQUIRED_INACCESSIBLE"
 	CodeSatisfiabilityError                     = "SATISFIABILITY_ERROR"
@@ -77,6 +80,7 @@ const (
 	HintOverrideMigrationInProgress        = "OVERRIDE_MIGRATION_IN_PROGRESS"
 	HintDirectiveDropped                   = "CUSTOM_DIRECTIVE_DROPPED"
 	HintUnusedExternalRemoved              = "UNUSED_EXTERNAL_REMOVED"
+	HintFieldSetRemoved                    = "FIELD_SET_REMOVED"
 	HintSatisfiabilityIncomplete           = "SATISFIABILITY_CHECK_INCOMPLETE"
 )
 

@@ -56,6 +56,16 @@ type fsCheck struct {
 	// what prints the directive in messages: @key(fields: "id").
 	what string
 	ok   bool
+	// broken says the set does not even select what it names (it does
+	// not parse, names unknown fields, ...), so it uses no field.
+	broken bool
+	// marksAtBreak is how many marks were made before the set broke.
+	marksAtBreak int
+	// errs are the set's errors and marks what it selects: both are
+	// recorded once the whole set is checked, of the marks those made
+	// before the set broke, if it did.
+	errs  Errors
+	marks []func()
 }
 
 // readFieldSets parses and checks every @key, @requires and @provides of
@@ -73,45 +83,100 @@ func (sg *subgraph) readFieldSets() {
 			sg.errorAt(CodeKeyInvalidFields, t.name, t.keys[0].fs.pos, "only object and interface types can have a @key")
 		}
 	}
+	// The @external key fields of an extension are resolvable here, as
+	// federation has them: a type extended with a key comes with it.
+	for _, t := range sg.order {
+		if !t.extensionOnly() {
+			continue
+		}
+		for _, k := range t.keys {
+			for _, s := range k.fs.sel {
+				if f, ok := s.(*ast.Field); ok {
+					if sf := t.field(f.Name); sf != nil {
+						sf.external = false
+					}
+				}
+			}
+		}
+	}
 	for _, t := range sg.order {
 		for _, f := range t.fields {
-			if f.requires != nil {
-				sg.checkFieldSet(f.requires, f.coordinate(), t)
+			if f.requires != nil && !sg.checkFieldSet(f.requires, f.coordinate(), t) {
+				f.requires = nil
 			}
 			if f.provides == nil {
 				continue
 			}
 			target := sg.types[f.typ.Name()]
 			if target == nil || (target.kind != ast.Object && target.kind != ast.Interface && target.kind != ast.Union) {
+				if !sg.links.fed2 {
+					sg.dropFieldSet(f.coordinate(), f.provides)
+					f.provides = nil
+					continue
+				}
 				sg.errorAt(CodeProvidesOnNonObjectField, f.coordinate(), f.provides.pos, fmt.Sprintf(
 					"@provides is on field %s, whose type %s is not an object, interface or union type", f.coordinate(), f.typ.String()))
 				continue
 			}
-			sg.checkFieldSet(f.provides, f.coordinate(), target)
+			if !sg.checkFieldSet(f.provides, f.coordinate(), target) {
+				f.provides = nil
+			}
 		}
 	}
 }
 
-func (sg *subgraph) checkFieldSet(fs *fieldSet, coord string, on *sType) {
+// checkFieldSet checks a field set and records what it selects. It
+// returns false for a Federation 1 @requires or @provides that does not
+// hold, which composes as if absent (with a hint), as Apollo upgrades
+// such subgraphs; everywhere else an invalid set is an error.
+func (sg *subgraph) checkFieldSet(fs *fieldSet, coord string, on *sType) bool {
 	c := &fsCheck{sg: sg, fs: fs, codes: fieldSetCodes[fs.directive], coord: coord, ok: true,
 		what: fmt.Sprintf("@%s(fields: %q)", fs.directive, fs.raw)}
 	sel, err := parseSelection(fs.raw)
-	if err != nil {
+	switch {
+	case err != nil:
 		c.fail(c.codes.invalid, fmt.Sprintf("the field set does not parse: %s", strings.TrimPrefix(err.Error(), "fields:")))
-		return
-	}
-	if len(sel) == 0 {
+	case len(sel) == 0:
 		c.fail(c.codes.invalid, "the field set selects nothing")
-		return
+	default:
+		fs.sel = sel
+		c.selection(on, sel, false, 0)
 	}
-	fs.sel = sel
-	c.selection(on, sel, false, 0)
 	fs.ok = c.ok
+	if !c.ok && !sg.links.fed2 && fs.directive != dirKey {
+		sg.dropFieldSet(coord, fs)
+		return false
+	}
+	sg.errs = append(sg.errs, c.errs...)
+	marks := c.marks
+	if c.broken {
+		// What the set selected before the error still counts as used.
+		marks = marks[:c.marksAtBreak]
+	}
+	for _, mark := range marks {
+		mark()
+	}
+	return true
+}
+
+// dropFieldSet leaves out a Federation 1 @requires or @provides that does
+// not hold.
+func (sg *subgraph) dropFieldSet(coord string, fs *fieldSet) {
+	sg.hint(HintFieldSetRemoved, coord, fmt.Sprintf(
+		"@%s(fields: %q) does not hold in this Federation 1 subgraph and is left out", fs.directive, fs.raw))
 }
 
 func (c *fsCheck) fail(code, msg string) {
 	c.ok = false
-	c.sg.errorAt(code, c.coord, c.fs.pos, c.what+": "+msg)
+	if code != c.codes.missingExternal && !c.broken {
+		c.broken = true
+		c.marksAtBreak = len(c.marks)
+	}
+	e := &Error{Code: code, Subgraph: c.sg.name, Coordinate: c.coord, Message: c.what + ": " + msg}
+	if c.fs.pos != nil {
+		e.Line, e.Column = c.fs.pos.Line, c.fs.pos.Column
+	}
+	c.errs = append(c.errs, e)
 }
 
 // maxFieldSetDepth bounds how deep a field set may nest, so that a hostile
@@ -178,11 +243,11 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 		c.fail(c.codes.invalid, fmt.Sprintf("type %s has no field %q in this subgraph (%s)", t.name, s.Name, hint))
 		return
 	}
-	f.usedInFieldSet = true
+	c.marks = append(c.marks, func() { f.usedInFieldSet = true })
 	coord := f.coordinate()
 	switch c.fs.directive {
 	case dirKey:
-		f.keyField = true
+		c.marks = append(c.marks, func() { f.keyField = true })
 		if len(f.args) > 0 || len(s.Arguments) > 0 {
 			c.fail(c.codes.hasArgs, fmt.Sprintf("field %s has arguments, which a @key cannot select", coord))
 			return
@@ -193,7 +258,7 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 			return
 		}
 		if f.external {
-			f.provided = true
+			c.marks = append(c.marks, func() { f.provided = true })
 		}
 	case dirRequires:
 		for _, a := range s.Arguments {
@@ -218,7 +283,7 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 		c.fail(c.codes.invalid, fmt.Sprintf("field %s has type %s: select some of its fields", coord, f.typ.String()))
 		return
 	}
-	if c.codes.missingExternal != "" && c.sg.links.fed2 && !f.external && !underExternal && leaf {
+	if c.codes.missingExternal != "" && !f.external && !underExternal && leaf {
 		c.fail(c.codes.missingExternal, fmt.Sprintf(
 			"field %s is resolved by this subgraph (it is not @external), so a @%s of it has no use", coord, c.fs.directive))
 		return
@@ -247,22 +312,10 @@ func (sg *subgraph) canBe(t, u *sType) bool {
 	return false
 }
 
-// checkExternals makes the external key fields of an extension resolvable
-// here, as federation has them, and refuses (Federation 2) or drops
-// (Federation 1) an @external field nothing uses.
+// checkExternals refuses (Federation 2) or drops (Federation 1) an
+// @external field nothing uses.
 func (sg *subgraph) checkExternals() {
 	for _, t := range sg.order {
-		if t.extensionOnly() {
-			for _, k := range t.keys {
-				for _, s := range k.fs.sel {
-					if f, ok := s.(*ast.Field); ok {
-						if sf := t.field(f.Name); sf != nil {
-							sf.external = false
-						}
-					}
-				}
-			}
-		}
 		var kept []*sField
 		for _, f := range t.fields {
 			if !f.external || f.usedInFieldSet || sg.satisfiesInterface(t, f.name) || f.override != "" {
@@ -282,9 +335,12 @@ func (sg *subgraph) checkExternals() {
 	}
 }
 
-// satisfiesInterface says one of t's interfaces in this subgraph has the
-// field.
+// satisfiesInterface says t is an object type one of whose interfaces in
+// this subgraph has the field.
 func (sg *subgraph) satisfiesInterface(t *sType, field string) bool {
+	if t.kind != ast.Object {
+		return false
+	}
 	for _, i := range t.interfaces {
 		if it := sg.types[i]; it != nil && it.field(field) != nil {
 			return true
@@ -326,14 +382,22 @@ func (sg *subgraph) checkInterfaceKeys() {
 			if t.kind != ast.Object || !t.implements(it.name) {
 				continue
 			}
+			// A key of the implementation, by field set: resolvable says
+			// some such key is.
 			have := map[string]bool{}
 			for _, k := range t.keys {
-				have[normalizeFieldSet(k.fs.raw)] = true
+				n := normalizeFieldSet(k.fs.raw)
+				have[n] = have[n] || k.resolvable
 			}
 			for _, k := range it.keys {
-				if !have[normalizeFieldSet(k.fs.raw)] {
+				resolvable, ok := have[normalizeFieldSet(k.fs.raw)]
+				switch {
+				case !ok:
 					sg.errorAt(CodeInterfaceKeyNotOnImplementation, t.name, t.pos, fmt.Sprintf(
 						"type %s implements %s, whose @key(fields: %q) it lacks", t.name, it.name, k.fs.raw))
+				case k.resolvable && !resolvable:
+					sg.errorAt(CodeInterfaceKeyNotOnImplementation, t.name, t.pos, fmt.Sprintf(
+						"type %s implements %s, whose @key(fields: %q) is resolvable, but has that key with resolvable: false", t.name, it.name, k.fs.raw))
 				}
 			}
 		}

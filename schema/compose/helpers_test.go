@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // loadCase reads a fixture directory: each NAME.graphql in it is the SDL
 // of subgraph NAME, served at http://NAME.example/graphql.
-func loadCase(t *testing.T, dir string) []Subgraph {
+func loadCase(t testing.TB, dir string) []Subgraph {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.graphql"))
 	if err != nil {

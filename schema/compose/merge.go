@@ -145,6 +145,14 @@ func (c *composer) merge() {
 	if len(c.errs) > 0 {
 		return
 	}
+	// A Federation 1 subgraph's extension with no base anywhere stops
+	// composition before the merge; a Federation 2 one is reported with
+	// the merge's errors.
+	c.checkExtensions(false)
+	if len(c.errs) > 0 {
+		return
+	}
+	c.checkExtensions(true)
 	if c.types["Query"] == nil {
 		c.errorf(CodeNoQueries, nil, "", nil, "no subgraph defines a query root type, which a supergraph needs")
 		return
@@ -168,6 +176,7 @@ func (c *composer) merge() {
 		c.checkInterfaceKeyImplementations(t)
 		c.checkOnlyInaccessible(t)
 		c.checkInaccessibleReferences(t)
+		c.checkInaccessibleImplementations(t)
 	}
 	c.mergeDirectives()
 }
@@ -190,6 +199,32 @@ func (c *composer) collectTypes() {
 				continue
 			}
 			mt.defs[sg.idx] = t
+		}
+	}
+}
+
+// checkExtensions refuses a type only ever extended: no subgraph says
+// what it is. It reports the extensions of the Federation 2 subgraphs, or
+// of the Federation 1 ones.
+func (c *composer) checkExtensions(fed2 bool) {
+	for _, t := range c.sortedTypes() {
+		if isRootName(t.name) {
+			continue
+		}
+		defined := false
+		for _, d := range t.defs {
+			if d != nil && !d.extensionOnly() {
+				defined = true
+			}
+		}
+		if defined {
+			continue
+		}
+		for _, d := range t.defs {
+			if d != nil && d.sg.links.fed2 == fed2 {
+				c.errorf(CodeExtensionWithNoBase, d.sg, t.name, d.pos,
+					"type %s is only ever extended (extend type or @extends), never defined, in any subgraph", t.name)
+			}
 		}
 	}
 }
@@ -226,15 +261,12 @@ func kindName(t *sType) string {
 // @inaccessible, @tag, interfaces and union members.
 func (c *composer) mergeTypeLevel(t *mType) {
 	var descs []described
-	allExtensions, allIobj := true, true
+	allIobj := true
 	for _, d := range t.defs {
 		if d == nil {
 			continue
 		}
 		descs = append(descs, described{d.sg, d.desc})
-		if !d.extensionOnly() {
-			allExtensions = false
-		}
 		if !d.interfaceObject {
 			allIobj = false
 		}
@@ -255,10 +287,6 @@ func (c *composer) mergeTypeLevel(t *mType) {
 		}
 	}
 	first := c.firstDef(t)
-	if allExtensions && !isRootName(t.name) {
-		c.errorf(CodeExtensionWithNoBase, first.sg, t.name, first.pos,
-			"type %s is only ever extended (extend type or @extends), never defined, in any subgraph", t.name)
-	}
 	if t.kind == ast.Interface && allIobj {
 		c.errorf(CodeInterfaceObjectUsageError, first.sg, t.name, first.pos,
 			"type %s is an @interfaceObject in every subgraph that defines it: some subgraph must define the interface itself", t.name)
@@ -479,14 +507,24 @@ func (c *composer) mergeOutputField(t *mType, mf *mField) {
 		mf.typ = f.typ
 		return
 	}
-	typ := resolving[0].typ
-	for _, f := range resolving[1:] {
+	// The types merge over every definition that resolves the field,
+	// those an @override takes over too: the subgraphs must agree on it.
+	var typed []*sField
+	for _, f := range mf.defs {
+		if f != nil && !f.external {
+			typed = append(typed, f)
+		}
+	}
+	typ := typed[0].typ
+	for _, f := range typed[1:] {
 		merged, ok := c.outputSupertype(typ, f.typ)
 		if !ok {
 			c.errorf(CodeFieldTypeMismatch, f.parent.sg, coord, f.pos,
 				"field %s has type %s here but %s in subgraph %q; the types must be the same, up to nullability and subtypes",
-				coord, f.typ.String(), resolving[0].typ.String(), resolving[0].parent.sg.name)
-			mf.typ = typ
+				coord, f.typ.String(), typed[0].typ.String(), typed[0].parent.sg.name)
+			// The arguments are still worth checking.
+			mf.typ = typed[0].typ
+			mf.args = c.mergeArgs(mf, resolving)
 			return
 		}
 		typ = merged
@@ -1154,6 +1192,28 @@ func (c *composer) checkInaccessibleReferences(t *mType) {
 	}
 }
 
+// checkInaccessibleImplementations refuses an @inaccessible field that
+// implements a field of an interface clients can see: the API schema's
+// type would not implement its interface.
+func (c *composer) checkInaccessibleImplementations(t *mType) {
+	if t.inaccessible || (t.kind != ast.Object && t.kind != ast.Interface) {
+		return
+	}
+	for _, iname := range t.interfaces {
+		it := c.types[iname]
+		if it == nil || it.inaccessible {
+			continue
+		}
+		for _, f := range t.fields {
+			if itf := it.fieldMap[f.name]; f.inaccessible && itf != nil && !itf.inaccessible {
+				sg, pos := c.placeOf(f)
+				c.errorf(CodeImplementedByInaccessible, sg, t.name+"."+f.name, pos,
+					"field %s.%s is @inaccessible but implements %s.%s, which clients can see", t.name, f.name, iname, f.name)
+			}
+		}
+	}
+}
+
 // placeOf is the first subgraph definition of a field, to point an error
 // at.
 func (c *composer) placeOf(f *mField) (*subgraph, *ast.Position) {
@@ -1186,6 +1246,9 @@ func (c *composer) mergeDirectives() {
 		count int
 		locs  map[ast.DirectiveLocation]int
 		sg    *subgraph
+		// defs are every subgraph's definition, for the arguments.
+		defs []*ast.DirectiveDefinition
+		sgs  []*subgraph
 	}
 	byName := map[string]*seen{}
 	var order []string
@@ -1198,6 +1261,8 @@ func (c *composer) mergeDirectives() {
 				order = append(order, d.Name)
 			}
 			s.count++
+			s.defs = append(s.defs, d)
+			s.sgs = append(s.sgs, sg)
 			for _, l := range d.Locations {
 				s.locs[l]++
 			}
@@ -1220,6 +1285,54 @@ func (c *composer) mergeDirectives() {
 		def := *s.def
 		def.Locations = locs
 		def.Directives = nil
+		def.Arguments = c.mergeDirectiveArgs(name, s.defs, s.sgs)
 		c.directives = append(c.directives, &def)
 	}
+}
+
+// mergeDirectiveArgs merges the arguments of an executable directive the
+// way a field's merge: those every subgraph defines, of the stricter
+// type, a required one some lack an error.
+func (c *composer) mergeDirectiveArgs(name string, defs []*ast.DirectiveDefinition, sgs []*subgraph) ast.ArgumentDefinitionList {
+	var out ast.ArgumentDefinitionList
+	for _, a := range defs[0].Arguments {
+		coord := fmt.Sprintf("@%s(%s:)", name, a.Name)
+		merged := *a
+		keep := true
+		for i, d := range defs[1:] {
+			other := d.Arguments.ForName(a.Name)
+			if other == nil {
+				keep = false
+				break
+			}
+			t, ok := inputSubtype(merged.Type, other.Type)
+			if !ok {
+				c.errorf(CodeFieldArgumentTypeMismatch, sgs[i+1], coord, other.Position,
+					"argument %s has type %s here but %s in subgraph %q", coord, other.Type.String(), a.Type.String(), sgs[0].name)
+				keep = false
+				break
+			}
+			merged.Type = t
+		}
+		if keep {
+			merged.Directives = nil
+			out = append(out, &merged)
+		}
+	}
+	for i, d := range defs {
+		for _, a := range d.Arguments {
+			if out.ForName(a.Name) != nil || !required(a.Type, a.DefaultValue) {
+				continue
+			}
+			for _, other := range defs {
+				if other.Arguments.ForName(a.Name) == nil {
+					coord := fmt.Sprintf("@%s(%s:)", name, a.Name)
+					c.errorf(CodeRequiredArgumentMissingInSomeSubgraph, sgs[i], coord, a.Position,
+						"argument %s is required here but not every subgraph defines it", coord)
+					break
+				}
+			}
+		}
+	}
+	return out
 }

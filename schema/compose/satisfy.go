@@ -18,11 +18,12 @@ import (
 //
 // Limits, against Apollo's query-graph validation: a key's fields must
 // all be readable in one subgraph the walk is in (Apollo may gather them
-// from several); a @requires is met when each required field is readable
-// from the states at the type, without checking the required fields' own
-// @requires; an interface field no subgraph resolves on the interface
-// itself is checked, and walked below, only through the implementations
-// (as Apollo reports it, under a type condition).
+// from several); a @requires is met when each required field (its own
+// @requires met in turn, a cycle of them never) is readable from the
+// states at the type, without asking that one subgraph read them all; an
+// interface field no subgraph resolves on the interface itself is
+// checked, and walked below, only through the implementations (as Apollo
+// reports it, under a type condition).
 
 // state is one way a query can be at a place: in subgraph sg, at type typ
 // there (an @interfaceObject's name when the supergraph type is one of its
@@ -67,6 +68,8 @@ type satisfier struct {
 	queue    []walkItem
 	entries  map[string][]entry
 	reported map[string]bool
+	// checking holds the fields whose @requires is being checked.
+	checking map[string]bool
 	// budget bounds the walk on pathological inputs.
 	budget int
 }
@@ -79,7 +82,7 @@ const maxSatisfiabilitySteps = 200000
 // checkSatisfiability reports each field a query could reach that no
 // subgraph can resolve there.
 func (c *composer) checkSatisfiability() {
-	s := &satisfier{c: c, seen: map[string]bool{}, entries: map[string][]entry{}, reported: map[string]bool{}, budget: maxSatisfiabilitySteps}
+	s := &satisfier{c: c, seen: map[string]bool{}, entries: map[string][]entry{}, reported: map[string]bool{}, checking: map[string]bool{}, budget: maxSatisfiabilitySteps}
 	for _, root := range []string{"Query", "Mutation", "Subscription"} {
 		mt := c.types[root]
 		if mt == nil {
@@ -133,6 +136,12 @@ func (s *satisfier) visit(item walkItem) {
 			}
 		}
 	}
+	if t.kind == ast.Interface && !s.canCast(item.states) {
+		for _, rt := range s.runtimeTypes(t) {
+			s.reportCast(item, rt)
+		}
+		return
+	}
 	if t.kind == ast.Interface || t.kind == ast.Union {
 		for _, rt := range s.runtimeTypes(t) {
 			var cast []state
@@ -151,6 +160,36 @@ func appendPath(path []string, el string) []string {
 	copy(out, path)
 	out[len(path)] = el
 	return out
+}
+
+// canCast says the states at an interface can tell which implementation
+// a value is: some state is the interface itself (or an object type), not
+// only @interfaceObjects, which know no implementations.
+func (s *satisfier) canCast(states []state) bool {
+	for _, st := range states {
+		if lt := s.c.sgs[st.sg].types[st.typ]; lt != nil && !lt.interfaceObject {
+			return true
+		}
+	}
+	return false
+}
+
+// reportCast records that the walk cannot tell whether a value of an
+// interface it reached only through @interfaceObjects is of type rt.
+func (s *satisfier) reportCast(item walkItem, rt *mType) {
+	t := item.typ
+	key := "cast " + t.name + " " + rt.name
+	if s.reported[key] {
+		return
+	}
+	s.reported[key] = true
+	var from []string
+	for _, st := range item.states {
+		from = append(from, fmt.Sprintf("%q", s.c.sgs[st.sg].name))
+	}
+	s.c.errorf(CodeSatisfiabilityError, nil, rt.name, nil,
+		"no subgraph can tell whether a %s is a %s for the query %s: subgraph(s) %s have %s only as an @interfaceObject, and no subgraph defining the interface with a resolvable @key can be reached",
+		t.name, rt.name, printPath(appendPath(item.path, "... on "+rt.name)), strings.Join(from, ", "), t.name)
 }
 
 // runtimeTypes are the object types a value of abstract type t can be.
@@ -230,13 +269,24 @@ func provided(prov ast.SelectionSet, name string) (*ast.Field, bool) {
 func (s *satisfier) field(item walkItem, f *mField) {
 	t := item.typ
 	var next []state
-	ok := false
-	for _, st := range item.states {
-		ns, good := s.resolve(t, st, f.name, item.states)
-		if good {
-			ok = true
-			next = append(next, ns...)
+	// A field a progressive @override is moving must be resolvable both
+	// while the label is off (by the subgraph it moves from) and once it
+	// is on (by the subgraph it moves to).
+	conds := []overrideCond{condNone}
+	if f.progressive() {
+		conds = []overrideCond{condLabelOff, condLabelOn}
+	}
+	ok := true
+	for _, cond := range conds {
+		found := false
+		for _, st := range item.states {
+			ns, good := s.resolveIn(t, st, f.name, item.states, cond)
+			if good {
+				found = true
+				next = append(next, ns...)
+			}
 		}
+		ok = ok && found
 	}
 	if !ok && t.kind == ast.Interface {
 		// Where no subgraph resolves the field on the interface, the
@@ -254,9 +304,37 @@ func (s *satisfier) field(item walkItem, f *mField) {
 	}
 }
 
+// overrideCond is the state of a progressive @override's label the walk
+// assumes.
+type overrideCond int
+
+const (
+	// condNone: no progressive override; both subgraphs resolve it.
+	condNone overrideCond = iota
+	// condLabelOff: the subgraph the field moves from resolves it.
+	condLabelOff
+	// condLabelOn: the subgraph it moves to does.
+	condLabelOn
+)
+
+// progressive says a progressive @override is moving the field.
+func (mf *mField) progressive() bool {
+	for i, d := range mf.defs {
+		if d != nil && mf.overrideLabel != nil && mf.overrideLabel[i] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // resolve says whether state st resolves field name of supergraph type t,
 // and the states it leads to.
 func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]state, bool) {
+	return s.resolveIn(t, st, name, all, condNone)
+}
+
+// resolveIn is resolve with a progressive override's label on or off.
+func (s *satisfier) resolveIn(t *mType, st state, name string, all []state, cond overrideCond) ([]state, bool) {
 	sg := s.c.sgs[st.sg]
 	lt := sg.types[st.typ]
 	f := lt.field(name)
@@ -265,6 +343,14 @@ func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]sta
 	}
 	if s.overridden(st.sg, st.typ, name) {
 		return nil, false
+	}
+	if mt := s.c.types[st.typ]; mt != nil && mt.fieldMap[name] != nil && mt.fieldMap[name].overrideLabel != nil {
+		mf := mt.fieldMap[name]
+		movingFrom := mf.overrideLabel[st.sg] != ""
+		movingTo := f.overrideLabel != "" && !mf.ignoreOverride[st.sg]
+		if (cond == condLabelOn && movingFrom) || (cond == condLabelOff && movingTo) {
+			return nil, false
+		}
 	}
 	var prov ast.SelectionSet
 	if f.external {
@@ -278,8 +364,19 @@ func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]sta
 	} else if pf, ok := provided(st.prov, name); ok {
 		prov = pf.SelectionSet
 	}
-	if f.requires != nil && f.requires.ok && !s.selectionSatisfiable(t, all, f.requires.sel, 0) {
-		return nil, false
+	if f.requires != nil && f.requires.ok {
+		// A requirement may need fields with requirements of their own;
+		// one that comes back to this field cannot be met.
+		key := fmt.Sprintf("%d:%s.%s", st.sg, st.typ, name)
+		if s.checking[key] {
+			return nil, false
+		}
+		s.checking[key] = true
+		met := s.selectionSatisfiable(t, all, f.requires.sel, 0)
+		delete(s.checking, key)
+		if !met {
+			return nil, false
+		}
 	}
 	target := sg.types[f.typ.Name()]
 	if target == nil || target.kind == ast.Scalar || target.kind == ast.Enum {
@@ -307,18 +404,10 @@ func (s *satisfier) selectionSatisfiable(t *mType, states []state, sel ast.Selec
 			var next []state
 			ok := false
 			for _, st := range states {
-				f := s.c.sgs[st.sg].types[st.typ].field(sl.Name)
-				if f == nil || s.overridden(st.sg, st.typ, sl.Name) {
-					continue
-				}
-				if f.external {
-					if _, p := provided(st.prov, sl.Name); !p {
-						continue
-					}
-				}
-				ok = true
-				if len(sl.SelectionSet) > 0 {
-					next = append(next, newState(st.sg, f.typ.Name(), nil))
+				ns, good := s.resolve(t, st, sl.Name, states)
+				if good {
+					ok = true
+					next = append(next, ns...)
 				}
 			}
 			if !ok {

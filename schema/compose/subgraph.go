@@ -242,9 +242,14 @@ func (sg *subgraph) load() bool {
 		}
 		sg.directives = append(sg.directives, d)
 	}
-	if len(sg.errs) > 0 {
-		return false
+	// A misplaced directive leaves the model whole, and the checks below
+	// may find more; a field defined twice does not.
+	for _, e := range sg.errs {
+		if e.Code == CodeInvalidGraphQL {
+			return false
+		}
 	}
+	sg.checkDefaults()
 	sg.readFieldSets()
 	sg.checkExternals()
 	sg.checkOverrides()
@@ -341,6 +346,7 @@ func (sg *subgraph) readType(d *ast.Definition, extension bool) {
 		t.desc = d.Description
 	}
 	partShareable, partExternal := false, false
+	sg.checkRepeated(d.Directives, name)
 	for _, dir := range d.Directives {
 		switch sg.links.canon[dir.Name] {
 		case dirKey:
@@ -407,6 +413,17 @@ func (sg *subgraph) readField(t *sType, fd *ast.FieldDefinition, shareable, exte
 		defaultValue: fd.DefaultValue, shareable: shareable, external: external,
 	}
 	coord := f.coordinate()
+	sg.checkRepeated(fd.Directives, coord)
+	if t.compositeKind() == ast.Interface && !t.interfaceObject {
+		for _, dir := range fd.Directives {
+			switch sg.links.canon[dir.Name] {
+			case dirShareable:
+				sg.errorAt(CodeInvalidShareableUsage, coord, dir.Position, "@shareable is for fields of object types; an interface's field is not resolved by the interface")
+			case dirExternal:
+				sg.errorAt(CodeExternalOnInterface, coord, dir.Position, "@external is for fields of object types; an interface's field is not resolved by the interface")
+			}
+		}
+	}
 	for _, dir := range fd.Directives {
 		switch sg.links.canon[dir.Name] {
 		case dirExternal:
@@ -449,6 +466,21 @@ func (sg *subgraph) readField(t *sType, fd *ast.FieldDefinition, shareable, exte
 		f.args = append(f.args, a)
 	}
 	return f
+}
+
+// checkRepeated refuses @shareable written twice on one definition or
+// field: it repeats only across a type's definition and extensions.
+func (sg *subgraph) checkRepeated(dirs ast.DirectiveList, coord string) {
+	seen := false
+	for _, dir := range dirs {
+		if sg.links.canon[dir.Name] != dirShareable {
+			continue
+		}
+		if seen {
+			sg.errorAt(CodeInvalidShareableUsage, coord, dir.Position, "@shareable is written twice here: it repeats only across a type's definition and its extensions")
+		}
+		seen = true
+	}
 }
 
 // readElementDirectives reads the directives composition keeps on an

@@ -56,7 +56,9 @@ func (sg *subgraph) checkGraphQL(ln *linkNames) bool {
 	}
 	var extra strings.Builder
 	for canon, local := range ln.local {
-		if defined[local] {
+		// A Federation 1 subgraph uses @tag and @inaccessible only
+		// where it defines them.
+		if defined[local] || (!ln.fed2 && (canon == dirTag || canon == dirInaccessible)) {
 			continue
 		}
 		def := fedDefinitions[canon]
