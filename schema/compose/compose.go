@@ -63,14 +63,16 @@ func Compose(subgraphs []Subgraph) (*Result, error) {
 	if len(c.errs) > 0 {
 		return nil, c.fail()
 	}
-	c.checkSatisfiability()
-	if len(c.errs) > 0 {
-		return nil, c.fail()
-	}
+	// The merged supergraph must be valid GraphQL (an implementation's
+	// field a subtype of its interface's, say) before it is walked.
 	sdl := c.print()
 	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "supergraph", Input: sdl})
 	if err != nil {
-		return nil, Errors{{Code: CodeInvalidGraphQL, Message: "the composed supergraph does not load: " + err.Error()}}
+		return nil, Errors{{Code: CodeInvalidGraphQL, Message: "the merged supergraph is not valid GraphQL: " + err.Error()}}
+	}
+	c.checkSatisfiability()
+	if len(c.errs) > 0 {
+		return nil, c.fail()
 	}
 	return &Result{Supergraph: sdl, Schema: schema, Hints: c.hints}, nil
 }

@@ -15,13 +15,13 @@ func (sg *subgraph) checkDefaults() {
 		for _, f := range t.fields {
 			if f.defaultValue != nil && !sg.fits(f.typ, f.defaultValue, 0) {
 				sg.errorAt(CodeInvalidGraphQL, f.coordinate(), f.defaultValue.Position, fmt.Sprintf(
-					"the default value %s of input field %s is not a %s", printValue(f.defaultValue), f.coordinate(), f.typ.String()))
+					"the default value %s of input field %s is not of type %s", printValue(f.defaultValue), f.coordinate(), f.typ.String()))
 			}
 			for _, a := range f.args {
 				if a.defaultValue != nil && !sg.fits(a.typ, a.defaultValue, 0) {
 					coord := fmt.Sprintf("%s(%s:)", f.coordinate(), a.name)
 					sg.errorAt(CodeInvalidGraphQL, coord, a.defaultValue.Position, fmt.Sprintf(
-						"the default value %s of argument %s is not a %s", printValue(a.defaultValue), coord, a.typ.String()))
+						"the default value %s of argument %s is not of type %s", printValue(a.defaultValue), coord, a.typ.String()))
 				}
 			}
 		}

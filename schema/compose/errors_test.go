@@ -52,6 +52,12 @@ func TestComposeErrors(t *testing.T) {
 		"referenced-inaccessible":             {CodeReferencedInaccessible, CodeReferencedInaccessible},
 		"required-inaccessible":               {CodeRequiredInaccessible},
 		"satisfiability-interface":            {CodeSatisfiabilityError},
+		"external-on-interface":               {CodeExternalUnused, CodeExternalOnInterface},
+		"external-argument-missing":           {CodeExternalArgumentMissing},
+		"key-unsupported-on-interface":        {CodeKeyUnsupportedOnInterface},
+		"invalid-shareable-usage":             {CodeInvalidShareableUsage},
+		"implemented-by-inaccessible":         {CodeImplementedByInaccessible},
+		"invalid-default-value":               {CodeInvalidGraphQL},
 	}
 	for _, name := range caseDirs(t, "errors") {
 		if _, ok := cases[name]; !ok {

@@ -59,11 +59,10 @@ type fsCheck struct {
 	// broken says the set does not even select what it names (it does
 	// not parse, names unknown fields, ...), so it uses no field.
 	broken bool
-	// marksAtBreak is how many marks were made before the set broke.
-	marksAtBreak int
-	// errs are the set's errors and marks what it selects: both are
-	// recorded once the whole set is checked, of the marks those made
-	// before the set broke, if it did.
+	// aborted says the walk met a field that does not exist and stopped.
+	aborted bool
+	// errs are the set's errors and marks what it selects, recorded once
+	// the whole set is checked.
 	errs  Errors
 	marks []func()
 }
@@ -72,6 +71,41 @@ type fsCheck struct {
 // the subgraph.
 func (sg *subgraph) readFieldSets() {
 	for _, t := range sg.order {
+		if t.kind == ast.Interface && len(t.keys) > 0 && !sg.links.fed2 {
+			// Federation 1 had no keys on interfaces; Apollo's upgrade of
+			// such a subgraph drops them.
+			sg.hint(HintFieldSetRemoved, t.name, "a @key on an interface does not exist in Federation 1 and is left out")
+			t.keys = nil
+		}
+		if t.kind == ast.Interface && len(t.keys) > 0 && sg.links.version.less(fedVersion{2, 3}) {
+			sg.errorAt(CodeKeyUnsupportedOnInterface, t.name, t.keys[0].fs.pos, fmt.Sprintf(
+				"a @key on an interface needs federation v2.3 or later; this subgraph links %s", sg.links.version))
+		}
+		if t.kind == ast.Interface && !sg.links.fed2 {
+			// Federation 1 had none of these; Apollo's upgrade drops them.
+			for _, f := range t.fields {
+				if f.requires != nil {
+					sg.dropFieldSet(f.coordinate(), f.requires)
+					f.requires = nil
+				}
+				if f.provides != nil {
+					sg.dropFieldSet(f.coordinate(), f.provides)
+					f.provides = nil
+				}
+			}
+		}
+		if t.kind == ast.Interface {
+			// The field sets are still checked below: what they select
+			// is in use.
+			for _, f := range t.fields {
+				if f.requires != nil {
+					sg.errorAt(CodeRequiresUnsupportedOnInterface, f.coordinate(), f.requires.pos, "@requires is for fields of object types, not interfaces")
+				}
+				if f.provides != nil {
+					sg.errorAt(CodeProvidesUnsupportedOnInterface, f.coordinate(), f.provides.pos, "@provides is for fields of object types, not interfaces")
+				}
+			}
+		}
 		for _, k := range t.keys {
 			sg.checkFieldSet(k.fs, t.name, t)
 		}
@@ -126,9 +160,10 @@ func (sg *subgraph) readFieldSets() {
 }
 
 // checkFieldSet checks a field set and records what it selects. It
-// returns false for a Federation 1 @requires or @provides that does not
-// hold, which composes as if absent (with a hint), as Apollo upgrades
-// such subgraphs; everywhere else an invalid set is an error.
+// returns false for a Federation 1 @requires or @provides naming fields
+// the subgraph resolves itself, which composes as if absent (with a
+// hint), as Apollo upgrades such subgraphs; everywhere else an invalid
+// set is an error.
 func (sg *subgraph) checkFieldSet(fs *fieldSet, coord string, on *sType) bool {
 	c := &fsCheck{sg: sg, fs: fs, codes: fieldSetCodes[fs.directive], coord: coord, ok: true,
 		what: fmt.Sprintf("@%s(fields: %q)", fs.directive, fs.raw)}
@@ -143,17 +178,14 @@ func (sg *subgraph) checkFieldSet(fs *fieldSet, coord string, on *sType) bool {
 		c.selection(on, sel, false, 0)
 	}
 	fs.ok = c.ok
-	if !c.ok && !sg.links.fed2 && fs.directive != dirKey {
+	if !c.ok && !c.broken && !sg.links.fed2 && fs.directive != dirKey {
 		sg.dropFieldSet(coord, fs)
 		return false
 	}
 	sg.errs = append(sg.errs, c.errs...)
-	marks := c.marks
-	if c.broken {
-		// What the set selected before the error still counts as used.
-		marks = marks[:c.marksAtBreak]
-	}
-	for _, mark := range marks {
+	// What a set selects is in use even when the set has errors: the
+	// subgraph's author meant it, and one error is enough to report.
+	for _, mark := range c.marks {
 		mark()
 	}
 	return true
@@ -167,10 +199,13 @@ func (sg *subgraph) dropFieldSet(coord string, fs *fieldSet) {
 }
 
 func (c *fsCheck) fail(code, msg string) {
+	if !c.ok {
+		// The first error says what is wrong with the set.
+		return
+	}
 	c.ok = false
-	if code != c.codes.missingExternal && !c.broken {
+	if code != c.codes.missingExternal {
 		c.broken = true
-		c.marksAtBreak = len(c.marks)
 	}
 	e := &Error{Code: code, Subgraph: c.sg.name, Coordinate: c.coord, Message: c.what + ": " + msg}
 	if c.fs.pos != nil {
@@ -191,6 +226,9 @@ func (c *fsCheck) selection(t *sType, sel ast.SelectionSet, underExternal bool, 
 		return
 	}
 	for _, s := range sel {
+		if c.aborted {
+			return
+		}
 		switch s := s.(type) {
 		case *ast.Field:
 			c.field(t, s, underExternal, depth)
@@ -208,6 +246,7 @@ func (c *fsCheck) selection(t *sType, sel ast.SelectionSet, underExternal bool, 
 				target = c.sg.types[c.sg.typeName(s.TypeCondition)]
 				if target == nil {
 					c.fail(c.codes.invalid, fmt.Sprintf("unknown type %s in a type condition", s.TypeCondition))
+					c.aborted = true
 					continue
 				}
 				if !c.sg.canBe(t, target) {
@@ -241,21 +280,29 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 	if f == nil || t.kind == ast.Union {
 		hint := "add it to this subgraph, with @external if another subgraph resolves it"
 		c.fail(c.codes.invalid, fmt.Sprintf("type %s has no field %q in this subgraph (%s)", t.name, s.Name, hint))
+		// The set cannot be read past a field that does not exist: what
+		// it selects after it is not in use.
+		c.aborted = true
 		return
 	}
 	c.marks = append(c.marks, func() { f.usedInFieldSet = true })
 	coord := f.coordinate()
+	// The checks below report the set's first error but go on walking
+	// it, so that every field it selects counts as used.
+	for _, a := range f.args {
+		if required(a.typ, a.defaultValue) && s.Arguments.ForName(a.name) == nil {
+			c.fail(c.codes.invalid, fmt.Sprintf("field %s needs a value for its argument %q", coord, a.name))
+		}
+	}
 	switch c.fs.directive {
 	case dirKey:
 		c.marks = append(c.marks, func() { f.keyField = true })
 		if len(f.args) > 0 || len(s.Arguments) > 0 {
 			c.fail(c.codes.hasArgs, fmt.Sprintf("field %s has arguments, which a @key cannot select", coord))
-			return
 		}
 	case dirProvides:
 		if len(f.args) > 0 || len(s.Arguments) > 0 {
 			c.fail(c.codes.hasArgs, fmt.Sprintf("field %s has arguments, which a @provides cannot select", coord))
-			return
 		}
 		if f.external {
 			c.marks = append(c.marks, func() { f.provided = true })
@@ -264,7 +311,6 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 		for _, a := range s.Arguments {
 			if f.arg(a.Name) == nil {
 				c.fail(c.codes.invalid, fmt.Sprintf("field %s has no argument %q", coord, a.Name))
-				return
 			}
 		}
 	}
@@ -273,7 +319,6 @@ func (c *fsCheck) field(t *sType, s *ast.Field, underExternal bool, depth int) {
 	if c.fs.directive == dirKey && target != nil && (target.compositeKind() == ast.Interface || target.kind == ast.Union) {
 		c.fail(CodeKeyFieldsSelectInvalidType, fmt.Sprintf("field %s has type %s, an %s type, which a @key cannot select",
 			coord, f.typ.String(), strings.ToLower(string(target.compositeKind()))))
-		return
 	}
 	switch {
 	case leaf && len(s.SelectionSet) > 0:
@@ -359,7 +404,7 @@ func (sg *subgraph) checkOverrides() {
 			}
 			switch {
 			case t.compositeKind() == ast.Interface:
-				sg.errorAt(CodeOverrideOnInterface, f.coordinate(), f.overridePos, "@override is for fields of object types, not interfaces")
+				// Reported at merge, with the type's kind known.
 			case f.override == sg.name:
 				sg.errorAt(CodeOverrideFromSelfError, f.coordinate(), f.overridePos, fmt.Sprintf(
 					"@override(from: %q) names this subgraph itself", f.override))

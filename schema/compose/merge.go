@@ -141,15 +141,16 @@ func (c *composer) graphsOf(t *mType) []int {
 
 // merge builds the supergraph types from the subgraphs.
 func (c *composer) merge() {
+	// A type whose kind differs between subgraphs keeps the kind it has
+	// first; the merge goes on without the other definitions, to report
+	// what else is wrong.
 	c.collectTypes()
-	if len(c.errs) > 0 {
-		return
-	}
 	// A Federation 1 subgraph's extension with no base anywhere stops
 	// composition before the merge; a Federation 2 one is reported with
 	// the merge's errors.
+	before := len(c.errs)
 	c.checkExtensions(false)
-	if len(c.errs) > 0 {
+	if len(c.errs) > before {
 		return
 	}
 	c.checkExtensions(true)
@@ -211,9 +212,11 @@ func (c *composer) checkExtensions(fed2 bool) {
 		if isRootName(t.name) {
 			continue
 		}
+		// A definition counts whatever its kind: a kind that differs is
+		// an error of its own.
 		defined := false
-		for _, d := range t.defs {
-			if d != nil && !d.extensionOnly() {
+		for _, sg := range c.sgs {
+			if d := sg.types[t.name]; d != nil && !d.extensionOnly() {
 				defined = true
 			}
 		}
@@ -221,6 +224,12 @@ func (c *composer) checkExtensions(fed2 bool) {
 			continue
 		}
 		for _, d := range t.defs {
+			// A Federation 1 `extend type` with a @key is how Federation
+			// 1 entities were often written; Apollo's upgrade takes it as
+			// is, and so does this check.
+			if d != nil && !d.sg.links.fed2 && !d.hasExtends && len(d.keys) > 0 {
+				continue
+			}
 			if d != nil && d.sg.links.fed2 == fed2 {
 				c.errorf(CodeExtensionWithNoBase, d.sg, t.name, d.pos,
 					"type %s is only ever extended (extend type or @extends), never defined, in any subgraph", t.name)
@@ -287,6 +296,11 @@ func (c *composer) mergeTypeLevel(t *mType) {
 		}
 	}
 	first := c.firstDef(t)
+	for _, sg := range c.sgs {
+		if d := sg.types[t.name]; d != nil && !d.interfaceObject {
+			allIobj = false
+		}
+	}
 	if t.kind == ast.Interface && allIobj {
 		c.errorf(CodeInterfaceObjectUsageError, first.sg, t.name, first.pos,
 			"type %s is an @interfaceObject in every subgraph that defines it: some subgraph must define the interface itself", t.name)
@@ -384,6 +398,19 @@ func (c *composer) mergeOutputFields(t *mType) {
 	for _, mf := range t.fields {
 		if mf.defs == nil {
 			mf.defs = make([]*sField, n)
+		}
+		if t.kind == ast.Interface {
+			for _, d := range mf.defs {
+				switch {
+				case d == nil || d.overridePos == nil:
+				case d.parent.interfaceObject:
+					c.errorf(CodeOverrideCollisionWithAnotherDirective, d.parent.sg, d.coordinate(), d.overridePos,
+						"@override is not supported on the fields of an @interfaceObject")
+				default:
+					c.errorf(CodeOverrideOnInterface, d.parent.sg, d.coordinate(), d.overridePos,
+						"@override is for fields of object types, not interfaces")
+				}
+			}
 		}
 		mf.initOverrides(n)
 		c.applyOverrides(mf)
@@ -530,8 +557,8 @@ func (c *composer) mergeOutputField(t *mType, mf *mField) {
 		typ = merged
 	}
 	mf.typ = typ
-	for _, f := range live {
-		if f.typ.String() != live[0].typ.String() {
+	for _, f := range mf.defs {
+		if f != nil && f.typ.String() != live[0].typ.String() {
 			mf.typeDiffers = true
 		}
 	}
@@ -555,6 +582,32 @@ func (c *composer) mergeOutputField(t *mType, mf *mField) {
 		}
 	}
 	mf.args = c.mergeArgs(mf, resolving)
+	c.checkExternalArgs(coord, mf, live)
+}
+
+// checkExternalArgs checks that each @external definition of a field
+// declares the arguments the supergraph gives it, with their types: it
+// stands for the field the other subgraphs resolve.
+func (c *composer) checkExternalArgs(coord string, mf *mField, live []*sField) {
+	for _, f := range live {
+		if !f.external {
+			continue
+		}
+		for _, a := range mf.args {
+			acoord := fmt.Sprintf("%s(%s:)", coord, a.name)
+			ea := f.arg(a.name)
+			switch {
+			case ea == nil:
+				c.errorf(CodeExternalArgumentMissing, f.parent.sg, acoord, f.pos,
+					"the @external field %s lacks argument %s, which the subgraphs resolving it declare", coord, acoord)
+			case ea.typ.String() != a.typ.String():
+				if _, ok := inputSubtype(ea.typ, a.typ); !ok {
+					c.errorf(CodeExternalArgumentTypeMismatch, f.parent.sg, acoord, ea.pos,
+						"argument %s of the @external field %s has type %s here, but %s where the field is resolved", acoord, coord, ea.typ.String(), a.typ.String())
+				}
+			}
+		}
+	}
 }
 
 // mergeFieldDirectives merges what a field keeps from one definition:

@@ -393,8 +393,12 @@ func (c *composer) fieldJoins(t *mType, f *mField) []string {
 			args = append(args, "usedOverridden: true")
 		}
 		label := f.overrideLabel[i]
+		// A progressive override's label shows only while the subgraph it
+		// takes the field from still has it.
 		if d.override != "" && !f.ignoreOverride[i] && d.overrideLabel != "" {
-			label = d.overrideLabel
+			if from := c.byName[d.override]; from != nil && f.defs[from.idx] != nil {
+				label = d.overrideLabel
+			}
 		}
 		if label != "" {
 			args = append(args, "overrideLabel: "+quote(label))

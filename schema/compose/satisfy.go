@@ -228,7 +228,19 @@ func (s *satisfier) typecast(st state, rt string) (state, bool) {
 	if lt.name == rt {
 		return st, true
 	}
-	if lt.interfaceObject || lt.kind == ast.Object {
+	if lt.interfaceObject {
+		// An @interfaceObject's fields are every implementation's: under
+		// a type condition the subgraph still resolves them.
+		if mt := s.c.types[rt]; mt != nil {
+			for _, i := range mt.interfaces {
+				if i == lt.name {
+					return newState(st.sg, lt.name, provFor(st.prov, rt)), true
+				}
+			}
+		}
+		return state{}, false
+	}
+	if lt.kind == ast.Object {
 		return state{}, false
 	}
 	target := sg.types[rt]
@@ -372,7 +384,10 @@ func (s *satisfier) resolveIn(t *mType, st state, name string, all []state, cond
 			return nil, false
 		}
 		s.checking[key] = true
-		met := s.selectionSatisfiable(t, all, f.requires.sel, 0)
+		// The gateway gets the required fields starting from this
+		// subgraph: from the entity as it is here, moving on by keys it
+		// can read here.
+		met := s.selectionSatisfiable(t, s.closure(t, []state{st}), f.requires.sel, 0)
 		delete(s.checking, key)
 		if !met {
 			return nil, false
@@ -544,7 +559,9 @@ func (s *satisfier) collectible(st state, sel ast.SelectionSet, depth int) bool 
 			continue
 		}
 		sf := lt.field(f.Name)
-		if sf == nil || s.overridden(st.sg, st.typ, f.Name) {
+		// An @override takes a key field from a subgraph, but not from an
+		// extension: the key it extends by comes with the entity.
+		if sf == nil || (s.overridden(st.sg, st.typ, f.Name) && !lt.extensionOnly()) {
 			return false
 		}
 		var prov ast.SelectionSet

@@ -243,11 +243,17 @@ func (sg *subgraph) load() bool {
 		sg.directives = append(sg.directives, d)
 	}
 	// A misplaced directive leaves the model whole, and the checks below
-	// may find more; a field defined twice does not.
+	// may find more. A subgraph that is not valid GraphQL (a field or a
+	// directive twice) is reported as that alone.
+	var invalid Errors
 	for _, e := range sg.errs {
 		if e.Code == CodeInvalidGraphQL {
-			return false
+			invalid = append(invalid, e)
 		}
+	}
+	if len(invalid) > 0 {
+		sg.errs = invalid
+		return false
 	}
 	sg.checkDefaults()
 	sg.readFieldSets()
@@ -468,18 +474,29 @@ func (sg *subgraph) readField(t *sType, fd *ast.FieldDefinition, shareable, exte
 	return f
 }
 
-// checkRepeated refuses @shareable written twice on one definition or
-// field: it repeats only across a type's definition and extensions.
+// repeatable are the federation directives one element may carry more
+// than once.
+var repeatable = map[string]bool{dirKey: true, dirTag: true, dirComposeDirective: true, dirContext: true}
+
+// checkRepeated refuses a directive written twice on one definition,
+// extension or field where it may appear once. GraphQL validation lets a
+// type's definition and extensions each have it, and so does this check;
+// @shareable, which repeats only across them, has a code of its own.
 func (sg *subgraph) checkRepeated(dirs ast.DirectiveList, coord string) {
-	seen := false
+	seen := map[string]bool{}
 	for _, dir := range dirs {
-		if sg.links.canon[dir.Name] != dirShareable {
+		canon := sg.links.canon[dir.Name]
+		if canon == "" || repeatable[canon] {
 			continue
 		}
-		if seen {
-			sg.errorAt(CodeInvalidShareableUsage, coord, dir.Position, "@shareable is written twice here: it repeats only across a type's definition and its extensions")
+		if seen[dir.Name] {
+			if canon == dirShareable {
+				sg.errorAt(CodeInvalidShareableUsage, coord, dir.Position, "@shareable is written twice here: it repeats only across a type's definition and its extensions")
+			} else {
+				sg.errorAt(CodeInvalidGraphQL, coord, dir.Position, fmt.Sprintf("the directive @%s can only be used once here", dir.Name))
+			}
 		}
-		seen = true
+		seen[dir.Name] = true
 	}
 }
 
