@@ -19,6 +19,10 @@ type composer struct {
 	// directives are the subgraphs' executable directives that every
 	// subgraph defines; the supergraph keeps them.
 	directives []*ast.DirectiveDefinition
+	// sorted and impls cache sortedTypes and implementations, once the
+	// types and their interfaces are merged.
+	sorted []*mType
+	impls  map[string][]*mType
 }
 
 // mType is a supergraph type and, per subgraph, its definition there.
@@ -116,13 +120,43 @@ func (c *composer) hint(code string, sg *subgraph, coord, format string, a ...an
 	c.hints = append(c.hints, h)
 }
 
-// sortedTypes are the supergraph types in name order.
+// sortedTypes are the supergraph types in name order. The set of types
+// is fixed once collected, so the list is made once.
 func (c *composer) sortedTypes() []*mType {
+	if len(c.sorted) == len(c.types) {
+		return c.sorted
+	}
 	out := make([]*mType, 0, len(c.types))
 	for _, t := range c.types {
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	c.sorted = out
+	return out
+}
+
+// implementations are the object types that implement interface name in
+// the supergraph, by name.
+func (c *composer) implementations(name string) []*mType {
+	if impls, ok := c.impls[name]; ok {
+		return impls
+	}
+	var out []*mType
+	for _, ot := range c.sortedTypes() {
+		if ot.kind != ast.Object {
+			continue
+		}
+		for _, i := range ot.interfaces {
+			if i == name {
+				out = append(out, ot)
+				break
+			}
+		}
+	}
+	if c.impls == nil {
+		c.impls = map[string][]*mType{}
+	}
+	c.impls[name] = out
 	return out
 }
 
@@ -1135,14 +1169,8 @@ func (c *composer) checkInterfaceKeyImplementations(t *mType) {
 		return
 	}
 	var impls []string
-	for _, ot := range c.sortedTypes() {
-		if ot.kind == ast.Object {
-			for _, i := range ot.interfaces {
-				if i == t.name {
-					impls = append(impls, ot.name)
-				}
-			}
-		}
+	for _, ot := range c.implementations(t.name) {
+		impls = append(impls, ot.name)
 	}
 	for _, d := range t.defs {
 		if d == nil || d.interfaceObject {

@@ -70,6 +70,8 @@ type satisfier struct {
 	reported map[string]bool
 	// checking holds the fields whose @requires is being checked.
 	checking map[string]bool
+	// required holds whether a state meets a field's @requires.
+	required map[string]bool
 	// budget bounds the walk on pathological inputs.
 	budget int
 }
@@ -82,7 +84,7 @@ const maxSatisfiabilitySteps = 200000
 // checkSatisfiability reports each field a query could reach that no
 // subgraph can resolve there.
 func (c *composer) checkSatisfiability() {
-	s := &satisfier{c: c, seen: map[string]bool{}, entries: map[string][]entry{}, reported: map[string]bool{}, checking: map[string]bool{}, budget: maxSatisfiabilitySteps}
+	s := &satisfier{c: c, seen: map[string]bool{}, entries: map[string][]entry{}, reported: map[string]bool{}, checking: map[string]bool{}, required: map[string]bool{}, budget: maxSatisfiabilitySteps}
 	for _, root := range []string{"Query", "Mutation", "Subscription"} {
 		mt := c.types[root]
 		if mt == nil {
@@ -203,18 +205,7 @@ func (s *satisfier) runtimeTypes(t *mType) []*mType {
 		}
 		return out
 	}
-	for _, ot := range s.c.sortedTypes() {
-		if ot.kind != ast.Object {
-			continue
-		}
-		for _, i := range ot.interfaces {
-			if i == t.name {
-				out = append(out, ot)
-				break
-			}
-		}
-	}
-	return out
+	return s.c.implementations(t.name)
 }
 
 // typecast moves a state at an abstract type to its runtime type rt, if
@@ -383,12 +374,23 @@ func (s *satisfier) resolveIn(t *mType, st state, name string, all []state, cond
 		if s.checking[key] {
 			return nil, false
 		}
-		s.checking[key] = true
-		// The gateway gets the required fields starting from this
-		// subgraph: from the entity as it is here, moving on by keys it
-		// can read here.
-		met := s.selectionSatisfiable(t, s.closure(t, []state{st}), f.requires.sel, 0)
-		delete(s.checking, key)
+		// A result found with no other check under way holds wherever
+		// the walk meets this state again; one found inside another
+		// check may rest on that check's cycle, so it is not kept.
+		memo := t.name + "|" + st.key() + "|" + name
+		met, known := s.required[memo]
+		if !known {
+			outer := len(s.checking) == 0
+			s.checking[key] = true
+			// The gateway gets the required fields starting from this
+			// subgraph: from the entity as it is here, moving on by keys
+			// it can read here.
+			met = s.selectionSatisfiable(t, s.closure(t, []state{st}), f.requires.sel, 0)
+			delete(s.checking, key)
+			if outer {
+				s.required[memo] = met
+			}
+		}
 		if !met {
 			return nil, false
 		}
