@@ -56,8 +56,9 @@ type fsCheck struct {
 	// what prints the directive in messages: @key(fields: "id").
 	what string
 	ok   bool
-	// broken says the set does not even select what it names (it does
-	// not parse, names unknown fields, ...), so it uses no field.
+	// broken says the set is wrong in itself (it does not parse, names
+	// an unknown field, ...), not only in naming a field the subgraph
+	// resolves.
 	broken bool
 	// aborted says the walk met a field that does not exist and stopped.
 	aborted bool
@@ -183,8 +184,8 @@ func (sg *subgraph) checkFieldSet(fs *fieldSet, coord string, on *sType) bool {
 		return false
 	}
 	sg.errs = append(sg.errs, c.errs...)
-	// What a set selects is in use even when the set has errors: the
-	// subgraph's author meant it, and one error is enough to report.
+	// What a set selects is in use even when the set has errors (up to a
+	// field it names that does not exist): one error is enough to report.
 	for _, mark := range c.marks {
 		mark()
 	}
@@ -198,15 +199,15 @@ func (sg *subgraph) dropFieldSet(coord string, fs *fieldSet) {
 		"@%s(fields: %q) does not hold in this Federation 1 subgraph and is left out", fs.directive, fs.raw))
 }
 
+// fail records an error of the set; the first says what is wrong with it.
 func (c *fsCheck) fail(code, msg string) {
-	if !c.ok {
-		// The first error says what is wrong with the set.
-		return
-	}
-	c.ok = false
 	if code != c.codes.missingExternal {
 		c.broken = true
 	}
+	if !c.ok {
+		return
+	}
+	c.ok = false
 	e := &Error{Code: code, Subgraph: c.sg.name, Coordinate: c.coord, Message: c.what + ": " + msg}
 	if c.fs.pos != nil {
 		e.Line, e.Column = c.fs.pos.Line, c.fs.pos.Column

@@ -19,11 +19,12 @@ import (
 // Limits, against Apollo's query-graph validation: a key's fields must
 // all be readable in one subgraph the walk is in (Apollo may gather them
 // from several); a @requires is met when each required field (its own
-// @requires met in turn, a cycle of them never) is readable from the
-// states at the type, without asking that one subgraph read them all; an
-// interface field no subgraph resolves on the interface itself is
-// checked, and walked below, only through the implementations (as Apollo
-// reports it, under a type condition).
+// @requires met in turn, a cycle of them never) is readable starting from
+// the subgraph of the field that requires it, moving on by keys, without
+// asking that one subgraph read them all; an interface field no subgraph
+// resolves on the interface itself is checked, and walked below, only
+// through the implementations (as Apollo reports it, under a type
+// condition).
 
 // state is one way a query can be at a place: in subgraph sg, at type typ
 // there (an @interfaceObject's name when the supergraph type is one of its
@@ -35,6 +36,7 @@ type state struct {
 	provKey string
 }
 
+// newState makes a state, with its provided selection printed for its key.
 func newState(sg int, typ string, prov ast.SelectionSet) state {
 	s := state{sg: sg, typ: typ, prov: prov}
 	if len(prov) > 0 {
@@ -45,6 +47,7 @@ func newState(sg int, typ string, prov ast.SelectionSet) state {
 	return s
 }
 
+// key identifies the state among others at one place.
 func (s state) key() string { return fmt.Sprintf("%d:%s:%s", s.sg, s.typ, s.provKey) }
 
 // entry is a way into a type in a subgraph: a resolvable @key there (nil
@@ -62,6 +65,7 @@ type walkItem struct {
 	path   []string
 }
 
+// satisfier is one satisfiability walk.
 type satisfier struct {
 	c        *composer
 	seen     map[string]bool
@@ -111,6 +115,8 @@ func (c *composer) checkSatisfiability() {
 	}
 }
 
+// push queues a place to walk: type t with the states there (and those
+// keys reach from them), unless it was walked already.
 func (s *satisfier) push(t *mType, states []state, path []string) {
 	if len(states) == 0 || t.inaccessible {
 		return
@@ -129,6 +135,8 @@ func (s *satisfier) push(t *mType, states []state, path []string) {
 	s.queue = append(s.queue, walkItem{typ: t, states: states, path: path})
 }
 
+// visit checks the fields of a place and queues the places they lead to,
+// and for an abstract type the places of its runtime types.
 func (s *satisfier) visit(item walkItem) {
 	t := item.typ
 	if t.kind == ast.Object || t.kind == ast.Interface {
@@ -283,7 +291,7 @@ func (s *satisfier) field(item walkItem, f *mField) {
 	for _, cond := range conds {
 		found := false
 		for _, st := range item.states {
-			ns, good := s.resolveIn(t, st, f.name, item.states, cond)
+			ns, good := s.resolveIn(t, st, f.name, cond)
 			if good {
 				found = true
 				next = append(next, ns...)
@@ -332,12 +340,12 @@ func (mf *mField) progressive() bool {
 
 // resolve says whether state st resolves field name of supergraph type t,
 // and the states it leads to.
-func (s *satisfier) resolve(t *mType, st state, name string, all []state) ([]state, bool) {
-	return s.resolveIn(t, st, name, all, condNone)
+func (s *satisfier) resolve(t *mType, st state, name string) ([]state, bool) {
+	return s.resolveIn(t, st, name, condNone)
 }
 
 // resolveIn is resolve with a progressive override's label on or off.
-func (s *satisfier) resolveIn(t *mType, st state, name string, all []state, cond overrideCond) ([]state, bool) {
+func (s *satisfier) resolveIn(t *mType, st state, name string, cond overrideCond) ([]state, bool) {
 	sg := s.c.sgs[st.sg]
 	lt := sg.types[st.typ]
 	f := lt.field(name)
@@ -421,7 +429,7 @@ func (s *satisfier) selectionSatisfiable(t *mType, states []state, sel ast.Selec
 			var next []state
 			ok := false
 			for _, st := range states {
-				ns, good := s.resolve(t, st, sl.Name, states)
+				ns, good := s.resolve(t, st, sl.Name)
 				if good {
 					ok = true
 					next = append(next, ns...)
