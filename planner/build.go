@@ -110,6 +110,7 @@ type planner struct {
 	// entity fetches fields may join (see federation.go).
 	fedRoots map[string]*Fetch
 	entities map[entityGroup]*Fetch
+	unions   map[*Fetch]*condUnion
 }
 
 func (p *planner) fail(f *ast.Field, format string, args ...any) {
@@ -435,6 +436,7 @@ func (p *planner) joinRoot(f *Field, b *schema.Binding) *Fetch {
 
 // finish assigns paths, prints upstream operations and builds the tree.
 func (p *planner) finish() {
+	p.applyConds()
 	for _, fetch := range p.plan.Fetches {
 		var at strings.Builder
 		for i, f := range p.paths[fetch] {

@@ -165,6 +165,7 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 	}
 	fetch.Fields = append(fetch.Fields, f)
 	f.Fetch = fetch
+	p.fieldConds(fetch, f)
 	frag := p.docs[fetch].entitySel
 	sub := frag.addEntityClient(p, f, def.Name, leaf)
 	return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: fetch.Subgraph, provided: provides(sg.Field(parent.Name, def.Name, fetch.Subgraph)),
@@ -917,6 +918,7 @@ func (p *planner) viaParent(f *Field, parent *ast.Definition, def *ast.FieldDefi
 		}
 		fetch.Fields = append(fetch.Fields, f)
 		f.Fetch = fetch
+		p.fieldConds(fetch, f)
 		sub := vf.sel.addEntityClient(p, f, def.Name, leaf)
 		return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: g.Name, provided: provides(sg.Field(parent.Name, def.Name, g.Name))}}
 	}
@@ -954,4 +956,38 @@ func sameArgs(a, b ast.ArgumentList) bool {
 		}
 	}
 	return true
+}
+
+// condUnion is when an entity fetch's fields may be in the response: any
+// of them, so the fetch runs when one may.
+type condUnion struct {
+	always bool
+	groups Conds
+}
+
+// fieldConds adds field f's @include/@skip to those of fetch.
+func (p *planner) fieldConds(fetch *Fetch, f *Field) {
+	if p.unions == nil {
+		p.unions = map[*Fetch]*condUnion{}
+	}
+	u := p.unions[fetch]
+	if u == nil {
+		u = &condUnion{}
+		p.unions[fetch] = u
+	}
+	if f.Conds == nil {
+		u.always = true
+		return
+	}
+	u.groups = append(u.groups, f.Conds...)
+}
+
+// applyConds makes each entity fetch run only when one of its fields may
+// be in the response (their conditions, beside those of the path above).
+func (p *planner) applyConds() {
+	for fetch, u := range p.unions {
+		if !u.always && len(u.groups) > 0 {
+			fetch.Conds = append(fetch.Conds, u.groups)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -132,7 +133,32 @@ func (c *configSource) load(ctx context.Context) (*virtualservices.Snapshot, fun
 	snap, err := loader.Load(ctx, cfg, nil)
 	if err != nil {
 		closeUps()
-		return nil, nil, &configError{display: c.display(), err: err}
+		return nil, nil, &configError{display: c.display(), err: c.inUserTerms(err)}
 	}
 	return snap, func() { virtualservices.CloseSnapshot(snap); closeUps() }, nil
 }
+
+// generatedPrefix is how an error about the supergraph starts when it
+// names the resources --supergraph generates: their file and line, which
+// are on no disk, and the spec key.
+var generatedPrefix = regexp.MustCompile(`(?m)^.*weft-supergraph(?:-resources)?\.yaml:\d+:\d+: spec\.supergraph(?:\.[\w.]+)?: `)
+
+// inUserTerms drops, from the errors of a --supergraph config, what names
+// the resources weft generated: each then starts with the supergraph
+// file's own place.
+func (c *configSource) inUserTerms(err error) error {
+	if c.supergraph == "" || err == nil {
+		return err
+	}
+	return &userTermsError{msg: generatedPrefix.ReplaceAllString(err.Error(), ""), err: err}
+}
+
+// userTermsError is an error whose text is rewritten; it still unwraps
+// to the original.
+type userTermsError struct {
+	msg string
+	err error
+}
+
+func (e *userTermsError) Error() string { return e.msg }
+func (e *userTermsError) Unwrap() error { return e.err }

@@ -107,7 +107,7 @@ them at once and exits with status 1.`,
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted while loading the config: %w", err)
 				}
-				return &configError{display: src.display(), consequence: "nothing is served", err: err}
+				return &configError{display: src.display(), consequence: "nothing is served", err: src.inUserTerms(err)}
 			}
 
 			var flight inFlight

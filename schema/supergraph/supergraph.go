@@ -86,6 +86,8 @@ type Key struct {
 	// Resolvable is false for a key the subgraph only references entities
 	// by: it has no _entities resolver for it.
 	Resolvable bool
+	// Pos is where the key is declared, for errors.
+	Pos *ast.Position
 }
 
 // Field is a field of a composite type and the subgraphs that have it.
@@ -125,6 +127,8 @@ type FieldIn struct {
 	// UsedOverridden says the subgraph lost the field to an @override but
 	// still needs it (for a key or a @requires): it does not resolve it.
 	UsedOverridden bool
+	// Pos is where the subgraph's @join__field is, for errors.
+	Pos *ast.Position
 }
 
 // Resolves reports whether the subgraph resolves the field itself.
@@ -290,7 +294,7 @@ func (sg *Supergraph) readTypes() error {
 			in.Extension = argBool(d, "extension", false)
 			in.InterfaceObject = argBool(d, "isInterfaceObject", false)
 			if k := argString(d, "key"); k != "" {
-				in.Keys = append(in.Keys, &Key{Fields: k, Resolvable: argBool(d, "resolvable", true)})
+				in.Keys = append(in.Keys, &Key{Fields: k, Resolvable: argBool(d, "resolvable", true), Pos: d.Position})
 			}
 		}
 		if len(t.In) == 0 {
@@ -370,6 +374,7 @@ func (sg *Supergraph) readTypes() error {
 					Type:           argString(d, "type"),
 					Override:       argString(d, "override"),
 					UsedOverridden: argBool(d, "usedOverridden", false),
+					Pos:            d.Position,
 				}
 			}
 		}
@@ -386,7 +391,7 @@ func (sg *Supergraph) parseFieldSets() error {
 			for _, k := range in.Keys {
 				set, err := sg.FieldSet(def, k.Fields)
 				if err != nil {
-					return fmt.Errorf("%s: @key(fields: %q) in subgraph %s: %w", t.Name, k.Fields, in.Graph.Name, err)
+					return errAt(k.Pos, "%s: @key(fields: %q) in subgraph %s: %v", t.Name, k.Fields, in.Graph.Name, err)
 				}
 				k.Set = set
 			}
@@ -396,7 +401,7 @@ func (sg *Supergraph) parseFieldSets() error {
 				if in.RequiresText != "" {
 					set, err := sg.FieldSet(def, in.RequiresText)
 					if err != nil {
-						return fmt.Errorf("%s.%s: @requires(fields: %q) in subgraph %s: %w", t.Name, f.Name, in.RequiresText, in.Graph.Name, err)
+						return errAt(in.Pos, "%s.%s: @requires(fields: %q) in subgraph %s: %v", t.Name, f.Name, in.RequiresText, in.Graph.Name, err)
 					}
 					in.Requires = set
 				}
@@ -404,7 +409,7 @@ func (sg *Supergraph) parseFieldSets() error {
 					target := sg.Schema.Types[f.Def.Type.Name()]
 					set, err := sg.FieldSet(target, in.ProvidesText)
 					if err != nil {
-						return fmt.Errorf("%s.%s: @provides(fields: %q) in subgraph %s: %w", t.Name, f.Name, in.ProvidesText, in.Graph.Name, err)
+						return errAt(in.Pos, "%s.%s: @provides(fields: %q) in subgraph %s: %v", t.Name, f.Name, in.ProvidesText, in.Graph.Name, err)
 					}
 					in.Provides = set
 				}
@@ -422,7 +427,16 @@ func (sg *Supergraph) FieldSet(def *ast.Definition, fields string) (ast.Selectio
 	}
 	doc, gerr := parser.ParseQuery(&ast.Source{Input: "{" + fields + "}"})
 	if gerr != nil {
-		return nil, fmt.Errorf("not a field set: %w", gerr)
+		// The field set is parsed inside braces: say what is wrong in its
+		// own terms, at its own column.
+		var ge *gqlerror.Error
+		if !errors.As(gerr, &ge) {
+			return nil, fmt.Errorf("not a field set: %w", gerr)
+		}
+		if len(ge.Locations) > 0 && ge.Locations[0].Line == 1 {
+			return nil, fmt.Errorf("not a field set: column %d: %s", max(ge.Locations[0].Column-1, 1), fieldSetMessage(ge.Message))
+		}
+		return nil, fmt.Errorf("not a field set: %s", fieldSetMessage(ge.Message))
 	}
 	if len(doc.Operations) != 1 || len(doc.Fragments) > 0 {
 		return nil, errors.New("not a field set")
@@ -602,4 +616,13 @@ func apiDirectives(list ast.DirectiveList) ast.DirectiveList {
 		}
 	}
 	return out
+}
+
+// fieldSetMessage words a parse error of a field set wrapped in braces
+// for the field set itself.
+func fieldSetMessage(msg string) string {
+	if strings.Contains(msg, "expected at least one definition") {
+		return "a selection set is empty or not closed"
+	}
+	return msg
 }
