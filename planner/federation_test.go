@@ -297,6 +297,7 @@ func TestFederationConditions(t *testing.T) {
 		runs []string
 	}{
 		{"include-entity-field", map[string]any{"withReviews": true}, []string{"catalog", "reviews"}},
+		{"include-entity-field", map[string]any{"withReviews": false}, []string{"catalog"}},
 		{"conditional-key", map[string]any{"showUpc": false}, []string{"catalog", "stock"}},
 		{"conditional-key", map[string]any{"showUpc": true}, []string{"catalog", "stock"}},
 		{"skip-root", map[string]any{"skipProducts": true}, []string{"reviews"}},

@@ -846,3 +846,23 @@ spec:
 		})
 	}
 }
+
+// TestFederationExcludedFieldNotFetched: a subgraph whose only field in
+// the query the client excluded with @include(if: false) is not called
+// (its answer would be thrown away); included, it is.
+func TestFederationExcludedFieldNotFetched(t *testing.T) {
+	sh := startShop(t, "", true)
+	q := `query($stock: Boolean!) { products(count: 3, distinct: 3) { name inStock @include(if: $stock) } }`
+	r := sh.g.query("", q, map[string]any{"stock": false})
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products":[{"name":"Product p0"},{"name":"Product p1"},{"name":"Product p2"}]}`)
+	if n := sh.inventory.callCount(); n != 0 {
+		t.Errorf("inventory received %d calls for a field the client excluded", n)
+	}
+	r = sh.g.query("", q, map[string]any{"stock": true})
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products":[{"name":"Product p0","inStock":true},{"name":"Product p1","inStock":true},{"name":"Product p2","inStock":false}]}`)
+	if n := sh.inventory.callCount(); n != 1 {
+		t.Errorf("inventory received %d calls once the field is included, want 1", n)
+	}
+}

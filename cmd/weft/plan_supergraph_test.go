@@ -92,8 +92,8 @@ func TestPlanSupergraph(t *testing.T) {
 
 // TestPlanSupergraphErrors: a supergraph that cannot be read, and a query
 // it cannot answer, fail with exit code 1 and an error at the file, line
-// and column of the fault. (That the error names a generated resource
-// file first is a known bug: see plan_supergraph_knownbug_test.go.)
+// and column of the fault, naming no resource file weft generates to
+// serve the supergraph (those are on no disk).
 func TestPlanSupergraphErrors(t *testing.T) {
 	bad := strings.Replace(accountsSupergraph, `@join__type(graph: BILLING, key: "id")`, `@join__type(graph: BILING, key: "id")`, 1)
 	dir := writeFiles(t, map[string]string{"supergraph.graphql": accountsSupergraph, "bad.graphql": bad})
@@ -118,6 +118,9 @@ func TestPlanSupergraphErrors(t *testing.T) {
 				if !strings.Contains(r.stderr, w) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 				}
+			}
+			if strings.Contains(r.stderr, "weft-supergraph") {
+				t.Errorf("stderr names a generated file:\n%s", r.stderr)
 			}
 		})
 	}
