@@ -640,12 +640,14 @@ func enumNumber(v any) int {
 }
 
 // TestGRPCMergeOff: with mergeInFlight off, identical reads from two
-// client requests at the same moment each reach the server.
+// client requests at the same moment each reach the server. The route
+// merges identical queries too: it is turned off, so the upstream's
+// setting is what is tested.
 func TestGRPCMergeOff(t *testing.T) {
 	s := startKitchen(t, grpctest.Options{})
 	g := startKitchenGateway(t, map[string]string{
 		"up.yaml": kitchenUpstream("kitchen", s.Addr(), "  mergeInFlight: false\n"),
-		"vs.yaml": includeVS(false),
+		"vs.yaml": strings.Replace(includeVS(false), "        graphql:\n", "        graphql:\n          mergeInFlight: false\n", 1),
 	})
 	var wg sync.WaitGroup
 	answers := make([]*response, 2)
