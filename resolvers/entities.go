@@ -228,7 +228,7 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 		}
 		for _, p := range parents {
 			s := slot{p, field.Key}
-			l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream})
+			l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream, sub: f.Subgraph})
 		}
 	}
 }

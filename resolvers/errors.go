@@ -249,7 +249,7 @@ func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
 				code = string(c)
 			}
 		}
-		ext := map[string]any{"code": code, "upstream": re.up}
+		ext := map[string]any{"code": code, "upstream": re.name()}
 		p, at := clientPathField(append(ast.Path(nil), base...), f, re.path)
 		var msg string
 		if expose {
@@ -257,7 +257,7 @@ func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
 			msg = clip(re.err.Message, maxMessageBytes)
 			relayExtensions(ext, re.err.Extensions)
 		} else {
-			msg = upstreams.CodeError.Masked(re.up)
+			msg = upstreams.CodeError.Masked(re.name())
 			es.addRequestID(ext)
 		}
 		es.add(&gqlerror.Error{Message: msg, Path: p, Locations: locations(at), Extensions: ext})
@@ -419,7 +419,7 @@ func (es *errorSet) logUpstreamErrors(errs []relError, base ast.Path) {
 		}
 		arr = arr.Dict(d)
 	}
-	ev.Str("upstream", errs[0].up).Interface("path", base).Int("errors", len(errs)).Array("first", arr).
+	ev.Str("upstream", errs[0].name()).Interface("path", base).Int("errors", len(errs)).Array("first", arr).
 		Msg("upstream answered errors; the client got masked errors")
 }
 

@@ -94,7 +94,7 @@ func (l *loader) attachErrors(f *planner.Fetch, parent *fastjson.Value, errs []u
 			}
 		}
 		s := slot{parent, field.Key}
-		l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream})
+		l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream, sub: f.Subgraph})
 	}
 }
 

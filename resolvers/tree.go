@@ -39,6 +39,18 @@ type relError struct {
 	err  upstreams.GraphQLError
 	path []any
 	up   string
+	// sub, for a federated fetch, is the subgraph that answered: errors
+	// name it under the upstream ("shop/reviews"), as the subgraph's own
+	// transport errors do.
+	sub string
+}
+
+// name is the upstream an error names.
+func (e relError) name() string {
+	if e.sub != "" {
+		return e.up + "/" + e.sub
+	}
+	return e.up
 }
 
 // note is a fallback that served a slot, before render knows its path.

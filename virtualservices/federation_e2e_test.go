@@ -581,7 +581,7 @@ func TestFederationEntityErrorPath(t *testing.T) {
 			t.Errorf("error %d message %v", k, e["message"])
 		}
 		ext, _ := e["extensions"].(map[string]any)
-		if ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop" {
+		if ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop/reviews" {
 			t.Errorf("error %d extensions %v", k, ext)
 		}
 	}
@@ -603,7 +603,7 @@ func TestFederationEntityErrorMasked(t *testing.T) {
 		t.Errorf("path %v", e["path"])
 	}
 	ext, _ := e["extensions"].(map[string]any)
-	if ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop" {
+	if ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop/reviews" {
 		t.Errorf("extensions %v", ext)
 	}
 	leaks(t, r, "recomputed")
@@ -655,9 +655,8 @@ func TestFederationSubgraphDown(t *testing.T) {
 	for _, e := range r.Errors {
 		ext, _ := e["extensions"].(map[string]any)
 		code, _ := ext["code"].(string)
-		// The upstream is the supergraph's, named alone or with the
-		// subgraph that failed.
-		if up := ext["upstream"]; !strings.HasPrefix(code, "UPSTREAM_") || (up != "shop" && up != "shop/inventory") {
+		// The upstream is the supergraph's, with the subgraph that failed.
+		if up := ext["upstream"]; !strings.HasPrefix(code, "UPSTREAM_") || up != "shop/inventory" {
 			t.Errorf("error %v: extensions %v", e["message"], ext)
 		}
 		at[fmt.Sprint(e["path"])] = true
