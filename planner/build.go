@@ -111,6 +111,8 @@ type planner struct {
 	fedRoots map[string]*Fetch
 	entities map[entityGroup]*Fetch
 	unions   map[*Fetch]*condUnion
+	// needLoop says what a representation needs went round in a loop.
+	needLoop bool
 }
 
 func (p *planner) fail(f *ast.Field, format string, args ...any) {

@@ -158,7 +158,11 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 		}
 	}
 	if fetch == nil {
-		if p.err == nil {
+		switch {
+		case p.err != nil:
+		case p.needLoop:
+			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: the @requires on the way loop (a field requires one that, in the end, requires it)", parent.Name, def.Name, o.fed.graph)
+		default:
 			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: no entity key of %s leads there", parent.Name, def.Name, o.fed.graph, parent.Name)
 		}
 		return nil
@@ -656,6 +660,7 @@ const maxNeed = 16
 // it, or from a fetch that runs after it. up is the trail to o's objects.
 func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, up *trail, abstract bool, not *Fetch, depth int) ([]*Fetch, bool) {
 	if depth > maxNeed {
+		p.needLoop = true
 		return nil, false
 	}
 	sg := p.s.Federation.Supergraph

@@ -349,7 +349,7 @@ func TestFederationInaccessibleHidden(t *testing.T) {
 func TestFederationPlanErrors(t *testing.T) {
 	for _, tt := range []struct{ dir, query, want string }{
 		{"unreachable", "{ stats {\n  total\n  views\n} }", "3:3: no subgraph can resolve Stats.views from subgraph a: no entity key of Stats leads there"},
-		{"requires-cycle", "{ products { x } }", "1:14: no subgraph can resolve Product.x from subgraph c: no entity key of Product leads there"},
+		{"requires-cycle", "{ products { x } }", "1:14: no subgraph can resolve Product.x from subgraph c: the @requires on the way loop (a field requires one that, in the end, requires it)"},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
 			c := loadFedCase(t, filepath.Join("testdata/federation-errors", tt.dir))
