@@ -2,6 +2,7 @@ package virtualservices
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,19 +299,24 @@ var hopHeaders = map[string]bool{
 // flightKey identifies a query for merging: its operation (by its
 // tokens), its name, its variables as sent, and every request header but
 // the hop-by-hop ones, since any of them may reach an upstream or change
-// the answer.
+// the answer. It is their SHA-256, so that a request with large variables
+// costs a hash, not a copy.
 func flightKey(r *http.Request, params *graphql.RawParams, st *requestState) string {
-	b, same := planner.AppendOperationKey(make([]byte, 0, 256+len(params.Query)), params.Query)
+	h := sha256.New()
+	b, same := planner.AppendOperationKey(make([]byte, 0, 256), params.Query)
 	if same {
-		b = append(b, params.Query...)
+		_, _ = io.WriteString(h, params.Query)
+	} else {
+		_, _ = h.Write(b)
 	}
-	b = append(b, 0)
-	b = append(b, params.OperationName...)
+	sep := []byte{0}
+	_, _ = h.Write(sep)
+	_, _ = io.WriteString(h, params.OperationName)
 	for _, v := range st.vars {
-		b = append(b, 0)
-		b = append(b, v.name...)
-		b = append(b, '=')
-		b = append(b, v.value...)
+		_, _ = h.Write(sep)
+		_, _ = h.Write(v.name)
+		_, _ = h.Write([]byte{'='})
+		_, _ = h.Write(v.value)
 	}
 	names := make([]string, 0, len(r.Header))
 	for name := range r.Header {
@@ -321,16 +327,16 @@ func flightKey(r *http.Request, params *graphql.RawParams, st *requestState) str
 	sort.Strings(names)
 	for _, name := range names {
 		for _, v := range r.Header[name] {
-			b = append(b, 0)
-			b = append(b, name...)
-			b = append(b, ':')
-			b = append(b, v...)
+			_, _ = h.Write(sep)
+			_, _ = io.WriteString(h, name)
+			_, _ = h.Write([]byte{':'})
+			_, _ = io.WriteString(h, v)
 		}
 	}
-	b = append(b, 0)
-	b = append(b, r.Method...)
-	b = append(b, r.URL.RawQuery...)
-	return string(b)
+	_, _ = h.Write(sep)
+	_, _ = io.WriteString(h, r.Method)
+	_, _ = io.WriteString(h, r.URL.RawQuery)
+	return string(h.Sum(nil))
 }
 
 // release returns a request's scratch space to the pool, unless a very
