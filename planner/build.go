@@ -51,6 +51,7 @@ func Build(ctx context.Context, s *schema.Schema, doc *ast.QueryDocument, opName
 	}
 	p.plan.Complexity, p.plan.Aliases = measure(p.plan.Root)
 	p.plan.Selections = p.steps
+	p.plan.Coordinates = coordinates(doc, op)
 	p.finish()
 	return p.plan, nil
 }

@@ -37,6 +37,12 @@ type Plan struct {
 	Selections int
 	// Introspects says the operation reads __schema or __type.
 	Introspects bool
+	// Coordinates are the schema coordinates the operation touches, sorted
+	// (see coordinates): what usage recording counts per operation.
+	Coordinates []string
+	// Signature names the operation alike on every replica and for every
+	// layout of its text; set by Cache, empty from Build alone.
+	Signature string
 
 	jsonCache
 }
