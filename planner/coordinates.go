@@ -13,8 +13,9 @@ import (
 // field it selects on the type it is selected on (`Product.price`), every
 // argument it gives (`Query.product(upc:)`), and the enum values
 // (`Status.ACTIVE`) and input fields (`ReviewInput.body`) written in it.
-// The types of its variables count as named; what a variable's value holds
-// is not known before a request, so its input fields are not counted.
+// The types of its variables count as named, and each directive it uses
+// (`@include`, `@include(if:)`); what a variable's value holds is not
+// known before a request, so its input fields are not counted.
 //
 // A schema registry's check compares them with the coordinates a change
 // touches to say which recorded operations it breaks. Each fragment is
@@ -26,6 +27,7 @@ func coordinates(doc *ast.QueryDocument, op *ast.OperationDefinition) []string {
 			c.add(v.Type.Name())
 		}
 	}
+	c.directives(op.Directives)
 	c.selections(op.SelectionSet)
 	out := make([]string, 0, len(c.set))
 	for k := range c.set {
@@ -53,21 +55,36 @@ func (c *coordWalk) selections(set ast.SelectionSet) {
 			if sel.TypeCondition != "" {
 				c.add(sel.TypeCondition)
 			}
+			c.directives(sel.Directives)
 			c.selections(sel.SelectionSet)
 		case *ast.FragmentSpread:
+			c.directives(sel.Directives)
 			if c.frags[sel.Name] {
 				continue
 			}
 			c.frags[sel.Name] = true
 			if f := c.doc.Fragments.ForName(sel.Name); f != nil {
 				c.add(f.TypeCondition)
+				c.directives(f.Directives)
 				c.selections(f.SelectionSet)
 			}
 		}
 	}
 }
 
+// directives adds the directives used and the arguments given to them.
+func (c *coordWalk) directives(list ast.DirectiveList) {
+	for _, d := range list {
+		c.add("@" + d.Name)
+		for _, a := range d.Arguments {
+			c.add("@" + d.Name + "(" + a.Name + ":)")
+			c.value(a.Value)
+		}
+	}
+}
+
 func (c *coordWalk) field(f *ast.Field) {
+	c.directives(f.Directives)
 	if f.Definition == nil || f.ObjectDefinition == nil {
 		// __typename and fields validation did not resolve.
 		c.selections(f.SelectionSet)

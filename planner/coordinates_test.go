@@ -21,6 +21,8 @@ func TestCoordinates(t *testing.T) {
 			[]string{"Int", "Product", "Product.price", "Query", "Query.products", "Query.topProducts", "Query.topProducts(first:)"}},
 		{"abstract selections name the type selected on", `{ titled { title ... on Book { pages } } media { ... on Movie { minutes } } }`,
 			[]string{"Book", "Book.pages", "Int", "Media", "Movie", "Movie.minutes", "Query", "Query.media", "Query.titled", "String", "Titled", "Titled.title"}},
+		{"directives and their arguments", `query($s: Boolean!) { products { upc @skip(if: $s) ... on Product @include(if: true) { name } } }`,
+			[]string{"@include", "@include(if:)", "@skip", "@skip(if:)", "Boolean", "ID", "Product", "Product.name", "Product.upc", "Query", "Query.products", "String"}},
 		{"introspection and __typename add nothing of their own", `{ __typename __type(name: "Product") { name } products { __typename upc } }`,
 			[]string{"ID", "Product", "Product.upc", "Query", "Query.products"}},
 	} {
