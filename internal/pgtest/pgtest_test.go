@@ -49,9 +49,9 @@ func TestServer(t *testing.T) {
 
 	t.Run("settings", func(t *testing.T) {
 		for setting, want := range map[string]string{
-			"fsync":              "off",
-			"listen_addresses":   "127.0.0.1",
-			"server_encoding":    "UTF8",
+			"fsync":            "off",
+			"listen_addresses": "127.0.0.1",
+			"server_encoding":  "UTF8",
 		} {
 			if got := query(t, s.URL(), "SHOW "+setting); got != want {
 				t.Errorf("%s = %q, want %q", setting, got, want)

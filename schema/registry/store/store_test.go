@@ -31,6 +31,7 @@ func TestStore(t *testing.T) {
 		{"InvalidPush", testInvalidPush},
 		{"ReaderSeesNoHalfPush", testReaderSeesNoHalfPush},
 		{"FailedPushLeavesNothing", testFailedPushLeavesNothing},
+		{"KillMidPush", testKillMidPush},
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
 		{"Usage", testUsage},
