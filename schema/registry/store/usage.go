@@ -13,8 +13,10 @@ import (
 const usageBucket = time.Hour
 
 // rowsPerUpsert is how many rows one INSERT of usage writes: few round
-// trips for a large batch, at most 1,000 parameters.
-const rowsPerUpsert = 200
+// trips for a large batch, but not many parameters, since SQLite finds
+// each $n by a search through the statement's parameters and a statement
+// of 1,000 spent most of a flush on that (BenchmarkRecordUsage).
+const rowsPerUpsert = 50
 
 // maxCoordinatesPerQuery caps the coordinates one query of Usage names;
 // more are asked in several queries.
