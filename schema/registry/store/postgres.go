@@ -54,7 +54,7 @@ func OpenPostgres(ctx context.Context, connString string, opts Options) (*Store,
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL store on %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
-	return newStore(b, "postgres", opts, 10*time.Second), nil
+	return newStore(b, opts, 10*time.Second), nil
 }
 
 // pgBackend is the PostgreSQL store's database: a pool, and for each
@@ -159,7 +159,10 @@ func (b *pgBackend) listen(ctx context.Context, poll time.Duration, emit func(in
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{notifyChannel}.Sanitize()); err != nil {
+	lctx, cancel := context.WithTimeout(ctx, pgQueryTimeout)
+	_, err = conn.Exec(lctx, "LISTEN "+pgx.Identifier{notifyChannel}.Sanitize())
+	cancel()
+	if err != nil {
 		return fmt.Errorf("LISTEN: %w", err)
 	}
 	connected()

@@ -72,7 +72,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	b.reader.SetMaxOpenConns(sqliteReaders)
 	b.reader.SetMaxIdleConns(sqliteReaders)
-	return newStore(b, "sqlite", opts, 500*time.Millisecond), nil
+	return newStore(b, opts, 500*time.Millisecond), nil
 }
 
 func withPragmas(base url.Values, pragmas ...string) url.Values {

@@ -375,7 +375,6 @@ func (e *PathConflictError) Is(target error) bool { return target == ErrPathOwne
 // database.
 type Store struct {
 	b      backend
-	kind   string // "sqlite" or "postgres", for errors
 	log    zerolog.Logger
 	limits Limits
 	hooks  Hooks
@@ -388,13 +387,17 @@ type Store struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+
+	// changed is closed, and replaced, when this Store commits a change of
+	// what is active, so its own watchers need not wait for a poll.
+	changedMu sync.Mutex
+	changed   chan struct{}
 }
 
-func newStore(b backend, kind string, opts Options, defaultPoll time.Duration) *Store {
+func newStore(b backend, opts Options, defaultPoll time.Duration) *Store {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Store{
 		b:       b,
-		kind:    kind,
 		log:     opts.Log,
 		limits:  opts.Limits.withDefaults(),
 		hooks:   opts.Hooks,
@@ -402,6 +405,7 @@ func newStore(b backend, kind string, opts Options, defaultPoll time.Duration) *
 		poll:    opts.PollInterval,
 		closing: ctx,
 		stop:    stop,
+		changed: make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -420,6 +424,21 @@ func (s *Store) Close() error {
 		s.closeErr = s.b.close()
 	})
 	return s.closeErr
+}
+
+// changes returns a channel closed at this Store's next committed change.
+func (s *Store) changes() <-chan struct{} {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	return s.changed
+}
+
+// committed wakes the watchers waiting on changes.
+func (s *Store) committed() {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // clock returns the store's time: UTC, to the microsecond, which both

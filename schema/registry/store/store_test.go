@@ -36,6 +36,7 @@ func TestStore(t *testing.T) {
 		{"Audit", testAudit},
 		{"Usage", testUsage},
 		{"WatchAnotherInstance", testWatchAnotherInstance},
+		{"WatchSameInstance", testWatchSameInstance},
 		{"WatchEnds", testWatchEnds},
 		{"MigrationsIdempotent", testMigrationsIdempotent},
 		{"MigrationsConcurrent", testMigrationsConcurrent},
@@ -761,6 +762,20 @@ func testWatchAnotherInstance(t *testing.T, db testDB) {
 	case rev := <-ch:
 		t.Errorf("after the burst's last revision, another value %d", rev)
 	case <-time.After(600 * time.Millisecond):
+	}
+}
+
+// testWatchSameInstance needs no poll to see a change made through the
+// watching store itself.
+func testWatchSameInstance(t *testing.T, db testDB) {
+	s := db.open(t, Options{PollInterval: time.Hour})
+	ch := s.Watch(t.Context())
+	if rev, _ := receive(t, ch, 5*time.Second); rev != 0 {
+		t.Fatalf("first value = %d; want 0", rev)
+	}
+	for want := int64(1); want <= 3; want++ {
+		push(t, s, PushRequest{Subject: "Upstream/a", Files: files("a.graphql", fmt.Sprint(want))})
+		waitFor(t, ch, want, 5*time.Second)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -17,7 +18,11 @@ const rollbackTimeout = 10 * time.Second
 // changes of what is active take turns, and commits it. fn gets the
 // revision as it was.
 func (s *Store) write(ctx context.Context, fn func(tx txn, rev int64) error) error {
-	return s.transact(ctx, true, fn)
+	if err := s.transact(ctx, true, fn); err != nil {
+		return err
+	}
+	s.committed()
+	return nil
 }
 
 func (s *Store) transact(ctx context.Context, lockState bool, fn func(tx txn, rev int64) error) error {
@@ -172,7 +177,7 @@ func (s *Store) Push(ctx context.Context, req PushRequest) (PushResult, error) {
 		res = PushResult{
 			Version: Version{
 				Subject: req.Subject, Number: n, Author: req.Author, Message: req.Message, Time: now,
-				Hash: hash, Composed: nilIfEmpty(req.Composed), Files: req.Files, Active: true,
+				Hash: hash, Composed: nilIfEmpty(req.Composed), Files: maps.Clone(req.Files), Active: true,
 			},
 			Revision: next,
 		}

@@ -13,7 +13,8 @@ import (
 // replica only needs to know that it should load Active again. The channel
 // is closed when ctx ends or the store is closed.
 //
-// The SQLite store reads the revision every PollInterval. The PostgreSQL
+// The SQLite store reads the revision every PollInterval, and at once after
+// a change made through the same Store. The PostgreSQL
 // store listens for the notification each change sends, on a connection of
 // its own that it reconnects with backoff, and reads the revision on every
 // (re)connection and every PollInterval as well, since notifications sent
@@ -60,13 +61,17 @@ func offer(ch chan int64, rev int64) {
 	}
 }
 
-// pollRevisions calls emit with the revision read now and every interval
-// until ctx ends. A failed read is logged once per run of failures.
+// pollRevisions calls emit with the revision read now, every interval,
+// and after each change this Store commits, until ctx ends. A failed read
+// is logged once per run of failures.
 func (s *Store) pollRevisions(ctx context.Context, interval time.Duration, emit func(int64)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false
 	for {
+		// Taken before the read: a change committed after it wakes the
+		// loop again.
+		changed := s.changes()
 		rev, err := s.Revision(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -85,6 +90,7 @@ func (s *Store) pollRevisions(ctx context.Context, interval time.Duration, emit 
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-changed:
 		}
 	}
 }
