@@ -62,7 +62,10 @@ func (s *Store) auditRefusal(ctx context.Context, action, actor, subject string,
 		Version: version,
 		Reason:  cleanText(err.Error(), max),
 	}
-	werr := s.update(ctx, func(tx txn) error { return insertAudit(ctx, tx, e) })
+	// The refusal is recorded even if the caller gives up right after.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	werr := s.update(actx, func(tx txn) error { return insertAudit(actx, tx, e) })
 	if werr != nil {
 		s.log.Error().Err(werr).Str("action", action).Str("subject", e.Subject).
 			Str("refusal", e.Reason).Msg("registry store: auditing a refusal failed")
