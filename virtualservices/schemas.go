@@ -19,16 +19,37 @@ import (
 // reflection) and closed before Schemas returns; the schemas stay valid.
 // Errors are Load's: every problem, at its file and line.
 func (l *Loader) Schemas(ctx context.Context, cfg Config) (map[string]*schema.Schema, error) {
+	in, err := l.Inspect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return in.Schemas, nil
+}
+
+// Inspection is what Inspect learns of a config without serving it.
+type Inspection struct {
+	// Schemas are the VirtualServices' unified schemas, by name.
+	Schemas map[string]*schema.Schema
+	// Sources are the files of each resource, by "Kind/name" (see
+	// Snapshot.Sources).
+	Sources map[string][]string
+	// Warnings are the config's warnings (see Snapshot.Warnings).
+	Warnings []string
+}
+
+// Inspect builds cfg as Schemas does and returns the schemas with the
+// files each resource is made of.
+func (l *Loader) Inspect(ctx context.Context, cfg Config) (*Inspection, error) {
 	check := &Loader{Kinds: l.Kinds, Log: l.Log, Checking: true}
 	snap, err := check.Load(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer CloseSnapshot(snap)
-	out := make(map[string]*schema.Schema, len(snap.names))
+	out := &Inspection{Schemas: make(map[string]*schema.Schema, len(snap.names)), Sources: snap.sources, Warnings: snap.Warnings()}
 	for _, name := range snap.names {
 		if api := snap.apis[name]; api != nil {
-			out[name] = api.Schema
+			out.Schemas[name] = api.Schema
 		}
 	}
 	return out, nil
