@@ -7,30 +7,25 @@ import (
 	"testing"
 )
 
-// TestFederationOneCallPerTypeAndLevel expects what docs/federation.md
-// promises: one entity fetch per subgraph, type and level. Animals of
-// two concrete types fetched from health, which sees Animal as an
-// @interfaceObject, are all sent as representations of type Animal, yet
-// in two calls.
+// TestFederationOneCallPerTypeAndLevel: animals of two concrete types
+// whose weight health resolves, seeing Animal as an @interfaceObject, are
+// all sent as representations of type Animal, in one call.
 func TestFederationOneCallPerTypeAndLevel(t *testing.T) {
-	t.Skip("known bug: fields of an @interfaceObject are fetched in one entity fetch per concrete type of the parents, each sending representations of the interface's type, so the @interfaceObject subgraph is called once per concrete type at one level")
 	checkOneCallPerLevel(t, "interface-object/field-of-interface-object")
 }
 
 // TestFederationOneCallPerSubgraphPerLevel expects a plan to call a
 // subgraph once for the objects at one path, as Apollo's query planner
 // does: entities of several types go in one _entities call, each type's
-// fields in a fragment on it. The plans call a subgraph once per type.
+// fields in a fragment on it.
 func TestFederationOneCallPerSubgraphPerLevel(t *testing.T) {
-	t.Skip("known bug (not minimal): entity fetches are grouped per subgraph, type and level, so objects of several types at one path cost one call per type to the same subgraph")
 	for _, file := range []string{
-		// vet is called once for the cats and once for the dogs.
+		// vet has fields of the cats and of the dogs.
 		"interface-key/concrete-fields",
 		// zoo likewise.
 		"interface-key/from-other-side",
-		// zoo is called three times: for the types, then for the cats'
-		// fields, then for the dogs', where one call to _entities with
-		// Animal representations could select all of it.
+		// zoo tells the animals' types and answers the cats' and the
+		// dogs' fields in the same call, from Animal representations.
 		"interface-object/root-in-interface-object-zoo-fields",
 	} {
 		t.Run(file, func(t *testing.T) { checkOneCallPerLevel(t, file) })
@@ -55,5 +50,17 @@ func checkOneCallPerLevel(t *testing.T, file string) {
 		if seen[key] == 2 {
 			t.Errorf("subgraph %s is called more than once for the objects at %s:\n%s", f.Subgraph, f.At, p)
 		}
+	}
+}
+
+// TestFederationPlanJSONSeveralTypes: an entity fetch of several types
+// names them all in extensions.queryPlan, with each type's
+// representation in a fragment on it.
+func TestFederationPlanJSONSeveralTypes(t *testing.T) {
+	c := loadFedCase(t, "testdata/federation/abstract-entities")
+	p := c.plan(t, `{ pets { ... on Cat { risk } ... on Fish { tank } } }`)
+	want := `"subgraph":"vet","entities":"Cat|Fish","representation":"... on Cat { id indoor } ... on Fish { id }"`
+	if got := string(p.JSON()); !strings.Contains(got, want) {
+		t.Errorf("plan JSON\n%s\nhas no %s", got, want)
 	}
 }
