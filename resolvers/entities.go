@@ -209,8 +209,9 @@ func mergeObject(dst, src *fastjson.Value, names map[string]string) {
 // attachEntityErrors files a subgraph's errors for an entity fetch under
 // the fields they name, at each parent of the entity: a path
 // ["_entities", n, key, ...] names the n-th representation's parents and
-// the field under key; an error without such a path goes to the fetch's
-// first field of every parent.
+// the field under key; an error without such a path goes, in every
+// parent, to the first of the fetch's fields of the parent's type (a
+// fetch may have fields of several types).
 func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.GraphQLError) {
 	if l.t.upErrs == nil {
 		l.t.upErrs = map[slot][]relError{}
@@ -221,7 +222,7 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 		return
 	}
 	for _, e := range errs {
-		parents, field, rel := j.parents, f.Fields[0], []any(nil)
+		parents, field, rel := j.parents, (*planner.Field)(nil), []any(nil)
 		if len(e.Path) >= 2 {
 			if n, ok := pathIndex(e.Path[1]); ok && n < len(j.entities) {
 				parents = j.entities[n]
@@ -238,10 +239,27 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 			}
 		}
 		for _, p := range parents {
-			s := slot{p, field.Key}
+			fl := field
+			if fl == nil {
+				fl = firstField(f, p)
+			}
+			s := slot{p, fl.Key}
 			l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream, sub: f.Subgraph})
 		}
 	}
+}
+
+// firstField returns the first field fetch resolves for parent p: the
+// first of p's type (a fetch may have fields of several), else the first.
+func firstField(f *planner.Fetch, p *fastjson.Value) *planner.Field {
+	if tn := p.GetStringBytes("__typename"); tn != nil {
+		for _, fl := range f.Fields {
+			if fl.ParentType == string(tn) {
+				return fl
+			}
+		}
+	}
+	return f.Fields[0]
 }
 
 // pathIndex reads a list index from a GraphQL error path, which JSON

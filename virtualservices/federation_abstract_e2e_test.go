@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -349,5 +350,36 @@ func TestFederationInterfaceObjectTypesAndFields(t *testing.T) {
 	}
 	if n := z.vet.callCount(); n != 0 {
 		t.Errorf("vet received %d calls for a query that needs none of its fields", n)
+	}
+}
+
+// TestFederationEntityErrorWithoutPath: an error a subgraph answers
+// without a path, for a call that carried cats and dogs, is reported at
+// the first field the call fetched of each animal's own type.
+func TestFederationEntityErrorWithoutPath(t *testing.T) {
+	z := startZoo(t)
+	z.vet.mu.Lock()
+	z.vet.errs = []map[string]any{{"message": "vet is degraded"}}
+	z.vet.mu.Unlock()
+	r := z.g.query("", `{ animals { id ... on Cat { lives } ... on Dog { vaccinated } } }`, nil)
+	var got []string
+	for _, e := range r.Errors {
+		got = append(got, fmt.Sprint(e["path"], " ", e["message"]))
+	}
+	sort.Strings(got)
+	want := []string{
+		"[animals 0 lives] vet is degraded",
+		"[animals 1 vaccinated] vet is degraded",
+		"[animals 2 lives] vet is degraded",
+		"[animals 3 vaccinated] the records of d2 are sealed",
+		"[animals 3 vaccinated] vet is degraded",
+		"[animals 4 lives] vet is degraded",
+		"[animals 5 vaccinated] vet is degraded",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n got %q\nwant %q\n%s", got, want, r.raw)
+	}
+	if calls := z.vet.entityCalls(); len(calls) != 1 {
+		t.Errorf("vet received %d _entities calls, want 1", len(calls))
 	}
 }

@@ -184,6 +184,8 @@ type subgraph struct {
 
 	mu    sync.Mutex
 	calls []subgraphCall
+	// errs are errors added to every answer, such as one without a path.
+	errs []map[string]any
 }
 
 // startSubgraph serves a subgraph of schema sdl.
@@ -248,6 +250,9 @@ func (s *subgraph) serve(w http.ResponseWriter, r *http.Request) {
 		data[f.Alias] = v
 	}
 	ans := map[string]any{"data": data}
+	s.mu.Lock()
+	gqlErrs = append(gqlErrs, s.errs...)
+	s.mu.Unlock()
 	if len(gqlErrs) > 0 {
 		ans["errors"] = gqlErrs
 	}
