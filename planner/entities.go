@@ -255,6 +255,11 @@ func (p *planner) interfaceObjectSelection(def *ast.Definition, sets []ast.Selec
 		return nil
 	}
 	p.entitySel(tf, def.Name).typename = true
+	// Render needs the types, whatever fields join the fetch.
+	if p.unions == nil {
+		p.unions = map[*Fetch]*condUnion{}
+	}
+	p.unions[tf] = &condUnion{always: true}
 	for _, t := range p.s.AST.GetPossibleTypes(def) {
 		co := &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc,
 			fed: &fedOwner{graph: o.fed.graph, provided: o.fed.provided, iface: def.Name, typeFetch: tf}}
@@ -489,11 +494,50 @@ func (p *planner) fieldConds(fetch *Fetch, f *Field) {
 }
 
 // applyConds makes each entity fetch run only when one of its fields may
-// be in the response (their conditions, beside those of the path above).
+// be in the response or a fetch that waits for it may run (their
+// conditions, beside those of the path above): a fetch that fields of
+// several types share may be one that another type's fetch needs.
 func (p *planner) applyConds() {
-	for fetch, u := range p.unions {
-		if !u.always && len(u.groups) > 0 {
+	waiting := map[*Fetch][]*Fetch{}
+	for _, f := range p.plan.Fetches {
+		for _, a := range f.After {
+			waiting[a] = append(waiting[a], f)
+		}
+	}
+	memo := map[*Fetch]*condUnion{}
+	for _, fetch := range p.plan.Fetches {
+		if u := p.runsWhen(fetch, waiting, memo); !u.always && len(u.groups) > 0 {
 			fetch.Conds = append(fetch.Conds, u.groups)
 		}
 	}
+}
+
+// runsWhen is when fetch f must run, beyond the conditions of its path:
+// when one of its fields may be in the response or one of the fetches
+// waiting for it may run, and always when it has neither fields nor
+// fetches waiting (a fetch that is not an entity fetch, say).
+func (p *planner) runsWhen(f *Fetch, waiting map[*Fetch][]*Fetch, memo map[*Fetch]*condUnion) *condUnion {
+	if u, ok := memo[f]; ok {
+		return u
+	}
+	always := &condUnion{always: true}
+	own := p.unions[f]
+	if own == nil && len(waiting[f]) == 0 || own != nil && own.always {
+		memo[f] = always
+		return always
+	}
+	u := &condUnion{}
+	if own != nil {
+		u.groups = append(u.groups, own.groups...)
+	}
+	for _, w := range waiting[f] {
+		wu := p.runsWhen(w, waiting, memo)
+		if wu.always {
+			u = always
+			break
+		}
+		u.groups = append(u.groups, wu.groups...)
+	}
+	memo[f] = u
+	return u
 }

@@ -3,6 +3,7 @@ package planner
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,50 @@ func TestFederationPlanJSONSeveralTypes(t *testing.T) {
 	want := `"subgraph":"vet","entities":"Cat|Fish","representation":"... on Cat { id indoor } ... on Fish { id }"`
 	if got := string(p.JSON()); !strings.Contains(got, want) {
 		t.Errorf("plan JSON\n%s\nhas no %s", got, want)
+	}
+}
+
+// TestFederationSharedFetchConditions checks which fetches run when one
+// entity fetch serves several types: a fetch another type's fetch waits
+// for runs whenever that one may, whatever the conditions of the fields
+// that joined it, and the fetch that learns an @interfaceObject's types
+// always runs.
+func TestFederationSharedFetchConditions(t *testing.T) {
+	for _, tt := range []struct {
+		dir, query string
+		vars       map[string]any
+		// runs lists the subgraphs of the fetches that run, in fetch order.
+		runs []string
+	}{
+		// vet gives the cats' lives that care's insurance requires; the
+		// dogs' vaccinated, which the client may skip, joins that fetch.
+		{"abstract-entities", `query ($x: Boolean!) { animals { ... on Cat { insurance } ... on Dog { vaccinated @include(if: $x) } } }`,
+			map[string]any{"x": false}, []string{"zoo", "care", "vet"}},
+		{"abstract-entities", `query ($x: Boolean!) { animals { ... on Cat { insurance } ... on Dog { vaccinated @include(if: $x) } } }`,
+			map[string]any{"x": true}, []string{"zoo", "care", "vet"}},
+		// Nothing needs the lives when the insurance is skipped.
+		{"abstract-entities", `query ($y: Boolean!) { animals { ... on Cat { insurance @include(if: $y) } } }`,
+			map[string]any{"y": false}, []string{"zoo"}},
+		{"abstract-entities", `query ($y: Boolean!) { animals { ... on Cat { insurance @include(if: $y) } } }`,
+			map[string]any{"y": true}, []string{"zoo", "care", "vet"}},
+		// zoo tells the checkups' types, which render needs, and answers
+		// the cats' lives in the same call.
+		{"interface-object", `query ($x: Boolean!) { checkups { weight ... on Cat { lives @include(if: $x) } } }`,
+			map[string]any{"x": false}, []string{"health", "zoo"}},
+	} {
+		t.Run(tt.dir, func(t *testing.T) {
+			c := loadFedCase(t, filepath.Join("testdata/federation", tt.dir))
+			p := c.plan(t, tt.query)
+			c.checkFetches(t, p)
+			var got []string
+			for _, f := range p.Fetches {
+				if fetchRuns(f, tt.vars) {
+					got = append(got, f.Subgraph)
+				}
+			}
+			if !slices.Equal(got, tt.runs) {
+				t.Errorf("with %v, fetches to %v run; want %v\n%s", tt.vars, got, tt.runs, p)
+			}
+		})
 	}
 }
