@@ -112,6 +112,8 @@ type planner struct {
 	fedRoots map[string]*Fetch
 	entities map[entityGroup]*Fetch
 	unions   map[*Fetch]*condUnion
+	// entityKeys are the keys entity types are fetched by.
+	entityKeys map[*EntityType]*entityKey
 	// needLoop says what a representation needs went round in a loop.
 	needLoop bool
 }
