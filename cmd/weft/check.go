@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/weft-gateway/weft/registry/store"
 	"github.com/weft-gateway/weft/schema/diff"
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -26,6 +28,8 @@ type checkOptions struct {
 	files         []string
 	allowBreaking bool
 	format        string
+	store         string
+	window        time.Duration
 }
 
 func newCheck() *cobra.Command {
@@ -54,16 +58,32 @@ PATH in the config directory (as the config's resources name it) and may be repe
 	cmd.Flags().StringArrayVar(&o.files, "file", nil, "PATH=FILE: replace the config's file PATH with FILE (repeatable)")
 	cmd.Flags().BoolVar(&o.allowBreaking, "allow-breaking", false, "exit 0 on breaking changes (they are still printed)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&o.store, "store", os.Getenv("WEFT_STORE"), storeFlagUsage+"; with it, each breaking or dangerous change names the operations recorded there that it concerns (default $WEFT_STORE)")
+	cmd.Flags().DurationVar(&o.window, "window", 7*24*time.Hour, "with --store, how far back recorded operations count")
 	return cmd
 }
 
 // checkReport is what check prints with --format json.
 type checkReport struct {
 	Replaced        map[string]string        `json:"replaced"`
-	VirtualServices map[string][]diff.Change `json:"virtualServices"`
+	VirtualServices map[string][]checkChange `json:"virtualServices"`
 	Breaking        int                      `json:"breaking"`
 	Removed         []string                 `json:"removedVirtualServices,omitempty"`
 	Added           []string                 `json:"addedVirtualServices,omitempty"`
+}
+
+// checkChange is a change and, with --store, the recorded operations it
+// concerns.
+type checkChange struct {
+	diff.Change
+	Operations []operationUse `json:"operations,omitempty"`
+}
+
+// operationUse is a recorded operation and how often it ran in the window.
+type operationUse struct {
+	Signature string `json:"signature"`
+	Name      string `json:"name"`
+	Count     int64  `json:"count"`
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
@@ -130,6 +150,19 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 	}
 	rep := compareInspections(before, after)
 	rep.Replaced = replaced
+	if o.store != "" {
+		if o.window <= 0 {
+			return usagef("--window %s: want a positive duration", o.window)
+		}
+		st, err := openRegistryStore(ctx, o.store, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := addUsage(ctx, st, rep, time.Now().Add(-o.window)); err != nil {
+			return err
+		}
+	}
 	out := cmd.OutOrStdout()
 	if o.format == "json" {
 		enc := json.NewEncoder(out)
@@ -181,7 +214,7 @@ func upstreamSource(in *virtualservices.Inspection, name, file string) (string, 
 
 // compareInspections diffs each VirtualService's schema before and after.
 func compareInspections(before, after *virtualservices.Inspection) *checkReport {
-	rep := &checkReport{VirtualServices: map[string][]diff.Change{}}
+	rep := &checkReport{VirtualServices: map[string][]checkChange{}}
 	for name, old := range before.Schemas {
 		nw := after.Schemas[name]
 		if nw == nil {
@@ -189,16 +222,14 @@ func compareInspections(before, after *virtualservices.Inspection) *checkReport 
 			rep.Breaking++
 			continue
 		}
-		changes := diff.Compare(old.AST, nw.AST)
-		if changes == nil {
-			changes = []diff.Change{}
-		}
-		rep.VirtualServices[name] = changes
-		for _, c := range changes {
+		changes := []checkChange{}
+		for _, c := range diff.Compare(old.AST, nw.AST) {
+			changes = append(changes, checkChange{Change: c})
 			if c.Severity == diff.Breaking {
 				rep.Breaking++
 			}
 		}
+		rep.VirtualServices[name] = changes
 	}
 	for name := range after.Schemas {
 		if before.Schemas[name] == nil {
@@ -225,7 +256,14 @@ func printCheck(w io.Writer, rep *checkReport) {
 		}
 		fmt.Fprintf(&b, "virtual service %s: %d change(s)\n", n, len(changes))
 		for _, c := range changes {
-			fmt.Fprintf(&b, "  %s\n", c)
+			fmt.Fprintf(&b, "  %s\n", c.Change)
+			for _, op := range c.Operations {
+				name := op.Name
+				if name == "" {
+					name = "(anonymous)"
+				}
+				fmt.Fprintf(&b, "    used by operation %s (%s): %d run(s)\n", name, op.Signature, op.Count)
+			}
 		}
 	}
 	for _, n := range rep.Removed {
@@ -238,6 +276,54 @@ func printCheck(w io.Writer, rep *checkReport) {
 		b.WriteString("no breaking change\n")
 	}
 	_, _ = w.Write(b.Bytes())
+}
+
+// addUsage names, for each breaking or dangerous change, the operations
+// recorded in st since then that touch a coordinate the change affects.
+func addUsage(ctx context.Context, st *store.Store, rep *checkReport, since time.Time) error {
+	for vs, changes := range rep.VirtualServices {
+		var coords []string
+		for _, c := range changes {
+			if c.Severity != diff.Safe {
+				coords = append(coords, c.Affects...)
+			}
+		}
+		if len(coords) == 0 {
+			continue
+		}
+		slices.Sort(coords)
+		ops, err := st.Usage(ctx, vs, slices.Compact(coords), since)
+		if err != nil {
+			return fmt.Errorf("reading recorded usage of virtual service %s: %w", vs, err)
+		}
+		for i := range changes {
+			c := &changes[i]
+			if c.Severity == diff.Safe {
+				continue
+			}
+			for _, op := range ops {
+				if touchesAny(op.Coordinates, c.Affects) {
+					c.Operations = append(c.Operations, operationUse{Signature: op.Signature, Name: op.Name, Count: op.Count})
+				}
+			}
+			slices.SortFunc(c.Operations, func(a, b operationUse) int {
+				if a.Count != b.Count {
+					return int(b.Count - a.Count)
+				}
+				return strings.Compare(a.Signature, b.Signature)
+			})
+		}
+	}
+	return nil
+}
+
+func touchesAny(used []store.CoordinateCount, affects []string) bool {
+	for _, u := range used {
+		if slices.Contains(affects, u.Coordinate) {
+			return true
+		}
+	}
+	return false
 }
 
 func describeReplaced(r map[string]string) string {

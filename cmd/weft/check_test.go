@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // petsSpec is an OpenAPI document; edit returns it with one replacement.
@@ -131,5 +133,48 @@ func TestCheckCommand(t *testing.T) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant it to start with:\n%s", r.code, r.stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestCheckNamesRecordedOperations: a gateway serving with --store records
+// the operations it runs; weft check against the same store names, under
+// each breaking change, the operations it concerns and how often they ran,
+// and no operation that does not touch what changed.
+func TestCheckNamesRecordedOperations(t *testing.T) {
+	dir := writeFiles(t, petsConfig)
+	db := filepath.Join(t.TempDir(), "registry.db")
+	s := startServe(t, "--config", dir, "--listen", "127.0.0.1:0", "--store", db, "--watch=false")
+	for i, q := range []string{
+		`query PetTag { getPet(id: 1) { name tag } }`,
+		`query PetTag { getPet(id: 2) { name tag } }`,
+		"query PetTag {\n  getPet(id: 3) {\n    name\n    tag\n  }\n}",
+		`query PetName { getPet(id: 1) { name } }`,
+	} {
+		// The upstream is not running: the answers are errors, but the
+		// operations ran and count.
+		if code, body := post(t, s.base+"/graphql", "", q); code != 200 {
+			t.Fatalf("query %d: %d %s", i, code, body)
+		}
+	}
+	s.signal(os.Interrupt)
+	if code := s.wait(time.Minute); code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, s.stderr.String())
+	}
+
+	p := filepath.Join(t.TempDir(), "pets.json")
+	if err := os.WriteFile(p, []byte(strings.Replace(petsSpec, `"tag": {"type": "string"}`, `"tag": {"type": "integer"}`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := weft(t, "check", "--config", dir, "--upstream", "pets", p, "--store", db)
+	if r.code != 1 {
+		t.Fatalf("exit %d: %+v", r.code, r)
+	}
+	lines := strings.Split(r.stdout, "\n")
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "BREAKING FIELD_TYPE_CHANGED Pet.tag") })
+	if i < 0 || i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "    used by operation PetTag (") || !strings.HasSuffix(lines[i+1], "): 3 run(s)") {
+		t.Fatalf("the change does not name PetTag and its 3 runs:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "PetName") {
+		t.Errorf("PetName does not read Pet.tag, yet it is named:\n%s", r.stdout)
 	}
 }
