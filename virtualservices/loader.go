@@ -93,7 +93,13 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	readFile := func(d *resource.Document) func(string) ([]byte, string, error) {
 		key := d.Kind + "/" + d.Name
 		return func(name string) ([]byte, string, error) {
-			if p, err := configPath(cfg, d, name); err == nil {
+			data, display, err := readRelative(cfg, d, name)
+			if err != nil {
+				// A kind may look for a file it can do without (a
+				// well-known .proto it has built in).
+				return data, display, err
+			}
+			if p, perr := configPath(cfg, d, name); perr == nil {
 				// Kinds may read files from several goroutines (a
 				// .proto's imports).
 				readsMu.Lock()
@@ -102,7 +108,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 				}
 				readsMu.Unlock()
 			}
-			return readRelative(cfg, d, name)
+			return data, display, nil
 		}
 	}
 	localPath := func(d *resource.Document) func(string) (string, error) {
