@@ -2,7 +2,6 @@ package registry_test
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,31 +9,12 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/internal/pgtest"
+	"github.com/weft-gateway/weft/internal/registrytest"
 	"github.com/weft-gateway/weft/registry"
 	"github.com/weft-gateway/weft/registry/store"
-	"github.com/weft-gateway/weft/virtualservices"
 )
-
-// loaderBuilder is the Builder weft's CLI wires in, over the real loader
-// with every upstream kind.
-type loaderBuilder struct{ l *virtualservices.Loader }
-
-var _ registry.Builder = loaderBuilder{}
-
-func (b loaderBuilder) Inspect(ctx context.Context, fsys fs.FS) (*registry.Inspection, error) {
-	in, err := b.l.Inspect(ctx, virtualservices.Config{FS: fsys, Dir: ".", Env: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		return nil, err
-	}
-	out := &registry.Inspection{Schemas: map[string]*ast.Schema{}, Sources: in.Sources, Warnings: in.Warnings}
-	for name, s := range in.Schemas {
-		out.Schemas[name] = s.AST
-	}
-	return out, nil
-}
 
 // backends runs fn once per kind of database, each as a subtest given a
 // maker of fresh stores. PostgreSQL's subtest skips without a server
@@ -75,26 +55,7 @@ func ctx(t testing.TB) context.Context {
 	return c
 }
 
-// seed pushes each resource of the config in dir as its subject.
-func seed(t testing.TB, st *store.Store, dir string) {
-	t.Helper()
-	fsys := os.DirFS(dir)
-	in, err := loader().Inspect(ctx(t), virtualservices.Config{FS: fsys, Dir: "."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	subjects, err := registry.Subjects(fsys, in.Sources)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for subject, files := range subjects {
-		if _, err := st.Push(ctx(t), store.PushRequest{Subject: subject, Files: files, Author: "seed", Message: "seeded from " + dir}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// newService returns a Service over a store seeded with the pets config,
+// newFixture returns a Service over a store seeded with the pets config,
 // and a token of each kind: admin on everything, push on the pets
 // upstream and read on everything, check only, read only.
 type fixture struct {
@@ -106,8 +67,8 @@ type fixture struct {
 
 func newFixture(t testing.TB, st *store.Store) *fixture {
 	t.Helper()
-	seed(t, st, "testdata/pets")
-	f := &fixture{st: st, svc: registry.NewService(st, loaderBuilder{loader()}, registry.ServiceOptions{Log: testLog(t)})}
+	registrytest.Seed(t, ctx(t), st, "testdata/pets")
+	f := &fixture{st: st, svc: registry.NewService(st, registrytest.Builder{}, registry.ServiceOptions{Log: testLog(t)})}
 	mk := func(name string, scopes ...string) string {
 		var sc []store.Scope
 		for _, s := range scopes {

@@ -640,19 +640,23 @@ func (s *Service) Approvals(ctx context.Context, token, subject string) ([]store
 	return out, fromStore(err)
 }
 
-// CreateToken creates a token and returns its secret; the caller's token
-// needs admin on every subject.
-func (s *Service) CreateToken(ctx context.Context, token string, spec store.TokenSpec) (string, error) {
+// CreateToken creates a token and returns its secret, with the token as
+// stored; the caller's token needs admin on every subject.
+func (s *Service) CreateToken(ctx context.Context, token string, spec store.TokenSpec) (string, store.Token, error) {
 	tok, err := s.authorize(ctx, token, store.ActionAdmin, store.AnySubject, AuditTokenCreate)
 	if err != nil {
-		return "", err
+		return "", store.Token{}, err
 	}
 	secret, err := s.store.CreateToken(ctx, spec)
 	if err != nil {
-		return "", fromStore(err)
+		return "", store.Token{}, fromStore(err)
 	}
 	s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditTokenCreate, Allowed: true, Reason: "token " + spec.Name + ": " + scopeList(spec.Scopes)})
-	return secret, nil
+	created, err := s.store.Authenticate(ctx, secret)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	return secret, created, nil
 }
 
 // RevokeToken revokes the live token named name; the caller's token needs

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weft-gateway/weft/internal/registrytest"
 	"github.com/weft-gateway/weft/registry"
 	"github.com/weft-gateway/weft/registry/store"
 )
@@ -102,7 +103,7 @@ func testRefusals(t *testing.T, st *store.Store) {
 			return err
 		}},
 		{"create token", registry.AuditTokenCreate, "*", func(tok string) error {
-			_, err := f.svc.CreateToken(ctx(t), tok, store.TokenSpec{Name: "x", Scopes: []store.Scope{{Action: store.ActionRead, Subject: "*"}}})
+			_, _, err := f.svc.CreateToken(ctx(t), tok, store.TokenSpec{Name: "x", Scopes: []store.Scope{{Action: store.ActionRead, Subject: "*"}}})
 			return err
 		}},
 	}
@@ -489,7 +490,7 @@ func (b *movingBuilder) Inspect(ctx context.Context, fsys fs.FS) (*registry.Insp
 
 func testConflictChecksAgain(t *testing.T, st *store.Store) {
 	f := newFixture(t, st)
-	b := &movingBuilder{Builder: loaderBuilder{loader()}, st: st}
+	b := &movingBuilder{Builder: registrytest.Builder{}, st: st}
 	svc := registry.NewService(st, b, registry.ServiceOptions{Log: testLog(t)})
 	req := registry.PushRequest{CheckRequest: registry.CheckRequest{Upstream: "pets",
 		Source: &registry.SourceFile{Name: "pets.json", Content: petsSpec(t, tagString, tagString+`, "age": {"type": "integer"}`)}}}
@@ -552,11 +553,11 @@ func testReadsAndTokens(t *testing.T, st *store.Store) {
 		t.Errorf("Usage of a VirtualService the token may not read: %v", err)
 	}
 
-	secret, err := f.svc.CreateToken(ctx(t), f.admin, store.TokenSpec{Name: "new", Scopes: []store.Scope{{Action: store.ActionCheck, Subject: "*"}}})
-	if err != nil || !strings.HasPrefix(secret, store.SecretPrefix) {
-		t.Fatalf("CreateToken = %q, %v", secret, err)
+	secret, created, err := f.svc.CreateToken(ctx(t), f.admin, store.TokenSpec{Name: "new", Scopes: []store.Scope{{Action: store.ActionCheck, Subject: "*"}}})
+	if err != nil || !strings.HasPrefix(secret, store.SecretPrefix) || created.Name != "new" || created.Scopes[0].Action != store.ActionCheck {
+		t.Fatalf("CreateToken = %q, %+v, %v", secret, created, err)
 	}
-	if _, err := f.svc.CreateToken(ctx(t), f.admin, store.TokenSpec{Name: "new", Scopes: []store.Scope{{Action: store.ActionCheck, Subject: "*"}}}); code(err) != registry.CodeBadInput {
+	if _, _, err := f.svc.CreateToken(ctx(t), f.admin, store.TokenSpec{Name: "new", Scopes: []store.Scope{{Action: store.ActionCheck, Subject: "*"}}}); code(err) != registry.CodeBadInput {
 		t.Errorf("a second token named new: %v; want BAD_INPUT", err)
 	}
 	if _, err := f.svc.Check(ctx(t), secret, registry.CheckRequest{Subject: "VirtualService/status", Files: map[string][]byte{"x.txt": []byte("x")}}); err != nil {
