@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -29,12 +30,15 @@ type checkOptions struct {
 	format        string
 	store         string
 	window        time.Duration
+	// With a registry, the change is checked there, against what is active.
+	reg     registryFlags
+	subject string
 }
 
 func newCheck() *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
-		Use:   "check --config DIR (--upstream NAME FILE | --file PATH=FILE ...)",
+		Use:   "check (--config DIR | --registry URL) (--upstream NAME FILE | --file PATH=FILE ...)",
 		Short: "Check a change to a config's sources: rebuild every VirtualService, print what changes in their schemas, exit 1 on a breaking change",
 		Long: `check replaces one or more source files of a config (an upstream's SDL, OpenAPI
 document, .proto or WSDL, a route's SDL, a resource's YAML) with new ones, rebuilds every
@@ -46,7 +50,13 @@ checked in CI.
 
 --upstream NAME FILE replaces the source file of upstream NAME: the one of the files the
 upstream reads whose name is FILE's, or its only one. --file PATH=FILE replaces the file at
-PATH in the config directory (as the config's resources name it) and may be repeated.`,
+PATH in the config directory (as the config's resources name it) and may be repeated.
+
+With --registry URL (or $WEFT_REGISTRY) the check runs in a registry
+(weft registry serve) against the config it has active, with the operations
+the gateways recorded in its store and the approvals given there: --upstream
+NAME FILE as above, or --subject S with --file PATH=FILE, PATH relative to the
+subject. A breaking change an approval covers does not fail the check.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args)
@@ -58,7 +68,9 @@ PATH in the config directory (as the config's resources name it) and may be repe
 	cmd.Flags().BoolVar(&o.allowBreaking, "allow-breaking", false, "exit 0 on breaking changes (they are still printed)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&o.store, "store", os.Getenv("WEFT_STORE"), storeFlagUsage+"; with it, each breaking or dangerous change names the operations recorded there that it concerns (default $WEFT_STORE)")
-	cmd.Flags().DurationVar(&o.window, "window", 7*24*time.Hour, "with --store, how far back recorded operations count")
+	cmd.Flags().DurationVar(&o.window, "window", 7*24*time.Hour, "with --store or --registry, how far back recorded operations count")
+	o.reg.register(cmd)
+	cmd.Flags().StringVar(&o.subject, "subject", "", "with --registry: the subject (Upstream/NAME, VirtualService/NAME) whose files --file replaces")
 	return cmd
 }
 
@@ -70,6 +82,10 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 		return usagef("--upstream %s needs the new source file as an argument", o.upstream)
 	case o.upstream == "" && len(args) > 0:
 		return usagef("unexpected argument %q: name the upstream it is the source of with --upstream, or use --file PATH=%s", args[0], args[0])
+	case o.reg.url != "":
+		return o.runOnline(cmd, args)
+	case o.subject != "":
+		return usagef("--subject goes with --registry; offline, --file PATH=FILE names the file by its path in --config")
 	case o.upstream == "" && len(o.files) == 0:
 		return usagef("nothing to check: give --upstream NAME FILE or --file PATH=FILE")
 	}
@@ -139,20 +155,61 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
-	out := cmd.OutOrStdout()
-	if o.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else if err := rep.WriteText(out); err != nil {
+	return o.finish(cmd, rep)
+}
+
+// finish prints the report and fails on the breaking changes no approval
+// lets through, unless they are allowed.
+func (o *checkOptions) finish(cmd *cobra.Command, rep *registry.Report) error {
+	if err := writeReport(cmd, rep, o.format); err != nil {
 		return err
 	}
-	if rep.Breaking > 0 && !o.allowBreaking {
+	switch {
+	case rep.Unapproved() == 0 || o.allowBreaking:
+		return nil
+	case rep.Approved == 0:
 		return fmt.Errorf("%d breaking change(s); pass --allow-breaking to accept them", rep.Breaking)
 	}
-	return nil
+	return fmt.Errorf("%d breaking change(s) not approved; approve them with weft approve, or pass --allow-breaking", rep.Unapproved())
+}
+
+// runOnline checks the change in a running registry.
+func (o *checkOptions) runOnline(cmd *cobra.Command, args []string) error {
+	switch {
+	case o.src.dir != "":
+		return usagef("--config and --registry exclude each other: check against a config directory, or against what a registry has active")
+	case cmd.Flags().Changed("store"):
+		return usagef("--store goes with --config: a registry reads the usage recorded in its own store")
+	}
+	change := changeFlags{upstream: o.upstream, subject: o.subject, files: o.files}
+	in, err := change.input(args)
+	if err != nil {
+		return err
+	}
+	if cmd.Flags().Changed("window") {
+		if o.window <= 0 {
+			return usagef("--window %s: want a positive duration", o.window)
+		}
+		in["usageWindow"] = o.window.String()
+	}
+	c, err := o.reg.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callContext(cmd)
+	defer cancel()
+	var out struct{ Check apiReport }
+	if err := c.do(ctx, `mutation($in: ChangeInput!) { check(input: $in) { `+reportFields+` } }`, map[string]any{"in": in}, &out); err != nil {
+		return err
+	}
+	return o.finish(cmd, out.Check.report())
+}
+
+// encodeJSON writes v as indented JSON.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // upstreamSource returns the config path of the file of upstream name that
