@@ -82,7 +82,9 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 		return usagef("--upstream %s needs the new source file as an argument", o.upstream)
 	case o.upstream == "" && len(args) > 0:
 		return usagef("unexpected argument %q: name the upstream it is the source of with --upstream, or use --file PATH=%s", args[0], args[0])
-	case o.reg.url != "":
+	case o.reg.url != "" && (cmd.Flags().Changed("registry") || o.src.dir == ""):
+		// $WEFT_REGISTRY alone does not turn a check of --config DIR
+		// into one against the registry.
 		return o.runOnline(cmd, args)
 	case o.subject != "":
 		return usagef("--subject goes with --registry; offline, --file PATH=FILE names the file by its path in --config")

@@ -195,6 +195,12 @@ func TestRegistryCLI(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "    approved by ci-pets: no client reads tag\n") || !strings.HasSuffix(r.stdout, "1 breaking change(s), each approved\n") {
 			t.Fatalf("check of an approved change: %+v", r)
 		}
+		// With --config, the check is offline whatever $WEFT_REGISTRY says:
+		// the approval is the registry's, so the change breaks.
+		r = weftEnv(t, env, "check", "--config", writeFiles(t, petsConfig), "--upstream", "pets", breaking)
+		if r.code != 1 || !strings.Contains(r.stdout, "BREAKING FIELD_TYPE_CHANGED Pet.tag") || strings.Contains(r.stdout, "approved") {
+			t.Fatalf("offline check with $WEFT_REGISTRY set: %+v", r)
+		}
 		r = weftEnv(t, env, "push", "--upstream", "pets", breaking, "-m", "tag is a number")
 		if r.code != 0 || !strings.HasSuffix(r.stdout, "pushed Upstream/pets version 3 (revision 4)\n") {
 			t.Fatalf("approved push: %+v", r)
