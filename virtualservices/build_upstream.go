@@ -17,7 +17,7 @@ import (
 	"github.com/weft-gateway/weft/upstreams/resilience"
 )
 
-func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error), local func(string) (string, error)) (*builtUpstream, error) {
+func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *Snapshot, read func(string) ([]byte, string, error), local func(string) (string, error), unchanged func(map[string][32]byte) bool) (*builtUpstream, error) {
 	if d.Spec == nil || d.Spec.Kind != yaml.MappingNode {
 		return nil, d.Errorf("spec", "an Upstream needs a spec with one of: %s", strings.Join(l.kindNames(), ", "))
 	}
@@ -37,7 +37,7 @@ func (l *Loader) buildUpstream(ctx context.Context, d *resource.Document, prev *
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
 	if prev != nil {
-		if old := prev.ups[d.Name]; old != nil && old.hash == hash {
+		if old := prev.ups[d.Name]; old != nil && old.hash == hash && unchanged(old.files) {
 			return old, nil
 		}
 	}
