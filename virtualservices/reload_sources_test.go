@@ -24,8 +24,8 @@ func TestReloadSeesAChangedSourceFile(t *testing.T) {
     "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}}}},
   "components": {"schemas": {"Pet": {"type": "object", "properties": {"name": {"type": "string"}}}}}}`
 	dir := writeConfig(t, map[string]string{
-		"up.yaml": "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: pets}\nspec:\n  rest:\n    openapi: {file: specs/pets.json}\n",
-		"vs.yaml": "apiVersion: weft.dev/v1\nkind: VirtualService\nmetadata: {name: api}\nspec:\n  virtualHost:\n    domains: [\"*\"]\n    routes:\n      - matchers: [{prefix: /graphql}]\n        graphql:\n          schema: {include: [pets]}\n",
+		"up.yaml":         "apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: pets}\nspec:\n  rest:\n    openapi: {file: specs/pets.json}\n",
+		"vs.yaml":         "apiVersion: weft.dev/v1\nkind: VirtualService\nmetadata: {name: api}\nspec:\n  virtualHost:\n    domains: [\"*\"]\n    routes:\n      - matchers: [{prefix: /graphql}]\n        graphql:\n          schema: {include: [pets]}\n",
 		"specs/pets.json": spec,
 	})
 	loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop(), Checking: true}
