@@ -356,3 +356,23 @@ func TestSubgraphSettingsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDocumentedSettings: the subgraph settings docs/config.md shows
+// build.
+func TestDocumentedSettings(t *testing.T) {
+	up, info, err := build(t, upstreamYAML(`  timeout: 2s
+  resilience: {circuitBreaker: {}, retries: {attempts: 2}}
+  supergraph:
+    file: two.graphql
+    subgraphs:
+      reviews: {timeout: 300ms, resilience: {retries: null}, fallback: {stale: 1m}}
+      products: http://products.internal/graphql
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	if fb := info.Federation.Fallbacks["reviews"]; fb == nil || fb.Stale != time.Minute {
+		t.Errorf("reviews fallback %+v", fb)
+	}
+}
