@@ -117,16 +117,18 @@ func (l *loader) fetch(ctx context.Context, f *planner.Fetch) {
 	parents := l.parents(f)
 	jobs := l.jobs(f, up, args, parents)
 	if f.Entity != nil && len(l.t.needs) > 0 {
-		l.relayFetchNeeds(f, jobs)
+		jobs = l.relayFetchNeeds(f, jobs)
 	}
 	l.mu.Unlock()
 	if len(jobs) == 0 {
 		return
 	}
 	if f.Batch && l.policy.keepsStale(f) {
-		ak := argsKey(args)
+		var ak string
 		if f.Entity != nil {
 			ak = entityCallKey(f, l.vars)
+		} else {
+			ak = argsKey(args)
 		}
 		for _, j := range jobs {
 			j.argsKey = ak

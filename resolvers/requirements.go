@@ -1,6 +1,8 @@
 package resolvers
 
 import (
+	"slices"
+
 	"github.com/valyala/fastjson"
 
 	"github.com/weft-gateway/weft/planner"
@@ -132,22 +134,9 @@ func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value) []*job
 		if len(l.t.needs) > 0 {
 			needs = l.needsOf(f, p)
 		}
-		var cause *upstreams.Error
-		for _, nf := range needs {
-			if nf.err != nil {
-				cause = nf.err
-				break
-			}
-		}
-		switch {
+		switch cause := causeOf(needs); {
 		case cause != nil:
-			j := byErr[cause]
-			if j == nil {
-				j = &job{err: cause}
-				byErr[cause] = j
-				out = append(out, j)
-			}
-			j.parents = append(j.parents, p)
+			out = failedBy(out, byErr, cause, p)
 		case len(needs) > 0:
 			l.relayNeeds(f, p, needs)
 		default:
@@ -161,28 +150,76 @@ func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value) []*job
 	return out
 }
 
-// relayFetchNeeds reports, for an entity fetch about to be called, the
-// errors subgraphs answered about what its representations read: the
-// representations carry nulls for those fields, and the fields the
-// fetch gives were computed without them. It runs with l.mu held, when
-// some fetch recorded a failure.
-func (l *loader) relayFetchNeeds(f *planner.Fetch, jobs []*job) {
+// relayFetchNeeds deals, for an entity fetch about to be called, with
+// what its representations read that earlier fetches could not give. A
+// parent whose representation reads objects a failed call was to
+// complete (a required field below the top, which the representation
+// leaves out) is taken out of its job, whose answer would be computed
+// without it, and fails with that call's failure. The errors subgraphs
+// answered about what a representation reads (the fields null) are
+// reported at the fetch's fields beside its answer. It returns the jobs,
+// those failures added, and runs with l.mu held when some fetch recorded
+// a failure.
+func (l *loader) relayFetchNeeds(f *planner.Fetch, jobs []*job) []*job {
+	out := jobs[:0:0]
+	byErr := map[*upstreams.Error]*job{}
+	var failed []*job
 	for _, j := range jobs {
 		if j.call == nil {
+			out = append(out, j)
 			continue
 		}
+		var cut map[*fastjson.Value]bool
 		for _, p := range j.parents {
-			var gql []needFailure
-			for _, nf := range l.needsOf(f, p) {
-				if nf.err == nil {
-					gql = append(gql, nf)
+			needs := l.needsOf(f, p)
+			if cause := causeOf(needs); cause != nil {
+				if cut == nil {
+					cut = map[*fastjson.Value]bool{}
 				}
+				cut[p] = true
+				failed = failedBy(failed, byErr, cause, p)
+				continue
 			}
-			if len(gql) > 0 {
-				l.relayNeeds(f, p, gql)
+			if len(needs) > 0 {
+				l.relayNeeds(f, p, needs)
 			}
 		}
+		if cut == nil {
+			out = append(out, j)
+			continue
+		}
+		j.parents = slices.DeleteFunc(j.parents, func(p *fastjson.Value) bool { return cut[p] })
+		for i, g := range j.entities {
+			j.entities[i] = slices.DeleteFunc(g, func(p *fastjson.Value) bool { return cut[p] })
+		}
+		if len(j.parents) > 0 {
+			out = append(out, j)
+		}
 	}
+	return append(out, failed...)
+}
+
+// causeOf returns the first failed call among needs, or nil.
+func causeOf(needs []needFailure) *upstreams.Error {
+	for _, nf := range needs {
+		if nf.err != nil {
+			return nf.err
+		}
+	}
+	return nil
+}
+
+// failedBy adds parent p to the job that fails with cause, one job per
+// cause.
+func failedBy(jobs []*job, byErr map[*upstreams.Error]*job, cause *upstreams.Error, p *fastjson.Value) []*job {
+	j := byErr[cause]
+	if j == nil {
+		j = &job{err: cause}
+		byErr[cause] = j
+		jobs = append(jobs, j)
+	}
+	j.parents = append(j.parents, p)
+	return jobs
 }
 
 // relayNeeds files the errors subgraphs answered about what parent p's

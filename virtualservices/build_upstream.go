@@ -96,7 +96,7 @@ const resilienceKey = "resilience"
 
 // upstreamBlocks are the blocks of an Upstream's spec that the loader reads
 // whatever the kind (the names are resilienceKey and fallbackKey), kept as
-// nodes for resilience.Decode and decodeFallback.
+// nodes for resilience.Decode and upstreams.DecodeFallback.
 type upstreamBlocks struct {
 	Resilience    *yaml.Node `yaml:"resilience"`
 	fallbackBlock `yaml:",inline"`

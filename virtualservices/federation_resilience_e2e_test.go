@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/internal/faults"
 	"github.com/weft-gateway/weft/internal/fedbench"
@@ -70,19 +71,7 @@ func startFedWorld(t *testing.T, spec, routeSDL, more string) *fedWorld {
 	if routeSDL != "" {
 		files["route.graphql"] = routeSDL
 	}
-	dir := writeConfig(t, files)
-	logs := &logBuffer{}
-	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
-	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
-	if err != nil {
-		t.Fatalf("config does not load:\n%v", err)
-	}
-	srv := virtualservices.NewServer(log)
-	srv.Swap(snap)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	w.g = &gateway{t: t, server: srv, http: hs, logs: logs}
+	w.g = startGatewayKinds(t, writeConfig(t, files))
 	return w
 }
 
@@ -508,4 +497,141 @@ func TestFederationSubgraphConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The subgraphs of planner/testdata/federation/requires that
+// TestFederationNestedRequirementErrors calls: products lists products
+// with their category, risk rates categories, and shipping insures
+// products by their category's riskClass (insurance requires
+// "category { riskClass }").
+const (
+	requiresProductsSDL = `scalar _Any
+union _Entity = Product | Category
+type Query {
+  topProducts(first: Int): [Product]
+  _entities(representations: [_Any!]!): [_Entity]!
+}
+type Product { upc: String! name: String weight: Int category: Category }
+type Category { id: ID! name: String }
+`
+	requiresRiskSDL = `scalar _Any
+union _Entity = Product | Category
+type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+}
+type Product { upc: String! hazard: String }
+type Category { id: ID! riskClass: Int }
+`
+	requiresShippingSDL = `scalar _Any
+union _Entity = Product
+type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+}
+type Product { upc: String! insurance: Int }
+`
+)
+
+// TestFederationNestedRequirementErrors: shipping's insurance requires
+// the riskClass of the product's category, which only risk gives, for
+// the category objects products returned. An error risk answers about
+// c1 reaches the client at p1's insurance; with risk down, each
+// insurance fails with risk's failure, and shipping is not called with
+// representations that lack the riskClass.
+func TestFederationNestedRequirementErrors(t *testing.T) {
+	sdl, err := os.ReadFile("../planner/testdata/federation/requires/supergraph.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	products := startSubgraph(t, "products", requiresProductsSDL, func(f *ast.Field, _ map[string]any) any {
+		var list []any
+		for i := range 3 {
+			list = append(list, map[string]any{"__typename": "Product", "upc": fmt.Sprintf("p%d", i),
+				"category": map[string]any{"__typename": "Category", "id": fmt.Sprintf("c%d", i)}})
+		}
+		return list
+	}, nil)
+	risk := startSubgraph(t, "risk", requiresRiskSDL, nil, func(rep map[string]any) map[string]any {
+		id, _ := rep["id"].(string)
+		obj := map[string]any{"__typename": "Category", "id": id, "riskClass": len(id)}
+		if id == "c1" {
+			obj["riskClass"] = subgraphFieldError("the risk model of c1 is offline")
+		}
+		return obj
+	})
+	shipping := startSubgraph(t, "shipping", requiresShippingSDL, nil, func(rep map[string]any) map[string]any {
+		obj := map[string]any{"__typename": "Product", "upc": rep["upc"]}
+		category, _ := rep["category"].(map[string]any)
+		rc, known := category["riskClass"]
+		switch {
+		case !known:
+			obj["insurance"] = subgraphFieldError("no riskClass in the representation")
+		case rc == nil:
+			obj["insurance"] = -1
+		default:
+			obj["insurance"] = int(rc.(float64)) * 10
+		}
+		return obj
+	})
+	serve := func(riskURL string) *gateway {
+		up := fmt.Sprintf(`apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: shop}
+spec:
+  exposeErrors: true
+  supergraph:
+    file: supergraph.graphql
+    subgraphs: {products: %q, risk: %q, shipping: %q}
+`, products.srv.URL, riskURL, shipping.srv.URL)
+		dir := writeConfig(t, map[string]string{"supergraph.graphql": string(sdl), "up.yaml": up, "vs.yaml": fedRouteYAML(false)})
+		return startGatewayKinds(t, dir)
+	}
+	const q = `{ topProducts { upc insurance } }`
+
+	g := serve(risk.srv.URL)
+	r := g.query("", q, nil)
+	equalJSON(t, r.Data, `{"topProducts":[{"upc":"p0","insurance":20},{"upc":"p1","insurance":-1},{"upc":"p2","insurance":20}]}`)
+	if len(r.Errors) != 1 {
+		t.Fatalf("got %d errors, want 1: %s", len(r.Errors), r.raw)
+	}
+	e := r.Errors[0]
+	if ext := extensionsOf(e); fmt.Sprint(e["path"]) != fmt.Sprint([]any{"topProducts", float64(1), "insurance"}) ||
+		e["message"] != "the risk model of c1 is offline" || ext["upstream"] != "shop/risk" || ext["code"] != "UPSTREAM_ERROR" {
+		t.Errorf("error %v", e)
+	}
+
+	shipping.reset()
+	g = serve(deadURL(t))
+	r = g.query("", q, nil)
+	equalJSON(t, r.Data, `{"topProducts":[{"upc":"p0","insurance":null},{"upc":"p1","insurance":null},{"upc":"p2","insurance":null}]}`)
+	at := errorsAt(r)
+	for i := range 3 {
+		e := at[fmt.Sprint([]any{"topProducts", float64(i), "insurance"})]
+		if ext := extensionsOf(e); ext["code"] != "UPSTREAM_UNAVAILABLE" || ext["upstream"] != "shop/risk" {
+			t.Errorf("error at topProducts.%d.insurance: %v", i, e)
+		}
+	}
+	if len(r.Errors) != 3 {
+		t.Errorf("%d errors, want one per product: %s", len(r.Errors), r.raw)
+	}
+	if n := shipping.callCount(); n != 0 {
+		t.Errorf("shipping received %d calls with representations that lack the riskClass", n)
+	}
+}
+
+// startGatewayKinds serves the config in dir with every kind, the
+// supergraph's included.
+func startGatewayKinds(t *testing.T, dir string) *gateway {
+	t.Helper()
+	logs := &logBuffer{}
+	log := zerolog.New(logs)
+	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
+	if err != nil {
+		t.Fatalf("config does not load:\n%v", err)
+	}
+	srv := virtualservices.NewServer(log)
+	srv.Swap(snap)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return &gateway{t: t, server: srv, http: hs, logs: logs}
 }
