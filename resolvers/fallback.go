@@ -203,7 +203,10 @@ func staleKeyOf(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Fiel
 		// differs from one request to the next: a value is kept per
 		// entity, by its representation, and by what the call asks of it
 		// (the operation and its variables, in j.argsKey).
-		rep, _ := appendRep(nil, p, f.Entity)
+		var rep []byte
+		if et := f.Entity.TypeFor(p.GetStringBytes("__typename")); et != nil {
+			rep, _ = appendRep(nil, p, et)
+		}
 		return fetchUpstream(f) + "\x00" + field.ParentType + "." + field.Name + "\x00" + field.ResponseKey + "\x00" + j.argsKey + "\x00" + string(rep)
 	}
 	return f.Binding.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + j.callKey() + "\x00" + batchKeyOf(f, j, p)

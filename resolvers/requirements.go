@@ -103,7 +103,9 @@ func (l *loader) needsOf(f *planner.Fetch, p *fastjson.Value) []needFailure {
 			}
 		}
 	}
-	visit(p, f.Entity.Rep)
+	if et := f.Entity.TypeFor(p.GetStringBytes("__typename")); et != nil {
+		visit(p, et.Rep)
+	}
 	return out
 }
 
@@ -119,13 +121,14 @@ func waitsFor(f, x *planner.Fetch) bool {
 }
 
 // lackingJobs are the jobs of an entity fetch's parents whose
-// representations lack a field (see entityJobs): none is called. A parent
+// representations lack a field (see entityJobs; typeName is the first
+// one's type): none is called. A parent
 // whose required fields a call failed to give fails with that call's
 // failure; one a subgraph answered errors about gets those errors at the
 // fetch's fields (or passes them on, for a fetch without client fields);
 // one with neither, because an entity was not found, say, fails with an
 // error that says a required field is missing. It runs with l.mu held.
-func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value) []*job {
+func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value, typeName string) []*job {
 	var out []*job
 	byErr := map[*upstreams.Error]*job{}
 	var unknown []*fastjson.Value
@@ -144,7 +147,7 @@ func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value) []*job
 		}
 	}
 	if len(unknown) > 0 {
-		err := upstreams.Errorf(upstreams.CodeError, fetchUpstream(f), nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", f.Entity.TypeName, f.Subgraph)
+		err := upstreams.Errorf(upstreams.CodeError, fetchUpstream(f), nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", typeName, f.Subgraph)
 		out = append(out, &job{parents: unknown, err: err})
 	}
 	return out
