@@ -466,6 +466,11 @@ func (p *planner) finish() {
 			fetch.Operation.Subgraph = fetch.Subgraph
 			fetch.Operation.Representations = fetch.Entity != nil
 		}
+		fetch.Source = fetch.Upstream
+		if fetch.Subgraph != "" {
+			fetch.Source += "/" + fetch.Subgraph
+			p.fedFallbacks(fetch)
+		}
 	}
 	var roots []Node
 	for _, fetch := range p.plan.Fetches {

@@ -398,3 +398,13 @@ func (p *planner) fedRootFetch(f *Field, root, g string) *Fetch {
 	p.docs[fetch].addRoot(p, f, b)
 	return fetch
 }
+
+// fedFallbacks gives a federated fetch its subgraph's fallback, and each
+// of its fields the field's own, if any: what serves them when the
+// subgraph fails.
+func (p *planner) fedFallbacks(fetch *Fetch) {
+	fetch.Binding.Fallback = p.s.SubgraphFallback(fetch.Subgraph)
+	for _, f := range fetch.Fields {
+		f.Fallback = p.s.FederatedFallback(f.ParentType, f.Name)
+	}
+}

@@ -60,9 +60,8 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	var out []*job
 	if len(lacking) > 0 {
 		// A field the representation needs is missing: the fetch that
-		// was to give it failed, and said so where it had fields.
-		err := upstreams.Errorf(upstreams.CodeError, f.Upstream, nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", lackingType, f.Subgraph)
-		out = append(out, &job{parents: lacking, err: err})
+		// was to give it failed (requirements.go says how).
+		out = append(out, l.lackingJobs(f, lacking, lackingType)...)
 	}
 	if len(groups) == 0 {
 		return out
@@ -217,8 +216,9 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 		l.t.upErrs = map[slot][]relError{}
 	}
 	if len(f.Fields) == 0 {
-		// A fetch of fields a representation needs: what it lacks fails
-		// the fetch that needs it.
+		// A fetch of fields a representation needs: the fetch that needs
+		// them reports its errors (requirements.go).
+		l.needErrors(f, j, errs)
 		return
 	}
 	for _, e := range errs {

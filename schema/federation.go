@@ -12,8 +12,14 @@ type Federation struct {
 	Kind Kind
 	// Supergraph is the supergraph, read.
 	Supergraph *supergraph.Supergraph
-	// Version identifies the supergraph's text.
+	// Version identifies the supergraph's text, its subgraphs' URLs and
+	// fallbacks.
 	Version string
+	// Fallbacks are the default fallbacks of the fields each subgraph
+	// resolves, by subgraph name, for the subgraphs whose settings name
+	// one (spec.supergraph.subgraphs.NAME.fallback); the others take the
+	// supergraph Upstream's (UpstreamInfo.Fallback).
+	Fallbacks map[string]*Fallback
 }
 
 // federated reports whether the supergraph resolves typeName.field, so
