@@ -211,6 +211,8 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		if deps, ok = p.need(o, parent, k.Set, up, abstract, nil, 0); !ok {
 			return nil
 		}
+	} else if o.fed.foreign {
+		p.requireCarried(o, as, k.Set)
 	} else {
 		requireSet(p, o.doc, k.Set)
 	}
@@ -254,6 +256,9 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		p.entities = map[entityGroup]*Fetch{}
 	}
 	p.entities[entityGroup{o.doc, g, as}] = fetch
+	if o.fed.foreign {
+		p.foreignFetches = append(p.foreignFetches, foreignFetch{fetch, o})
+	}
 	return fetch
 }
 

@@ -75,7 +75,7 @@ func appendRep(dst []byte, p *fastjson.Value, e *planner.Entity) ([]byte, bool) 
 	dst = append(dst, `{"__typename":`...)
 	dst = jsonwrite.String(dst, e.TypeName)
 	for _, rf := range e.Rep {
-		v := p.Get(rf.Name)
+		v := p.Get(rf.Source())
 		if v == nil {
 			return dst, false
 		}
@@ -113,7 +113,7 @@ func appendRepValue(dst []byte, v *fastjson.Value, rf *planner.RepField) []byte 
 			n++
 		}
 		for _, sub := range rf.Sub {
-			sv := v.Get(sub.Name)
+			sv := v.Get(sub.Source())
 			if sv == nil {
 				continue
 			}

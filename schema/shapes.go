@@ -71,6 +71,9 @@ func (b *builder) checkShape(gw, up *ast.Type, upName string, us *ast.Schema, p 
 			if strings.HasPrefix(f.Name, "__") || b.bindings[FieldRef{gwDef.Name, f.Name}] != nil || b.hasBinding(f) {
 				continue
 			}
+			if fed := b.opts.Federation; fed != nil && fed.FromSubgraph(gwDef.Name, f.Name) {
+				continue // a subgraph resolves it, by the object's key
+			}
 			src := b.sourceName(gwDef.Name, f.Name)
 			uf := upDef.Fields.ForName(src)
 			fwhere := gwDef.Name + "." + f.Name
