@@ -255,7 +255,7 @@ func TestForeignLoadErrors(t *testing.T) {
 				inv.Schema = gqlparser.MustLoadSchema(&ast.Source{Name: "inventory", Input: "type Query { shop_v1_Products_Get(upc: String): shop_v1_Product } type shop_v1_Product { name: String }"})
 				ups["inventory"] = inv
 			},
-			want: `Product.upc: has no binding, and upstream "inventory"'s shop_v1_Product has no field "upc"`,
+			want: `Product.upc: has no binding, and upstream "inventory"'s shop_v1_Product has no field "upc"; it is read from the upstream's answer, as a key subgraphs fetch Product by (subgraph products: "upc"; subgraph qa: "upc"; subgraph ratings: "upc")`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,19 +40,32 @@ func (b *builder) federated(typeName, field string) bool {
 func (f *Federation) FromSubgraph(typeName, field string) bool {
 	sg := f.Supergraph
 	t := sg.Types[typeName]
-	if t == nil || len(sg.Resolvers(typeName, field)) == 0 {
+	if t == nil || len(sg.Resolvers(typeName, field)) == 0 || f.keyField(typeName, field) {
 		return false
 	}
-	entity := false
 	for _, in := range t.In {
 		for _, k := range in.Keys {
-			if keyNames(k.Set)[field] {
-				return false
+			if k.Resolvable {
+				return true
 			}
-			entity = entity || k.Resolvable
 		}
 	}
-	return entity
+	return false
+}
+
+// keyField reports whether field is in a @key of typeName in some
+// subgraph.
+func (f *Federation) keyField(typeName, field string) bool {
+	if t := f.Supergraph.Types[typeName]; t != nil {
+		for _, in := range t.In {
+			for _, k := range in.Keys {
+				if keyNames(k.Set)[field] {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // KeyWithin returns a resolvable @key of typeName in some subgraph whose
