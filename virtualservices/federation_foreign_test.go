@@ -28,7 +28,6 @@ import (
 	"github.com/weft-gateway/weft/internal/grpctest"
 	"github.com/weft-gateway/weft/internal/soaptest"
 	"github.com/weft-gateway/weft/schema/compose"
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -259,7 +258,7 @@ spec:
 	}
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
 	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg", OSDir: dir}, nil)
 	if err != nil {
 		return nil, err
