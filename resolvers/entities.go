@@ -49,8 +49,10 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	var out []*job
 	if len(lacking) > 0 {
 		// A field the representation needs is missing: the fetch that
-		// was to give it failed, and said so where it had fields.
-		err := upstreams.Errorf(upstreams.CodeError, f.Upstream, nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", f.Entity.TypeName, f.Subgraph)
+		// was to give it failed, and said so where it had fields, or the
+		// object is another upstream's, whose answer lacks a key field.
+		// The error names the subgraph as its calls' errors do.
+		err := upstreams.Errorf(upstreams.CodeError, f.Upstream+"/"+f.Subgraph, nil, "cannot fetch %s from subgraph %s: the object has no value for a field its representation needs", f.Entity.TypeName, f.Subgraph)
 		out = append(out, &job{parents: lacking, err: err})
 	}
 	if len(groups) == 0 {

@@ -80,6 +80,8 @@ type Question @key(fields: "id") {
 const foreignSDL = `extend type Query {
   products: [Product!]! @graphql(upstream: "catalog")
   reviewsOf(upc: ID!): [Review!]! @rest(upstream: "reviews", path: "/products/{args.upc}/reviews")
+  "A REST answer without the key: a review summary has no id."
+  keyless(upc: ID!): Review @rest(upstream: "reviews", path: "/products/{args.upc}/reviews/summary")
   item(id: ID!): Item @grpc(upstream: "kitchen", method: "weft.test.v1.Kitchen/GetItem", request: {id: "{args.id}"})
   items(ids: [ID!]!): [Item!]! @grpc(upstream: "kitchen", method: "weft.test.v1.Kitchen/GetItems", request: {ids: "{args.ids}"}, result: "items")
   carriers: [Carrier!]! @soap(upstream: "shipping", operation: "ShippingPort/ListCarriers")
@@ -405,6 +407,27 @@ func TestFederatedSubgraphsExtendOtherUpstreams(t *testing.T) {
 		}
 		if n := fs.shipping.Calls("ShippingPort/ListCarriers"); n < 1 {
 			t.Errorf("the SOAP service got %d calls", n)
+		}
+	})
+
+	t.Run("rest object without its key", func(t *testing.T) {
+		fs.extras.reset()
+		r := fs.g.query("", `{ keyless(upc: "1") { helpfulVotes } }`, nil)
+		if len(r.Errors) != 1 {
+			t.Fatalf("want one error, got %s", r.raw)
+		}
+		e := r.Errors[0]
+		equalJSON(t, e["path"], `["keyless","helpfulVotes"]`)
+		if ext, _ := e["extensions"].(map[string]any); ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop/extras" {
+			t.Errorf("error %v", e)
+		}
+		// The reason goes to the log, with the request id.
+		if !strings.Contains(fs.g.logs.String(), "cannot fetch Review from subgraph extras: the object has no value for a field its representation needs") {
+			t.Errorf("the log does not say why:\n%s", fs.g.logs.String())
+		}
+		equalJSON(t, r.Data, `{"keyless":null}`)
+		if n := len(fs.extras.entityCalls()); n != 0 {
+			t.Errorf("extras got %d _entities calls for an object without a key", n)
 		}
 	})
 

@@ -880,10 +880,10 @@ func (ec *executionContext) _Product_questions(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*Question) graphql.Marshaler {
-			return ec.marshalNQuestion2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestionᚄ(ctx, selections, v)
+			return ec.marshalOQuestion2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestionᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Product_questions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1231,11 +1231,11 @@ func (ec *executionContext) _Review_helpfulVotes(ctx context.Context, field grap
 			return obj.HelpfulVotes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Review_helpfulVotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2561,7 +2561,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "questions":
 			out.Values[i] = ec._Product_questions(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -2715,7 +2715,7 @@ func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "helpfulVotes":
 			out.Values[i] = ec._Review_helpfulVotes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -3196,20 +3196,6 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalInt(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
-	}
-	return res
-}
-
 func (ec *executionContext) unmarshalNProductByUpcsInput2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐProductByUpcsInput(ctx context.Context, v any) ([]*ProductByUpcsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -3222,22 +3208,6 @@ func (ec *executionContext) unmarshalNProductByUpcsInput2ᚕᚖgithubᚗcomᚋwe
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) marshalNQuestion2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*Question) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNQuestion2ᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestion(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNQuestion2ᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestion(ctx context.Context, sel ast.SelectionSet, v *Question) graphql.Marshaler {
@@ -3653,6 +3623,24 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOProduct2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐProduct(ctx context.Context, sel ast.SelectionSet, v []*Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -3679,6 +3667,25 @@ func (ec *executionContext) unmarshalOProductByUpcsInput2ᚖgithubᚗcomᚋweft�
 	}
 	res, err := ec.unmarshalInputProductByUpcsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQuestion2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*Question) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuestion2ᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOQuestion2ᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋinternalᚋdemoᚋqaᚐQuestion(ctx context.Context, sel ast.SelectionSet, v *Question) graphql.Marshaler {

@@ -13,6 +13,7 @@ type Answer struct {
 type Product struct {
 	Upc string `json:"upc"`
 	// What customers asked about the product, oldest first, with the answers.
+	// Nullable, so that when this service fails the rest of the product stands.
 	Questions []*Question `json:"questions"`
 }
 
@@ -35,8 +36,8 @@ type Question struct {
 // A customer's review of a product.
 type Review struct {
 	ID string `json:"id"`
-	// How many customers found the review helpful.
-	HelpfulVotes int `json:"helpfulVotes"`
+	// How many customers found the review helpful; null when this service fails.
+	HelpfulVotes *int `json:"helpfulVotes"`
 }
 
 func (Review) IsEntity() {}

@@ -79,7 +79,8 @@ func (r entityResolver) FindManyProductByUpcs(_ context.Context, reps []*Product
 func (r entityResolver) FindManyReviewByIDs(_ context.Context, reps []*ReviewByIDsInput) ([]*Review, error) {
 	out := make([]*Review, len(reps))
 	for i, rep := range reps {
-		out[i] = &Review{ID: rep.ID, HelpfulVotes: HelpfulVotes(rep.ID)}
+		votes := HelpfulVotes(rep.ID)
+		out[i] = &Review{ID: rep.ID, HelpfulVotes: &votes}
 	}
 	return out, nil
 }
