@@ -51,6 +51,7 @@ func Build(ctx context.Context, s *schema.Schema, doc *ast.QueryDocument, opName
 	}
 	p.plan.Complexity, p.plan.Aliases = measure(p.plan.Root)
 	p.plan.Selections = p.steps
+	p.plan.Coordinates = coordinates(doc, op)
 	p.finish()
 	return p.plan, nil
 }
@@ -111,6 +112,8 @@ type planner struct {
 	fedRoots map[string]*Fetch
 	entities map[entityGroup]*Fetch
 	unions   map[*Fetch]*condUnion
+	// entityKeys are the keys entity types are fetched by.
+	entityKeys map[*EntityType]*entityKey
 	// needLoop says what a representation needs went round in a loop.
 	needLoop bool
 	// foreignFetches are the entity fetches of objects that no subgraph

@@ -159,6 +159,9 @@ func (c *Cache) plan(ctx context.Context, k cacheKey, query string, doc *ast.Que
 	c.misses.Add(1)
 
 	p, err := Build(ctx, c.schema, doc, k.operation, c.opts)
+	if p != nil {
+		p.Signature = signature(k.query, k.operation)
+	}
 	f.plan, f.err = p, err
 	if err != nil && !Cacheable(err) {
 		f.again = true

@@ -14,20 +14,32 @@ import (
 
 // entityFor returns the entity fetch that resolves field def of concrete
 // type parent for the objects of owner o: one that fields of this
-// selection already use when its subgraph resolves def, else a new one to
-// the first subgraph that resolves it and whose key o's subgraph can give.
-// selectedOn is the type the field was selected on (an interface, or
-// parent itself).
+// selection (of any type) already use when its subgraph resolves def,
+// else a new one to the first subgraph that resolves it and whose key o's
+// subgraph can give. selectedOn is the type the field was selected on (an
+// interface, or parent itself).
 func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefinition, up *trail, abstract bool, selectedOn string) *Fetch {
 	sg := p.s.Federation.Supergraph
 	gs, as := p.sources(parent.Name, def.Name, selectedOn)
 	var fetch *Fetch
 	for _, g := range gs {
-		if e := p.entities[entityGroup{o.doc, g.Name, as}]; e != nil && e != o.fed.typeFetch {
-			fetch = e
-			if abstract && !slices.Contains(fetch.ParentTypes, parent.Name) {
-				fetch.ParentTypes = append(fetch.ParentTypes, parent.Name)
+		e := p.entities[entityGroup{o.doc.level(), g.Name}]
+		if e == nil {
+			continue
+		}
+		requires := sg.Field(as, def.Name, g.Name).Requires
+		if e == o.fed.typeFetch {
+			// The fetch that learns the objects' types answers them as
+			// the concrete types they are: a field of one of them that
+			// needs nothing more is selected in it, on its type.
+			if as == parent.Name && len(requires) == 0 {
+				fetch = e
+				break
 			}
+			continue
+		}
+		if p.joinEntity(e, o, as, parent.Name, abstract, requires) {
+			fetch = e
 			break
 		}
 	}
@@ -56,9 +68,117 @@ func (p *planner) entityFor(o *owner, parent *ast.Definition, def *ast.FieldDefi
 		for _, d := range deps {
 			fetch.After = appendFetch(fetch.After, d)
 		}
-		fetch.Entity.Rep = mergeRep(fetch.Entity.Rep, repOf(fin.Requires))
+		p.addRequires(fetch, parent.Name, fin.Requires)
 	}
 	return fetch
+}
+
+// joinEntity makes entity fetch e, of the objects of o's level, also
+// fetch o's objects (of concrete type concrete) as entities of type as,
+// for a field that requires the field set requires, and reports whether
+// it could. A type it does not send yet joins when its key's fields are
+// in o's objects as they are. The parents of one representation type
+// (the types an @interfaceObject subgraph knows as one) share its shape:
+// another parent type joins when its objects hold what the shape reads,
+// and a requirement is added when the objects of every other parent type
+// hold it. A fetch that learns the objects' types (its one type is for
+// parents of any type) takes no other type, and neither it nor a fetch
+// it waits for can wait for e.
+func (p *planner) joinEntity(e *Fetch, o *owner, as, concrete string, abstract bool, requires ast.SelectionSet) bool {
+	tf := o.fed.typeFetch
+	if e.Entity == nil || len(e.Entity.Types) == 1 && e.Entity.Types[0].Parents == nil || e == tf || tf != nil && dependsOn(tf, e) {
+		return false
+	}
+	et := e.Entity.forParent(concrete)
+	if et != nil && et.TypeName != as {
+		return false
+	}
+	if et == nil {
+		et = e.Entity.byName(as)
+	}
+	var k *entityKey
+	if et != nil {
+		k = p.entityKeys[et]
+		var own []ast.SelectionSet
+		if !slices.Contains(et.Parents, concrete) {
+			// What the others' representations carry, this type's must.
+			own = append([]ast.SelectionSet{k.key.Set}, k.requires...)
+		}
+		for _, set := range own {
+			if !p.returnsSet(o, as, set) {
+				return false
+			}
+		}
+		for i, other := range k.owners {
+			if et.Parents[i] != concrete && !p.returnsSet(other, as, requires) {
+				return false
+			}
+		}
+		for _, set := range own {
+			p.requireOn(o, as, set)
+		}
+		for i, other := range k.owners {
+			if et.Parents[i] != concrete {
+				p.requireOn(other, as, requires)
+			}
+		}
+	} else {
+		key := p.keyFor(o, as, e.Subgraph, false)
+		if key == nil {
+			return false
+		}
+		p.requireOn(o, as, key.Set)
+		et = &EntityType{TypeName: as, Rep: repOf(key.Set)}
+		e.Entity.Types = append(e.Entity.Types, et)
+		k = &entityKey{key: key}
+		p.entityKeys[et] = k
+		// Each parent's representation is picked by its type.
+		o.doc.level().typename = true
+	}
+	if !slices.Contains(et.Parents, concrete) {
+		et.Parents = append(et.Parents, concrete)
+		k.owners = append(k.owners, o)
+	}
+	if abstract && !slices.Contains(e.ParentTypes, concrete) {
+		e.ParentTypes = append(e.ParentTypes, concrete)
+	}
+	if tf != nil {
+		e.After = appendFetch(e.After, tf)
+	}
+	return true
+}
+
+// entityKey is what planning keeps of an entity type's representation:
+// the key it is by, the field sets fields it fetches require, and the
+// owners of its parents, one per parent type.
+type entityKey struct {
+	key      *supergraph.Key
+	requires []ast.SelectionSet
+	owners   []*owner
+}
+
+// addRequires adds a field set the fields of concrete type concrete
+// require to their representation.
+func (p *planner) addRequires(fetch *Fetch, concrete string, set ast.SelectionSet) {
+	et := fetch.Entity.forParent(concrete)
+	if et == nil {
+		et = fetch.Entity.Types[0]
+	}
+	et.Rep = mergeRep(et.Rep, repOf(set))
+	if k := p.entityKeys[et]; k != nil {
+		k.requires = append(k.requires, set)
+	}
+}
+
+// entitySel returns the selection, in entity fetch fetch, of the fields
+// of parents of concrete type concrete: the fragment on the type they are
+// sent as, or on their own type where the fetch learns it.
+func (p *planner) entitySel(fetch *Fetch, concrete string) *docSel {
+	typeName := concrete
+	if et := fetch.Entity.forParent(concrete); et != nil {
+		typeName = et.TypeName
+	}
+	return p.docs[fetch].entities.fragment(typeName)
 }
 
 // sources returns the subgraphs that resolve field of concrete type t,
@@ -134,7 +254,12 @@ func (p *planner) interfaceObjectSelection(def *ast.Definition, sets []ast.Selec
 		p.fail(nil, "no subgraph can tell the concrete types of %s objects from subgraph %s (an @interfaceObject): none has %s as an interface with a key %s returns", def.Name, o.fed.graph, def.Name, o.fed.graph)
 		return nil
 	}
-	p.docs[tf].entitySel.typename = true
+	p.entitySel(tf, def.Name).typename = true
+	// Render needs the types, whatever fields join the fetch.
+	if p.unions == nil {
+		p.unions = map[*Fetch]*condUnion{}
+	}
+	p.unions[tf] = &condUnion{always: true}
 	for _, t := range p.s.AST.GetPossibleTypes(def) {
 		co := &owner{kind: ownerGraphQL, fetch: o.fetch, doc: o.doc,
 			fed: &fedOwner{graph: o.fed.graph, provided: o.fed.provided, iface: def.Name, typeFetch: tf}}
@@ -211,12 +336,13 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		if deps, ok = p.need(o, parent, k.Set, up, abstract, nil, 0); !ok {
 			return nil
 		}
-	} else if o.fed.foreign {
-		p.requireCarried(o, as, k.Set)
 	} else {
-		requireSet(p, o.doc, k.Set)
+		p.requireOn(o, as, k.Set)
 	}
-	typeName := as
+	et := &EntityType{TypeName: as, Rep: repOf(k.Set)}
+	if concrete != "" {
+		et.Parents = []string{concrete}
+	}
 	b := p.fedBinding(as, "_entities", ast.Query)
 	fetch := &Fetch{
 		ID:       len(p.plan.Fetches),
@@ -228,7 +354,7 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		Batch:    true,
 		Conds:    p.condsOf(up, nil),
 		After:    deps,
-		Entity:   &Entity{TypeName: typeName, Rep: repOf(k.Set)},
+		Entity:   &Entity{Types: []*EntityType{et}},
 	}
 	if abstract && concrete != "" {
 		fetch.ParentTypes = []string{concrete}
@@ -251,11 +377,18 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		args: ast.ArgumentList{{Name: "representations", Value: &ast.Value{Kind: ast.Variable, Raw: schema.RepresentationsVariable}}}}
 	d.root.fields = append(d.root.fields, ent)
 	d.argDefs = append(d.argDefs, &ast.VariableDefinition{Variable: schema.RepresentationsVariable, Type: ast.NonNullListType(ast.NonNullNamedType("_Any", nil), nil)})
-	d.entitySel = ent.sel.fragment(typeName)
+	d.entities = ent.sel
 	if p.entities == nil {
 		p.entities = map[entityGroup]*Fetch{}
 	}
-	p.entities[entityGroup{o.doc, g, as}] = fetch
+	if p.entityKeys == nil {
+		p.entityKeys = map[*EntityType]*entityKey{}
+	}
+	p.entityKeys[et] = &entityKey{key: k}
+	if concrete != "" {
+		p.entityKeys[et].owners = []*owner{o}
+	}
+	p.entities[entityGroup{o.doc.level(), g}] = fetch
 	if o.fed.foreign {
 		p.foreignFetches = append(p.foreignFetches, foreignFetch{fetch, o})
 	}
@@ -269,6 +402,13 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 // of its own, so that it never overwrites such a field.
 func (s *docSel) addEntityClient(p *planner, f *Field, name string, leaf bool) *docSel {
 	if f.ResponseKey == name && len(f.AST.Arguments) == 0 {
+		if ex := s.byAlias(name); leaf && ex != nil && ex.client != nil && ex.name == name && len(ex.args) == 0 && ex.sel == nil {
+			// The same leaf of another type sent as this one (an
+			// @interfaceObject's): one value serves both.
+			ex.shared = append(ex.shared, f)
+			f.Key = name
+			return nil
+		}
 		return s.addClient(p, f, name, leaf)
 	}
 	return s.addAliased(p, f, name, leaf)
@@ -301,14 +441,20 @@ func (p *planner) viaParent(f *Field, parent *ast.Definition, def *ast.FieldDefi
 		if g.Name == above.fed.graph || !sg.Field(parent.Name, def.Name, g.Name).Resolves() {
 			continue
 		}
-		fetch := p.entities[entityGroup{above.doc, g.Name, o.fed.viaType}]
+		// The objects above may be of several types (a fragment of
+		// theirs): the fetch keeps those of the field's.
+		abstract := above.doc.up != nil || above.fed.iface != ""
+		fetch := p.entities[entityGroup{above.doc.level(), g.Name}]
+		if fetch != nil && !p.joinEntity(fetch, above, o.fed.viaType, o.fed.viaType, abstract, nil) {
+			fetch = nil
+		}
 		if fetch == nil {
-			fetch = p.newEntityFetch(above, o.fed.viaType, o.fed.viaType, g.Name, up.up, false, false)
+			fetch = p.newEntityFetch(above, o.fed.viaType, o.fed.viaType, g.Name, up.up, abstract, false)
 		}
 		if fetch == nil {
 			continue
 		}
-		ds := p.docs[fetch].entitySel
+		ds := p.entitySel(fetch, o.fed.viaType)
 		vf := ds.byAlias(via.Key)
 		if vf == nil {
 			vf = &docField{alias: via.Key, name: via.Name, args: via.AST.Arguments, sel: &docSel{}}
@@ -351,11 +497,50 @@ func (p *planner) fieldConds(fetch *Fetch, f *Field) {
 }
 
 // applyConds makes each entity fetch run only when one of its fields may
-// be in the response (their conditions, beside those of the path above).
+// be in the response or a fetch that waits for it may run (their
+// conditions, beside those of the path above): a fetch that fields of
+// several types share may be one that another type's fetch needs.
 func (p *planner) applyConds() {
-	for fetch, u := range p.unions {
-		if !u.always && len(u.groups) > 0 {
+	waiting := map[*Fetch][]*Fetch{}
+	for _, f := range p.plan.Fetches {
+		for _, a := range f.After {
+			waiting[a] = append(waiting[a], f)
+		}
+	}
+	memo := map[*Fetch]*condUnion{}
+	for _, fetch := range p.plan.Fetches {
+		if u := p.runsWhen(fetch, waiting, memo); !u.always && len(u.groups) > 0 {
 			fetch.Conds = append(fetch.Conds, u.groups)
 		}
 	}
+}
+
+// runsWhen is when fetch f must run, beyond the conditions of its path:
+// when one of its fields may be in the response or one of the fetches
+// waiting for it may run, and always when it has neither fields nor
+// fetches waiting (a fetch that is not an entity fetch, say).
+func (p *planner) runsWhen(f *Fetch, waiting map[*Fetch][]*Fetch, memo map[*Fetch]*condUnion) *condUnion {
+	if u, ok := memo[f]; ok {
+		return u
+	}
+	always := &condUnion{always: true}
+	own := p.unions[f]
+	if own == nil && len(waiting[f]) == 0 || own != nil && own.always {
+		memo[f] = always
+		return always
+	}
+	u := &condUnion{}
+	if own != nil {
+		u.groups = append(u.groups, own.groups...)
+	}
+	for _, w := range waiting[f] {
+		wu := p.runsWhen(w, waiting, memo)
+		if wu.always {
+			u = always
+			break
+		}
+		u.groups = append(u.groups, wu.groups...)
+	}
+	memo[f] = u
+	return u
 }

@@ -18,24 +18,26 @@ import (
 //     when it resolves the field (or a @provides on the way down says it
 //     returns it), in the same operation;
 //   - otherwise from another subgraph, by an entity fetch: one
-//     _entities(representations:) call per subgraph, type and parent
+//     _entities(representations:) call per subgraph and parent
 //     selection, whose representations (the key's fields and what the
-//     fetched fields @require) are built from the parent objects and whose
-//     answers are merged back into them. What a representation needs that
-//     the parent's subgraph does not resolve is fetched first, by entity
-//     fetches of its own (Fetch.After).
+//     fetched fields @require, per type) are built from the parent
+//     objects and whose answers are merged back into them. What a
+//     representation needs that the parent's subgraph does not resolve is
+//     fetched first, by entity fetches of its own (Fetch.After).
 //
 // Fields of one parent selection that one subgraph resolves go in one
-// entity fetch, so that a subgraph is called once per level, with every
-// parent in the batch.
+// entity fetch, whatever the parents' concrete types (each type's fields
+// in a fragment on it), so that a subgraph is called once per level, with
+// every parent in the batch. Only what must wait for the fetch, or what
+// would give parents of one representation type different shapes, goes
+// in a fetch of its own.
 
 // entityGroup identifies an entity fetch that fields may join: the
-// subgraph, the concrete type and the parent selection it reads objects
-// from.
+// subgraph and the parent selection it reads objects from (the level's,
+// not a fragment's: every type of the objects at one path).
 type entityGroup struct {
 	parent *docSel
 	graph  string
-	typ    string
 }
 
 // fedOwner is the federated part of an owner: the subgraph whose answer
@@ -139,6 +141,7 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 			// the same object of the subgraph's answer.
 			if ex := o.doc.byAlias(f.ResponseKey); ex != nil && ex.name == def.Name && len(ex.args) == 0 {
 				f.Key = ex.alias
+				ex.shared = append(ex.shared, f)
 				return o
 			}
 		}
@@ -181,7 +184,7 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 	fetch.Fields = append(fetch.Fields, f)
 	f.Fetch = fetch
 	p.fieldConds(fetch, f)
-	frag := p.docs[fetch].entitySel
+	frag := p.entitySel(fetch, parent.Name)
 	var sub *docSel
 	if o.fed.foreign {
 		// The entity is merged into an object of another upstream's

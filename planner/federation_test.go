@@ -196,6 +196,9 @@ func (c *fedCase) plan(t testing.TB, query string) *Plan {
 func (c *fedCase) checkFetches(t testing.TB, p *Plan) {
 	t.Helper()
 	for _, f := range p.Fetches {
+		if waits(f, f, map[*Fetch]bool{}) {
+			t.Errorf("fetch #%d waits for itself", f.ID)
+		}
 		sub := c.subgraphs[f.Subgraph]
 		if sub == nil {
 			t.Errorf("fetch #%d goes to %q, which is no subgraph", f.ID, f.Subgraph)
@@ -211,8 +214,12 @@ func (c *fedCase) checkFetches(t testing.TB, p *Plan) {
 		if _, errs := gqlparser.LoadQuery(sub, f.Operation.Document); errs != nil {
 			t.Errorf("fetch #%d: the operation is not valid in subgraph %s: %v\n%s", f.ID, f.Subgraph, errs, f.Operation.Document)
 		}
-		if f.Entity != nil {
-			typ := c.sg.Types[f.Entity.TypeName]
+		if f.Entity == nil {
+			continue
+		}
+		parents := map[string]bool{}
+		for _, et := range f.Entity.Types {
+			typ := c.sg.Types[et.TypeName]
 			ok := false
 			if typ != nil && typ.In[f.Subgraph] != nil {
 				for _, k := range typ.In[f.Subgraph].Keys {
@@ -220,10 +227,34 @@ func (c *fedCase) checkFetches(t testing.TB, p *Plan) {
 				}
 			}
 			if !ok {
-				t.Errorf("fetch #%d fetches %s entities from %s, which resolves no key of it", f.ID, f.Entity.TypeName, f.Subgraph)
+				t.Errorf("fetch #%d fetches %s entities from %s, which resolves no key of it", f.ID, et.TypeName, f.Subgraph)
+			}
+			if len(f.Entity.Types) > 1 && len(et.Parents) == 0 {
+				t.Errorf("fetch #%d sends %s among other types, for no parent type", f.ID, et.TypeName)
+			}
+			for _, pt := range et.Parents {
+				if parents[pt] {
+					t.Errorf("fetch #%d sends parents of type %s as two types", f.ID, pt)
+				}
+				parents[pt] = true
 			}
 		}
 	}
+}
+
+// waits reports whether fetch a runs after fetch b: b is its parent or
+// a fetch it is after, or one of those runs after b.
+func waits(a, b *Fetch, seen map[*Fetch]bool) bool {
+	if seen[a] {
+		return false
+	}
+	seen[a] = true
+	for _, x := range append([]*Fetch{a.Parent}, a.After...) {
+		if x != nil && (x == b || waits(x, b, seen)) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFederationGoldenPlans plans every query of every case in

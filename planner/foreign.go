@@ -76,6 +76,18 @@ func (p *planner) foreignOwner(o *owner, up *trail) *owner {
 	return fo
 }
 
+// requireOn makes owner o's objects hold the fields of set (a key, or
+// what a fetched field requires) for their representations: a subgraph
+// is asked for them under their names, a foreign owner's upstream as
+// requireCarried says.
+func (p *planner) requireOn(o *owner, typeName string, set ast.SelectionSet) {
+	if o.fed != nil && o.fed.foreign {
+		p.requireCarried(o, typeName, set)
+		return
+	}
+	requireSet(p, o.doc, set)
+}
+
 // requireCarried makes a foreign owner's objects hold the fields of set
 // (a key), which they carry: a GraphQL upstream is asked for them under
 // their names there; a REST, gRPC or SOAP answer holds what it holds.
@@ -118,10 +130,13 @@ func requireSource(p *planner, ds *docSel, typeName string, set ast.SelectionSet
 // entity fetch gave them is merged under its own name.
 func (p *planner) sourceReps() {
 	for _, ff := range p.foreignFetches {
-		e := ff.fetch.Entity
-		for _, rf := range e.Rep {
-			if p.carries(ff.o, e.TypeName, rf.Name) {
-				p.repSource(e.TypeName, rf)
+		// A fetch's parents are the objects of one level of one
+		// upstream's answer: every type it sends is read alike.
+		for _, et := range ff.fetch.Entity.Types {
+			for _, rf := range et.Rep {
+				if p.carries(ff.o, et.TypeName, rf.Name) {
+					p.repSource(et.TypeName, rf)
+				}
 			}
 		}
 	}

@@ -174,7 +174,9 @@ func TestForeignRepresentations(t *testing.T) {
 			var got []string
 			for _, f := range p.Fetches {
 				if f.Entity != nil {
-					got = append(got, f.Subgraph+": "+repText(f.Entity.Rep))
+					for _, et := range f.Entity.Types {
+						got = append(got, f.Subgraph+": "+repText(et.Rep))
+					}
 				}
 			}
 			if strings.Join(got, ", ") != strings.Join(tt.reps, ", ") {

@@ -18,9 +18,9 @@ type fetchDoc struct {
 	args      []schema.GraphQLArg
 	argDefs   ast.VariableDefinitionList
 	fieldSels map[*Field]*docSel
-	// entitySel, for an entity fetch, is the selection on the entity
-	// type inside _entities.
-	entitySel *docSel
+	// entities, for an entity fetch, is the selection of _entities: a
+	// fragment on each type whose fields it fetches.
+	entities *docSel
 }
 
 // docSel is a selection set of an upstream operation.
@@ -28,6 +28,9 @@ type docSel struct {
 	fields   []*docField
 	typename bool
 	frags    []*docFrag
+	// up, for a fragment's selection, is the selection it is a fragment
+	// of: the same objects, of one type.
+	up *docSel
 }
 
 type docFrag struct {
@@ -44,6 +47,9 @@ type docField struct {
 	sel      *docSel
 	client   *Field
 	required bool
+	// shared are more client fields that read the value under the same
+	// key (a leaf several types select alike).
+	shared []*Field
 }
 
 func (p *planner) newDoc(f *Fetch) {
@@ -93,9 +99,31 @@ func (s *docSel) fragment(typeName string) *docSel {
 			return fr.sel
 		}
 	}
-	fr := &docFrag{typeName: typeName, sel: &docSel{}}
+	fr := &docFrag{typeName: typeName, sel: &docSel{up: s}}
 	s.frags = append(s.frags, fr)
 	return fr.sel
+}
+
+// level returns the selection of the objects s selects from: s, or for a
+// fragment the selection it is part of. The fragments of one level are on
+// the same objects, which entity fetches fetch together.
+func (s *docSel) level() *docSel {
+	for s.up != nil {
+		s = s.up
+	}
+	return s
+}
+
+// rekey moves the field to a fresh alias, with the client fields that read
+// it.
+func (df *docField) rekey(p *planner) {
+	df.alias = p.freshAlias()
+	if df.client != nil {
+		df.client.Key = df.alias
+	}
+	for _, f := range df.shared {
+		f.Key = df.alias
+	}
 }
 
 func (p *planner) freshAlias() string {
@@ -135,10 +163,7 @@ func (s *docSel) require(p *planner, path []string) {
 	name := path[0]
 	df := s.byAlias(name)
 	if df != nil && (df.name != name || len(df.args) > 0) {
-		df.alias = p.freshAlias()
-		if df.client != nil {
-			df.client.Key = df.alias
-		}
+		df.rekey(p)
 		df = nil
 	}
 	if df == nil {

@@ -6,6 +6,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/schema"
@@ -37,6 +39,12 @@ type Plan struct {
 	Selections int
 	// Introspects says the operation reads __schema or __type.
 	Introspects bool
+	// Coordinates are the schema coordinates the operation touches, sorted
+	// (see coordinates): what usage recording counts per operation.
+	Coordinates []string
+	// Signature names the operation alike on every replica and for every
+	// layout of its text; set by Cache, empty from Build alone.
+	Signature string
 
 	jsonCache
 }
@@ -102,13 +110,68 @@ type Fetch struct {
 	Entity *Entity
 }
 
-// Entity is how an entity fetch builds each parent's representation.
+// Entity is how an entity fetch builds each parent's representation. One
+// fetch carries the parents of every concrete type at its path that its
+// subgraph has fields for, each type's representation shaped by its own
+// key and requirements.
 type Entity struct {
-	// TypeName is the representations' __typename.
+	// Types are the representations' shapes, one per __typename sent.
+	Types []*EntityType
+}
+
+// EntityType is how the representations of the parents of some concrete
+// types are built.
+type EntityType struct {
+	// TypeName is the representations' __typename: the parents' own type,
+	// or the interface that a subgraph seeing it as an @interfaceObject
+	// knows them by.
 	TypeName string
+	// Parents are the parents' concrete types this shape is for; when the
+	// entity has one type, it is every parent's the fetch keeps, whatever
+	// Parents says (objects whose type is not known yet, such as those an
+	// @interfaceObject subgraph answered).
+	Parents []string
 	// Rep are the fields copied from the parent object: the key's and
 	// those the fetched fields require.
 	Rep []*RepField
+}
+
+// TypeFor returns the shape of the representation of a parent whose
+// __typename is typename, or nil when the fetch sends none for it.
+func (e *Entity) TypeFor(typename []byte) *EntityType {
+	if len(e.Types) == 1 {
+		return e.Types[0]
+	}
+	for _, t := range e.Types {
+		for _, p := range t.Parents {
+			if p == string(typename) {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// forParent returns the shape the parents of concrete type concrete are
+// sent with, or nil.
+func (e *Entity) forParent(concrete string) *EntityType {
+	for _, t := range e.Types {
+		if slices.Contains(t.Parents, concrete) {
+			return t
+		}
+	}
+	return nil
+}
+
+// byName returns the shape of the representations of __typename name, or
+// nil.
+func (e *Entity) byName(name string) *EntityType {
+	for _, t := range e.Types {
+		if t.TypeName == name {
+			return t
+		}
+	}
+	return nil
 }
 
 // RepField is a field of a representation, read from the parent object

@@ -52,7 +52,13 @@ func printNode(b *strings.Builder, n Node, depth int) {
 		}
 		switch {
 		case n.Entity != nil:
-			fmt.Fprintf(b, " entities %s by {%s}", n.Entity.TypeName, repText(n.Entity.Rep))
+			b.WriteString(" entities")
+			for i, t := range n.Entity.Types {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(b, " %s by {%s}", t.TypeName, repText(t.Rep))
+			}
 			for i, a := range n.After {
 				if i == 0 {
 					b.WriteString(" after")
@@ -126,9 +132,9 @@ func nodeJSON(b []byte, n Node) []byte {
 		}
 		if n.Entity != nil {
 			b = append(b, `,"entities":`...)
-			b = jsonwrite.String(b, n.Entity.TypeName)
+			b = jsonwrite.String(b, n.Entity.names())
 			b = append(b, `,"representation":`...)
-			b = jsonwrite.String(b, repText(n.Entity.Rep))
+			b = jsonwrite.String(b, n.Entity.repText())
 		}
 		b = append(b, `,"request":`...)
 		b = jsonwrite.String(b, n.Request())
@@ -162,6 +168,37 @@ func repText(rep []*RepField) string {
 		if len(rf.Sub) > 0 {
 			b.WriteString(" { " + repText(rf.Sub) + " }")
 		}
+	}
+	return b.String()
+}
+
+// names prints the representations' types, joined by "|".
+func (e *Entity) names() string {
+	if len(e.Types) == 1 {
+		return e.Types[0].TypeName
+	}
+	var b strings.Builder
+	for i, t := range e.Types {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString(t.TypeName)
+	}
+	return b.String()
+}
+
+// repText prints the representations' shape as a field set: one type's
+// fields, or a fragment on each type.
+func (e *Entity) repText() string {
+	if len(e.Types) == 1 {
+		return repText(e.Types[0].Rep)
+	}
+	var b strings.Builder
+	for i, t := range e.Types {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("... on " + t.TypeName + " { " + repText(t.Rep) + " }")
 	}
 	return b.String()
 }

@@ -77,9 +77,9 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 				for _, d := range more {
 					from.After = appendFetch(from.After, d)
 				}
-				from.Entity.Rep = mergeRep(from.Entity.Rep, repOf(fin.Requires))
+				p.addRequires(from, parent.Name, fin.Requires)
 			}
-			df := p.docs[from].entitySel.requireField(p, field.Name, field.Arguments)
+			df := p.entitySel(from, parent.Name).requireField(p, field.Name, field.Arguments)
 			if len(field.SelectionSet) > 0 && df.sel == nil {
 				df.sel = &docSel{}
 			}
@@ -113,14 +113,23 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 func (p *planner) needFrom(o *owner, parent *ast.Definition, field string, up *trail, abstract bool, not *Fetch) *Fetch {
 	sg := p.s.Federation.Supergraph
 	gs := sg.Resolvers(parent.Name, field)
+	// A fetch that joins waits for the fetch that learns the objects'
+	// types, which must then not wait for not.
+	tf := o.fed.typeFetch
+	joinable := tf == nil || tf != not && !dependsOn(tf, not)
 	for _, g := range gs {
-		if e := p.entities[entityGroup{o.doc, g.Name, parent.Name}]; e != nil && e != not && e != o.fed.typeFetch && !dependsOn(e, not) {
+		e := p.entities[entityGroup{o.doc.level(), g.Name}]
+		if e == nil || e == not || dependsOn(e, not) || !joinable {
+			continue
+		}
+		requires := sg.Field(parent.Name, field, g.Name).Requires
+		if p.joinEntity(e, o, parent.Name, parent.Name, abstract, requires) {
 			return e
 		}
 	}
 	for _, g := range gs {
 		var prev *Fetch
-		key := entityGroup{o.doc, g.Name, parent.Name}
+		key := entityGroup{o.doc.level(), g.Name}
 		if not != nil && g.Name == not.Subgraph {
 			prev = p.entities[key]
 		}
@@ -236,10 +245,7 @@ func mergeRep(a, b []*RepField) []*RepField {
 func (s *docSel) requireField(p *planner, name string, args ast.ArgumentList) *docField {
 	df := s.byAlias(name)
 	if df != nil && (df.name != name || !sameArgs(df.args, args)) {
-		df.alias = p.freshAlias()
-		if df.client != nil {
-			df.client.Key = df.alias
-		}
+		df.rekey(p)
 		df = nil
 	}
 	if df == nil {

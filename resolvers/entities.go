@@ -12,9 +12,10 @@ import (
 // Entity fetches (federation). A planner.Fetch with Entity set fetches
 // the entities its parent objects stand for from one subgraph, through
 // _entities(representations:): each parent's representation is built from
-// the fields the plan names (a key's, and what the fetched fields
-// require), equal representations are sent once, and the answer's n-th
-// entity is merged into every parent of the n-th representation.
+// the fields the plan names for its concrete type (a key's, and what the
+// fetched fields require), equal representations are sent once, and the
+// answer's n-th entity is merged into every parent of the n-th
+// representation.
 
 // entityJobs prepares the one call of an entity fetch over its parents.
 // Parents whose representation cannot be built (a key field missing,
@@ -29,9 +30,19 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	var groups [][]*fastjson.Value
 	var buf []byte
 	var lacking []*fastjson.Value
+	lackingType := ""
 	for _, p := range parents {
+		var et *planner.EntityType
+		if len(f.Entity.Types) == 1 {
+			et = f.Entity.Types[0]
+		} else if et = f.Entity.TypeFor(p.GetStringBytes("__typename")); et == nil {
+			continue // a type the fetch has no fields of
+		}
 		var ok bool
-		if buf, ok = appendRep(buf[:0], p, f.Entity); !ok {
+		if buf, ok = appendRep(buf[:0], p, et); !ok {
+			if lacking == nil {
+				lackingType = et.TypeName
+			}
 			lacking = append(lacking, p)
 			continue
 		}
@@ -52,7 +63,7 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 		// was to give it failed, and said so where it had fields, or the
 		// object is another upstream's, whose answer lacks a key field.
 		// The error names the subgraph as its calls' errors do.
-		err := upstreams.Errorf(upstreams.CodeError, f.Upstream+"/"+f.Subgraph, nil, "cannot fetch %s from subgraph %s: the object has no value for a field its representation needs", f.Entity.TypeName, f.Subgraph)
+		err := upstreams.Errorf(upstreams.CodeError, f.Upstream+"/"+f.Subgraph, nil, "cannot fetch %s from subgraph %s: the object has no value for a field its representation needs", lackingType, f.Subgraph)
 		out = append(out, &job{parents: lacking, err: err})
 	}
 	if len(groups) == 0 {
@@ -71,9 +82,9 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	return append(out, &job{call: c, parents: members, entities: groups})
 }
 
-// appendRep writes parent p's representation; false when a field it
-// needs is missing.
-func appendRep(dst []byte, p *fastjson.Value, e *planner.Entity) ([]byte, bool) {
+// appendRep writes parent p's representation, of shape e; false when a
+// field it needs is missing.
+func appendRep(dst []byte, p *fastjson.Value, e *planner.EntityType) ([]byte, bool) {
 	dst = append(dst, `{"__typename":`...)
 	dst = jsonwrite.String(dst, e.TypeName)
 	for _, rf := range e.Rep {
@@ -200,8 +211,9 @@ func mergeObject(dst, src *fastjson.Value, names map[string]string) {
 // attachEntityErrors files a subgraph's errors for an entity fetch under
 // the fields they name, at each parent of the entity: a path
 // ["_entities", n, key, ...] names the n-th representation's parents and
-// the field under key; an error without such a path goes to the fetch's
-// first field of every parent.
+// the field under key; an error without such a path goes, in every
+// parent, to the first of the fetch's fields of the parent's type (a
+// fetch may have fields of several types).
 func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.GraphQLError) {
 	if l.t.upErrs == nil {
 		l.t.upErrs = map[slot][]relError{}
@@ -212,7 +224,7 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 		return
 	}
 	for _, e := range errs {
-		parents, field, rel := j.parents, f.Fields[0], []any(nil)
+		parents, field, rel := j.parents, (*planner.Field)(nil), []any(nil)
 		if len(e.Path) >= 2 {
 			if n, ok := pathIndex(e.Path[1]); ok && n < len(j.entities) {
 				parents = j.entities[n]
@@ -229,10 +241,27 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 			}
 		}
 		for _, p := range parents {
-			s := slot{p, field.Key}
+			fl := field
+			if fl == nil {
+				fl = firstField(f, p)
+			}
+			s := slot{p, fl.Key}
 			l.t.upErrs[s] = append(l.t.upErrs[s], relError{err: e, path: rel, up: f.Upstream, sub: f.Subgraph})
 		}
 	}
+}
+
+// firstField returns the first field fetch resolves for parent p: the
+// first of p's type (a fetch may have fields of several), else the first.
+func firstField(f *planner.Fetch, p *fastjson.Value) *planner.Field {
+	if tn := p.GetStringBytes("__typename"); tn != nil {
+		for _, fl := range f.Fields {
+			if fl.ParentType == string(tn) {
+				return fl
+			}
+		}
+	}
+	return f.Fields[0]
 }
 
 // pathIndex reads a list index from a GraphQL error path, which JSON

@@ -171,6 +171,9 @@ func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
 	if plan.Introspects && opCtx.DisableIntrospection {
 		return requestError("INTROSPECTION_DISABLED", "introspection is disabled for this API")
 	}
+	if stats != nil {
+		stats.Plan = plan
+	}
 	// Run when gqlgen asks for the response, in the response context it
 	// collects extensions from.
 	done := false
@@ -265,6 +268,9 @@ func (e *Executable) Recycle(data []byte) {
 // Stats are counters of one request, for the access log.
 type Stats struct {
 	Operation string
+	// Plan is the plan the request ran, once planned: usage recording
+	// counts its coordinates.
+	Plan *planner.Plan
 	// UpstreamCalls counts calls sent (identical calls merged count once).
 	UpstreamCalls atomic.Int64
 	// Fallbacks counts fields a fallback served; FallbackNotes says which,

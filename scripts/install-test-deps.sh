@@ -4,15 +4,20 @@
 #   redis-server  for the tests of the Redis stores (redis-server on PATH);
 #                 the tests start their own server on a private socket, so no
 #                 system service is started here.
+#   postgresql    for the tests of the registry's PostgreSQL store (initdb and
+#                 postgres in /usr/lib/postgresql/<version>/bin); the tests
+#                 make their own throw-away cluster, so no system service is
+#                 started here either.
 #   nodejs, npm   for the federation audit's subgraphs (internal/fedaudit),
 #                 which need Node.js 20.12 or newer: Debian 13's nodejs is 20,
 #                 Debian 12's is 18, too old (a warning says so; install a
 #                 newer Node.js by hand there).
 # Safe to run again: it does nothing when all are already there.
-# The browser and Redis tests skip without theirs, unless
-# WEFT_REQUIRE_BROWSER=1 and WEFT_REQUIRE_REDIS=1 make them fail, so CI runs
-# this first and sets those. The federation audit's tests skip only when the
-# audit's folder is absent; with it, they fail without Node.js and npm.
+# The browser, Redis and PostgreSQL tests skip without theirs, unless
+# WEFT_REQUIRE_BROWSER=1, WEFT_REQUIRE_REDIS=1 and WEFT_REQUIRE_POSTGRES=1
+# make them fail, so CI runs this first and sets those. The federation
+# audit's tests skip only when the audit's folder is absent; with it, they
+# fail without Node.js and npm.
 set -euo pipefail
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
@@ -24,6 +29,7 @@ missing=()
 hints=()
 need_chromium=
 need_redis=
+need_postgres=
 need_node=
 
 if [[ -x /usr/bin/chromium ]]; then
@@ -40,6 +46,27 @@ else
 	need_redis=1
 	missing+=(redis-server)
 	hints+=("install redis-server by hand and put it on PATH (or point WEFT_REDIS_SERVER at it)")
+fi
+
+# postgres_bin prints the first directory holding both initdb and postgres:
+# $WEFT_POSTGRES_BIN, else Debian's, newest version first (as internal/pgtest
+# looks).
+postgres_bin() {
+	local d
+	for d in ${WEFT_POSTGRES_BIN:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -rn); do
+		if [[ -x $d/initdb && -x $d/postgres ]]; then
+			printf '%s\n' "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+if pg_bin=$(postgres_bin); then
+	log "postgresql present: $("$pg_bin/postgres" --version 2>/dev/null || echo 'version unknown') in $pg_bin"
+else
+	need_postgres=1
+	missing+=(postgresql)
+	hints+=("install PostgreSQL by hand and point WEFT_POSTGRES_BIN at the directory holding initdb and postgres")
 fi
 
 node_hint="install Node.js 20.12 or newer with npm by hand and put node and npm on PATH"
@@ -116,10 +143,11 @@ run_quiet() {
 }
 
 # redis-server's package would start a system-wide server on port 6379 where
-# an init system runs; the tests need none, and a stray one would answer a
-# test that connects to the wrong address. Exit status 101 of policy-rc.d
-# tells invoke-rc.d not to start services. An existing policy is left as it is.
-if [[ -n $need_redis && ! -e /usr/sbin/policy-rc.d ]]; then
+# an init system runs, and postgresql's one on port 5432; the tests need
+# neither, and a stray one would answer a test that connects to the wrong
+# address. Exit status 101 of policy-rc.d tells invoke-rc.d not to start
+# services. An existing policy is left as it is.
+if [[ (-n $need_redis || -n $need_postgres) && ! -e /usr/sbin/policy-rc.d ]]; then
 	policy_rc=/usr/sbin/policy-rc.d
 	printf '#!/bin/sh\n# Put here by install-test-deps.sh while it installs; removed when it ends.\nexit 101\n' |
 		"${as_root[@]}" tee "$policy_rc" >/dev/null || die "could not write $policy_rc"
@@ -155,6 +183,10 @@ fi
 if [[ -n $need_redis ]]; then
 	command -v redis-server >/dev/null 2>&1 || die "redis-server was installed but is not on PATH"
 	log "installed $(redis-server --version 2>/dev/null || echo redis-server)"
+fi
+if [[ -n $need_postgres ]]; then
+	pg_bin=$(postgres_bin) || die "postgresql was installed but no initdb and postgres in /usr/lib/postgresql/*/bin"
+	log "installed $("$pg_bin/postgres" --version 2>/dev/null || echo postgresql) in $pg_bin"
 fi
 if [[ -n $need_node ]]; then
 	command -v node >/dev/null 2>&1 || die "nodejs was installed but node is not on PATH"

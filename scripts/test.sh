@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test, and every benchmark once. Installs what the tests need
 # first (Chromium for the playground's browser tests, redis-server for the
-# Redis stores' tests, Node.js and npm for the federation audit's subgraphs),
-# so a fresh machine with only Go passes too.
+# Redis stores' tests, PostgreSQL for the registry's PostgreSQL store, Node.js
+# and npm for the federation audit's subgraphs), so a fresh machine with only
+# Go passes too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-test-deps.sh
-# Browser and Redis tests fail rather than skip here: what they need was
-# just installed.
+# Browser, Redis and PostgreSQL tests fail rather than skip here: what they
+# need was just installed.
 export WEFT_REQUIRE_BROWSER=1
 export WEFT_REQUIRE_REDIS=1
+export WEFT_REQUIRE_POSTGRES=1
 
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then

@@ -183,6 +183,8 @@ type subgraph struct {
 
 	mu    sync.Mutex
 	calls []subgraphCall
+	// errs are errors added to every answer, such as one without a path.
+	errs []map[string]any
 }
 
 // startSubgraph serves a subgraph of schema sdl.
@@ -238,15 +240,18 @@ func (s *subgraph) serve(w http.ResponseWriter, r *http.Request) {
 			for i, rep := range raw.([]any) {
 				m := rep.(map[string]any)
 				call.reps = append(call.reps, m)
-				list = append(list, project(s.entity(m), f.SelectionSet, doc, []any{f.Alias, i}, &gqlErrs))
+				list = append(list, project(s.entity(m), f.SelectionSet, s.schema, doc, []any{f.Alias, i}, &gqlErrs))
 			}
 			v = list
 		} else {
-			v = project(s.root(f, req.Variables), f.SelectionSet, doc, []any{f.Alias}, &gqlErrs)
+			v = project(s.root(f, req.Variables), f.SelectionSet, s.schema, doc, []any{f.Alias}, &gqlErrs)
 		}
 		data[f.Alias] = v
 	}
 	ans := map[string]any{"data": data}
+	s.mu.Lock()
+	gqlErrs = append(gqlErrs, s.errs...)
+	s.mu.Unlock()
 	if len(gqlErrs) > 0 {
 		ans["errors"] = gqlErrs
 	}
@@ -255,31 +260,31 @@ func (s *subgraph) serve(w http.ResponseWriter, r *http.Request) {
 
 // project answers selection set sel on value v: objects are maps with a
 // __typename, lists are []any, leaves are as they are.
-func project(v any, sel ast.SelectionSet, doc *ast.QueryDocument, path []any, errs *[]map[string]any) any {
+func project(v any, sel ast.SelectionSet, sch *ast.Schema, doc *ast.QueryDocument, path []any, errs *[]map[string]any) any {
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = project(e, sel, doc, append(slices.Clip(path), i), errs)
+			out[i] = project(e, sel, sch, doc, append(slices.Clip(path), i), errs)
 		}
 		return out
 	case []map[string]any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = project(e, sel, doc, append(slices.Clip(path), i), errs)
+			out[i] = project(e, sel, sch, doc, append(slices.Clip(path), i), errs)
 		}
 		return out
 	case map[string]any:
 		out := map[string]any{}
-		projectInto(out, v, sel, doc, path, errs)
+		projectInto(out, v, sel, sch, doc, path, errs)
 		return out
 	}
 	return v
 }
 
-func projectInto(out, obj map[string]any, sel ast.SelectionSet, doc *ast.QueryDocument, path []any, errs *[]map[string]any) {
+func projectInto(out, obj map[string]any, sel ast.SelectionSet, sch *ast.Schema, doc *ast.QueryDocument, path []any, errs *[]map[string]any) {
 	typename, _ := obj["__typename"].(string)
 	for _, s := range sel {
 		switch s := s.(type) {
@@ -294,17 +299,32 @@ func projectInto(out, obj map[string]any, sel ast.SelectionSet, doc *ast.QueryDo
 				*errs = append(*errs, map[string]any{"message": string(msg), "path": append(slices.Clip(path), s.Alias)})
 				continue
 			}
-			out[s.Alias] = project(fv, s.SelectionSet, doc, append(slices.Clip(path), s.Alias), errs)
+			out[s.Alias] = project(fv, s.SelectionSet, sch, doc, append(slices.Clip(path), s.Alias), errs)
 		case *ast.InlineFragment:
-			if s.TypeCondition == "" || s.TypeCondition == typename {
-				projectInto(out, obj, s.SelectionSet, doc, path, errs)
+			if s.TypeCondition == "" || s.TypeCondition == typename || implements(sch, typename, s.TypeCondition) {
+				projectInto(out, obj, s.SelectionSet, sch, doc, path, errs)
 			}
 		case *ast.FragmentSpread:
-			if fr := doc.Fragments.ForName(s.Name); fr != nil && fr.TypeCondition == typename {
-				projectInto(out, obj, fr.SelectionSet, doc, path, errs)
+			if fr := doc.Fragments.ForName(s.Name); fr != nil && (fr.TypeCondition == typename || implements(sch, typename, fr.TypeCondition)) {
+				projectInto(out, obj, fr.SelectionSet, sch, doc, path, errs)
 			}
 		}
 	}
+}
+
+// implements reports whether objects of type typename are of abstract
+// type cond in schema sch.
+func implements(sch *ast.Schema, typename, cond string) bool {
+	def := sch.Types[cond]
+	if def == nil || def.IsLeafType() || def.Kind == ast.Object {
+		return false
+	}
+	for _, t := range sch.GetPossibleTypes(def) {
+		if t.Name == typename {
+			return true
+		}
+	}
+	return false
 }
 
 // callCount returns how many requests the subgraph received.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -60,9 +61,17 @@ func memoOf(t testing.TB, target string) string {
 
 // benchmarkGateway serves one query through the gateway's handler (no
 // client socket), against memoized upstreams, without merging in-flight
-// calls: the gateway's own work per request. vars, when given, is the
-// request's variables object as JSON.
+// upstream calls: the gateway's own work per request. The route merges
+// identical queries in flight, as it does by default; one request at a
+// time never shares, so what that costs is the merge key's work. vars,
+// when given, is the request's variables object as JSON.
 func benchmarkGateway(b *testing.B, products int, query string, vars ...string) {
+	benchmarkGatewayRoute(b, true, products, query, vars...)
+}
+
+// benchmarkGatewayRoute is benchmarkGateway with the route's merging of
+// identical queries on or off.
+func benchmarkGatewayRoute(b *testing.B, routeMerge bool, products int, query string, vars ...string) {
 	ups, err := demo.Start(context.Background(), zerolog.Nop(), demo.Loopback(products))
 	if err != nil {
 		b.Fatal(err)
@@ -78,6 +87,13 @@ func benchmarkGateway(b *testing.B, products int, query string, vars ...string) 
 			b.Fatal(err)
 		}
 		cfgFiles[name] = string(data)
+	}
+	if !routeMerge {
+		shop := strings.Replace(cfgFiles["shop.yaml"], "exposePlan: true", "exposePlan: true\n          mergeInFlight: false", 1)
+		if shop == cfgFiles["shop.yaml"] {
+			b.Fatal("shop.yaml has no exposePlan line to put mergeInFlight beside")
+		}
+		cfgFiles["shop.yaml"] = shop
 	}
 	cfgFiles["upstreams.yaml"] = `apiVersion: weft.dev/v1
 kind: Upstream
@@ -149,6 +165,13 @@ spec:
 
 func BenchmarkGatewaySmall(b *testing.B) {
 	benchmarkGateway(b, 0, `{ product(upc: "1") { upc name price } }`)
+}
+
+// BenchmarkGatewaySmallRouteMergeOff is BenchmarkGatewaySmall without the
+// route's merging of identical queries: the two differ by the merge key's
+// cost.
+func BenchmarkGatewaySmallRouteMergeOff(b *testing.B) {
+	benchmarkGatewayRoute(b, false, 0, `{ product(upc: "1") { upc name price } }`)
 }
 
 // BenchmarkGatewayVariables is BenchmarkGatewaySmall with its argument

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"sync"
 
@@ -87,9 +88,27 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 			errs = append(errs, resourceErrors(err)...)
 		}
 	}
+	var readsMu sync.Mutex
+	reads := map[string][]string{}
 	readFile := func(d *resource.Document) func(string) ([]byte, string, error) {
+		key := d.Kind + "/" + d.Name
 		return func(name string) ([]byte, string, error) {
-			return readRelative(cfg, d, name)
+			data, display, err := readRelative(cfg, d, name)
+			if err != nil {
+				// A kind may look for a file it can do without (a
+				// well-known .proto it has built in).
+				return data, display, err
+			}
+			if p, perr := configPath(cfg, d, name); perr == nil {
+				// Kinds may read files from several goroutines (a
+				// .proto's imports).
+				readsMu.Lock()
+				if !slices.Contains(reads[key], p) {
+					reads[key] = append(reads[key], p)
+				}
+				readsMu.Unlock()
+			}
+			return data, display, nil
 		}
 	}
 	localPath := func(d *resource.Document) func(string) (string, error) {
@@ -191,6 +210,15 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 		return nil, errs
 	}
 	snap.router = rt
+	for _, d := range docs {
+		key := d.Kind + "/" + d.Name
+		files := append([]string{documentPath(cfg, d)}, reads[key]...)
+		slices.Sort(files[1:])
+		if snap.sources == nil {
+			snap.sources = map[string][]string{}
+		}
+		snap.sources[key] = files
+	}
 	sort.Strings(snap.names)
 	snap.Version = hex.EncodeToString(h.Sum(nil))[:12]
 	if len(snap.names) == 0 {

@@ -26,6 +26,8 @@ type Server struct {
 	reqCounter atomic.Uint64
 	idPrefix   string
 	metrics    *metrics
+	// usage, when set, counts the operations run.
+	usage atomic.Pointer[UsageRecorder]
 
 	// closing is closed by Close: retired upstreams are closed at once.
 	closing chan struct{}
@@ -247,6 +249,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	took := time.Since(start)
 	s.metrics.observe(vsName, sw.status, took, stats)
+	if u := s.usage.Load(); u != nil && stats.Plan != nil {
+		u.count(vsName, stats.Plan)
+	}
 	ev := s.log.Info()
 	if sw.status >= 500 {
 		ev = s.log.Warn()

@@ -28,6 +28,10 @@ type Snapshot struct {
 	// schemas by schemaKey, their caches by cacheKey.
 	schemas map[string]*schema.Schema
 	caches  map[string]*apiCaches
+	// sources are the files of each resource ("Upstream/catalog"), as
+	// paths in the config's file system: its own file first, then those
+	// it read (SDL, OpenAPI, .proto, WSDL, supergraph), sorted.
+	sources map[string][]string
 
 	// inFlight counts the requests a Server serves on the snapshot. Once
 	// retired is set, the request that brings it to zero signals idle.
@@ -37,6 +41,15 @@ type Snapshot struct {
 	// drainFor bounds the wait for those requests once the snapshot is
 	// retired: its longest route timeout, past which a request is over.
 	drainFor time.Duration
+}
+
+// Sources returns the files of resource kind/name (KindUpstream or
+// KindVirtualService), as paths in the config's file system: the file the
+// resource is written in, then every file it read while it was built,
+// sorted. What a registry keeps of a resource, and what `weft check
+// --upstream` replaces. Nil for a resource the snapshot does not have.
+func (s *Snapshot) Sources(kind, name string) []string {
+	return s.sources[kind+"/"+name]
 }
 
 // acquire counts a request in.

@@ -156,3 +156,32 @@ func BenchmarkDecodeRequest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFlightKey is what merging identical queries costs a request
+// that shares nothing: the key of a typical POST with variables and the
+// headers a browser sends.
+func BenchmarkFlightKey(b *testing.B) {
+	tr := &httpTransport{limits: Limits{MaxVariables: 100, MaxVariableValues: 10000}}
+	body := `{"query":"query Page($upc: ID!, $n: Int) { product(upc: $upc) { upc name price reviews { rating body } } top: topProducts(first: $n) { upc } }","operationName":"Page","variables":{"upc":"1","n":5}}`
+	r := httptest.NewRequest("POST", "/graphql", strings.NewReader(body))
+	for name, v := range map[string]string{
+		"Accept": "application/graphql-response+json, application/json", "Accept-Encoding": "gzip, deflate, br",
+		"Accept-Language": "en-GB,en;q=0.9", "Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc",
+		"Content-Type": "application/json", "Origin": "https://shop.example", "User-Agent": "Mozilla/5.0",
+		"Connection": "keep-alive",
+	} {
+		r.Header.Set(name, v)
+	}
+	p := graphql.RawParams{Headers: r.Header}
+	st := &requestState{}
+	if rerr := tr.readParams(r, &p, st); rerr != nil {
+		b.Fatal(rerr.message)
+	}
+	if len(st.vars) != 2 {
+		b.Fatalf("read %d variables, want 2", len(st.vars))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = flightKey(r, &p, st)
+	}
+}

@@ -32,6 +32,7 @@ func newServe() *cobra.Command {
 		listen string
 		admin  string
 		redis  string
+		reg    string
 		watch  bool
 		grace  time.Duration
 	)
@@ -92,6 +93,24 @@ them at once and exits with status 1.`,
 				}
 				defer store.Close()
 				loader.SharedStale = store
+			}
+			if reg != "" {
+				st, err := openRegistryStore(ctx, reg, log)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				rec := virtualservices.NewUsageRecorder(usageSink{st}, 0, log)
+				if err := server.RegisterMetrics(rec); err != nil {
+					return fmt.Errorf("usage metrics: %w", err)
+				}
+				server.RecordUsage(rec)
+				usageCtx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
+				usageDone := make(chan struct{})
+				go func() { rec.Run(usageCtx); close(usageDone) }()
+				// After the drain, so that the last requests are counted,
+				// and before the store closes: Run flushes once more.
+				defer func() { stopUsage(); <-usageDone }()
 			}
 			reloader := &virtualservices.Reloader{
 				Loader: loader,
@@ -158,6 +177,7 @@ them at once and exits with status 1.`,
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
 	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/); off when empty")
 	cmd.Flags().StringVar(&redis, "redis", os.Getenv("WEFT_REDIS_URL"), "Redis URL (redis://, rediss://, unix://) where replicas share the values stale fallbacks serve (default $WEFT_REDIS_URL)")
+	cmd.Flags().StringVar(&reg, "store", os.Getenv("WEFT_STORE"), storeFlagUsage+"; the gateway records there which operations run and what they use, for weft check (default $WEFT_STORE)")
 	cmd.Flags().DurationVar(&grace, "shutdown-grace", defaultShutdownGrace, "on SIGINT or SIGTERM, how long requests in flight get to finish before they are cancelled")
 	logs.register(cmd)
 	return cmd

@@ -28,23 +28,33 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 		return nil, d.Errorf("spec.rest.openapi", "set exactly one of file and url")
 	}
 	source, where := o.URL, "spec.rest.openapi.url"
+	inMemory := false
 	if o.File != "" {
 		where = "spec.rest.openapi.file"
-		if src.LocalPath == nil {
-			return nil, d.Errorf(where, "this config cannot open files by path")
-		}
-		p, err := src.LocalPath(o.File)
+		p, onDisk, err := openAPIPath(src, o.File)
 		if err != nil {
 			return nil, d.Errorf(where, "%v", err)
 		}
-		source = p
+		source, inMemory = p, !onDisk
 	}
 	for op, kind := range o.Operations {
 		if kind != "Query" && kind != "Mutation" {
 			return nil, d.Errorf("spec.rest.openapi.operations."+op, "%q: want Query or Mutation", kind)
 		}
 	}
-	doc, err := openapi.Load(ctx, source, openapi.LoadOptions{Client: client.HTTP()})
+	var doc *openapi.Document
+	var err error
+	if inMemory {
+		// A config that is not on disk (one a registry holds in memory):
+		// the document is read through the config's files, whole, so it
+		// cannot $ref other files.
+		var data []byte
+		if data, source, err = src.ReadFile(o.File); err == nil {
+			doc, err = openapi.Parse(source, data)
+		}
+	} else {
+		doc, err = openapi.Load(ctx, source, openapi.LoadOptions{Client: client.HTTP()})
+	}
 	if err != nil {
 		return nil, d.Errorf(where, "OpenAPI document of upstream %s: %v", d.Name, err)
 	}
@@ -69,4 +79,25 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 		version: strconv.FormatUint(h.Sum64(), 16),
 		baseURL: res.BaseURL,
 	}, nil
+}
+
+// openAPIPath returns the path on disk of the OpenAPI document a spec
+// names, or, when the config is not on disk, the name to read through the
+// config's files (onDisk false).
+func openAPIPath(src *upstreams.Source, name string) (path string, onDisk bool, err error) {
+	if src.LocalPath != nil {
+		p, err := src.LocalPath(name)
+		if err == nil {
+			return p, true, nil
+		}
+		if _, dirErr := src.LocalPath("."); dirErr == nil {
+			// The config is on disk: the name itself is refused (a file
+			// outside the config directory).
+			return "", false, err
+		}
+	}
+	if src.ReadFile == nil {
+		return "", false, fmt.Errorf("file %q: this config cannot read files", name)
+	}
+	return name, false, nil
 }

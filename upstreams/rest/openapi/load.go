@@ -98,6 +98,13 @@ func Parse(name string, data []byte) (*Document, error) {
 	if int64(len(data)) > DefaultMaxBytes {
 		return nil, fmt.Errorf("%s: document is %d bytes, more than the limit of %d", name, len(data), DefaultMaxBytes)
 	}
+	// The parser would leave such a reference unresolved, and the
+	// importer would degrade what uses it to JSON, with a warning only.
+	if err := externalRefs(data, func(v *yaml.Node, _ string) error {
+		return fmt.Errorf("%s:%d:%d: $ref %q: a document read from memory cannot reference other files", name, v.Line, v.Column, v.Value)
+	}); err != nil {
+		return nil, err
+	}
 	cfg := baseConfig()
 	d := &Document{Source: name, rootAbs: name}
 	if err := d.build(data, cfg); err != nil {
@@ -202,13 +209,32 @@ func readFile(name string, limit int64) ([]byte, error) {
 // to. A remote reference from a local file is an error: loading a local
 // document never reaches the network.
 func fileRefs(name string, data []byte) ([]string, error) {
+	var out []string
+	err := externalRefs(data, func(v *yaml.Node, target string) error {
+		if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Scheme != "file" {
+			return fmt.Errorf("%s:%d:%d: $ref %q: a local document may only reference local files", name, v.Line, v.Column, v.Value)
+		}
+		target, _ = url.PathUnescape(target)
+		target = strings.TrimPrefix(target, "file://")
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(name), filepath.FromSlash(target))
+		}
+		out = append(out, filepath.Clean(target))
+		return nil
+	})
+	return out, err
+}
+
+// externalRefs calls fn for each $ref of the document in data that points
+// into another document (a file or a URL: the part before '#'), with the
+// $ref's value node and that part, until fn returns an error.
+func externalRefs(data []byte, fn func(v *yaml.Node, target string) error) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		// The parser reports syntax errors with more context; a file that
 		// does not parse here has no references to follow.
-		return nil, nil //nolint:nilerr
+		return nil //nolint:nilerr
 	}
-	var out []string
 	var firstErr error
 	seen := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node, depth int)
@@ -221,20 +247,11 @@ func fileRefs(name string, data []byte) ([]string, error) {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				if k.Value == "$ref" && v.Kind == yaml.ScalarNode {
-					target, _, _ := strings.Cut(v.Value, "#")
-					if target == "" {
-						continue
+					if target, _, _ := strings.Cut(v.Value, "#"); target != "" {
+						if firstErr = fn(v, target); firstErr != nil {
+							return
+						}
 					}
-					if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Scheme != "file" {
-						firstErr = fmt.Errorf("%s:%d:%d: $ref %q: a local document may only reference local files", name, v.Line, v.Column, v.Value)
-						return
-					}
-					target, _ = url.PathUnescape(target)
-					target = strings.TrimPrefix(target, "file://")
-					if !filepath.IsAbs(target) {
-						target = filepath.Join(filepath.Dir(name), filepath.FromSlash(target))
-					}
-					out = append(out, filepath.Clean(target))
 				}
 			}
 		}
@@ -246,7 +263,7 @@ func fileRefs(name string, data []byte) ([]string, error) {
 		}
 	}
 	walk(&root, 0)
-	return out, firstErr
+	return firstErr
 }
 
 // maxYAMLDepth bounds the nesting the loader and the importer follow.
