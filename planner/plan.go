@@ -182,11 +182,23 @@ func (e *Entity) byName(name string) *EntityType {
 // at its name.
 type RepField struct {
 	Name string
+	// From, when set, is where the parent object holds the field: its
+	// name in the answer of the REST, gRPC, SOAP or plain GraphQL
+	// upstream the object came from, where @from renames it.
+	From string
 	// Sub are the fields of an object value (of each element of a list).
 	Sub []*RepField
 	// Typename says the object's __typename is copied too (a field set
 	// with fragments on an abstract type).
 	Typename bool
+}
+
+// Source is where the parent object holds the field: From, or Name.
+func (rf *RepField) Source() string {
+	if rf.From != "" {
+		return rf.From
+	}
+	return rf.Name
 }
 
 // FieldKind says how a field's value is produced.

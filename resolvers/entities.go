@@ -60,7 +60,8 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	var out []*job
 	if len(lacking) > 0 {
 		// A field the representation needs is missing: the fetch that
-		// was to give it failed (requirements.go says how).
+		// was to give it failed (requirements.go says how), or the
+		// object is another upstream's, whose answer lacks a key field.
 		out = append(out, l.lackingJobs(f, lacking, lackingType)...)
 	}
 	if len(groups) == 0 {
@@ -85,7 +86,7 @@ func appendRep(dst []byte, p *fastjson.Value, e *planner.EntityType) ([]byte, bo
 	dst = append(dst, `{"__typename":`...)
 	dst = jsonwrite.String(dst, e.TypeName)
 	for _, rf := range e.Rep {
-		v := p.Get(rf.Name)
+		v := p.Get(rf.Source())
 		if v == nil {
 			return dst, false
 		}
@@ -123,7 +124,7 @@ func appendRepValue(dst []byte, v *fastjson.Value, rf *planner.RepField) []byte 
 			n++
 		}
 		for _, sub := range rf.Sub {
-			sv := v.Get(sub.Name)
+			sv := v.Get(sub.Source())
 			if sv == nil {
 				continue
 			}

@@ -147,7 +147,7 @@ func (l *loader) lackingJobs(f *planner.Fetch, lacking []*fastjson.Value, typeNa
 		}
 	}
 	if len(unknown) > 0 {
-		err := upstreams.Errorf(upstreams.CodeError, fetchUpstream(f), nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", typeName, f.Subgraph)
+		err := upstreams.Errorf(upstreams.CodeError, fetchUpstream(f), nil, "cannot fetch %s from subgraph %s: the object has no value for a field its representation needs (its key's, or one the subgraph requires)", typeName, f.Subgraph)
 		out = append(out, &job{parents: unknown, err: err})
 	}
 	return out

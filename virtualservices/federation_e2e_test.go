@@ -24,7 +24,6 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -468,7 +467,7 @@ spec:
 	dir := writeConfig(t, map[string]string{"supergraph.graphql": shopSupergraph, "up.yaml": up, "vs.yaml": vs})
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
 	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
 	if err != nil {
 		t.Fatalf("config does not load:\n%v", err)
@@ -900,7 +899,7 @@ spec:
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeConfig(t, map[string]string{"supergraph.graphql": shopSupergraph, "up.yaml": tt.up, "vs.yaml": fmt.Sprintf(vs, tt.route)})
-			loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: zerolog.Nop(), Checking: true}
+			loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop(), Checking: true}
 			snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg"}, nil)
 			if err == nil {
 				virtualservices.CloseSnapshot(snap)

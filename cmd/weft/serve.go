@@ -84,7 +84,7 @@ them at once and exits with status 1.`,
 			if ups != nil {
 				defer ups.Close()
 				log.Info().Str("catalog", ups.CatalogURL()).Str("reviews", ups.ReviewsURL()).
-					Str("inventory", ups.InventoryTarget()).Str("shipping", ups.ShippingURL()).Msg("demo upstreams running")
+					Str("inventory", ups.InventoryTarget()).Str("shipping", ups.ShippingURL()).Str("qa", ups.QAURL()).Msg("demo upstreams running")
 			}
 			server := virtualservices.NewServer(log)
 			defer server.Close()
@@ -230,6 +230,7 @@ func printBanner(w io.Writer, base string, vss []string, ups *demo.Upstreams) {
 		fmt.Fprintf(w, "  reviews    %s (REST)\n", ups.ReviewsURL())
 		fmt.Fprintf(w, "  inventory  %s (gRPC, with server reflection)\n", ups.InventoryTarget())
 		fmt.Fprintf(w, "  shipping   %s (SOAP)\n", ups.ShippingURL())
+		fmt.Fprintf(w, "  qa         %s (GraphQL, an Apollo Federation subgraph)\n", ups.QAURL())
 	}
 	fmt.Fprintf(w, "Playground: %s/graphql (open it in a browser)\n", base)
 }
