@@ -116,6 +116,12 @@ type planner struct {
 	entityKeys map[*EntityType]*entityKey
 	// needLoop says what a representation needs went round in a loop.
 	needLoop bool
+	// foreignFetches are the entity fetches of objects that no subgraph
+	// answered, whose representations read the upstream's own names;
+	// valueSels stand for the selections of REST, gRPC and SOAP objects
+	// in entity groups (see foreign.go).
+	foreignFetches []foreignFetch
+	valueSels      map[*trail]*docSel
 }
 
 func (p *planner) fail(f *ast.Field, format string, args ...any) {
@@ -442,6 +448,7 @@ func (p *planner) joinRoot(f *Field, b *schema.Binding) *Fetch {
 // finish assigns paths, prints upstream operations and builds the tree.
 func (p *planner) finish() {
 	p.applyConds()
+	p.sourceReps()
 	for _, fetch := range p.plan.Fetches {
 		var at strings.Builder
 		for i, f := range p.paths[fetch] {
@@ -465,6 +472,11 @@ func (p *planner) finish() {
 		if fetch.Operation != nil && fetch.Subgraph != "" {
 			fetch.Operation.Subgraph = fetch.Subgraph
 			fetch.Operation.Representations = fetch.Entity != nil
+		}
+		fetch.Source = fetch.Upstream
+		if fetch.Subgraph != "" {
+			fetch.Source += "/" + fetch.Subgraph
+			p.fedFallbacks(fetch)
 		}
 	}
 	var roots []Node

@@ -115,11 +115,11 @@ func (p *planner) joinEntity(e *Fetch, o *owner, as, concrete string, abstract b
 			}
 		}
 		for _, set := range own {
-			requireSet(p, o.doc, set)
+			p.requireOn(o, as, set)
 		}
 		for i, other := range k.owners {
 			if et.Parents[i] != concrete {
-				requireSet(p, other.doc, requires)
+				p.requireOn(other, as, requires)
 			}
 		}
 	} else {
@@ -127,7 +127,7 @@ func (p *planner) joinEntity(e *Fetch, o *owner, as, concrete string, abstract b
 		if key == nil {
 			return false
 		}
-		requireSet(p, o.doc, key.Set)
+		p.requireOn(o, as, key.Set)
 		et = &EntityType{TypeName: as, Rep: repOf(key.Set)}
 		e.Entity.Types = append(e.Entity.Types, et)
 		k = &entityKey{key: key}
@@ -337,7 +337,7 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 			return nil
 		}
 	} else {
-		requireSet(p, o.doc, k.Set)
+		p.requireOn(o, as, k.Set)
 	}
 	et := &EntityType{TypeName: as, Rep: repOf(k.Set)}
 	if concrete != "" {
@@ -389,6 +389,9 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 		p.entityKeys[et].owners = []*owner{o}
 	}
 	p.entities[entityGroup{o.doc.level(), g}] = fetch
+	if o.fed.foreign {
+		p.foreignFetches = append(p.foreignFetches, foreignFetch{fetch, o})
+	}
 	return fetch
 }
 

@@ -65,6 +65,10 @@ type fedOwner struct {
 	// @shareable path is one several may serve. An abstract selection
 	// asks only for the types all of them know.
 	candidates []string
+	// foreign says no subgraph answered the objects (graph is empty): a
+	// REST, gRPC, SOAP or plain GraphQL upstream did, and what it returns
+	// of them is what carries says (see foreign.go).
+	foreign bool
 }
 
 // candidatesBelow returns the candidates of the objects of field of
@@ -104,7 +108,9 @@ func (p *planner) federated(o *owner, parent *ast.Definition, def *ast.FieldDefi
 	case ownerRoot:
 		return len(fed.Supergraph.Resolvers(parent.Name, def.Name)) > 0
 	case ownerGraphQL:
-		return o.fed != nil
+		return o.fed != nil || p.extends(o, parent, def)
+	case ownerValue:
+		return p.extends(o, parent, def)
 	}
 	return false
 }
@@ -125,6 +131,9 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 			cands = append(cands, rg.Name)
 		}
 		return &owner{kind: ownerGraphQL, fetch: fetch, doc: p.docs[fetch].fieldSel(f), fed: &fedOwner{graph: g, provided: provides(sg.Field(parent.Name, def.Name, g)), candidates: cands}}
+	}
+	if o.fed == nil {
+		o = p.foreignOwner(o, up)
 	}
 	if p.resolvesHere(o, parent.Name, def.Name) {
 		if o.fed.iface != "" && leaf && len(f.AST.Arguments) == 0 {
@@ -165,6 +174,8 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 		case p.err != nil:
 		case p.needLoop:
 			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: the @requires on the way loop (a field requires one that, in the end, requires it)", parent.Name, def.Name, o.fed.graph)
+		case o.fed.foreign:
+			p.foreignFail(f, parent, def, o)
 		default:
 			p.fail(f.AST, "no subgraph can resolve %s.%s from subgraph %s: no entity key of %s leads there", parent.Name, def.Name, o.fed.graph, parent.Name)
 		}
@@ -174,7 +185,14 @@ func (p *planner) fedField(f *Field, parent *ast.Definition, def *ast.FieldDefin
 	f.Fetch = fetch
 	p.fieldConds(fetch, f)
 	frag := p.entitySel(fetch, parent.Name)
-	sub := frag.addEntityClient(p, f, def.Name, leaf)
+	var sub *docSel
+	if o.fed.foreign {
+		// The entity is merged into an object of another upstream's
+		// answer, which may hold a key of the field's name.
+		sub = frag.addAliased(p, f, def.Name, leaf)
+	} else {
+		sub = frag.addEntityClient(p, f, def.Name, leaf)
+	}
 	return &owner{kind: ownerGraphQL, fetch: fetch, doc: sub, fed: &fedOwner{graph: fetch.Subgraph, provided: provides(sg.Field(parent.Name, def.Name, fetch.Subgraph)),
 		candidates: []string{fetch.Subgraph}}}
 }
@@ -250,6 +268,9 @@ func (p *planner) implements(typeName, abstract string) bool {
 // typeName with the objects it answered: it resolves the field without
 // needing more (no @requires), or a @provides says it returns it.
 func (p *planner) resolvesHere(o *owner, typeName, field string) bool {
+	if o.fed.foreign {
+		return p.carries(o, typeName, field)
+	}
 	sg := p.s.Federation.Supergraph
 	if o.fed.iface != "" && sg.Field(o.fed.iface, field, o.fed.graph) != nil {
 		typeName = o.fed.iface
@@ -397,4 +418,14 @@ func (p *planner) fedRootFetch(f *Field, root, g string) *Fetch {
 	p.newDoc(fetch)
 	p.docs[fetch].addRoot(p, f, b)
 	return fetch
+}
+
+// fedFallbacks gives a federated fetch its subgraph's fallback, and each
+// of its fields the field's own, if any: what serves them when the
+// subgraph fails.
+func (p *planner) fedFallbacks(fetch *Fetch) {
+	fetch.Binding.Fallback = p.s.SubgraphFallback(fetch.Subgraph)
+	for _, f := range fetch.Fields {
+		f.Fallback = p.s.FederatedFallback(f.ParentType, f.Name)
+	}
 }

@@ -104,6 +104,10 @@ type Fetch struct {
 	After []*Fetch
 	// Subgraph names the subgraph of a federated fetch.
 	Subgraph string
+	// Source is the upstream that errors and fallback notes of the fetch
+	// name: Upstream, or for a federated fetch its subgraph under it
+	// ("shop/reviews").
+	Source string
 	// Entity, on a federated fetch, says it fetches entities through
 	// _entities: its answers are merged into the parent objects, found by
 	// the representations built from them.
@@ -178,11 +182,23 @@ func (e *Entity) byName(name string) *EntityType {
 // at its name.
 type RepField struct {
 	Name string
+	// From, when set, is where the parent object holds the field: its
+	// name in the answer of the REST, gRPC, SOAP or plain GraphQL
+	// upstream the object came from, where @from renames it.
+	From string
 	// Sub are the fields of an object value (of each element of a list).
 	Sub []*RepField
 	// Typename says the object's __typename is copied too (a field set
 	// with fragments on an abstract type).
 	Typename bool
+}
+
+// Source is where the parent object holds the field: From, or Name.
+func (rf *RepField) Source() string {
+	if rf.From != "" {
+		return rf.From
+	}
+	return rf.Name
 }
 
 // FieldKind says how a field's value is produced.
@@ -240,6 +256,10 @@ type Field struct {
 	// Result, for a fetched field, is where in the fetch's result the value
 	// lives.
 	Result schema.Path
+	// Fallback, on a field a federated fetch resolves, is the field's own
+	// fallback (a restated field's @fallback, or its type's); nil when
+	// the fetch's binding's (its subgraph's) serves it.
+	Fallback *schema.Fallback
 	// Sel is the shape of a composite field's value.
 	Sel *Selection
 	// Conds decide whether the field is in the response.

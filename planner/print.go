@@ -153,7 +153,8 @@ func nodesJSON(b []byte, nodes []Node) []byte {
 	return append(b, "]}"...)
 }
 
-// repText prints a representation's shape as a field set.
+// repText prints a representation's shape as a field set; a field read
+// from the parent under another name is written as an alias of it.
 func repText(rep []*RepField) string {
 	var b strings.Builder
 	for i, rf := range rep {
@@ -161,6 +162,9 @@ func repText(rep []*RepField) string {
 			b.WriteByte(' ')
 		}
 		b.WriteString(rf.Name)
+		if rf.From != "" {
+			b.WriteString(": " + rf.From)
+		}
 		if len(rf.Sub) > 0 {
 			b.WriteString(" { " + repText(rf.Sub) + " }")
 		}

@@ -53,9 +53,13 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 			continue
 		}
 		var src *owner
+		key := field.Name
 		if p.resolvesHere(o, parent.Name, field.Name) {
-			df := o.doc.requireField(p, field.Name, field.Arguments)
-			src = &owner{kind: ownerGraphQL, fetch: o.fetch, doc: df.sel, fed: &fedOwner{graph: o.fed.graph}}
+			if o.fed.foreign {
+				key = p.s.SourceName(parent.Name, field.Name)
+			}
+			df := o.doc.requireField(p, key, field.Arguments)
+			src = &owner{kind: o.kind, fetch: o.fetch, doc: df.sel, fed: &fedOwner{graph: o.fed.graph, foreign: o.fed.foreign}}
 			if len(field.SelectionSet) > 0 && df.sel == nil {
 				df.sel = &docSel{}
 				src.doc = df.sel
@@ -90,7 +94,7 @@ func (p *planner) need(o *owner, parent *ast.Definition, set ast.SelectionSet, u
 		if inner == nil {
 			inner = sg.Schema.Types[fd.Type.Name()]
 		}
-		internal := &Field{ResponseKey: field.Name, Key: field.Name, Name: field.Name, Type: fd.Type, Def: fd}
+		internal := &Field{ResponseKey: field.Name, Key: key, Name: field.Name, Type: fd.Type, Def: fd}
 		more, ok := p.need(src, inner, field.SelectionSet, &trail{field: internal, up: up}, inner.Kind != ast.Object, not, depth+1)
 		if !ok {
 			return nil, false

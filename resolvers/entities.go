@@ -60,9 +60,9 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 	var out []*job
 	if len(lacking) > 0 {
 		// A field the representation needs is missing: the fetch that
-		// was to give it failed, and said so where it had fields.
-		err := upstreams.Errorf(upstreams.CodeError, f.Upstream, nil, "cannot fetch %s from subgraph %s: a field its representation needs was not fetched", lackingType, f.Subgraph)
-		out = append(out, &job{parents: lacking, err: err})
+		// was to give it failed (requirements.go says how), or the
+		// object is another upstream's, whose answer lacks a key field.
+		out = append(out, l.lackingJobs(f, lacking, lackingType)...)
 	}
 	if len(groups) == 0 {
 		return out
@@ -86,7 +86,7 @@ func appendRep(dst []byte, p *fastjson.Value, e *planner.EntityType) ([]byte, bo
 	dst = append(dst, `{"__typename":`...)
 	dst = jsonwrite.String(dst, e.TypeName)
 	for _, rf := range e.Rep {
-		v := p.Get(rf.Name)
+		v := p.Get(rf.Source())
 		if v == nil {
 			return dst, false
 		}
@@ -124,7 +124,7 @@ func appendRepValue(dst []byte, v *fastjson.Value, rf *planner.RepField) []byte 
 			n++
 		}
 		for _, sub := range rf.Sub {
-			sv := v.Get(sub.Name)
+			sv := v.Get(sub.Source())
 			if sv == nil {
 				continue
 			}
@@ -217,8 +217,9 @@ func (l *loader) attachEntityErrors(f *planner.Fetch, j *job, errs []upstreams.G
 		l.t.upErrs = map[slot][]relError{}
 	}
 	if len(f.Fields) == 0 {
-		// A fetch of fields a representation needs: what it lacks fails
-		// the fetch that needs it.
+		// A fetch of fields a representation needs: the fetch that needs
+		// them reports its errors (requirements.go).
+		l.needErrors(f, j, errs)
 		return
 	}
 	for _, e := range errs {

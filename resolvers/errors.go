@@ -59,13 +59,27 @@ func exposes(up upstreams.Upstream) bool {
 	return false
 }
 
+// composite is an upstream made of parts it calls apart, each named on
+// its own (a supergraph's subgraphs, "shop/reviews"), whose errors carry
+// the part's name.
+type composite interface {
+	Parts() []upstreams.Upstream
+}
+
 // exposed computes, once per Executable, which upstreams expose their
-// errors.
+// errors, and which parts of composite ones.
 func exposed(ups map[string]upstreams.Upstream) map[string]bool {
 	out := map[string]bool{}
 	for name, up := range ups {
 		if exposes(up) {
 			out[name] = true
+		}
+		if c, ok := up.(composite); ok {
+			for _, p := range c.Parts() {
+				if exposes(p) {
+					out[p.Name()] = true
+				}
+			}
 		}
 	}
 	return out
@@ -234,7 +248,7 @@ func (es *errorSet) graphQL(f *planner.Field, base ast.Path, errs []relError) {
 	if len(errs) == 0 {
 		return
 	}
-	expose := es.exposed[errs[0].up]
+	expose := es.exposed[errs[0].name()]
 	if !expose {
 		es.logUpstreamErrors(errs, base)
 	}

@@ -198,7 +198,66 @@ type caller interface {
 // the operation: the same field and call in two operations of different
 // shapes share their values.
 func staleKeyOf(f *planner.Fetch, j *job, p *fastjson.Value, field *planner.Field) string {
+	if f.Entity != nil {
+		// An entity fetch's call carries every parent of the batch, which
+		// differs from one request to the next: a value is kept per
+		// entity, by its representation, and by what the call asks of it
+		// (the operation and its variables, in j.argsKey).
+		var rep []byte
+		if et := f.Entity.TypeFor(p.GetStringBytes("__typename")); et != nil {
+			rep, _ = appendRep(nil, p, et)
+		}
+		return fetchUpstream(f) + "\x00" + field.ParentType + "." + field.Name + "\x00" + field.ResponseKey + "\x00" + j.argsKey + "\x00" + string(rep)
+	}
 	return f.Binding.FieldRef.String() + "\x00" + field.ResponseKey + "\x00" + j.callKey() + "\x00" + batchKeyOf(f, j, p)
+}
+
+// fetchUpstream is the upstream a fetch's errors and notes name: a
+// federated fetch's subgraph under its supergraph ("shop/reviews"), as the
+// subgraph's own errors do.
+func fetchUpstream(f *planner.Fetch) string {
+	switch {
+	case f.Source != "":
+		return f.Source
+	case f.Subgraph != "":
+		return f.Upstream + "/" + f.Subgraph
+	}
+	return f.Upstream
+}
+
+// fallbackOf is what serves field of fetch f when its call fails: the
+// field's own fallback (a federated field's), else its fetch's binding's.
+func fallbackOf(f *planner.Fetch, field *planner.Field) *schema.Fallback {
+	if field.Fallback != nil {
+		return field.Fallback
+	}
+	if f.Binding == nil {
+		return nil
+	}
+	return f.Binding.Fallback
+}
+
+// fieldTriggered returns field's fallback when a failure of code should
+// fall back.
+func fieldTriggered(f *planner.Fetch, field *planner.Field, code upstreams.Code) *schema.Fallback {
+	fb := fallbackOf(f, field)
+	if fb == nil || !fb.Triggers(string(code)) {
+		return nil
+	}
+	return fb
+}
+
+// keepsStale reports whether stale values are kept for a field of f.
+func (fs *fallbacks) keepsStale(f *planner.Fetch) bool {
+	if fs.stale == nil {
+		return false
+	}
+	for _, field := range f.Fields {
+		if fb := fallbackOf(f, field); fb != nil && fb.Stale > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // triggered returns the binding's fallback when a failure of code should
@@ -278,20 +337,16 @@ func (fs *fallbacks) count() {
 	}
 }
 
-// staleFor returns the fallback of a job whose slots may be served stale
-// values: its call failed, or a GraphQL upstream answered it with errors.
-func (fs *fallbacks) staleFor(f *planner.Fetch, j *job) *schema.Fallback {
-	var fb *schema.Fallback
+// staleCode returns the failure a job's slots may be served stale values
+// for: its call failed, or a GraphQL upstream answered it with errors.
+func staleCode(j *job) (upstreams.Code, bool) {
 	switch {
 	case j.err != nil:
-		fb = failed(f.Binding, j.err)
+		return j.err.Code, true
 	case j.res != nil && len(j.res.Errors) > 0:
-		fb = triggered(f.Binding, upstreams.CodeGraphQLError)
+		return upstreams.CodeGraphQLError, true
 	}
-	if fb == nil || fb.Stale == 0 || fs.stale == nil {
-		return nil
-	}
-	return fb
+	return "", false
 }
 
 // shares reports whether stale values are shared with other replicas.
@@ -301,15 +356,22 @@ func (fs *fallbacks) shares() bool { return fs.stale != nil && fs.stale.shared !
 // this process does not hold. It reads batch keys in the value tree: the
 // caller holds the tree's lock.
 func (fs *fallbacks) unheld(f *planner.Fetch, jobs []*job) []string {
+	if fs.stale == nil {
+		return nil
+	}
 	var keys []string
 	now := time.Now()
 	for _, j := range jobs {
-		fb := fs.staleFor(f, j)
-		if fb == nil {
+		code, ok := staleCode(j)
+		if !ok {
 			continue
 		}
-		for _, p := range j.parents {
-			for _, field := range f.Fields {
+		for _, field := range f.Fields {
+			fb := fieldTriggered(f, field, code)
+			if fb == nil || fb.Stale == 0 {
+				continue
+			}
+			for _, p := range j.parents {
 				key := staleKeyOf(f, j, p, field)
 				if !fs.stale.has(key, fb.Stale, now) {
 					keys = append(keys, key)
@@ -333,14 +395,21 @@ func (fs *fallbacks) loadShared(ctx context.Context, keys []string) {
 // fallback applied (else the caller records the failure). The caller holds
 // the tree's lock.
 func (fs *fallbacks) serveFailed(t *tree, f *planner.Fetch, j *job) bool {
-	fb := failed(f.Binding, j.err)
-	if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
+	serves := false
+	for _, field := range f.Fields {
+		if fb := fieldTriggered(f, field, j.err.Code); fb != nil && (fb.Stale > 0 || fb.Value != nil) {
+			serves = true
+			break
+		}
+	}
+	if !serves {
 		return false
 	}
 	now := time.Now()
 	for _, p := range j.parents {
 		for _, field := range f.Fields {
-			if !fs.serveSlot(t, f, j, p, field, fb, j.err.Code, j.err.Upstream, now) {
+			fb := fieldTriggered(f, field, j.err.Code)
+			if fb == nil || !fs.serveSlot(t, f, j, p, field, fb, j.err.Code, j.err.Upstream, now) {
 				t.fail(slot{p, field.Key}, j.err)
 			}
 		}
@@ -355,13 +424,13 @@ func (fs *fallbacks) serveGraphQLErrors(t *tree, f *planner.Fetch, j *job) {
 	if len(t.upErrs) == 0 {
 		return
 	}
-	fb := triggered(f.Binding, upstreams.CodeGraphQLError)
-	if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
-		return
-	}
 	now := time.Now()
-	for _, p := range j.parents {
-		for _, field := range f.Fields {
+	for _, field := range f.Fields {
+		fb := fieldTriggered(f, field, upstreams.CodeGraphQLError)
+		if fb == nil || (fb.Stale == 0 && fb.Value == nil) {
+			continue
+		}
+		for _, p := range j.parents {
 			s := slot{p, field.Key}
 			if len(t.upErrs[s]) == 0 {
 				continue
@@ -369,7 +438,7 @@ func (fs *fallbacks) serveGraphQLErrors(t *tree, f *planner.Fetch, j *job) {
 			if v := p.Get(field.Key); v != nil && v.Type() != fastjson.TypeNull {
 				continue // a value, with errors below it: the errors stand
 			}
-			if fs.serveSlot(t, f, j, p, field, fb, upstreams.CodeGraphQLError, f.Upstream, now) {
+			if fs.serveSlot(t, f, j, p, field, fb, upstreams.CodeGraphQLError, fetchUpstream(f), now) {
 				delete(t.upErrs, s)
 			}
 		}
@@ -406,8 +475,7 @@ func (fs *fallbacks) serveSlot(t *tree, f *planner.Fetch, j *job, p *fastjson.Va
 // once render has checked them: a value that does not fit its type must
 // not replace a good one. The caller holds the tree's lock.
 func (fs *fallbacks) keepLater(f *planner.Fetch, j *job) {
-	fb := f.Binding.Fallback
-	if fb == nil || fb.Stale == 0 || fs.stale == nil || j.res == nil {
+	if j.res == nil || !fs.keepsStale(f) {
 		return
 	}
 	fs.kept = append(fs.kept, keptJob{f, j})
@@ -429,10 +497,13 @@ func (fs *fallbacks) remember(t *tree, misfits map[slot]bool) {
 	now := time.Now()
 	for _, k := range fs.kept {
 		f, j := k.f, k.j
-		fb := f.Binding.Fallback
-		refresh := min(fb.Stale/10, 10*time.Second)
-		for _, p := range j.parents {
-			for _, field := range f.Fields {
+		for _, field := range f.Fields {
+			fb := fallbackOf(f, field)
+			if fb == nil || fb.Stale == 0 {
+				continue
+			}
+			refresh := min(fb.Stale/10, 10*time.Second)
+			for _, p := range j.parents {
 				s := slot{p, field.Key}
 				if misfits[s] || len(t.upErrs[s]) > 0 {
 					continue
@@ -488,7 +559,7 @@ type candidate struct {
 // not tried: the call is over by the time render finds the value does not
 // fit.
 func (fs *fallbacks) misfit(f *planner.Field, s slot, served *note) []candidate {
-	fb := triggered(f.Fetch.Binding, upstreams.CodeBadResponse)
+	fb := fieldTriggered(f.Fetch, f, upstreams.CodeBadResponse)
 	if fb == nil {
 		return nil
 	}
@@ -545,4 +616,22 @@ func argsKey(args map[string]any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// entityCallKey is what an entity fetch's call asks of each entity, for
+// the stale keys of its values: the operation and the client variables
+// it forwards. The representations, which differ from one batch to the
+// next, are each value's own (see staleKeyOf).
+func entityCallKey(f *planner.Fetch, vars map[string]any) string {
+	if f.Operation == nil {
+		return ""
+	}
+	var fwd map[string]any
+	for _, name := range f.Operation.ForwardVariables {
+		if fwd == nil {
+			fwd = map[string]any{}
+		}
+		fwd[name] = vars[name]
+	}
+	return f.Operation.Document + "\x00" + argsKey(fwd)
 }

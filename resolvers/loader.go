@@ -116,12 +116,20 @@ func (l *loader) fetch(ctx context.Context, f *planner.Fetch) {
 	l.mu.Lock()
 	parents := l.parents(f)
 	jobs := l.jobs(f, up, args, parents)
+	if f.Entity != nil && len(l.t.needs) > 0 {
+		jobs = l.relayFetchNeeds(f, jobs)
+	}
 	l.mu.Unlock()
 	if len(jobs) == 0 {
 		return
 	}
-	if f.Batch && f.Binding.Fallback != nil && f.Binding.Fallback.Stale > 0 {
-		ak := argsKey(args)
+	if f.Batch && l.policy.keepsStale(f) {
+		var ak string
+		if f.Entity != nil {
+			ak = entityCallKey(f, l.vars)
+		} else {
+			ak = argsKey(args)
+		}
 		for _, j := range jobs {
 			j.argsKey = ak
 		}

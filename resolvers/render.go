@@ -118,7 +118,7 @@ func (r *renderer) introspect(dst []byte, f *planner.Field) []byte {
 // fetched writes the value of a field a fetch resolved, stored in slot s:
 // the value, the failure that stands instead, or what a fallback served.
 func (r *renderer) fetched(dst []byte, f *planner.Field, s slot) ([]byte, bool) {
-	up := f.Fetch.Upstream
+	up := fetchUpstream(f.Fetch)
 	if err := r.t.argErrs[s]; err != nil {
 		r.errs.argument(f, r.path.ast(), err)
 		return r.null(dst, f.Type, f, true)

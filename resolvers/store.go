@@ -10,6 +10,10 @@ import (
 // store merges a job's answer into its parents, or hands its failure to
 // the fallback policy. It runs with l.mu held.
 func (l *loader) store(f *planner.Fetch, j *job) {
+	if j.err != nil && f.Entity != nil {
+		// Later fetches may need what it was to give the parents.
+		l.needFailed(f, j.parents, j.err)
+	}
 	if j.err != nil && l.policy.serveFailed(l.t, f, j) {
 		return
 	}

@@ -79,6 +79,9 @@ type tree struct {
 	served map[slot]*note
 	// raws hold fetched values as answer bytes, for Raw fetches.
 	raws map[slot][]byte
+	// needs are what entity fetches could not give the objects later
+	// fetches' representations read, by object (see requirements.go).
+	needs map[*fastjson.Value][]needFailure
 }
 
 var (

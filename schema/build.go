@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/weft-gateway/weft/internal/tmpl"
 )
@@ -134,6 +135,9 @@ type Schema struct {
 	// Federation, when set, is the supergraph whose subgraphs resolve the
 	// fields of its types that have no binding.
 	Federation *Federation
+	// fedFallbacks are the fallbacks of fields the supergraph resolves
+	// that have one of their own (restated) or their type's.
+	fedFallbacks map[FieldRef]*Fallback
 }
 
 // Upstream returns what the schema was built knowing of an upstream.
@@ -200,7 +204,14 @@ func Build(src Source, opts Options) (*Schema, error) {
 	if src.Input != "" || len(opts.Includes) == 0 {
 		inputs = append(inputs, &ast.Source{Name: src.File, Input: src.Input})
 	}
-	ast, err := gqlparser.LoadSchema(inputs...)
+	sd, err := parser.ParseSchemas(append([]*ast.Source{validator.Prelude}, inputs...)...)
+	if err != nil {
+		return nil, b.gqlErrors(err)
+	}
+	if opts.Federation != nil {
+		b.restate(sd)
+	}
+	ast, err := validator.ValidateSchemaDocument(sd)
 	if err != nil {
 		return nil, b.gqlErrors(err)
 	}
@@ -215,7 +226,7 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams, Federation: opts.Federation}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams, Federation: opts.Federation, fedFallbacks: b.fedFallbacks}, nil
 }
 
 type builder struct {
@@ -239,6 +250,11 @@ type builder struct {
 	// alternates are the second bindings of fields, which serve only as
 	// their @fallback's upstream; fallbacks attaches them.
 	alternates map[FieldRef]*alternate
+	// restated are the route's restatements of supergraph fields, which
+	// give them fallbacks (see fedfallback.go), and fedFallbacks what
+	// they give.
+	restated     map[FieldRef]*ast.FieldDefinition
+	fedFallbacks map[FieldRef]*Fallback
 }
 
 // alternate is a field's second binding and the directive it came from.

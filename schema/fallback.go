@@ -111,6 +111,7 @@ func (b *builder) fallbacks() {
 		}
 	}
 	b.attachAlternates()
+	b.federatedFallbacks(byType)
 }
 
 // alternateOf reports whether bd's field has a second binding to upstream.
@@ -349,7 +350,7 @@ func (s *Schema) HasStaleFallbacks() bool {
 			return true
 		}
 	}
-	return false
+	return s.hasFederatedStale()
 }
 
 // upstreamFallback is the default fallback of a binding's upstream, once

@@ -74,6 +74,7 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 			b.checkOwned(t, upName, up, seen)
 		}
 	case ast.Object, ast.Interface:
+		keyless := false
 		for _, f := range gw.Fields {
 			// A field with a binding directive is resolved by it, even when
 			// the binding has errors of its own, reported where it is.
@@ -84,6 +85,16 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 			srcName := b.sourceName(name, f.Name)
 			uf := ut.Fields.ForName(srcName)
 			if uf == nil {
+				if fed := b.opts.Federation; fed != nil && b.federated(name, f.Name) {
+					// A subgraph resolves it, by the key of the objects the
+					// upstream returns: the planner fetches it from there.
+					// Said once per type: every such field fails alike.
+					if !keyless && fed.KeyWithin(name, func(k string) bool { return ut.Fields.ForName(b.sourceName(name, k)) != nil }) == nil {
+						keyless = true
+						b.errorf(f.Position, where, "has no binding, and upstream %q's type %s has no field %q to forward it to; the supergraph resolves it, but the upstream's %s lacks the fields of every key a subgraph could fetch it by (%s)", upName, name, srcName, name, fed.KeysText(name, f.Name))
+					}
+					continue
+				}
 				b.errorf(f.Position, where, "has no binding, and upstream %q's type %s has no field %q to forward it to", upName, name, srcName)
 				continue
 			}

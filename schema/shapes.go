@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -71,6 +72,9 @@ func (b *builder) checkShape(gw, up *ast.Type, upName string, us *ast.Schema, p 
 			if strings.HasPrefix(f.Name, "__") || b.bindings[FieldRef{gwDef.Name, f.Name}] != nil || b.hasBinding(f) {
 				continue
 			}
+			if fed := b.opts.Federation; fed != nil && fed.FromSubgraph(gwDef.Name, f.Name) {
+				continue // a subgraph resolves it, by the object's key
+			}
 			src := b.sourceName(gwDef.Name, f.Name)
 			uf := upDef.Fields.ForName(src)
 			fwhere := gwDef.Name + "." + f.Name
@@ -79,7 +83,13 @@ func (b *builder) checkShape(gw, up *ast.Type, upName string, us *ast.Schema, p 
 				for _, x := range upDef.Fields {
 					names = append(names, x.Name)
 				}
-				b.errorf(f.Position, fwhere, "has no binding, and upstream %q's %s has no field %q%s", upName, upDef.Name, src, suggest(src, names))
+				why := ""
+				if fed := b.opts.Federation; fed != nil && fed.keyField(gwDef.Name, f.Name) {
+					// A key field: subgraphs fetch the object's other
+					// fields by it.
+					why = fmt.Sprintf("; it is read from the upstream's answer, as a key subgraphs fetch %s by (%s)", gwDef.Name, fed.KeysText(gwDef.Name, f.Name))
+				}
+				b.errorf(f.Position, fwhere, "has no binding, and upstream %q's %s has no field %q%s%s", upName, upDef.Name, src, suggest(src, names), why)
 				continue
 			}
 			b.checkShape(f.Type, uf.Type, upName, us, f.Position, fwhere, seen)

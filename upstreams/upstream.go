@@ -140,6 +140,13 @@ type Kind struct {
 	Build Builder
 	// Binder decodes and checks the kind's binding directive.
 	Binder schema.Binder
+	// OwnsResilience says the kind reads its spec.resilience block
+	// itself, because its upstream is made of parts it calls apart (a
+	// supergraph's subgraphs) and each part needs a breaker, limits and
+	// retries of its own: one failing part must not trip the others'. The
+	// loader then leaves the block in the kind's spec and does not wrap
+	// the upstream.
+	OwnsResilience bool
 }
 
 // Name is the key of the kind's block in an Upstream's spec, and the kind

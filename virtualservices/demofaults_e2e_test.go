@@ -106,3 +106,28 @@ func TestDemoSlowUpstream(t *testing.T) {
 		t.Errorf("the request took %s: want about the inventory's 2s timeout", took)
 	}
 }
+
+// TestDemoQAFaults: when the qa subgraph fails, the product stands; its
+// questions and its reviews' helpful votes are null, each with the
+// subgraph's error.
+func TestDemoQAFaults(t *testing.T) {
+	for _, tt := range []struct{ fault, code string }{{"down", "UPSTREAM_UNAVAILABLE"}, {"error", "UPSTREAM_ERROR"}, {"garbage", "UPSTREAM_BAD_RESPONSE"}} {
+		t.Run(tt.fault, func(t *testing.T) {
+			g := startDemoFaults(t, "qa="+tt.fault)
+			r := g.query("", `{ product(upc: "1") { name questions { text } reviews { rating helpfulVotes } } }`, nil)
+			equalJSON(t, r.Data, `{"product":{"name":"Table","questions":null,"reviews":[{"rating":5,"helpfulVotes":null},{"rating":4,"helpfulVotes":null}]}}`)
+			paths := map[string]bool{}
+			for _, e := range r.Errors {
+				paths[fmt.Sprint(e["path"])] = true
+				if ext, _ := e["extensions"].(map[string]any); ext["code"] != tt.code || ext["upstream"] != "community/qa" {
+					t.Errorf("error %v, want %s from community/qa", e, tt.code)
+				}
+			}
+			for _, p := range []string{"[product questions]", "[product reviews 0 helpfulVotes]", "[product reviews 1 helpfulVotes]"} {
+				if !paths[p] {
+					t.Errorf("no error at %s: %s", p, r.raw)
+				}
+			}
+		})
+	}
+}

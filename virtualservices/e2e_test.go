@@ -21,7 +21,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/demo/qa"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
@@ -29,8 +31,10 @@ import (
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
+// kinds are the upstream kinds the gateway is built with, as weft's
+// command wires them (the demo's shop route serves a supergraph).
 func kinds() []upstreams.Kind {
-	return []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind()}
+	return []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind(), federation.Kind()}
 }
 
 // gateway is a running Weft over a config, with its upstreams.
@@ -155,6 +159,48 @@ func TestDemoProductsFanOut(t *testing.T) {
 	}
 	if n := g.ups.Calls(demo.ReviewsList); n != 5 {
 		t.Errorf("reviews got %d list calls, want 5", n)
+	}
+}
+
+// TestDemoQuestions joins the catalog's products (plain GraphQL) and the
+// reviews service's reviews (REST) with the qa subgraph's fields (Apollo
+// Federation): one _entities call for every product, then one for every
+// review, each batching all of its level.
+func TestDemoQuestions(t *testing.T) {
+	g := startDemo(t)
+	g.ups.ResetCalls()
+	r := g.query("", `{ products { name questions { text answers { by } } } }`, nil)
+	r.noErrors(t)
+	equalJSON(t, r.Data, `{"products":[
+		{"name":"Table","questions":[
+			{"text":"Does it extend to seat ten?","answers":[{"by":"the shop"}]},
+			{"text":"Is the top solid wood?","answers":[{"by":"the shop"},{"by":"Ada"}]}]},
+		{"name":"Couch","questions":[{"text":"Are the covers washable?","answers":[{"by":"the shop"}]}]},
+		{"name":"Chair","questions":[{"text":"Does it stack?","answers":[]}]},
+		{"name":"Lamp","questions":[{"text":"What bulb does it take?","answers":[{"by":"the shop"}]}]},
+		{"name":"Rug","questions":[]}]}`)
+	if c, q := g.ups.Calls(demo.CatalogRequests), g.ups.Calls(demo.QAEntities); c != 1 || q != 1 {
+		t.Errorf("catalog got %d requests and qa %d _entities calls, want 1 each", c, q)
+	}
+
+	g.ups.ResetCalls()
+	r = g.query("", `{ products { reviews { id helpfulVotes } } }`, nil)
+	r.noErrors(t)
+	n := 0
+	for _, p := range r.Data.(map[string]any)["products"].([]any) {
+		for _, rv := range p.(map[string]any)["reviews"].([]any) {
+			m := rv.(map[string]any)
+			if m["helpfulVotes"] != float64(qa.HelpfulVotes(m["id"].(string))) {
+				t.Errorf("review %v: helpfulVotes %v, want %d", m["id"], m["helpfulVotes"], qa.HelpfulVotes(m["id"].(string)))
+			}
+			n++
+		}
+	}
+	if n != 9 {
+		t.Errorf("%d reviews, want the demo's 9", n)
+	}
+	if q := g.ups.Calls(demo.QAEntities); q != 1 {
+		t.Errorf("qa got %d _entities calls for 9 reviews of 5 products, want 1", q)
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -251,7 +250,7 @@ spec:
 	dir := writeConfig(t, map[string]string{"supergraph.graphql": zooSupergraph, "up.yaml": up, "vs.yaml": vs})
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
 	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
 	if err != nil {
 		t.Fatalf("config does not load:\n%v", err)

@@ -24,7 +24,6 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -378,6 +377,13 @@ func productUPC(i, distinct int) string { return "p" + strconv.Itoa(i%distinct) 
 // say); exposeErrors is the supergraph upstream's.
 func startShop(t *testing.T, inventoryURL string, exposeErrors bool) *shop {
 	t.Helper()
+	return startShopAt(t, map[string]string{"inventory": inventoryURL}, exposeErrors)
+}
+
+// startShopAt is startShop with the addresses of any subgraphs replaced,
+// by name.
+func startShopAt(t *testing.T, at map[string]string, exposeErrors bool) *shop {
+	t.Helper()
 	sh := &shop{}
 	sh.products = startSubgraph(t, "products", productsSDL, func(f *ast.Field, vars map[string]any) any {
 		args := f.ArgumentMap(vars)
@@ -428,8 +434,11 @@ func startShop(t *testing.T, inventoryURL string, exposeErrors bool) *shop {
 		}
 		return obj
 	})
-	if inventoryURL == "" {
-		inventoryURL = sh.inventory.srv.URL
+	url := func(s *subgraph) string {
+		if u := at[s.name]; u != "" {
+			return u
+		}
+		return s.srv.URL
 	}
 	up := fmt.Sprintf(`apiVersion: weft.dev/v1
 kind: Upstream
@@ -442,7 +451,7 @@ spec:
       products: %q
       reviews: %q
       inventory: %q
-`, exposeErrors, sh.products.srv.URL, sh.reviews.srv.URL, inventoryURL)
+`, exposeErrors, url(sh.products), url(sh.reviews), url(sh.inventory))
 	vs := `apiVersion: weft.dev/v1
 kind: VirtualService
 metadata: {name: shop}
@@ -458,7 +467,7 @@ spec:
 	dir := writeConfig(t, map[string]string{"supergraph.graphql": shopSupergraph, "up.yaml": up, "vs.yaml": vs})
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
 	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
 	if err != nil {
 		t.Fatalf("config does not load:\n%v", err)
@@ -786,6 +795,43 @@ func TestFederationRequires(t *testing.T) {
 	equalJSON(t, calls[0][1], `{"__typename":"Product","upc":"p1","weight":20,"size":{"width":2,"height":2},"rating":null}`)
 }
 
+// TestFederationRequirementGraphQLErrors: inventory's handling requires
+// the rating reviews gives, fetched for that alone. An error reviews
+// answers about p1's rating reaches the client at p1's handling (which
+// inventory computed without it), naming reviews; with reviews down,
+// every handling fails with reviews' failure, and inventory is not
+// called for them.
+func TestFederationRequirementGraphQLErrors(t *testing.T) {
+	sh := startShop(t, "", true)
+	r := sh.g.query("", `{ products(count: 3, distinct: 3) { upc handling } }`, nil)
+	equalJSON(t, r.Data, `{"products":[{"upc":"p0","handling":"standard"},{"upc":"p1","handling":"unrated"},{"upc":"p2","handling":"express"}]}`)
+	if len(r.Errors) != 1 {
+		t.Fatalf("got %d errors, want 1: %s", len(r.Errors), r.raw)
+	}
+	e := r.Errors[0]
+	ext, _ := e["extensions"].(map[string]any)
+	if fmt.Sprint(e["path"]) != fmt.Sprint([]any{"products", float64(1), "handling"}) || e["message"] != "the ratings of p1 are being recomputed" ||
+		ext["code"] != "UPSTREAM_ERROR" || ext["upstream"] != "shop/reviews" {
+		t.Errorf("error %v", e)
+	}
+
+	sh = startShopAt(t, map[string]string{"reviews": deadURL(t)}, false)
+	r = sh.g.query("", `{ products(count: 3, distinct: 3) { upc name handling } }`, nil)
+	equalJSON(t, r.Data, `{"products":[{"upc":"p0","name":"Product p0","handling":null},{"upc":"p1","name":"Product p1","handling":null},{"upc":"p2","name":"Product p2","handling":null}]}`)
+	if len(r.Errors) != 3 {
+		t.Fatalf("got %d errors, want one per product: %s", len(r.Errors), r.raw)
+	}
+	for i, e := range r.Errors {
+		ext, _ := e["extensions"].(map[string]any)
+		if fmt.Sprint(e["path"]) != fmt.Sprint([]any{"products", float64(i), "handling"}) || ext["code"] != "UPSTREAM_UNAVAILABLE" || ext["upstream"] != "shop/reviews" {
+			t.Errorf("error %d: %v", i, e)
+		}
+	}
+	if n := sh.inventory.callCount(); n != 0 {
+		t.Errorf("inventory received %d calls without the rating handling requires", n)
+	}
+}
+
 // TestFederationEntityNotFound: an entity the subgraph answers null for
 // has its fields null, without an error, and the other entities of the
 // call keep theirs.
@@ -853,7 +899,7 @@ spec:
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeConfig(t, map[string]string{"supergraph.graphql": shopSupergraph, "up.yaml": tt.up, "vs.yaml": fmt.Sprintf(vs, tt.route)})
-			loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: zerolog.Nop(), Checking: true}
+			loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop(), Checking: true}
 			snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg"}, nil)
 			if err == nil {
 				virtualservices.CloseSnapshot(snap)

@@ -62,7 +62,7 @@ kind: Upstream
 metadata: {name: shop}
 spec:
   timeout: 2s
-  supergraph: {file: supergraph.graphql}
+  supergraph: {file: fedbench.graphql}
 ---
 apiVersion: weft.dev/v1
 kind: VirtualService
@@ -105,14 +105,14 @@ func TestFederatedEntityJoinsEveryProtocol(t *testing.T) {
 
 	dir := t.TempDir()
 	cfg := demo.Config()
-	for _, name := range []string{"upstreams.yaml", "catalog.graphql", "shipping.wsdl", demo.InventoryProto} {
+	for _, name := range []string{"upstreams.yaml", "catalog.graphql", "shipping.wsdl", "supergraph.graphql", demo.InventoryProto} {
 		b, err := fs.ReadFile(cfg, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		writeFile(t, filepath.Join(dir, name), string(b))
 	}
-	writeFile(t, filepath.Join(dir, "supergraph.graphql"), sdl)
+	writeFile(t, filepath.Join(dir, "fedbench.graphql"), sdl)
 	writeFile(t, filepath.Join(dir, "joined.yaml"), joinYAML)
 	writeFile(t, filepath.Join(dir, "joined.graphql"), joinSDL)
 

@@ -81,7 +81,7 @@ func benchmarkGatewayRoute(b *testing.B, routeMerge bool, products int, query st
 	reviews := memoOf(b, ups.ReviewsURL())
 	cfgFiles := map[string]string{}
 	fsys := demo.Config()
-	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl"} {
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl", "supergraph.graphql"} {
 		data, err := fsReadFile(fsys, name)
 		if err != nil {
 			b.Fatal(err)
@@ -122,6 +122,13 @@ metadata: {name: shipping}
 spec:
   mergeInFlight: false
   soap: {wsdl: shipping.wsdl, endpoint: "` + ups.ShippingURL() + `"}
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata: {name: community}
+spec:
+  mergeInFlight: false
+  supergraph: {file: supergraph.graphql, subgraphs: {qa: "` + ups.QAURL() + `"}}
 `
 	dir := writeConfigTB(b, cfgFiles)
 	loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop()}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -88,8 +89,21 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 			errs = append(errs, resourceErrors(err)...)
 		}
 	}
+	// reads are the files each resource read, by "Kind/name", with the
+	// digest of what was read: the registry keeps them, and an upstream
+	// whose files changed is rebuilt even when its spec did not.
 	var readsMu sync.Mutex
-	reads := map[string][]string{}
+	reads := map[string]map[string][32]byte{}
+	record := func(key, p string, data []byte) {
+		// Kinds may read files from several goroutines (a .proto's
+		// imports).
+		readsMu.Lock()
+		defer readsMu.Unlock()
+		if reads[key] == nil {
+			reads[key] = map[string][32]byte{}
+		}
+		reads[key][p] = sha256.Sum256(data)
+	}
 	readFile := func(d *resource.Document) func(string) ([]byte, string, error) {
 		key := d.Kind + "/" + d.Name
 		return func(name string) ([]byte, string, error) {
@@ -100,21 +114,39 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 				return data, display, err
 			}
 			if p, perr := configPath(cfg, d, name); perr == nil {
-				// Kinds may read files from several goroutines (a
-				// .proto's imports).
-				readsMu.Lock()
-				if !slices.Contains(reads[key], p) {
-					reads[key] = append(reads[key], p)
-				}
-				readsMu.Unlock()
+				record(key, p, data)
 			}
 			return data, display, nil
 		}
 	}
 	localPath := func(d *resource.Document) func(string) (string, error) {
+		key := d.Kind + "/" + d.Name
 		return func(name string) (string, error) {
-			return localRelative(cfg, d, name)
+			local, err := localRelative(cfg, d, name)
+			if err != nil {
+				return local, err
+			}
+			// The kind opens the file itself; what it opens first is
+			// the config's file at that path (files it references in
+			// turn, such as an OpenAPI document's, are not followed).
+			if p, perr := configPath(cfg, d, name); perr == nil {
+				if data, rerr := fs.ReadFile(cfg.FS, p); rerr == nil {
+					record(key, p, data)
+				}
+			}
+			return local, nil
 		}
+	}
+	// unchanged reports whether the files an upstream read last time
+	// still hold what it read.
+	unchanged := func(files map[string][32]byte) bool {
+		for p, sum := range files {
+			data, err := fs.ReadFile(cfg.FS, p)
+			if err != nil || sha256.Sum256(data) != sum {
+				return false
+			}
+		}
+		return true
 	}
 
 	snap := &Snapshot{
@@ -145,12 +177,21 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 				continue
 			}
 			seen[d.Name] = d
-			b, err := l.buildUpstream(ctx, d, prev, readFile(d), localPath(d))
+			b, err := l.buildUpstream(ctx, d, prev, readFile(d), localPath(d), unchanged)
 			if err != nil {
 				add(err)
 				failed[d.Name] = true
 				continue
 			}
+			key := d.Kind + "/" + d.Name
+			readsMu.Lock()
+			if b.files == nil {
+				b.files = reads[key]
+			} else {
+				// Reused: it read nothing this time.
+				reads[key] = b.files
+			}
+			readsMu.Unlock()
 			if prev == nil || prev.ups[d.Name] == nil || prev.ups[d.Name].up != b.up {
 				fresh = append(fresh, b.up)
 			}
@@ -212,8 +253,7 @@ func (l *Loader) Load(ctx context.Context, cfg Config, prev *Snapshot) (*Snapsho
 	snap.router = rt
 	for _, d := range docs {
 		key := d.Kind + "/" + d.Name
-		files := append([]string{documentPath(cfg, d)}, reads[key]...)
-		slices.Sort(files[1:])
+		files := append([]string{documentPath(cfg, d)}, slices.Sorted(maps.Keys(reads[key]))...)
 		if snap.sources == nil {
 			snap.sources = map[string][]string{}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/weft-gateway/weft/resolvers"
+	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/hosts"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 )
@@ -94,6 +95,36 @@ func statusText(status int) string {
 	return strconv.Itoa(status)
 }
 
+// composite is an upstream made of parts it calls apart, each an upstream
+// of its own name (a supergraph's subgraphs, "shop/reviews"): their
+// policies and hosts are reported per part.
+type composite interface {
+	Parts() []upstreams.Upstream
+}
+
+// namedUpstream is an upstream and the name its metrics carry.
+type namedUpstream struct {
+	name string
+	up   upstreams.Upstream
+}
+
+// snapshotUpstreams lists the snapshot's upstreams by name, each
+// composite one's parts, by their own names, in its place.
+func snapshotUpstreams(snap *Snapshot) []namedUpstream {
+	out := make([]namedUpstream, 0, len(snap.ups))
+	for name, b := range snap.ups {
+		c, ok := b.up.(composite)
+		if !ok {
+			out = append(out, namedUpstream{name, b.up})
+			continue
+		}
+		for _, p := range c.Parts() {
+			out = append(out, namedUpstream{p.Name(), p})
+		}
+	}
+	return out
+}
+
 // resilienceCollector reports the counters of the resilience wrappers of
 // the snapshot being served, read when Prometheus scrapes: they live in
 // the wrappers, which a reload may replace (the counters then restart,
@@ -135,8 +166,9 @@ func (c *resilienceCollector) Collect(ch chan<- prometheus.Metric) {
 	if snap == nil {
 		return
 	}
-	for name, b := range snap.ups {
-		w, ok := b.up.(*resilience.Upstream)
+	for _, nu := range snapshotUpstreams(snap) {
+		name := nu.name
+		w, ok := nu.up.(*resilience.Upstream)
 		if !ok {
 			continue
 		}
@@ -195,8 +227,8 @@ func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
 	if snap == nil {
 		return
 	}
-	for name, b := range snap.ups {
-		up := b.up
+	for _, nu := range snapshotUpstreams(snap) {
+		name, up := nu.name, nu.up
 		if w, ok := up.(*resilience.Upstream); ok {
 			up = w.Unwrap()
 		}

@@ -93,6 +93,9 @@ type builtUpstream struct {
 	// hash is the digest of the Upstream's spec; print that of what
 	// bindings are checked against (upstreamPrint).
 	hash, print string
+	// files are the config's files the upstream read when it was built,
+	// with the digest of their content: one that changed rebuilds it.
+	files map[string][32]byte
 }
 
 // VirtualServices returns the names of the snapshot's VirtualServices.

@@ -25,7 +25,7 @@ type configSource struct {
 	supergraph string
 	// demoUpstreams runs the demo's upstreams in-process.
 	demoUpstreams bool
-	// demoBasePort, when set, is the first of the four fixed ports the
+	// demoBasePort, when set, is the first of the five fixed ports the
 	// demo upstreams listen on; 0 gives each a free port.
 	demoBasePort int
 	// demoFaults make demo upstreams misbehave: "reviews=down,...".
@@ -36,7 +36,7 @@ type configSource struct {
 func (c *configSource) registerDemo(cmd *cobra.Command, usage string) {
 	cmd.Flags().BoolVar(&c.demoUpstreams, "demo-upstreams", false, usage)
 	cmd.Flags().IntVar(&c.demoBasePort, "demo-base-port", 0,
-		"run the demo upstreams on fixed loopback ports: catalog on this one, reviews, inventory and shipping on the next three (default: free ports)")
+		"run the demo upstreams on fixed loopback ports: catalog on this one, reviews, inventory, shipping and qa on the next four (default: free ports)")
 }
 
 // display names the config in messages.

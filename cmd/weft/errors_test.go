@@ -101,7 +101,7 @@ func TestCommandErrors(t *testing.T) {
 		{"serve: fault of no upstream", []string{"serve", "--demo-faults", "billing=down"}, []string{`no demo upstream "billing"`}, "weft serve"},
 		{"serve: fault without kind", []string{"serve", "--demo-faults", "reviews"}, []string{"want UPSTREAM=FAULT"}, "weft serve"},
 		{"serve: faults without demo", []string{"serve", "--config", "{dir}/bad", "--demo-faults", "reviews=down"}, []string{"--demo-faults needs the demo's upstreams"}, "weft serve"},
-		{"serve: base port out of range", []string{"serve", "--demo-base-port", "65533"}, []string{"--demo-base-port: port 65533 out of range [1, 65532]"}, "weft serve"},
+		{"serve: base port out of range", []string{"serve", "--demo-base-port", "65532"}, []string{"--demo-base-port: port 65532 out of range [1, 65531]"}, "weft serve"},
 		{"serve: base port without demo", []string{"serve", "--config", "{dir}/bad", "--demo-base-port", "4101"}, []string{"--demo-base-port needs the demo's upstreams"}, "weft serve"},
 		{"serve: missing supergraph", []string{"serve", "--supergraph", "{dir}/sg/nope.graphql"}, []string{"--supergraph {dir}/sg/nope.graphql: no such file"}, ""},
 		{"serve: supergraph is a directory", []string{"serve", "--supergraph", "{dir}/sg"}, []string{"--supergraph {dir}/sg: a directory"}, ""},

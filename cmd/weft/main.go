@@ -114,7 +114,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newServe(), newValidate(), newPlan(), newImport(), newCompose(), newCheck(),
-		newRegistryCmd(), newPush(), newRollback(), newHistory(), newDiff(), newApprove())
+		newRegistry(), newPush(), newRollback(), newHistory(), newDiff(), newApprove())
 	// Made now rather than by Execute, so that the walk below reaches it.
 	root.InitDefaultCompletionCmd()
 	root.SetHelpCommand(&cobra.Command{

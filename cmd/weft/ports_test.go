@@ -12,8 +12,9 @@ import (
 
 // everyUpstream touches each demo upstream: the product from the catalog,
 // its reviews from the REST service, its stock over gRPC, a shipping quote
-// over SOAP.
-const everyUpstream = `{ product(upc: "1") { name reviews { rating } stock { quantity } shippingQuote(zip: "10001") { cost } } }`
+// over SOAP, its questions and its reviews' helpful votes from the qa
+// subgraph (by the catalog's upc and the REST reviews' ids).
+const everyUpstream = `{ product(upc: "1") { name reviews { rating helpfulVotes } stock { quantity } shippingQuote(zip: "10001") { cost } questions { text } } }`
 
 // checkEveryUpstream asks a demo for everyUpstream and checks that each
 // upstream answered: no errors, no fallback, every part present.
@@ -24,9 +25,13 @@ func checkEveryUpstream(t *testing.T, base string) {
 		Data struct {
 			Product *struct {
 				Name    string
-				Reviews []struct{ Rating int }
-				Stock   *struct{ Quantity int }
-				Quote   *struct{ Cost int } `json:"shippingQuote"`
+				Reviews []struct {
+					Rating       int
+					HelpfulVotes *int
+				}
+				Stock     *struct{ Quantity int }
+				Quote     *struct{ Cost int } `json:"shippingQuote"`
+				Questions []struct{ Text string }
 			}
 		}
 		Errors     []json.RawMessage
@@ -37,7 +42,8 @@ func checkEveryUpstream(t *testing.T, base string) {
 	}
 	p := resp.Data.Product
 	if status != 200 || len(resp.Errors) > 0 || resp.Extensions["fallbacks"] != nil || p == nil ||
-		p.Name != "Table" || len(p.Reviews) != 2 || p.Stock == nil || p.Quote == nil || p.Quote.Cost <= 0 {
+		p.Name != "Table" || len(p.Reviews) != 2 || p.Reviews[0].HelpfulVotes == nil || p.Stock == nil || p.Quote == nil || p.Quote.Cost <= 0 ||
+		len(p.Questions) != 2 || p.Questions[0].Text != "Does it extend to seat ten?" {
 		t.Fatalf("%s: not every upstream answered: status %d\n%s", base, status, body)
 	}
 }
@@ -64,7 +70,7 @@ func (s *server) demoAddr(upstream string) string {
 func TestTwoDemos(t *testing.T) {
 	a := startServe(t, "--listen", "127.0.0.1:0")
 	b := startServe(t, "--listen", "127.0.0.1:0")
-	for _, up := range []string{"catalog", "reviews", "inventory", "shipping"} {
+	for _, up := range []string{"catalog", "reviews", "inventory", "shipping", "qa"} {
 		if x, y := a.demoAddr(up), b.demoAddr(up); x == y {
 			t.Errorf("both demos run %s on %s", up, x)
 		}
@@ -91,7 +97,7 @@ func TestTwoDemos(t *testing.T) {
 	}
 }
 
-// freeBase returns a port p such that p to p+3 are free on loopback now.
+// freeBase returns a port p such that p to p+4 are free on loopback now.
 func freeBase(t *testing.T) int {
 	t.Helper()
 	for range 20 {
@@ -101,7 +107,7 @@ func freeBase(t *testing.T) int {
 		}
 		base := ln.Addr().(*net.TCPAddr).Port
 		lns := []net.Listener{ln}
-		for i := 1; i <= 3 && base+3 <= 65535; i++ {
+		for i := 1; i <= 4 && base+4 <= 65535; i++ {
 			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
 			if err != nil {
 				break
@@ -111,11 +117,11 @@ func freeBase(t *testing.T) int {
 		for _, l := range lns {
 			_ = l.Close()
 		}
-		if len(lns) == 4 {
+		if len(lns) == 5 {
 			return base
 		}
 	}
-	t.Fatal("found no four free ports in a row")
+	t.Fatal("found no five free ports in a row")
 	return 0
 }
 
@@ -126,7 +132,7 @@ func TestFixedDemoPorts(t *testing.T) {
 	base := freeBase(t)
 	flag := strconv.Itoa(base)
 	s := startServe(t, "--listen", "127.0.0.1:0", "--demo-base-port", flag)
-	for i, up := range []string{"catalog", "reviews", "inventory", "shipping"} {
+	for i, up := range []string{"catalog", "reviews", "inventory", "shipping", "qa"} {
 		want := net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i))
 		if got := s.demoAddr(up); got != want {
 			t.Errorf("%s on %s, want %s", up, got, want)

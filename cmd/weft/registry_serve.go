@@ -18,17 +18,6 @@ import (
 	"github.com/weft-gateway/weft/virtualservices/playground"
 )
 
-// newRegistryCmd groups the commands that run the registry or work on its
-// store directly.
-func newRegistryCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "registry",
-		Short: "Run the schema registry, or manage its store's tokens",
-	}
-	cmd.AddCommand(newRegistryServe(), newRegistryToken())
-	return cmd
-}
-
 // loaderBuilder builds configs for the registry with the gateway's own
 // loader and every upstream kind this binary knows.
 type loaderBuilder struct {

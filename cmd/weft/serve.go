@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weft-gateway/weft/internal/demo"
+	"github.com/weft-gateway/weft/internal/resource"
 	"github.com/weft-gateway/weft/resolvers/redisstale"
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -52,8 +53,10 @@ them at once and exits with status 1.`,
 			if grace < 0 {
 				return usagef("--shutdown-grace %s: want a duration of 0 or more", grace)
 			}
+			// With a store and no files, the config is the store's.
+			fromStore := reg != "" && src.dir == "" && src.supergraph == ""
 			if !cmd.Flags().Changed("demo-upstreams") {
-				src.demoUpstreams = src.dir == "" && src.supergraph == ""
+				src.demoUpstreams = src.dir == "" && src.supergraph == "" && !fromStore
 			}
 			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -81,7 +84,7 @@ them at once and exits with status 1.`,
 			if ups != nil {
 				defer ups.Close()
 				log.Info().Str("catalog", ups.CatalogURL()).Str("reviews", ups.ReviewsURL()).
-					Str("inventory", ups.InventoryTarget()).Str("shipping", ups.ShippingURL()).Msg("demo upstreams running")
+					Str("inventory", ups.InventoryTarget()).Str("shipping", ups.ShippingURL()).Str("qa", ups.QAURL()).Msg("demo upstreams running")
 			}
 			server := virtualservices.NewServer(log)
 			defer server.Close()
@@ -94,12 +97,16 @@ them at once and exits with status 1.`,
 				defer store.Close()
 				loader.SharedStale = store
 			}
+			var follower *storeFollower
 			if reg != "" {
 				st, err := openRegistryStore(ctx, reg, log)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
+				if fromStore {
+					follower = &storeFollower{st: st, dsn: reg, log: log}
+				}
 				rec := virtualservices.NewUsageRecorder(usageSink{st}, 0, log)
 				if err := server.RegisterMetrics(rec); err != nil {
 					return fmt.Errorf("usage metrics: %w", err)
@@ -122,7 +129,18 @@ them at once and exits with status 1.`,
 				reloader.Dir = cfg.OSDir
 				reloader.Files = []string{src.supergraph}
 			}
-			if err := reloader.Reload(ctx); err != nil {
+			if follower != nil {
+				follower.reloader = reloader
+				if err := follower.load(ctx); err != nil {
+					if ctx.Err() != nil {
+						return fmt.Errorf("interrupted while loading the config: %w", err)
+					}
+					if resource.AsErrors(err) != nil {
+						return &configError{display: "in the store", consequence: "nothing is served", err: err}
+					}
+					return err
+				}
+			} else if err := reloader.Reload(ctx); err != nil {
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted while loading the config: %w", err)
 				}
@@ -154,7 +172,9 @@ them at once and exits with status 1.`,
 			defer func() { stopWatch(); <-watchDone }()
 			go func() {
 				defer close(watchDone)
-				if watch && (src.dir != "" || src.supergraph != "") {
+				if follower != nil {
+					follower.follow(watchCtx)
+				} else if watch && (src.dir != "" || src.supergraph != "") {
 					if err := reloader.Watch(watchCtx); err != nil {
 						log.Error().Err(err).Msg("config watch stopped")
 					}
@@ -210,6 +230,7 @@ func printBanner(w io.Writer, base string, vss []string, ups *demo.Upstreams) {
 		fmt.Fprintf(w, "  reviews    %s (REST)\n", ups.ReviewsURL())
 		fmt.Fprintf(w, "  inventory  %s (gRPC, with server reflection)\n", ups.InventoryTarget())
 		fmt.Fprintf(w, "  shipping   %s (SOAP)\n", ups.ShippingURL())
+		fmt.Fprintf(w, "  qa         %s (GraphQL, an Apollo Federation subgraph)\n", ups.QAURL())
 	}
 	fmt.Fprintf(w, "Playground: %s/graphql (open it in a browser)\n", base)
 }

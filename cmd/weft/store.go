@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -47,4 +48,16 @@ func (u usageSink) RecordUsage(ctx context.Context, rs []virtualservices.UsageRe
 			Coordinates: r.Coordinates, Count: r.Count, Time: r.End}
 	}
 	return u.s.RecordUsage(ctx, out)
+}
+
+// redactDSN hides a PostgreSQL URL's password in messages.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

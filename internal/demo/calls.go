@@ -25,6 +25,10 @@ const (
 
 	ShippingRequests Endpoint = "shipping"
 	ShippingQuotes   Endpoint = "shipping.GetQuote" // POST /shipping
+
+	QARequests Endpoint = "qa"
+	QAEntities Endpoint = "qa.Query._entities" // one per _entities field, every representation in it
+	QAQuestion Endpoint = "qa.Query.question"
 )
 
 // counters is a fixed set of atomic counters: the map is built once and only
@@ -39,6 +43,7 @@ func newCounters() *counters {
 		CatalogRequests, CatalogProducts, CatalogProduct, CatalogTopProducts, CatalogSetPrice,
 		ReviewsRequests, ReviewsList, ReviewsBatch, ReviewsSummary,
 		ShippingRequests, ShippingQuotes,
+		QARequests, QAEntities, QAQuestion,
 	} {
 		c.byName[e] = new(atomic.Int64)
 	}

@@ -1,7 +1,8 @@
 // Package demo runs the upstreams of Weft's embedded demo shop in-process: a
-// GraphQL product catalog, a REST reviews service, a gRPC inventory and a SOAP
-// shipping service, each on its own loopback listener, so that the gateway
-// and its tests call them over the real protocols.
+// GraphQL product catalog, a REST reviews service, a gRPC inventory, a SOAP
+// shipping service and a federated questions-and-answers subgraph, each on
+// its own loopback listener, so that the gateway and its tests call them
+// over the real protocols.
 package demo
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/internal/demo/catalog"
+	"github.com/weft-gateway/weft/internal/demo/qa"
 	"github.com/weft-gateway/weft/internal/demo/reviews"
 	"github.com/weft-gateway/weft/internal/demo/shipping"
 	"github.com/weft-gateway/weft/internal/faults"
@@ -29,10 +31,18 @@ const (
 	DefaultReviewsAddr   = "127.0.0.1:4102"
 	DefaultInventoryAddr = "127.0.0.1:4103"
 	DefaultShippingAddr  = "127.0.0.1:4104"
+	DefaultQAAddr        = "127.0.0.1:4105"
 )
 
 // CatalogPath is where the catalog serves GraphQL.
 const CatalogPath = "/graphql"
+
+// QAPath is where the questions-and-answers subgraph serves GraphQL.
+const QAPath = "/graphql"
+
+// upstreamCount is how many listeners the demo's upstreams take, from
+// OnPorts' base on.
+const upstreamCount = 5
 
 // MaxProducts bounds Options.Products.
 const MaxProducts = catalog.MaxGenerated
@@ -55,34 +65,38 @@ type Options struct {
 	// ShippingAddr is the SOAP shipping service's listen address; empty
 	// means DefaultShippingAddr, port 0 picks a free port.
 	ShippingAddr string
+	// QAAddr is the questions-and-answers subgraph's listen address;
+	// empty means DefaultQAAddr, port 0 picks a free port.
+	QAAddr string
 	// Faults make upstreams misbehave, by name (see ParseFaults), so the
 	// demo can show fallbacks.
 	Faults map[string]Fault
 	// Products is the number of generated products (upcs 6 onwards, with 0 to
-	// 3 reviews each) added after the five seed products, at most MaxProducts.
+	// 3 reviews and 0 to 2 questions each) added after the five seed
+	// products, at most MaxProducts.
 	Products int
 }
 
 // Loopback returns options that start every upstream on a free loopback
 // port, with n generated products: what tests use, so they never collide.
 func Loopback(n int) Options {
-	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", ShippingAddr: "127.0.0.1:0", Products: n}
+	return Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: "127.0.0.1:0", InventoryAddr: "127.0.0.1:0", ShippingAddr: "127.0.0.1:0", QAAddr: "127.0.0.1:0", Products: n}
 }
 
 // OnPorts returns options that start the upstreams on loopback ports from
 // base on, in the order of the default addresses: catalog on base, reviews
-// on base+1, inventory on base+2, shipping on base+3 (so OnPorts(4101) is
-// the default addresses). Base 0 gives each upstream a free port, so that
-// demos run side by side.
+// on base+1, inventory on base+2, shipping on base+3, qa on base+4 (so
+// OnPorts(4101) is the default addresses). Base 0 gives each upstream a
+// free port, so that demos run side by side.
 func OnPorts(base int) (Options, error) {
 	if base == 0 {
 		return Loopback(0), nil
 	}
-	if base < 1 || base > 65535-3 {
-		return Options{}, fmt.Errorf("port %d out of range [1, %d] (the upstreams take it and the next three)", base, 65535-3)
+	if last := 65535 - (upstreamCount - 1); base < 1 || base > last {
+		return Options{}, fmt.Errorf("port %d out of range [1, %d] (the upstreams take it and the next %d)", base, last, upstreamCount-1)
 	}
 	addr := func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)) }
-	return Options{CatalogAddr: addr(0), ReviewsAddr: addr(1), InventoryAddr: addr(2), ShippingAddr: addr(3)}, nil
+	return Options{CatalogAddr: addr(0), ReviewsAddr: addr(1), InventoryAddr: addr(2), ShippingAddr: addr(3), QAAddr: addr(4)}, nil
 }
 
 func (o Options) withDefaults() Options {
@@ -98,22 +112,26 @@ func (o Options) withDefaults() Options {
 	if o.ShippingAddr == "" {
 		o.ShippingAddr = DefaultShippingAddr
 	}
+	if o.QAAddr == "" {
+		o.QAAddr = DefaultQAAddr
+	}
 	return o
 }
 
-// Upstreams is a running pair of demo upstreams. Its methods are safe for
+// Upstreams are the running demo upstreams. Their methods are safe for
 // concurrent use.
 type Upstreams struct {
 	calls     *counters
 	catalog   *server
 	reviews   *server
 	shipping  *server
+	qa        *server
 	inventory *grpcServer
 }
 
-// Start builds fresh stores and starts the catalog and reviews servers. ctx
-// bounds start-up only: the servers run until Close. On error nothing is left
-// running.
+// Start builds fresh stores and starts the catalog, reviews, shipping and
+// qa servers and the inventory. ctx bounds start-up only: the servers run
+// until Close. On error nothing is left running.
 func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("demo: start upstreams: %w", err)
@@ -130,6 +148,10 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	questions, err := qa.NewStore(opts.Products)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 
 	u := &Upstreams{calls: newCounters()}
 	const internal = "internal error (demo fault)"
@@ -139,6 +161,7 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	u.reviews = newServer("reviews", opts.ReviewsAddr, faultyHTTP(opts.Faults["reviews"], faults.JSON, internal, u.reviewsHandler(reviewStore)), log)
 	u.shipping = newServer("shipping", opts.ShippingAddr,
 		faultyHTTP(opts.Faults["shipping"], faults.SOAP, "the quote engine is down (demo fault)", u.shippingHandler(opts.Products)), log)
+	u.qa = newServer("qa", opts.QAAddr, faultyHTTP(opts.Faults["qa"], faults.GraphQL, "the questions database is down (demo fault)", u.qaHandler(questions)), log)
 
 	if err := u.catalog.start(ctx); err != nil {
 		return nil, err
@@ -149,8 +172,11 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 	if err := u.shipping.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop())
 	}
-	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, opts.Faults["inventory"], log); err != nil {
+	if err := u.qa.start(ctx); err != nil {
 		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop(), u.shipping.stop())
+	}
+	if u.inventory, err = startInventory(ctx, opts.InventoryAddr, opts.Products, opts.Faults["inventory"], log); err != nil {
+		return nil, errors.Join(err, u.catalog.stop(), u.reviews.stop(), u.shipping.stop(), u.qa.stop())
 	}
 	// A down upstream is stopped after it started, so its address (and
 	// port, when Options asked for 0) is known and refuses calls.
@@ -166,6 +192,8 @@ func Start(ctx context.Context, log zerolog.Logger, opts Options) (*Upstreams, e
 			err = u.reviews.stop()
 		case "shipping":
 			err = u.shipping.stop()
+		case "qa":
+			err = u.qa.stop()
 		case "inventory":
 			err = u.inventory.close()
 		}
@@ -201,6 +229,21 @@ func (u *Upstreams) reviewsHandler(store *reviews.Store) http.Handler {
 		u.calls.add(Endpoint("reviews." + string(e)))
 	})
 	return u.calls.counting(ReviewsRequests, h)
+}
+
+// qaHandler serves the subgraph at QAPath, counting its requests and the
+// _entities fields it resolves.
+func (u *Upstreams) qaHandler(store *qa.Store) http.Handler {
+	mux := http.NewServeMux()
+	gql := qa.NewHandler(store)
+	gql.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		if fc := graphql.GetRootFieldContext(ctx); fc != nil {
+			u.calls.add(Endpoint("qa.Query." + fc.Field.Name))
+		}
+		return next(ctx)
+	})
+	mux.Handle(QAPath, http.MaxBytesHandler(gql, maxCatalogBody))
+	return u.calls.counting(QARequests, mux)
 }
 
 func (u *Upstreams) shippingHandler(products int) http.Handler {
@@ -249,6 +292,10 @@ func (u *Upstreams) StopReviews() error { return u.reviews.stop() }
 // running server does nothing; starting after Close is an error.
 func (u *Upstreams) StartReviews() error { return u.reviews.start(context.Background()) }
 
+// QAURL returns the questions-and-answers subgraph's GraphQL endpoint,
+// e.g. "http://127.0.0.1:4105/graphql".
+func (u *Upstreams) QAURL() string { return u.qa.url() + QAPath }
+
 // ShippingURL returns the SOAP shipping service's endpoint, e.g.
 // "http://127.0.0.1:4104/shipping".
 func (u *Upstreams) ShippingURL() string { return u.shipping.url() + shipping.Path }
@@ -264,5 +311,5 @@ func (u *Upstreams) InventoryCalls(method int) int64 { return u.inventory.svc.Ca
 // Close shuts the servers down gracefully, each within a bounded time, and
 // returns once their goroutines have ended. Calling it again does nothing.
 func (u *Upstreams) Close() error {
-	return errors.Join(u.catalog.close(), u.reviews.close(), u.shipping.close(), u.inventory.close())
+	return errors.Join(u.catalog.close(), u.reviews.close(), u.shipping.close(), u.qa.close(), u.inventory.close())
 }

@@ -48,8 +48,14 @@ func start(t *testing.T, opts demo.Options) (*demo.Upstreams, *http.Client) {
 
 func query(t *testing.T, c *http.Client, u *demo.Upstreams, q string) (int, []byte) {
 	t.Helper()
+	return postTo(t, c, u.CatalogURL(), q)
+}
+
+// postTo sends a GraphQL query to url.
+func postTo(t *testing.T, c *http.Client, url, q string) (int, []byte) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]string{"query": q})
-	resp, err := c.Post(u.CatalogURL(), "application/json", bytes.NewReader(body))
+	resp, err := c.Post(url, "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +104,10 @@ func TestStartServesBoth(t *testing.T) {
 	status, body = get(t, c, strings.TrimSuffix(u.CatalogURL(), "/graphql")+"/elsewhere")
 	if status != http.StatusNotFound || !json.Valid(body) {
 		t.Errorf("catalog unknown path: %d %s", status, body)
+	}
+	status, body = postTo(t, c, u.QAURL(), `{ _entities(representations: [{__typename: "Product", upc: "4"}]) { ... on Product { questions { text } } } }`)
+	if status != http.StatusOK || string(body) != `{"data":{"_entities":[{"questions":[{"text":"What bulb does it take?"}]}]}}` {
+		t.Errorf("qa: %d %s", status, body)
 	}
 }
 
@@ -151,10 +161,20 @@ func TestCalls(t *testing.T) {
 			},
 			want: map[demo.Endpoint]int64{demo.ReviewsRequests: 3, demo.ReviewsBatch: 1},
 		},
+		{
+			name: "qa root fields",
+			do: func(t *testing.T) {
+				postTo(t, c, u.QAURL(), `{ _entities(representations: [{__typename: "Review", id: "r1"}, {__typename: "Review", id: "r2"}]) { ... on Review { helpfulVotes } } }`)
+				postTo(t, c, u.QAURL(), `{ question(id: "q1") { text } }`)
+				postTo(t, c, u.QAURL(), `{ _service { sdl } }`)
+			},
+			want: map[demo.Endpoint]int64{demo.QARequests: 3, demo.QAEntities: 1, demo.QAQuestion: 1},
+		},
 	}
 	all := []demo.Endpoint{
 		demo.CatalogRequests, demo.CatalogProducts, demo.CatalogProduct, demo.CatalogTopProducts, demo.CatalogSetPrice,
 		demo.ReviewsRequests, demo.ReviewsList, demo.ReviewsBatch, demo.ReviewsSummary,
+		demo.QARequests, demo.QAEntities, demo.QAQuestion,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,6 +285,11 @@ func TestBusyPort(t *testing.T) {
 		{"reviews", "reviews", func(busy string) demo.Options {
 			return demo.Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: busy, InventoryAddr: "127.0.0.1:0"}
 		}},
+		{"qa", "qa", func(busy string) demo.Options {
+			o := demo.Loopback(0)
+			o.QAAddr = busy
+			return o
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,7 +370,7 @@ func TestCloseLeaksNothing(t *testing.T) {
 	if err := u.StartReviews(); err == nil {
 		t.Error("StartReviews after Close succeeded")
 	}
-	for _, url := range []string{u.CatalogURL(), u.ReviewsURL()} {
+	for _, url := range []string{u.CatalogURL(), u.ReviewsURL(), u.QAURL()} {
 		if _, err := c.Get(url); !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Errorf("%s after Close: %v, want connection refused", url, err)
 		}
@@ -431,10 +456,12 @@ func TestLogs(t *testing.T) {
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream listening",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream listening",
 		"info shipping " + addr(strings.TrimSuffix(u.ShippingURL(), "/shipping")) + " demo upstream listening",
+		"info qa " + addr(u.QAURL()) + " demo upstream listening",
 		"info inventory " + u.InventoryTarget() + " demo upstream listening",
 		"info catalog " + addr(u.CatalogURL()) + " demo upstream stopped",
 		"info reviews " + addr(u.ReviewsURL()) + " demo upstream stopped",
 		"info shipping " + addr(strings.TrimSuffix(u.ShippingURL(), "/shipping")) + " demo upstream stopped",
+		"info qa " + addr(u.QAURL()) + " demo upstream stopped",
 		"info inventory " + u.InventoryTarget() + " demo upstream stopped",
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -32,6 +32,8 @@ const (
 	EnvShippingURL = "WEFT_DEMO_SHIPPING_URL"
 	// EnvInventoryTarget is the inventory's gRPC target, host:port.
 	EnvInventoryTarget = "WEFT_DEMO_INVENTORY_TARGET"
+	// EnvQAURL is the questions-and-answers subgraph's GraphQL endpoint.
+	EnvQAURL = "WEFT_DEMO_QA_URL"
 )
 
 // InventoryProto is the inventory service's .proto in the demo config.
@@ -50,6 +52,8 @@ func (u *Upstreams) Env(next func(string) (string, bool)) func(string) (string, 
 			return u.ShippingURL(), true
 		case EnvInventoryTarget:
 			return u.InventoryTarget(), true
+		case EnvQAURL:
+			return u.QAURL(), true
 		}
 		if next == nil {
 			return "", false

@@ -34,7 +34,7 @@ const (
 const SlowDelay = 30 * time.Second
 
 // Upstream names of the demo, as its config names them.
-var upstreamNames = []string{"catalog", "reviews", "inventory", "shipping"}
+var upstreamNames = []string{"catalog", "reviews", "inventory", "shipping", "qa"}
 
 // ParseFaults reads "reviews=down,inventory=slow".
 func ParseFaults(s string) (map[string]Fault, error) {

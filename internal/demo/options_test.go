@@ -10,9 +10,9 @@ func TestOptionsDefaults(t *testing.T) {
 	tests := []struct {
 		in, want Options
 	}{
-		{Options{}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr}},
-		{Options{CatalogAddr: "127.0.0.1:0", Products: 3}, Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr, Products: 3}},
-		{Options{ReviewsAddr: ":9"}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: ":9", InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr}},
+		{Options{}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr, QAAddr: DefaultQAAddr}},
+		{Options{CatalogAddr: "127.0.0.1:0", Products: 3}, Options{CatalogAddr: "127.0.0.1:0", ReviewsAddr: DefaultReviewsAddr, InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr, QAAddr: DefaultQAAddr, Products: 3}},
+		{Options{ReviewsAddr: ":9"}, Options{CatalogAddr: DefaultCatalogAddr, ReviewsAddr: ":9", InventoryAddr: DefaultInventoryAddr, ShippingAddr: DefaultShippingAddr, QAAddr: DefaultQAAddr}},
 	}
 	for _, tt := range tests {
 		if got := tt.in.withDefaults(); !reflect.DeepEqual(got, tt.want) {
@@ -45,8 +45,8 @@ func TestOnPorts(t *testing.T) {
 	}{
 		{0, Loopback(0), ""},
 		{4101, Options{}.withDefaults(), ""},
-		{65532, Options{CatalogAddr: "127.0.0.1:65532", ReviewsAddr: "127.0.0.1:65533", InventoryAddr: "127.0.0.1:65534", ShippingAddr: "127.0.0.1:65535"}, ""},
-		{65533, Options{}, "port 65533 out of range [1, 65532]"},
+		{65531, Options{CatalogAddr: "127.0.0.1:65531", ReviewsAddr: "127.0.0.1:65532", InventoryAddr: "127.0.0.1:65533", ShippingAddr: "127.0.0.1:65534", QAAddr: "127.0.0.1:65535"}, ""},
+		{65532, Options{}, "port 65532 out of range [1, 65531] (the upstreams take it and the next 4)"},
 		{-1, Options{}, "port -1 out of range"},
 	}
 	for _, tt := range tests {

@@ -84,9 +84,9 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 	}
 	demoConfig := demo.Config()
 	// The demo files reused as they are: the shop VirtualService, its schema,
-	// the catalog's SDL that the catalog Upstream names, and the inventory's
-	// .proto.
-	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl"} {
+	// the catalog's SDL that the catalog Upstream names, the inventory's
+	// .proto, the shipping WSDL and the supergraph the shop serves beside.
+	for _, name := range []string{"shop.yaml", "shop.graphql", "catalog.graphql", demo.InventoryProto, "shipping.wsdl", "supergraph.graphql"} {
 		b, err := fs.ReadFile(demoConfig, name)
 		if err != nil {
 			return fmt.Errorf("reading the demo config: %w", err)
@@ -113,7 +113,9 @@ func WriteConfig(dir string, c Case, ep Endpoints, m Merge) error {
 }
 
 // UpstreamsYAML is the generated Upstream resources: the demo's catalog,
-// reviews, inventory and shipping, pointed at ep.
+// reviews, inventory and shipping, pointed at ep, and its community
+// supergraph, whose qa subgraph no case asks anything of: it is pointed at
+// an address nothing listens on.
 func UpstreamsYAML(c Case, ep Endpoints, m Merge) string {
 	for _, name := range c.Down {
 		// Port 1 on loopback: nothing listens, so calls are refused at
@@ -186,6 +188,17 @@ spec:
 %[4]s  soap:
     wsdl: shipping.wsdl
     endpoint: %[10]s
+---
+apiVersion: weft.dev/v1
+kind: Upstream
+metadata:
+  name: community
+spec:
+  timeout: %[3]s
+  supergraph:
+    file: supergraph.graphql
+    subgraphs:
+      qa: "http://127.0.0.1:1/graphql"
 `, c.Name, m, upstreamTimeout, extra.String(), strconv.Quote(ep.CatalogURL), strconv.Quote(ep.ReviewsURL),
 		strconv.Quote(ep.InventoryTarget), strconv.Quote(inventory.ProtoFile), merge.String(), strconv.Quote(ep.ShippingURL), trusted)
 }

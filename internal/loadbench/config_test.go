@@ -19,6 +19,7 @@ import (
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/demo/shipping"
 	"github.com/weft-gateway/weft/upstreams"
+	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
 	"github.com/weft-gateway/weft/upstreams/rest"
@@ -26,9 +27,11 @@ import (
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
+// loader loads generated configs as `weft serve` does: the demo's shop
+// serves a supergraph beside its own upstreams.
 func loader() *virtualservices.Loader {
 	return &virtualservices.Loader{
-		Kinds: []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind()},
+		Kinds: []upstreams.Kind{graphql.Kind(), rest.Kind(), grpcup.Kind(), soap.Kind(), federation.Kind()},
 		Log:   zerolog.Nop(),
 	}
 }
@@ -123,7 +126,7 @@ func TestConfigExtras(t *testing.T) {
 		{"upstream spec field", "maxIdleConns: 64\n", nil, "", ""},
 		{"upstream spec field is strict", "retries: 3\n", nil, "", `unknown field "retries"`},
 		{"extra resource", "", map[string]string{"ping/ping.yaml": "apiVersion: weft.dev/v1\nkind: VirtualService\nmetadata: {name: ping}\nspec:\n  virtualHost:\n    domains: [ping.local]\n    routes:\n      - directResponse: {status: 200, body: pong}\n"}, "", ""},
-		{"replaced schema", "", map[string]string{"shop.graphql": "type Query { x: Int }\n"}, "", "root field has no binding"},
+		{"replaced schema", "", map[string]string{"shop.graphql": "extend type Query { x: Int }\n"}, "", "root field has no binding"},
 		{"file outside the directory", "", map[string]string{"../evil.yaml": "x"}, "outside the config directory", ""},
 	}
 	for _, tt := range tests {

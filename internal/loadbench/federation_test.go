@@ -22,7 +22,6 @@ import (
 	fedinventory "github.com/weft-gateway/weft/internal/fedbench/inventory"
 	"github.com/weft-gateway/weft/internal/fedbench/products"
 	fedreviews "github.com/weft-gateway/weft/internal/fedbench/reviews"
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -57,12 +56,8 @@ func TestFederationCase(t *testing.T) {
 }
 
 // federationLoader loads generated configs as `weft serve` does, with
-// the supergraph kind.
-func federationLoader() *virtualservices.Loader {
-	l := loader()
-	l.Kinds = append(l.Kinds, federation.Kind())
-	return l
-}
+// the supergraph kind (as loader does).
+func federationLoader() *virtualservices.Loader { return loader() }
 
 func loadFederation(t *testing.T, dir string) *virtualservices.Snapshot {
 	t.Helper()

@@ -516,15 +516,25 @@ func (sg *Supergraph) buildAPI(name string) error {
 		}
 	}
 	var ops []*ast.OperationTypeDefinition
+	named := true
 	for _, op := range []struct {
-		o   ast.Operation
-		def *ast.Definition
-	}{{ast.Query, s.Query}, {ast.Mutation, s.Mutation}, {ast.Subscription, s.Subscription}} {
+		o    ast.Operation
+		def  *ast.Definition
+		name string
+	}{{ast.Query, s.Query, "Query"}, {ast.Mutation, s.Mutation, "Mutation"}, {ast.Subscription, s.Subscription, "Subscription"}} {
 		if op.def != nil {
 			ops = append(ops, &ast.OperationTypeDefinition{Operation: op.o, Type: op.def.Name})
+			named = named && op.def.Name == op.name
+		} else if s.Types[op.name] != nil {
+			named = false
 		}
 	}
-	doc.Schema = append(doc.Schema, &ast.SchemaDefinition{OperationTypes: ops})
+	if !named {
+		// Roots go by their names unless a schema definition says
+		// otherwise; without one, a VirtualService that serves the
+		// supergraph can add the roots it lacks (a Mutation of its own).
+		doc.Schema = append(doc.Schema, &ast.SchemaDefinition{OperationTypes: ops})
+	}
 	names := make([]string, 0, len(s.Types))
 	for tn := range s.Types {
 		names = append(names, tn)

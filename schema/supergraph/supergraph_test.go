@@ -536,3 +536,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestAPIRootNames checks that the API schema says which types are its
+// roots only when they are not named Query, Mutation and Subscription: a
+// VirtualService serving the supergraph then adds a Mutation of its own
+// by defining it.
+func TestAPIRootNames(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "minimal.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, sdl string
+		schema    bool
+	}{
+		{"default names", string(b), false},
+		{"renamed query", strings.Replace(strings.Replace(string(b), "query: Query", "query: Root", 1), "type Query {", "type Root {", 1), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sg, err := Parse("supergraph.graphql", tt.sdl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(sg.APISDL, "schema {"); got != tt.schema {
+				t.Errorf("schema definition written: %v, want %v\n%s", got, tt.schema, sg.APISDL)
+			}
+			if sg.API.Query == nil {
+				t.Error("the API schema has no query root")
+			}
+		})
+	}
+}

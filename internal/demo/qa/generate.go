@@ -1,0 +1,3 @@
+package qa
+
+//go:generate go tool gqlgen generate --config gqlgen.yml
