@@ -23,7 +23,6 @@ import (
 	"github.com/weft-gateway/weft/internal/fedbench"
 	"github.com/weft-gateway/weft/internal/fedbench/fedbenchtest"
 	"github.com/weft-gateway/weft/planner"
-	"github.com/weft-gateway/weft/upstreams/federation"
 	"github.com/weft-gateway/weft/upstreams/resilience"
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -486,7 +485,7 @@ func TestFederationSubgraphConfigErrors(t *testing.T) {
 				files["route.graphql"] = tt.route
 			}
 			dir := writeConfig(t, files)
-			loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: zerolog.Nop(), Checking: true}
+			loader := &virtualservices.Loader{Kinds: kinds(), Log: zerolog.Nop(), Checking: true}
 			snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: "cfg"}, nil)
 			if err == nil {
 				virtualservices.CloseSnapshot(snap)
@@ -624,7 +623,7 @@ func startGatewayKinds(t *testing.T, dir string) *gateway {
 	t.Helper()
 	logs := &logBuffer{}
 	log := zerolog.New(logs)
-	loader := &virtualservices.Loader{Kinds: append(kinds(), federation.Kind()), Log: log}
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log}
 	snap, err := loader.Load(context.Background(), virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir}, nil)
 	if err != nil {
 		t.Fatalf("config does not load:\n%v", err)
