@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weft-gateway/weft/internal/pgtest"
 	"github.com/weft-gateway/weft/internal/registrytest"
 	"github.com/weft-gateway/weft/registry/store"
 )
@@ -352,5 +353,74 @@ func TestRegistryCLI(t *testing.T) {
 	reg.signal(syscall.SIGTERM)
 	if code := reg.wait(30 * time.Second); code != 0 {
 		t.Fatalf("registry exit status %d after SIGTERM\nstderr:\n%s", code, reg.stderr)
+	}
+}
+
+// TestPushGoesLiveOnReplicas: gateways serving a PostgreSQL store serve
+// what a push through the registry makes active, a refused push changes
+// nothing they serve, and a rollback goes live as a push does.
+func TestPushGoesLiveOnReplicas(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	if r := weft(t, "registry", "import", "--config", writeFiles(t, petsConfig), "--store", dsn); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	ci := createToken(t, dsn, "ci-pets", "push:Upstream/pets")
+	reg := startRegistry(t, "--store", dsn, "--listen", "127.0.0.1:0")
+	var replicas []*server
+	for range 2 {
+		replicas = append(replicas, startServe(t, "--store", dsn, "--listen", "127.0.0.1:0"))
+	}
+	const petType = `{ __type(name: "Pet") { fields { name type { name } } } }`
+	// served waits until every replica's Pet type holds want, at most 5 s.
+	served := func(want string) {
+		t.Helper()
+		start := time.Now()
+		for i, s := range replicas {
+			for {
+				_, body := post(t, s.base+"/graphql", "", petType)
+				if strings.Contains(body, want) {
+					break
+				}
+				if time.Since(start) > 5*time.Second {
+					t.Fatalf("replica %d does not serve %s 5 s after the change: %s", i, want, body)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		t.Logf("every replica serves %s %v after the change", want, time.Since(start).Round(time.Millisecond))
+	}
+	served(`{"name":"tag","type":{"name":"String"}}`)
+
+	push := func(old, new string, extra ...string) result {
+		t.Helper()
+		return weft(t, append([]string{"push", "--registry", reg.base, "--token", ci, "--upstream", "pets", specFile(t, old, new)}, extra...)...)
+	}
+	if r := push(`"tag": {"type": "string"}`, `"tag": {"type": "string"}, "age": {"type": "integer"}`); r.code != 0 {
+		t.Fatalf("safe push: %+v", r)
+	}
+	served(`{"name":"age","type":{"name":"Int"}}`)
+
+	// A breaking push is refused and nothing changes.
+	if r := push(`"tag": {"type": "string"}`, `"tag": {"type": "integer"}, "age": {"type": "integer"}`); r.code != 1 || !strings.Contains(r.stderr, "FIELD_TYPE_CHANGED Pet.tag") {
+		t.Fatalf("breaking push: %+v", r)
+	}
+	time.Sleep(time.Second) // longer than a replica takes to follow
+	served(`{"name":"tag","type":{"name":"String"}}`)
+
+	if r := weft(t, "rollback", "--registry", reg.base, "--token", ci, "Upstream/pets"); r.code != 0 || !strings.HasSuffix(r.stdout, "activated Upstream/pets version 1 (revision 4)\n") {
+		t.Fatalf("rollback: %+v", r)
+	}
+	start := time.Now()
+	for i, s := range replicas {
+		for {
+			_, body := post(t, s.base+"/graphql", "", petType)
+			if !strings.Contains(body, `"age"`) && strings.Contains(body, `"tag"`) {
+				break
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Fatalf("replica %d still serves age 5 s after the rollback: %s", i, body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
