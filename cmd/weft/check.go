@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,9 +15,9 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/weft-gateway/weft/registry/store"
-	"github.com/weft-gateway/weft/schema/diff"
+	"github.com/weft-gateway/weft/registry"
 	"github.com/weft-gateway/weft/virtualservices"
 )
 
@@ -30,12 +30,15 @@ type checkOptions struct {
 	format        string
 	store         string
 	window        time.Duration
+	// With a registry, the change is checked there, against what is active.
+	reg     registryFlags
+	subject string
 }
 
 func newCheck() *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
-		Use:   "check --config DIR (--upstream NAME FILE | --file PATH=FILE ...)",
+		Use:   "check (--config DIR | --registry URL) (--upstream NAME FILE | --file PATH=FILE ...)",
 		Short: "Check a change to a config's sources: rebuild every VirtualService, print what changes in their schemas, exit 1 on a breaking change",
 		Long: `check replaces one or more source files of a config (an upstream's SDL, OpenAPI
 document, .proto or WSDL, a route's SDL, a resource's YAML) with new ones, rebuilds every
@@ -47,7 +50,13 @@ checked in CI.
 
 --upstream NAME FILE replaces the source file of upstream NAME: the one of the files the
 upstream reads whose name is FILE's, or its only one. --file PATH=FILE replaces the file at
-PATH in the config directory (as the config's resources name it) and may be repeated.`,
+PATH in the config directory (as the config's resources name it) and may be repeated.
+
+With --registry URL (or $WEFT_REGISTRY) the check runs in a registry
+(weft registry serve) against the config it has active, with the operations
+the gateways recorded in its store and the approvals given there: --upstream
+NAME FILE as above, or --subject S with --file PATH=FILE, PATH relative to the
+subject. A breaking change an approval covers does not fail the check.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, args)
@@ -59,31 +68,10 @@ PATH in the config directory (as the config's resources name it) and may be repe
 	cmd.Flags().BoolVar(&o.allowBreaking, "allow-breaking", false, "exit 0 on breaking changes (they are still printed)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&o.store, "store", os.Getenv("WEFT_STORE"), storeFlagUsage+"; with it, each breaking or dangerous change names the operations recorded there that it concerns (default $WEFT_STORE)")
-	cmd.Flags().DurationVar(&o.window, "window", 7*24*time.Hour, "with --store, how far back recorded operations count")
+	cmd.Flags().DurationVar(&o.window, "window", 7*24*time.Hour, "with --store or --registry, how far back recorded operations count")
+	o.reg.register(cmd)
+	cmd.Flags().StringVar(&o.subject, "subject", "", "with --registry: the subject (Upstream/NAME, VirtualService/NAME) whose files --file replaces")
 	return cmd
-}
-
-// checkReport is what check prints with --format json.
-type checkReport struct {
-	Replaced        map[string]string        `json:"replaced"`
-	VirtualServices map[string][]checkChange `json:"virtualServices"`
-	Breaking        int                      `json:"breaking"`
-	Removed         []string                 `json:"removedVirtualServices,omitempty"`
-	Added           []string                 `json:"addedVirtualServices,omitempty"`
-}
-
-// checkChange is a change and, with --store, the recorded operations it
-// concerns.
-type checkChange struct {
-	diff.Change
-	Operations []operationUse `json:"operations,omitempty"`
-}
-
-// operationUse is a recorded operation and how often it ran in the window.
-type operationUse struct {
-	Signature string `json:"signature"`
-	Name      string `json:"name"`
-	Count     int64  `json:"count"`
 }
 
 func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
@@ -94,6 +82,12 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 		return usagef("--upstream %s needs the new source file as an argument", o.upstream)
 	case o.upstream == "" && len(args) > 0:
 		return usagef("unexpected argument %q: name the upstream it is the source of with --upstream, or use --file PATH=%s", args[0], args[0])
+	case o.reg.url != "" && (cmd.Flags().Changed("registry") || o.src.dir == ""):
+		// $WEFT_REGISTRY alone does not turn a check of --config DIR
+		// into one against the registry.
+		return o.runOnline(cmd, args)
+	case o.subject != "":
+		return usagef("--subject goes with --registry; offline, --file PATH=FILE names the file by its path in --config")
 	case o.upstream == "" && len(o.files) == 0:
 		return usagef("nothing to check: give --upstream NAME FILE or --file PATH=FILE")
 	}
@@ -148,7 +142,7 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return &configError{display: o.src.display() + " with " + describeReplaced(replaced), err: o.src.inUserTerms(err)}
 	}
-	rep := compareInspections(before, after)
+	rep := registry.Compare(schemaASTs(before), schemaASTs(after))
 	rep.Replaced = replaced
 	if o.store != "" {
 		if o.window <= 0 {
@@ -159,171 +153,92 @@ func (o *checkOptions) run(cmd *cobra.Command, args []string) error {
 			return err
 		}
 		defer st.Close()
-		if err := addUsage(ctx, st, rep, time.Now().Add(-o.window)); err != nil {
+		if err := rep.AddUsage(ctx, st, time.Now().Add(-o.window)); err != nil {
 			return err
 		}
 	}
-	out := cmd.OutOrStdout()
-	if o.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		printCheck(out, rep)
+	return o.finish(cmd, rep)
+}
+
+// finish prints the report and fails on the breaking changes no approval
+// lets through, unless they are allowed.
+func (o *checkOptions) finish(cmd *cobra.Command, rep *registry.Report) error {
+	if err := writeReport(cmd, rep, o.format); err != nil {
+		return err
 	}
-	if rep.Breaking > 0 && !o.allowBreaking {
+	switch {
+	case rep.Unapproved() == 0 || o.allowBreaking:
+		return nil
+	case rep.Approved == 0:
 		return fmt.Errorf("%d breaking change(s); pass --allow-breaking to accept them", rep.Breaking)
 	}
-	return nil
+	return fmt.Errorf("%d breaking change(s) not approved; approve them with weft approve, or pass --allow-breaking", rep.Unapproved())
+}
+
+// runOnline checks the change in a running registry.
+func (o *checkOptions) runOnline(cmd *cobra.Command, args []string) error {
+	switch {
+	case o.src.dir != "":
+		return usagef("--config and --registry exclude each other: check against a config directory, or against what a registry has active")
+	case cmd.Flags().Changed("store"):
+		return usagef("--store goes with --config: a registry reads the usage recorded in its own store")
+	}
+	change := changeFlags{upstream: o.upstream, subject: o.subject, files: o.files}
+	in, err := change.input(args)
+	if err != nil {
+		return err
+	}
+	if cmd.Flags().Changed("window") {
+		if o.window <= 0 {
+			return usagef("--window %s: want a positive duration", o.window)
+		}
+		in["usageWindow"] = o.window.String()
+	}
+	c, err := o.reg.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callContext(cmd)
+	defer cancel()
+	var out struct{ Check apiReport }
+	if err := c.do(ctx, `mutation($in: ChangeInput!) { check(input: $in) { `+reportFields+` } }`, map[string]any{"in": in}, &out); err != nil {
+		return err
+	}
+	return o.finish(cmd, out.Check.report())
+}
+
+// encodeJSON writes v as indented JSON.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // upstreamSource returns the config path of the file of upstream name that
 // file replaces: the one with file's base name, else its only source.
 func upstreamSource(in *virtualservices.Inspection, name, file string) (string, error) {
-	files := in.Sources["Upstream/"+name]
-	if files == nil {
-		var names []string
-		for k := range in.Sources {
-			if n, ok := strings.CutPrefix(k, "Upstream/"); ok {
-				names = append(names, n)
-			}
-		}
-		slices.Sort(names)
-		return "", fmt.Errorf("--upstream %s: the config has no such upstream (it has %s)", name, strings.Join(names, ", "))
+	p, err := registry.UpstreamSource(in.Sources, name, file)
+	var se *registry.SourceError
+	if !errors.As(err, &se) {
+		return p, err
 	}
-	srcs := files[1:]
-	base := path.Base(strings.ReplaceAll(file, "\\", "/"))
-	var match []string
-	for _, p := range srcs {
-		if path.Base(p) == base {
-			match = append(match, p)
-		}
+	switch se.Problem {
+	case registry.NoSuchUpstream:
+		return "", fmt.Errorf("--upstream %s: the config has no such upstream (it has %s)", name, strings.Join(se.Upstreams, ", "))
+	case registry.NoSourceFile:
+		return "", fmt.Errorf("--upstream %s: the upstream reads no source file (its schema is introspected or inline in %s); change %s with --file", name, se.Resource, se.Resource)
 	}
-	switch {
-	case len(match) == 1:
-		return match[0], nil
-	case len(srcs) == 1 && len(match) == 0:
-		return srcs[0], nil
-	case len(srcs) == 0:
-		return "", fmt.Errorf("--upstream %s: the upstream reads no source file (its schema is introspected or inline in %s); change %s with --file", name, files[0], files[0])
-	}
-	return "", fmt.Errorf("--upstream %s: the upstream reads %s; say which one %s replaces with --file PATH=%s", name, strings.Join(srcs, ", "), file, file)
+	return "", fmt.Errorf("--upstream %s: the upstream reads %s; say which one %s replaces with --file PATH=%s", name, strings.Join(se.Sources, ", "), file, file)
 }
 
-// compareInspections diffs each VirtualService's schema before and after.
-func compareInspections(before, after *virtualservices.Inspection) *checkReport {
-	rep := &checkReport{VirtualServices: map[string][]checkChange{}}
-	for name, old := range before.Schemas {
-		nw := after.Schemas[name]
-		if nw == nil {
-			rep.Removed = append(rep.Removed, name)
-			rep.Breaking++
-			continue
-		}
-		changes := []checkChange{}
-		for _, c := range diff.Compare(old.AST, nw.AST) {
-			changes = append(changes, checkChange{Change: c})
-			if c.Severity == diff.Breaking {
-				rep.Breaking++
-			}
-		}
-		rep.VirtualServices[name] = changes
+// schemaASTs returns the schemas of an inspection as registry compares
+// them.
+func schemaASTs(in *virtualservices.Inspection) map[string]*ast.Schema {
+	out := make(map[string]*ast.Schema, len(in.Schemas))
+	for name, s := range in.Schemas {
+		out[name] = s.AST
 	}
-	for name := range after.Schemas {
-		if before.Schemas[name] == nil {
-			rep.Added = append(rep.Added, name)
-		}
-	}
-	slices.Sort(rep.Removed)
-	slices.Sort(rep.Added)
-	return rep
-}
-
-func printCheck(w io.Writer, rep *checkReport) {
-	var b bytes.Buffer
-	names := make([]string, 0, len(rep.VirtualServices))
-	for n := range rep.VirtualServices {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		changes := rep.VirtualServices[n]
-		if len(changes) == 0 {
-			fmt.Fprintf(&b, "virtual service %s: no change\n", n)
-			continue
-		}
-		fmt.Fprintf(&b, "virtual service %s: %d change(s)\n", n, len(changes))
-		for _, c := range changes {
-			fmt.Fprintf(&b, "  %s\n", c.Change)
-			for _, op := range c.Operations {
-				name := op.Name
-				if name == "" {
-					name = "(anonymous)"
-				}
-				fmt.Fprintf(&b, "    used by operation %s (%s): %d run(s)\n", name, op.Signature, op.Count)
-			}
-		}
-	}
-	for _, n := range rep.Removed {
-		fmt.Fprintf(&b, "virtual service %s: BREAKING: it no longer builds a schema\n", n)
-	}
-	for _, n := range rep.Added {
-		fmt.Fprintf(&b, "virtual service %s: new\n", n)
-	}
-	if rep.Breaking == 0 {
-		b.WriteString("no breaking change\n")
-	}
-	_, _ = w.Write(b.Bytes())
-}
-
-// addUsage names, for each breaking or dangerous change, the operations
-// recorded in st since then that touch a coordinate the change affects.
-func addUsage(ctx context.Context, st *store.Store, rep *checkReport, since time.Time) error {
-	for vs, changes := range rep.VirtualServices {
-		var coords []string
-		for _, c := range changes {
-			if c.Severity != diff.Safe {
-				coords = append(coords, c.Affects...)
-			}
-		}
-		if len(coords) == 0 {
-			continue
-		}
-		slices.Sort(coords)
-		ops, err := st.Usage(ctx, vs, slices.Compact(coords), since)
-		if err != nil {
-			return fmt.Errorf("reading recorded usage of virtual service %s: %w", vs, err)
-		}
-		for i := range changes {
-			c := &changes[i]
-			if c.Severity == diff.Safe {
-				continue
-			}
-			for _, op := range ops {
-				if touchesAny(op.Coordinates, c.Affects) {
-					c.Operations = append(c.Operations, operationUse{Signature: op.Signature, Name: op.Name, Count: op.Count})
-				}
-			}
-			slices.SortFunc(c.Operations, func(a, b operationUse) int {
-				if a.Count != b.Count {
-					return int(b.Count - a.Count)
-				}
-				return strings.Compare(a.Signature, b.Signature)
-			})
-		}
-	}
-	return nil
-}
-
-func touchesAny(used []store.CoordinateCount, affects []string) bool {
-	for _, u := range used {
-		if slices.Contains(affects, u.Coordinate) {
-			return true
-		}
-	}
-	return false
+	return out
 }
 
 func describeReplaced(r map[string]string) string {

@@ -113,7 +113,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newServe(), newValidate(), newPlan(), newImport(), newCompose(), newCheck(), newRegistry())
+	root.AddCommand(newServe(), newValidate(), newPlan(), newImport(), newCompose(), newCheck(),
+		newRegistry(), newPush(), newRollback(), newHistory(), newDiff(), newApprove())
 	// Made now rather than by Execute, so that the walk below reaches it.
 	root.InitDefaultCompletionCmd()
 	root.SetHelpCommand(&cobra.Command{

@@ -18,13 +18,13 @@ import (
 func newRegistry() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
-		Short: "Work on the schema registry's store: import a config into it",
+		Short: "Run the schema registry, or work on its store: import a config, manage tokens",
 		Args:  positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usagef("name a registry command (import)")
+			return usagef("name a registry command (import, serve, token)")
 		},
 	}
-	cmd.AddCommand(newRegistryImport())
+	cmd.AddCommand(newRegistryImport(), newRegistryServe(), newRegistryToken())
 	return cmd
 }
 

@@ -24,6 +24,8 @@ func TestStore(t *testing.T) {
 		{"PushUnchanged", testPushUnchanged},
 		{"History", testHistory},
 		{"ActivateRollback", testActivateRollback},
+		{"ActivateExpectRevision", testActivateExpectRevision},
+		{"Approvals", testApprovals},
 		{"Delete", testDelete},
 		{"PathOwnedByAnotherSubject", testPathOwned},
 		{"ExpectRevisionOneWinner", testExpectRevisionOneWinner},

@@ -270,6 +270,26 @@ func claimPaths(ctx context.Context, tx txn, subject string, paths []string) err
 // does not exist (ErrNotFound) and a version whose paths another active
 // subject has now (*PathConflictError).
 func (s *Store) Activate(ctx context.Context, subject string, version int, author, message string) (Version, int64, error) {
+	return s.ActivateVersion(ctx, ActivateRequest{Subject: subject, Version: version, Author: author, Message: message})
+}
+
+// ActivateRequest is a version of a subject to make active again.
+type ActivateRequest struct {
+	Subject string
+	Version int
+	Author  string
+	Message string
+	// ExpectRevision, when set, makes the activation fail with a
+	// *RevisionConflictError unless the store's revision is this one: the
+	// revision the caller built the config with this version against.
+	ExpectRevision *int64
+}
+
+// ActivateVersion is Activate with a revision to expect: the registry
+// builds the config a rollback makes before it activates it, and the
+// activation must not land on a config it did not build.
+func (s *Store) ActivateVersion(ctx context.Context, req ActivateRequest) (Version, int64, error) {
+	subject, version, author, message := req.Subject, req.Version, req.Author, req.Message
 	if err := s.checkAuthor(subject, author, message); err != nil {
 		s.auditRefusal(ctx, AuditActivate, author, subject, version, err)
 		return Version{}, 0, fmt.Errorf("activate %s version %d: %w", subject, version, err)
@@ -278,6 +298,9 @@ func (s *Store) Activate(ctx context.Context, subject string, version int, autho
 	var out Version
 	var outRev int64
 	err := s.write(ctx, func(tx txn, rev int64) error {
+		if req.ExpectRevision != nil && *req.ExpectRevision != rev {
+			return &RevisionConflictError{Expected: *req.ExpectRevision, Actual: rev}
+		}
 		var active int
 		err := tx.queryRow(ctx, "SELECT COALESCE(active_version, 0) FROM subjects WHERE subject = $1", subject).Scan(&active)
 		if errors.Is(err, sql.ErrNoRows) {

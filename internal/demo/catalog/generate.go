@@ -1,4 +1,3 @@
 package catalog
 
-// gqlgen finds the repository-root gqlgen.yml by walking up from this directory.
-//go:generate go tool gqlgen generate
+//go:generate go tool gqlgen generate --config gqlgen.yml

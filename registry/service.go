@@ -1,0 +1,760 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/weft-gateway/weft/registry/store"
+)
+
+// Builder builds a config's VirtualServices without serving them. Weft's
+// CLI implements it over virtualservices.Loader; the registry knows no
+// upstream kind.
+type Builder interface {
+	// Inspect builds the config directory config (its root is the config
+	// root). An error means the config does not build: every problem, one
+	// per line, at its file and line.
+	Inspect(ctx context.Context, config fs.FS) (*Inspection, error)
+}
+
+// Inspection is what a Builder learns of a config.
+type Inspection struct {
+	// Schemas are the VirtualServices' unified schemas, by name.
+	Schemas map[string]*ast.Schema
+	// Sources are the files of each resource, by "Kind/name": its own
+	// file first, then the files it read.
+	Sources map[string][]string
+	// Warnings are the config's warnings.
+	Warnings []string
+}
+
+// DefaultUsageWindow is how far back a check counts recorded operations
+// unless told otherwise.
+const DefaultUsageWindow = 7 * 24 * time.Hour
+
+// Audit actions of what the Service refuses or allows itself (the store
+// audits pushes, activations and approvals it makes).
+const (
+	AuditCheck          = "check"
+	AuditRollback       = "rollback"
+	AuditRead           = "read"
+	AuditAllowBreaking  = "allow-breaking"
+	AuditTokenCreate    = "token.create"
+	AuditTokenRevoke    = "token.revoke"
+	AuditTokenList      = "token.list"
+	auditApproveRefusal = store.AuditApprove
+)
+
+// ServiceOptions configure a Service; the zero value is ready to use.
+type ServiceOptions struct {
+	Log zerolog.Logger
+	// UsageWindow is how far back checks count recorded operations
+	// (default DefaultUsageWindow).
+	UsageWindow time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the registry: checks, pushes, rollbacks, history and diffs
+// of the config's subjects in a store, each call made with a token whose
+// scopes allow it. A config that does not build never becomes active
+// through it.
+type Service struct {
+	store   *store.Store
+	builder Builder
+	log     zerolog.Logger
+	window  time.Duration
+	now     func() time.Time
+}
+
+// NewService returns the registry over st, building configs with b.
+func NewService(st *store.Store, b Builder, opts ServiceOptions) *Service {
+	s := &Service{store: st, builder: b, log: opts.Log, window: opts.UsageWindow, now: opts.Now}
+	if s.window <= 0 {
+		s.window = DefaultUsageWindow
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// SourceFile is a new source file of an upstream: its name picks which of
+// the upstream's files it replaces.
+type SourceFile struct {
+	Name    string
+	Content []byte
+}
+
+// CheckRequest is a change to one subject: either Subject with Files, or
+// Upstream with Source (as `weft check --upstream NAME FILE` has it).
+type CheckRequest struct {
+	// Subject is "Kind/name" ("Upstream/catalog"); with Upstream it may
+	// be left empty.
+	Subject string
+	// Files are the subject's new files by path: relative to the
+	// subject's prefix ("catalog.graphql"), or from the config root
+	// ("Upstream/catalog/catalog.graphql"). They replace the active
+	// version's files of the same paths and keep the others, unless
+	// Replace.
+	Files map[string][]byte
+	// Replace makes Files the whole of the subject's new version.
+	Replace bool
+	// Upstream names the upstream ("catalog", or "team-a/catalog") whose
+	// source file Source replaces: the file of the upstream named like
+	// Source, or its only one.
+	Upstream string
+	Source   *SourceFile
+	// UsageWindow is how far back recorded operations count; 0 means the
+	// Service's window.
+	UsageWindow time.Duration
+}
+
+// subject returns the subject the request changes.
+func (r CheckRequest) subject() (string, error) {
+	switch {
+	case r.Upstream != "" && r.Source == nil:
+		return "", refusal(CodeBadInput, fmt.Sprintf("upstream %s: give its new source file", r.Upstream), nil)
+	case r.Upstream == "" && r.Source != nil:
+		return "", refusal(CodeBadInput, "a source file needs the upstream it is the source of", nil)
+	case r.Upstream != "" && len(r.Files) > 0:
+		return "", refusal(CodeBadInput, "give either an upstream's source file or a subject's files, not both", nil)
+	case r.Upstream != "":
+		subject := "Upstream/" + r.Upstream
+		if r.Subject != "" && r.Subject != subject {
+			return "", refusal(CodeBadInput, fmt.Sprintf("subject %s is not upstream %s's (%s)", r.Subject, r.Upstream, subject), nil)
+		}
+		if err := store.ValidSubject(subject); err != nil {
+			return "", refusal(CodeBadInput, fmt.Sprintf("upstream %q: %v", r.Upstream, err), nil)
+		}
+		return subject, nil
+	case r.Subject == "":
+		return "", refusal(CodeBadInput, "nothing to check: give a subject and its files, or an upstream and its source file", nil)
+	case len(r.Files) == 0:
+		return "", refusal(CodeBadInput, fmt.Sprintf("subject %s: no files", r.Subject), nil)
+	}
+	if err := store.ValidSubject(r.Subject); err != nil {
+		return "", refusal(CodeBadInput, err.Error(), nil)
+	}
+	return r.Subject, nil
+}
+
+// checked is a check's outcome with what a push needs.
+type checked struct {
+	report   *Report
+	subject  string
+	files    map[string][]byte // the subject's new version
+	revision int64             // the store's, when the check read it
+	after    *Inspection
+}
+
+// Check checks a change without making it: it builds the active config
+// and the config with the change, compares every VirtualService's schema,
+// names the recorded operations each risky change concerns, and marks
+// the breaking changes an approval lets through. The token needs the
+// check scope on the subject. A change that does not build is an *Error
+// with CodeBuildFailed and the build's problems.
+func (s *Service) Check(ctx context.Context, token string, req CheckRequest) (*Report, error) {
+	subject, err := req.subject()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.authorize(ctx, token, store.ActionCheck, subject, AuditCheck); err != nil {
+		return nil, err
+	}
+	c, err := s.check(ctx, subject, req)
+	if err != nil {
+		return nil, err
+	}
+	return c.report, nil
+}
+
+func (s *Service) check(ctx context.Context, subject string, req CheckRequest) (*checked, error) {
+	st, err := s.store.Active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current := st.Files()
+	var active map[string][]byte
+	for _, v := range st.Versions {
+		if v.Subject == subject {
+			active = v.Files
+		}
+	}
+	before, beforeErr := s.builder.Inspect(ctx, ConfigFS(current))
+	if beforeErr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The change may be what mends it; compared with nothing, every
+		// VirtualService it builds is new.
+		s.log.Warn().Err(beforeErr).Int64("revision", st.Revision).Msg("registry: the active config does not build")
+		before = &Inspection{}
+	}
+
+	replaced := map[string]string{}
+	var files map[string][]byte
+	if req.Upstream != "" {
+		if beforeErr != nil {
+			return nil, refusal(CodeBadInput, fmt.Sprintf("the active config does not build, so upstream %s's source file cannot be told: push the subject's files by path", req.Upstream), beforeErr)
+		}
+		p, err := UpstreamSource(before.Sources, req.Upstream, req.Source.Name)
+		if err != nil {
+			var se *SourceError
+			if errors.As(err, &se) && se.Problem == NoSuchUpstream {
+				return nil, refusal(CodeNotFound, err.Error(), err)
+			}
+			return nil, refusal(CodeBadInput, err.Error()+": push the subject's files by path", err)
+		}
+		if active[p] == nil {
+			return nil, refusal(CodeConflict, fmt.Sprintf("upstream %s reads %s, which is not a file of subject %s", req.Upstream, p, subject), nil)
+		}
+		files = maps.Clone(active)
+		files[p] = req.Source.Content
+		replaced[p] = req.Source.Name
+	} else {
+		if req.Replace || active == nil {
+			files = make(map[string][]byte, len(req.Files))
+		} else {
+			files = maps.Clone(active)
+		}
+		for _, p := range slices.Sorted(maps.Keys(req.Files)) {
+			full := p
+			if !strings.HasPrefix(p, subject+"/") {
+				full = subject + "/" + p
+			}
+			if err := store.ValidPath(full); err != nil {
+				return nil, refusal(CodeBadInput, fmt.Sprintf("file %q: %v", p, err), err)
+			}
+			files[full] = req.Files[p]
+			replaced[full] = p
+		}
+	}
+
+	next := make(map[string][]byte, len(current)+len(files))
+	for p, data := range current {
+		if _, own := active[p]; !own {
+			next[p] = data
+		}
+	}
+	maps.Copy(next, files)
+	after, err := s.builder.Inspect(ctx, ConfigFS(next))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		e := refusal(CodeBuildFailed, fmt.Sprintf("the config does not build with the change to %s", subject), err)
+		e.Problems = buildProblems(err)
+		return nil, e
+	}
+	rep := Compare(before.Schemas, after.Schemas)
+	rep.Subject, rep.Revision, rep.Replaced = subject, st.Revision, replaced
+	window := req.UsageWindow
+	if window <= 0 {
+		window = s.window
+	}
+	if err := rep.AddUsage(ctx, s.store, s.now().Add(-window)); err != nil {
+		return nil, err
+	}
+	approvals, err := s.store.Approvals(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	rep.applyApprovals(approvals)
+	return &checked{report: rep, subject: subject, files: files, revision: st.Revision, after: after}, nil
+}
+
+// PushRequest is a change to check and, if it passes, make active.
+type PushRequest struct {
+	CheckRequest
+	// Author is who wrote the change; empty means the token's name. An
+	// author other than the token's name is kept with the name beside it.
+	Author  string
+	Message string
+	// AllowBreaking pushes a change whose breaking changes no approval
+	// lets through; the push's audit says so.
+	AllowBreaking bool
+}
+
+// PushResult is what a push did.
+type PushResult struct {
+	// Report is the check the push passed.
+	Report *Report
+	// Version is the subject's active version after the push.
+	Version store.Version
+	// Revision is the store's revision after the push.
+	Revision int64
+	// Unchanged is set when the files equal the active version's.
+	Unchanged bool
+}
+
+// Push checks a change and makes it active: a new version of the subject,
+// stored and activated in one transaction, against the revision the check
+// read (a change that landed meanwhile makes it check again, once). It
+// refuses, and audits the refusal, a change that does not build
+// (CodeBuildFailed) and one with breaking changes that neither an approval
+// nor req.AllowBreaking lets through (CodeBreakingChanges, with the
+// report). The token needs the push scope on the subject. The version's
+// composed text is the SDL of every VirtualService's schema, as JSON.
+func (s *Service) Push(ctx context.Context, token string, req PushRequest) (*PushResult, error) {
+	subject, err := req.subject()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.authorize(ctx, token, store.ActionPush, subject, store.AuditPush)
+	if err != nil {
+		return nil, err
+	}
+	author := authorName(tok, req.Author)
+	for attempt := 0; ; attempt++ {
+		c, err := s.check(ctx, subject, req.CheckRequest)
+		if err != nil {
+			if e := (*Error)(nil); errors.As(err, &e) {
+				s.audit(ctx, store.AuditEntry{Actor: author, Action: store.AuditPush, Subject: subject, Reason: e.Error()})
+			}
+			return nil, err
+		}
+		if c.report.Unapproved() > 0 && !req.AllowBreaking {
+			summary := c.report.Summary()
+			s.audit(ctx, store.AuditEntry{Actor: author, Action: store.AuditPush, Subject: subject, Reason: "refused: " + summary})
+			return nil, &Error{Code: CodeBreakingChanges, Message: summary, Report: c.report}
+		}
+		composed, err := composedSDL(c.after)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.store.Push(ctx, store.PushRequest{
+			Subject: subject, Files: c.files, Author: author, Message: req.Message,
+			Composed: composed, ExpectRevision: &c.revision,
+		})
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			s.log.Info().Str("subject", subject).Int64("revision", c.revision).Msg("registry: the store moved on during the check; checking again")
+			continue
+		}
+		if err != nil {
+			return nil, fromStore(err)
+		}
+		if c.report.Unapproved() > 0 && !res.Unchanged {
+			s.audit(ctx, store.AuditEntry{Actor: author, Action: AuditAllowBreaking, Subject: subject, Version: res.Version.Number,
+				Allowed: true, Reason: c.report.Summary()})
+		}
+		return &PushResult{Report: c.report, Version: res.Version, Revision: res.Revision, Unchanged: res.Unchanged}, nil
+	}
+}
+
+// authorName is who a change is by: the token, and the author the client
+// named if that is someone else, so that the audit log never holds a name
+// no token vouched for alone.
+func authorName(tok store.Token, author string) string {
+	if author == "" || author == tok.Name {
+		return tok.Name
+	}
+	return fmt.Sprintf("%s (token %s)", author, tok.Name)
+}
+
+// composedSDL is what a version built: each VirtualService's schema as SDL,
+// by name, in JSON.
+func composedSDL(in *Inspection) ([]byte, error) {
+	out := make(map[string]string, len(in.Schemas))
+	for name, sch := range in.Schemas {
+		var b strings.Builder
+		formatter.NewFormatter(&b).FormatSchema(sch)
+		out[name] = b.String()
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("composed schemas: %w", err)
+	}
+	return data, nil
+}
+
+// RollbackResult is what a rollback did.
+type RollbackResult struct {
+	// Report compares the config before and after the rollback.
+	Report *Report
+	// Version is the version made active.
+	Version store.Version
+	// Revision is the store's revision after it.
+	Revision int64
+}
+
+// Rollback makes version to of subject active again (0: the version
+// before the active one), once the config with it builds; the token needs
+// the push scope. What changes in the VirtualServices' schemas is
+// reported, not refused: going back is the way out of a bad change.
+func (s *Service) Rollback(ctx context.Context, token, subject string, to int, message string) (*RollbackResult, error) {
+	if err := store.ValidSubject(subject); err != nil {
+		return nil, refusal(CodeBadInput, err.Error(), err)
+	}
+	tok, err := s.authorize(ctx, token, store.ActionPush, subject, AuditRollback)
+	if err != nil {
+		return nil, err
+	}
+	refuse := func(err error) error {
+		if e := (*Error)(nil); errors.As(err, &e) {
+			s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditRollback, Subject: subject, Version: to, Reason: e.Error()})
+		}
+		return err
+	}
+	if to < 0 {
+		return nil, refuse(refusal(CodeBadInput, fmt.Sprintf("version %d: versions count from 1", to), nil))
+	}
+	if to == 0 {
+		hist, err := s.store.History(ctx, subject, store.MaxListLimit)
+		if err != nil {
+			return nil, refuse(fromStore(err))
+		}
+		active := 0
+		for _, v := range hist {
+			if v.Active {
+				active = v.Number
+			}
+		}
+		switch {
+		case active == 0:
+			return nil, refuse(refusal(CodeBadInput, fmt.Sprintf("%s has no active version: name the version to activate", subject), nil))
+		case active == 1:
+			return nil, refuse(refusal(CodeBadInput, fmt.Sprintf("%s's active version is its first: there is none before it", subject), nil))
+		}
+		to = active - 1
+	}
+	for attempt := 0; ; attempt++ {
+		target, err := s.store.Version(ctx, subject, to)
+		if err != nil {
+			return nil, refuse(fromStore(err))
+		}
+		st, err := s.store.Active(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := s.compareWith(ctx, st, subject, nil, target.Files, true)
+		if err != nil {
+			if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeBuildFailed {
+				e.Message = fmt.Sprintf("the config does not build with version %d of %s", to, subject)
+			}
+			return nil, refuse(err)
+		}
+		rep.Subject, rep.Revision = subject, st.Revision
+		v, rev, err := s.store.ActivateVersion(ctx, store.ActivateRequest{
+			Subject: subject, Version: to, Author: tok.Name, Message: message, ExpectRevision: &st.Revision,
+		})
+		if errors.Is(err, store.ErrConflict) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return nil, fromStore(err)
+		}
+		return &RollbackResult{Report: rep, Version: v, Revision: rev}, nil
+	}
+}
+
+// compareWith builds the active config st with subject's files replaced
+// by a (nil: as they are) and then by b, and compares the two. With
+// anyBefore, a first config that does not build counts as one without
+// VirtualServices: a rollback may be what mends the active config.
+func (s *Service) compareWith(ctx context.Context, st store.State, subject string, a, b map[string][]byte, anyBefore bool) (*Report, error) {
+	current := st.Files()
+	var active map[string][]byte
+	for _, v := range st.Versions {
+		if v.Subject == subject {
+			active = v.Files
+		}
+	}
+	with := func(files map[string][]byte) map[string][]byte {
+		out := make(map[string][]byte, len(current)+len(files))
+		for p, data := range current {
+			if _, own := active[p]; !own {
+				out[p] = data
+			}
+		}
+		maps.Copy(out, files)
+		return out
+	}
+	if a == nil {
+		a = active
+	}
+	build := func(files map[string][]byte, which string) (*Inspection, error) {
+		in, err := s.builder.Inspect(ctx, ConfigFS(with(files)))
+		if err == nil {
+			return in, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		e := refusal(CodeBuildFailed, fmt.Sprintf("the config does not build with %s of %s", which, subject), err)
+		e.Problems = buildProblems(err)
+		return nil, e
+	}
+	before, err := build(a, "the first version")
+	if err != nil && anyBefore && ctx.Err() == nil {
+		s.log.Warn().Err(err).Str("subject", subject).Msg("registry: the active config does not build")
+		before, err = &Inspection{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	after, err := build(b, "the second version")
+	if err != nil {
+		return nil, err
+	}
+	return Compare(before.Schemas, after.Schemas), nil
+}
+
+// Diff reports the schema changes between versions a and b of subject:
+// the active config built with version a, then with version b, each
+// VirtualService compared. The token needs the read scope.
+func (s *Service) Diff(ctx context.Context, token, subject string, a, b int) (*Report, error) {
+	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+		return nil, err
+	}
+	va, err := s.store.Version(ctx, subject, a)
+	if err != nil {
+		return nil, fromStore(err)
+	}
+	vb, err := s.store.Version(ctx, subject, b)
+	if err != nil {
+		return nil, fromStore(err)
+	}
+	st, err := s.store.Active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.compareWith(ctx, st, subject, va.Files, vb.Files, false)
+	if err != nil {
+		if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeBuildFailed {
+			e.Message = strings.NewReplacer("the first version", fmt.Sprintf("version %d", a),
+				"the second version", fmt.Sprintf("version %d", b)).Replace(e.Message)
+		}
+		return nil, err
+	}
+	rep.Subject, rep.Revision = subject, st.Revision
+	return rep, nil
+}
+
+// History returns subject's versions, newest first, without files: at
+// most limit (store.History's bounds). The token needs the read scope.
+func (s *Service) History(ctx context.Context, token, subject string, limit int) ([]store.Version, error) {
+	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+		return nil, err
+	}
+	vs, err := s.store.History(ctx, subject, limit)
+	return vs, fromStore(err)
+}
+
+// Version returns version n of subject with its files. The token needs
+// the read scope.
+func (s *Service) Version(ctx context.Context, token, subject string, n int) (store.Version, error) {
+	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+		return store.Version{}, err
+	}
+	v, err := s.store.Version(ctx, subject, n)
+	return v, fromStore(err)
+}
+
+// Revision returns the store's revision; any valid token may read it.
+func (s *Service) Revision(ctx context.Context, token string) (int64, error) {
+	if _, err := s.authenticate(ctx, token, AuditRead, ""); err != nil {
+		return 0, err
+	}
+	return s.store.Revision(ctx)
+}
+
+// Subjects returns the revision and the active version of each subject
+// the token may read, without files.
+func (s *Service) Subjects(ctx context.Context, token string) (int64, []store.Version, error) {
+	tok, err := s.authenticate(ctx, token, AuditRead, "")
+	if err != nil {
+		return 0, nil, err
+	}
+	st, err := s.store.Active(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []store.Version{}
+	for _, v := range st.Versions {
+		if tok.Allows(store.ActionRead, v.Subject) {
+			v.Files = nil
+			out = append(out, v)
+		}
+	}
+	return st.Revision, out, nil
+}
+
+// AuditLog returns the audit entries f selects. Entries of one subject
+// need the read scope on it; the whole log needs admin on every subject.
+func (s *Service) AuditLog(ctx context.Context, token string, f store.AuditFilter) ([]store.AuditEntry, error) {
+	action, subject := store.ActionRead, f.Subject
+	if subject == "" {
+		action, subject = store.ActionAdmin, store.AnySubject
+	}
+	if _, err := s.authorize(ctx, token, action, subject, AuditRead); err != nil {
+		return nil, err
+	}
+	entries, err := s.store.AuditLog(ctx, f)
+	return entries, fromStore(err)
+}
+
+// Usage returns the recorded operations of a VirtualService that touched
+// any of coordinates (every one, with none) since then. The token needs
+// the read scope on "VirtualService/<name>".
+func (s *Service) Usage(ctx context.Context, token, virtualService string, coordinates []string, since time.Time) ([]store.OperationUsage, error) {
+	if _, err := s.authorize(ctx, token, store.ActionRead, "VirtualService/"+virtualService, AuditRead); err != nil {
+		return nil, err
+	}
+	ops, err := s.store.Usage(ctx, virtualService, coordinates, since)
+	return ops, fromStore(err)
+}
+
+// Approve lets the breaking change of a.Class at a.Coordinate through the
+// checks of a.Subject; the token needs the push scope on it, and is who
+// approved.
+func (s *Service) Approve(ctx context.Context, token string, a store.Approval) (store.Approval, error) {
+	tok, err := s.authorize(ctx, token, store.ActionPush, a.Subject, auditApproveRefusal)
+	if err != nil {
+		return store.Approval{}, err
+	}
+	a.ApprovedBy = tok.Name
+	out, err := s.store.Approve(ctx, a)
+	return out, fromStore(err)
+}
+
+// Approvals returns the approvals of subject; the token needs the read
+// scope.
+func (s *Service) Approvals(ctx context.Context, token, subject string) ([]store.Approval, error) {
+	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+		return nil, err
+	}
+	out, err := s.store.Approvals(ctx, subject)
+	return out, fromStore(err)
+}
+
+// CreateToken creates a token and returns its secret, with the token as
+// stored; the caller's token needs admin on every subject.
+func (s *Service) CreateToken(ctx context.Context, token string, spec store.TokenSpec) (string, store.Token, error) {
+	tok, err := s.authorize(ctx, token, store.ActionAdmin, store.AnySubject, AuditTokenCreate)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	secret, err := s.store.CreateToken(ctx, spec)
+	if err != nil {
+		return "", store.Token{}, fromStore(err)
+	}
+	s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditTokenCreate, Allowed: true, Reason: "token " + spec.Name + ": " + scopeList(spec.Scopes)})
+	created, err := s.store.Authenticate(ctx, secret)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	return secret, created, nil
+}
+
+// RevokeToken revokes the live token named name; the caller's token needs
+// admin on every subject.
+func (s *Service) RevokeToken(ctx context.Context, token, name string) error {
+	tok, err := s.authorize(ctx, token, store.ActionAdmin, store.AnySubject, AuditTokenRevoke)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(ctx, name); err != nil {
+		return fromStore(err)
+	}
+	s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditTokenRevoke, Allowed: true, Reason: "token " + name})
+	return nil
+}
+
+// Tokens lists every token, revoked ones included; the caller's token
+// needs admin on every subject.
+func (s *Service) Tokens(ctx context.Context, token string) ([]store.Token, error) {
+	if _, err := s.authorize(ctx, token, store.ActionAdmin, store.AnySubject, AuditTokenList); err != nil {
+		return nil, err
+	}
+	return s.store.ListTokens(ctx)
+}
+
+// scopeList prints scopes as the CLI takes them: action:subject, ...
+func scopeList(scopes []store.Scope) string {
+	parts := make([]string, len(scopes))
+	for i, sc := range scopes {
+		parts[i] = string(sc.Action) + ":" + sc.Subject
+	}
+	return strings.Join(parts, ", ")
+}
+
+// authenticate returns the live token whose secret this is, or refuses
+// with CodeUnauthenticated and audits the refusal as action on subject.
+func (s *Service) authenticate(ctx context.Context, secret, action, subject string) (store.Token, error) {
+	if secret == "" {
+		s.audit(ctx, store.AuditEntry{Action: action, Subject: subject, Reason: "no token"})
+		return store.Token{}, refusal(CodeUnauthenticated, "a token is required: send it as Authorization: Bearer <token>", nil)
+	}
+	tok, err := s.store.Authenticate(ctx, secret)
+	if errors.Is(err, store.ErrInvalidToken) {
+		// The audit log says why; the client learns no more than that.
+		s.audit(ctx, store.AuditEntry{Action: action, Subject: subject, Reason: err.Error()})
+		return store.Token{}, refusal(CodeUnauthenticated, "invalid token", err)
+	}
+	if err != nil {
+		return store.Token{}, err
+	}
+	return tok, nil
+}
+
+// authorize is authenticate, then a check that the token allows action
+// on subject, refused with CodeForbidden and audited.
+func (s *Service) authorize(ctx context.Context, secret string, action store.Action, subject, auditAction string) (store.Token, error) {
+	tok, err := s.authenticate(ctx, secret, auditAction, subject)
+	if err != nil {
+		return store.Token{}, err
+	}
+	if !tok.Allows(action, subject) {
+		what := fmt.Sprintf("token %s may not %s %s (its scopes: %s)", tok.Name, action, subject, scopeList(tok.Scopes))
+		if subject == store.AnySubject {
+			what = fmt.Sprintf("token %s may not do this: it needs %s on every subject (its scopes: %s)", tok.Name, action, scopeList(tok.Scopes))
+		}
+		s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: auditAction, Subject: subject, Reason: what})
+		return store.Token{}, refusal(CodeForbidden, what, nil)
+	}
+	return tok, nil
+}
+
+// audit appends e to the audit log. A refusal is recorded even when the
+// caller has gone; a failure to record is logged, since the answer to the
+// caller stands either way.
+func (s *Service) audit(ctx context.Context, e store.AuditEntry) {
+	e.Subject, e.Reason = auditText(e.Subject, 1024), auditText(e.Reason, maxAuditReason)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.Audit(actx, e); err != nil {
+		s.log.Error().Err(err).Str("action", e.Action).Str("subject", e.Subject).Str("reason", e.Reason).
+			Msg("registry: writing the audit log failed")
+	}
+}
+
+// maxAuditReason bounds a refusal's reason in the audit log: a build's
+// every problem can be long, and the log is for finding what happened.
+const maxAuditReason = 8 << 10
+
+// auditText makes v fit the audit log whatever a client sent: valid UTF-8
+// without NUL, at most max bytes.
+func auditText(v string, max int) string {
+	v = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+	if len(v) <= max {
+		return v
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
+}
