@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
 	"testing/fstest"
@@ -24,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/weft-gateway/weft/internal/resource"
+	"github.com/weft-gateway/weft/registry/store"
 )
 
 // Subjects splits a config into the registry's subjects. sources names,
@@ -95,4 +97,33 @@ func ConfigFS(files map[string][]byte) fs.FS {
 		m[p] = &fstest.MapFile{Data: data, Mode: 0o444}
 	}
 	return m
+}
+
+// Replace returns the files of the config st makes active, with the
+// active files of each subject of subjects replaced by the ones given
+// (a subject not active yet is added): the config a change would put
+// live.
+func Replace(st store.State, subjects map[string]map[string][]byte) map[string][]byte {
+	out := st.Files()
+	for _, v := range st.Versions {
+		if _, ok := subjects[v.Subject]; ok {
+			for p := range v.Files {
+				delete(out, p)
+			}
+		}
+	}
+	for _, files := range subjects {
+		maps.Copy(out, files)
+	}
+	return out
+}
+
+// activeFiles returns subject's active files in st; nil when it has none.
+func activeFiles(st store.State, subject string) map[string][]byte {
+	for _, v := range st.Versions {
+		if v.Subject == subject {
+			return v.Files
+		}
+	}
+	return nil
 }

@@ -186,14 +186,8 @@ func (s *Service) check(ctx context.Context, subject string, req CheckRequest) (
 	if err != nil {
 		return nil, err
 	}
-	current := st.Files()
-	var active map[string][]byte
-	for _, v := range st.Versions {
-		if v.Subject == subject {
-			active = v.Files
-		}
-	}
-	before, beforeErr := s.builder.Inspect(ctx, ConfigFS(current))
+	active := activeFiles(st, subject)
+	before, beforeErr := s.builder.Inspect(ctx, ConfigFS(st.Files()))
 	if beforeErr != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -243,14 +237,7 @@ func (s *Service) check(ctx context.Context, subject string, req CheckRequest) (
 		}
 	}
 
-	next := make(map[string][]byte, len(current)+len(files))
-	for p, data := range current {
-		if _, own := active[p]; !own {
-			next[p] = data
-		}
-	}
-	maps.Copy(next, files)
-	after, err := s.builder.Inspect(ctx, ConfigFS(next))
+	after, err := s.builder.Inspect(ctx, ConfigFS(Replace(st, map[string]map[string][]byte{subject: files})))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -465,25 +452,11 @@ func (s *Service) Rollback(ctx context.Context, token, subject string, to int, m
 // anyBefore, a first config that does not build counts as one without
 // VirtualServices: a rollback may be what mends the active config.
 func (s *Service) compareWith(ctx context.Context, st store.State, subject string, a, b map[string][]byte, anyBefore bool) (*Report, error) {
-	current := st.Files()
-	var active map[string][]byte
-	for _, v := range st.Versions {
-		if v.Subject == subject {
-			active = v.Files
-		}
-	}
 	with := func(files map[string][]byte) map[string][]byte {
-		out := make(map[string][]byte, len(current)+len(files))
-		for p, data := range current {
-			if _, own := active[p]; !own {
-				out[p] = data
-			}
-		}
-		maps.Copy(out, files)
-		return out
+		return Replace(st, map[string]map[string][]byte{subject: files})
 	}
 	if a == nil {
-		a = active
+		a = activeFiles(st, subject)
 	}
 	build := func(files map[string][]byte, which string) (*Inspection, error) {
 		in, err := s.builder.Inspect(ctx, ConfigFS(with(files)))

@@ -84,15 +84,7 @@ embedded demo's config is imported.`,
 			if err != nil {
 				return err
 			}
-			merged := state.Files()
-			for name, files := range subjects {
-				for p := range merged {
-					if strings.HasPrefix(p, name+"/") {
-						delete(merged, p)
-					}
-				}
-				maps.Copy(merged, files)
-			}
+			merged := registry.Replace(state, subjects)
 			if _, err := loader.Inspect(ctx, virtualservices.Config{FS: registry.ConfigFS(merged), Dir: ".", DisplayRoot: storeDisplay, Env: cfg.Env}); err != nil {
 				return &configError{display: "in the store with " + src.display() + " imported", consequence: "nothing was imported", err: err}
 			}
