@@ -213,6 +213,7 @@ func (p *planner) selection(def *ast.Definition, sets []ast.SelectionSet, o *own
 		return p.interfaceObjectSelection(def, sets, o, up, depth)
 	}
 	sel.ByType = map[string][]*Field{}
+	sel.TypeRule = p.s.TypeRule(def.Name)
 	if o.kind == ownerGraphQL {
 		o.doc.typename = true
 	}
@@ -300,6 +301,7 @@ func (p *planner) field(parent *ast.Definition, cf *collected, o *owner, up *tra
 	f.Leaf = leafKind(named)
 	if f.Leaf == LeafEnum {
 		f.Enum = named
+		f.EnumWire = p.s.EnumWire(named.Name)
 	}
 	child := o
 	if o.dead {
@@ -376,6 +378,11 @@ func (p *planner) fetchFor(f *Field, b *schema.Binding, o *owner, up *trail, abs
 	}
 	if abstract {
 		fetch.ParentTypes = []string{f.ParentType}
+		if up != nil && up.field != nil {
+			// The abstract type is the type of the field whose
+			// selection holds f.
+			fetch.ParentRule = p.s.TypeRule(up.field.Type.Name())
+		}
 	}
 	if b.Batch != nil && o.kind != ownerRoot {
 		fetch.Batch = true
@@ -651,6 +658,9 @@ func sameValue(us *ast.Schema, f *Field, up *ast.Type, doc *docSel) bool {
 	if f.Sel == nil {
 		if f.Leaf != LeafEnum {
 			return true
+		}
+		if f.EnumWire != nil {
+			return false // the answer's values are the wire's, mapped by render
 		}
 		ud := us.Types[up.Name()]
 		if ud == nil || ud.Kind != ast.Enum {

@@ -83,6 +83,9 @@ type Fetch struct {
 	// ParentTypes, when set, keeps only parents of these concrete types (a
 	// field selected in a fragment on an abstract type).
 	ParentTypes []string
+	// ParentRule, with ParentTypes, tells the concrete type of a parent
+	// that does not carry __typename (the abstract type's @typeBy).
+	ParentRule *schema.TypeRule
 	// Conds must all hold for the fetch to run: the @skip/@include of the
 	// field and of every field above it.
 	Conds []Conds
@@ -248,6 +251,9 @@ type Field struct {
 	Leaf       LeafKind
 	// Enum is the enum definition for LeafEnum.
 	Enum *ast.Definition
+	// EnumWire, for an enum whose values upstreams write otherwise
+	// (@from(value:)), maps what they write to the values' names.
+	EnumWire *schema.EnumWire
 	// Key is where the value lives in the parent object.
 	Key string
 	// Fetch is set when a fetch resolves the field; it stores the value at
@@ -285,6 +291,9 @@ type Selection struct {
 	Fields []*Field
 	// ByType are the fields per concrete type, for an abstract type.
 	ByType map[string][]*Field
+	// TypeRule, for an abstract type with @typeBy, tells the concrete
+	// type of a value that does not carry __typename.
+	TypeRule *schema.TypeRule
 }
 
 // FieldsFor returns the fields to write for an object of concrete type

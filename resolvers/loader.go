@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/valyala/fastjson"
@@ -197,7 +198,7 @@ func (l *loader) parents(f *planner.Fetch) []*fastjson.Value {
 			}
 		case fastjson.TypeObject:
 			if i == len(f.Path) {
-				if f.ParentTypes != nil && !hasType(v, f.ParentTypes) {
+				if f.ParentTypes != nil && !hasType(v, f.ParentTypes, f.ParentRule) {
 					return
 				}
 				out = append(out, v)
@@ -212,7 +213,14 @@ func (l *loader) parents(f *planner.Fetch) []*fastjson.Value {
 	return out
 }
 
-func hasType(v *fastjson.Value, types []string) bool {
+// hasType reports whether parent v is of one of types, told as render
+// tells it (concreteType).
+func hasType(v *fastjson.Value, types []string, rule *schema.TypeRule) bool {
+	if rule != nil {
+		if name, _ := ruleType(rule, v); name != "" {
+			return slices.Contains(types, name)
+		}
+	}
 	tn := v.GetStringBytes("__typename")
 	for _, t := range types {
 		if string(tn) == t {

@@ -242,9 +242,10 @@ func (r *renderer) value(dst []byte, f *planner.Field, t *ast.Type, v *fastjson.
 		}
 		typeName := f.Sel.Type.Name
 		if f.Sel.Abstract() {
-			typeName = string(v.GetStringBytes("__typename"))
-			if _, ok := f.Sel.ByType[typeName]; !ok {
-				r.badValue(f, up, "cannot tell which type implements "+f.Sel.Type.Name+" (__typename "+strconv.Quote(typeName)+")")
+			var why string
+			typeName, why = concreteType(f.Sel.TypeRule, v, func(n string) bool { _, ok := f.Sel.ByType[n]; return ok })
+			if typeName == "" {
+				r.badValue(f, up, "cannot tell which type implements "+f.Sel.Type.Name+" ("+why+")")
 				return r.null(dst, t, f, true)
 			}
 		}
@@ -354,11 +355,16 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 		}
 		return dst, "Boolean cannot represent " + describe(v)
 	case planner.LeafEnum:
-		if v.Type() == fastjson.TypeString {
+		switch v.Type() {
+		case fastjson.TypeString:
 			s := v.GetStringBytes()
-			for _, ev := range f.Enum.EnumValues {
-				if ev.Name == string(s) {
-					return jsonwrite.String(dst, ev.Name), ""
+			if name, ok := enumName(f, s); ok {
+				return jsonwrite.String(dst, name), ""
+			}
+		case fastjson.TypeNumber:
+			if f.EnumWire != nil {
+				if name, ok := f.EnumWire.FromNumber(v.String()); ok {
+					return jsonwrite.String(dst, name), ""
 				}
 			}
 		}
@@ -371,6 +377,24 @@ func leaf(dst []byte, f *planner.Field, v *fastjson.Value) ([]byte, string) {
 		}
 		return jsonwrite.Value(dst, v), ""
 	}
+}
+
+// enumName returns the enum value an upstream's string s stands for: the
+// value whose wire form it is (@from(value:)), else the value of that
+// name, so that a name given where a wire value was expected (a static
+// fallback is written in names) reads too.
+func enumName(f *planner.Field, s []byte) (string, bool) {
+	if f.EnumWire != nil {
+		if name, ok := f.EnumWire.FromString(string(s)); ok {
+			return name, true
+		}
+	}
+	for _, ev := range f.Enum.EnumValues {
+		if ev.Name == string(s) {
+			return ev.Name, true
+		}
+	}
+	return "", false
 }
 
 func describe(v *fastjson.Value) string {

@@ -323,6 +323,15 @@ func rawStringLeaf(dst []byte, f *planner.Field, b []byte, i, start, end int, es
 		return append(dst, raw...), end, ""
 	case planner.LeafEnum:
 		content := b[start : end-1]
+		if f.EnumWire != nil {
+			if esc {
+				content = jsonscan.Unescape(nil, content)
+			}
+			if name, ok := enumName(f, content); ok {
+				return jsonwrite.String(dst, name), end, ""
+			}
+			return dst, -1, "Enum " + f.Enum.Name + " cannot represent value " + short(raw)
+		}
 		for _, ev := range f.Enum.EnumValues {
 			if jsonscan.KeyEquals(content, esc, ev.Name) {
 				return jsonwrite.String(dst, ev.Name), end, ""
@@ -384,6 +393,12 @@ func rawNumberLeaf(dst []byte, f *planner.Field, num []byte, integer bool, end i
 	case planner.LeafID:
 		if integer {
 			return jsonwrite.Bytes(dst, num), end, ""
+		}
+	case planner.LeafEnum:
+		if f.EnumWire != nil {
+			if name, ok := f.EnumWire.FromNumber(string(num)); ok {
+				return jsonwrite.String(dst, name), end, ""
+			}
 		}
 	}
 	return dst, -1, leafName(f) + " cannot represent value " + short(num)

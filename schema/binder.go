@@ -226,8 +226,10 @@ func (c *BindContext) Forwards(typeName string) {
 // the field, then input fields), or nil when the path leads to none.
 func (c *BindContext) ArgType(path []string) *ast.Type { return c.b.argType(c.bd.Def, path) }
 
-// InputKeys returns the renames @from gives the fields of values of type
-// t, at every depth: nil when none applies.
+// InputKeys returns how values of type t are sent, at every depth: the
+// keys @from gives input fields, the wire values @from gives enum values,
+// and the one-of input objects sent as their field's value (@unwrap); nil
+// when none applies.
 func (c *BindContext) InputKeys(t *ast.Type) *tmpl.Keys { return c.b.keysOf(t) }
 
 // InputKey is the key the input field typeName.field is sent under.

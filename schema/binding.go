@@ -53,6 +53,10 @@ type UpstreamInfo struct {
 	// Federation is a supergraph upstream's supergraph, which a
 	// VirtualService may serve whole or extend.
 	Federation *Federation
+	// Credentials are the names of the upstream's named credentials
+	// (spec.authSchemes), sorted: a binding may pick some of them for its
+	// calls, in place of the upstream's default ones.
+	Credentials []string
 	// Failed marks an upstream whose own config has errors: bindings to it
 	// are not checked further, so its errors are reported once, not again
 	// at every binding.

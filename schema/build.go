@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,19 +25,21 @@ import (
 const preludeName = "weft:bindings"
 
 // prelude declares the directives every schema may use whatever its kinds:
-// @from and @fallback, and the scalar binding directives type their
+// @from, @typeBy, @unwrap and @fallback, and the scalar binding directives type their
 // structured arguments with. Each kind's Binder adds its binding directive.
 // Build checks their arguments itself (gqlparser checks only that required
 // ones are present) and removes them from the schema it serves.
 const prelude = `
 scalar _WeftValue
-directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @from(key: String, value: _WeftValue) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE
+directive @typeBy(key: String, values: _WeftValue, required: _WeftValue) on UNION | INTERFACE
+directive @unwrap on INPUT_OBJECT
 directive @fallback(on: [String!], upstream: String, stale: String, value: _WeftValue) on FIELD_DEFINITION | OBJECT
 `
 
 // ownDirectives are the directives of the prelude, which Build removes
 // from the served schema with the binding directives.
-var ownDirectives = []string{"from", "fallback"}
+var ownDirectives = []string{"from", "fallback", "typeBy", "unwrap"}
 
 // binders indexes Binders by the name of their directive.
 type binders map[string]Binder
@@ -71,7 +74,7 @@ func (bs binders) prelude() string {
 
 // machinery reports whether the directive name is Weft's own.
 func (bs binders) machinery(name string) bool {
-	return bs[name] != nil || name == "from" || name == "fallback"
+	return bs[name] != nil || slices.Contains(ownDirectives, name)
 }
 
 // names lists the binding directives as "@a, @b or @c", for errors.
@@ -132,6 +135,11 @@ type Schema struct {
 	inputKeys map[FieldRef]string
 	// upstreams are the upstreams the bindings were checked against.
 	upstreams map[string]UpstreamInfo
+	// enums are the wire values of enums whose values @from renames, and
+	// typeRules how to tell the type of values of unions and interfaces
+	// that have @typeBy.
+	enums     map[string]*EnumWire
+	typeRules map[string]*TypeRule
 	// Federation, when set, is the supergraph whose subgraphs resolve the
 	// fields of its types that have no binding.
 	Federation *Federation
@@ -194,7 +202,8 @@ func Build(src Source, opts Options) (*Schema, error) {
 	if err != nil {
 		return nil, Errors{{Pos: Pos{File: src.File}, Msg: err.Error()}}
 	}
-	b := &builder{src: &src, opts: opts, binders: bs, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, inputKeys: map[FieldRef]string{}, files: map[string]*Source{src.File: &src}}
+	b := &builder{src: &src, opts: opts, binders: bs, bindings: map[FieldRef]*Binding{}, sources: map[FieldRef]string{}, inputKeys: map[FieldRef]string{}, files: map[string]*Source{src.File: &src},
+		enums: map[string]*EnumWire{}, rules: map[string]*TypeRule{}}
 	inputs := []*ast.Source{{Name: preludeName, Input: bs.prelude(), BuiltIn: true}}
 	for i := range opts.Includes {
 		inc := &opts.Includes[i]
@@ -226,7 +235,8 @@ func Build(src Source, opts Options) (*Schema, error) {
 		return nil, b.errs
 	}
 	b.strip()
-	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams, Federation: opts.Federation, fedFallbacks: b.fedFallbacks}, nil
+	return &Schema{AST: b.ast, Version: b.version(), Source: src, bindings: b.bindings, sources: b.sources, inputKeys: b.inputKeys, upstreams: opts.Upstreams, Federation: opts.Federation, fedFallbacks: b.fedFallbacks,
+		enums: b.enums, typeRules: b.rules}, nil
 }
 
 type builder struct {
@@ -241,6 +251,9 @@ type builder struct {
 	// input type with a renamed field at or below it.
 	inputKeys map[FieldRef]string
 	renames   map[string]*tmpl.Keys
+	// enums and rules are what @from(value:) and @typeBy say.
+	enums map[string]*EnumWire
+	rules map[string]*TypeRule
 	// files are the sources by name, for positions.
 	files map[string]*Source
 	errs  Errors
@@ -347,7 +360,10 @@ func (b *builder) rootKind(typeName string) (ast.Operation, bool) {
 
 // collect finds every binding directive and builds its Binding.
 func (b *builder) collect() {
-	// Bindings read the keys of input fields, wherever they are declared.
+	// Bindings read the wire values of enums and the keys of input
+	// fields, wherever they are declared.
+	b.enumWires()
+	b.typeRules()
 	for _, def := range b.sortedTypes() {
 		if def.Kind == ast.InputObject {
 			b.inputFrom(def)
@@ -518,7 +534,10 @@ func (b *builder) sourceName(typeName, field string) string {
 // strip removes the binding machinery from the served schema.
 func (b *builder) strip() {
 	for _, def := range b.ast.Types {
-		if def.Directives.ForName("fallback") != nil {
+		for _, v := range def.EnumValues {
+			v.Directives = slices.DeleteFunc(slices.Clone(v.Directives), func(d *ast.Directive) bool { return b.binders.machinery(d.Name) })
+		}
+		if def.Directives.ForName("fallback") != nil || def.Directives.ForName("typeBy") != nil || def.Directives.ForName("unwrap") != nil {
 			kept := def.Directives[:0:0]
 			for _, d := range def.Directives {
 				if !b.binders.machinery(d.Name) {
@@ -558,7 +577,7 @@ func (b *builder) version() string {
 	}
 	for _, name := range keys(b.opts.Upstreams) {
 		u := b.opts.Upstreams[name]
-		fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%t", name, u.Kind, u.Version, u.Trusted)
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%t\x00%q", name, u.Kind, u.Version, u.Trusted, u.Credentials)
 	}
 	for _, name := range keys(b.opts.Vars) {
 		fmt.Fprintf(h, "\x00%s=%s", name, b.opts.Vars[name])

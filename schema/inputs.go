@@ -7,7 +7,8 @@ import (
 )
 
 // keysOf returns the renames of values of type t: nil unless an input
-// type at or below it has a field renamed with @from.
+// type at or below it has a field renamed with @from or is sent unwrapped
+// (@unwrap), or t is (or holds) an enum whose values @from renames.
 func (b *builder) keysOf(t *ast.Type) *tmpl.Keys {
 	if b.renames == nil {
 		b.renames = b.inputRenames()
@@ -16,12 +17,23 @@ func (b *builder) keysOf(t *ast.Type) *tmpl.Keys {
 }
 
 // inputRenames builds the renames of every input type that has a renamed
-// field at or below it. Types refer to each other, and to themselves, so
+// field (or enum value, or @unwrap) at or below it, and of each enum with
+// renamed values. Types refer to each other, and to themselves, so
 // each one's Keys exists before any is filled.
 func (b *builder) inputRenames() map[string]*tmpl.Keys {
 	renamed := map[string]bool{}
 	for ref := range b.inputKeys {
 		renamed[ref.Type] = true
+	}
+	// An enum with values sent as others, and a one-of input object sent
+	// as its field's value, are renamed too.
+	for name := range b.enums {
+		renamed[name] = true
+	}
+	for name, def := range b.ast.Types {
+		if def.Kind == ast.InputObject && def.Directives.ForName("unwrap") != nil && def.Directives.ForName("oneOf") != nil {
+			renamed[name] = true
+		}
 	}
 	// A type holding a field of a renamed type is renamed below; repeat
 	// until no type is added.
@@ -44,7 +56,17 @@ func (b *builder) inputRenames() map[string]*tmpl.Keys {
 		out[name] = tmpl.NewKeys()
 	}
 	for name, k := range out {
-		for _, f := range b.ast.Types[name].Fields {
+		def := b.ast.Types[name]
+		if e := b.enums[name]; e != nil {
+			for v, w := range e.wire {
+				k.SetValue(v, w)
+			}
+			continue
+		}
+		if def.Directives.ForName("unwrap") != nil {
+			k.SetUnwrap()
+		}
+		for _, f := range def.Fields {
 			key, sub := b.inputKey(name, f.Name), out[f.Type.Name()]
 			if key != f.Name || sub != nil {
 				k.Set(f.Name, key, sub)

@@ -171,7 +171,7 @@ func upstreamPrint(info schema.UpstreamInfo) string {
 	field(info.Name)
 	field(string(info.Kind))
 	field(info.Version)
-	fmt.Fprintf(h, "failed=%t trusted=%t ", info.Failed, info.Trusted)
+	fmt.Fprintf(h, "failed=%t trusted=%t credentials=%q ", info.Failed, info.Trusted, info.Credentials)
 	writeSchemaSources(h, info.Schema)
 	if info.Fields != nil {
 		field(info.Fields.File)

@@ -185,6 +185,9 @@ var scratchPool = newBytePool()
 func appendText(dst []byte, v any, esc Escaper, keys *Keys) []byte {
 	switch v := v.(type) {
 	case string:
+		if w, ok := keys.value(v); ok {
+			return esc(dst, w.text)
+		}
 		return esc(dst, v)
 	case bool:
 		return esc(dst, strconv.FormatBool(v))

@@ -1,6 +1,7 @@
 package tmpl
 
 import (
+	"encoding/json"
 	"sort"
 
 	"github.com/weft-gateway/weft/internal/jsonwrite"
@@ -14,10 +15,26 @@ import (
 // at any depth; lists of input objects take their item type's renames. A
 // nil *Keys renames nothing, and costs nothing.
 //
+// Keys also carry the two other ways a value's GraphQL form differs from
+// the one its receiver knows: the values of an enum that are sent as other
+// values (@from(value:): the GraphQL IN_PROGRESS is "in-progress", or 2),
+// and a one-of input object sent as the value of its one field (@unwrap).
+//
 // Keys are built at config load, may refer to themselves (recursive input
 // types), and are not changed afterwards.
 type Keys struct {
 	fields map[string]keyField
+	// values are an enum's values sent as other values, by GraphQL name.
+	values map[string]wireValue
+	// unwrap says the object is sent as the value of its one field.
+	unwrap bool
+}
+
+// wireValue is an enum value as its receiver knows it: JSON (a string or a
+// number), and its text in a URL or a header.
+type wireValue struct {
+	json []byte
+	text string
 }
 
 type keyField struct {
@@ -35,6 +52,33 @@ func (k *Keys) Set(name, key string, sub *Keys) {
 		key = name
 	}
 	k.fields[name] = keyField{key: key, sub: sub}
+}
+
+// SetValue makes the enum value name go out as wire, given as JSON: a
+// string or a number.
+func (k *Keys) SetValue(name string, wire []byte) {
+	if k.values == nil {
+		k.values = map[string]wireValue{}
+	}
+	text := string(wire)
+	var s string
+	if json.Unmarshal(wire, &s) == nil {
+		text = s
+	}
+	k.values[name] = wireValue{json: wire, text: text}
+}
+
+// SetUnwrap makes an object (a one-of input object) go out as the value of
+// its one field.
+func (k *Keys) SetUnwrap() { k.unwrap = true }
+
+// value returns the wire form of the enum value v, if it has one.
+func (k *Keys) value(v string) (wireValue, bool) {
+	if k == nil || k.values == nil {
+		return wireValue{}, false
+	}
+	w, ok := k.values[v]
+	return w, ok
 }
 
 // Rename returns the key field name goes out as, and the renames of its
@@ -57,7 +101,22 @@ func appendJSONKeys(dst []byte, v any, k *Keys) []byte {
 		return appendJSON(dst, v)
 	}
 	switch v := v.(type) {
+	case string:
+		if w, ok := k.value(v); ok {
+			return append(dst, w.json...)
+		}
 	case map[string]any:
+		if k.unwrap {
+			// A one-of input object holds one field that is not null;
+			// the receiver knows only that field's value.
+			for name, fv := range v {
+				if fv != nil {
+					_, sub := k.Rename(name)
+					return appendJSONKeys(dst, fv, sub)
+				}
+			}
+			return append(dst, "null"...)
+		}
 		names := make([]string, 0, len(v))
 		for name := range v {
 			names = append(names, name)

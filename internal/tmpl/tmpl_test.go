@@ -531,3 +531,70 @@ func TestKeysRename(t *testing.T) {
 		}
 	})
 }
+
+func TestKeysValuesAndUnwrap(t *testing.T) {
+	// Status sends IN_PROGRESS as "in-progress" and LOW as the number 1;
+	// Shape is a one-of object sent as its one field's value, whose
+	// Circle renames r.
+	status := NewKeys()
+	status.SetValue("IN_PROGRESS", []byte(`"in-progress"`))
+	status.SetValue("LOW", []byte(`1`))
+	circle := NewKeys()
+	circle.Set("r", "radius", nil)
+	circle.Set("status", "", status)
+	shape := NewKeys()
+	shape.Set("circle", "", circle)
+	shape.SetUnwrap()
+
+	s := &Scope{Args: map[string]any{
+		"status":   "IN_PROGRESS",
+		"level":    "LOW",
+		"other":    "open",
+		"statuses": []any{"IN_PROGRESS", "open", nil},
+		"shape":    map[string]any{"circle": map[string]any{"r": 2.5, "status": "IN_PROGRESS"}},
+		"shapes":   []any{map[string]any{"square": nil, "circle": map[string]any{"r": 1}}},
+	}}
+	tests := []struct {
+		name, src string
+		keys      *Keys
+		json      bool
+		want      string
+	}{
+		{"a value as JSON", "{args.status}", status, true, `"in-progress"`},
+		{"a number as JSON", "{args.level}", status, true, `1`},
+		{"a value as text", "/t/{args.status}", status, false, `/t/in-progress`},
+		{"a number as text", "l={args.level}", status, false, `l=1`},
+		{"a value without a wire form", "{args.other}", status, true, `"open"`},
+		{"a list", "{args.statuses}", status, true, `["in-progress","open",null]`},
+		{"a list as text", "{args.statuses}", status, false, `in-progress,open,`},
+		{"a one-of object", "{args.shape}", shape, true, `{"radius":2.5,"status":"in-progress"}`},
+		{"a list of one-of objects", "{args.shapes}", shape, true, `[{"radius":1}]`},
+		{"a one-of object in text", "s={args.shape}", shape, false, `s={"radius":2.5,"status":"in-progress"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := MustParse(tt.src)
+			tm.EachRef(func(r *Ref) { r.Keys = tt.keys })
+			var got []byte
+			var err error
+			if tt.json {
+				got, err = tm.AppendJSON(nil, s)
+			} else {
+				got, err = tm.AppendText(nil, s, Raw)
+			}
+			if err != nil || string(got) != tt.want {
+				t.Errorf("got %s, %v\nwant %s", got, err, tt.want)
+			}
+		})
+	}
+	var pairs []byte
+	tm, err := ParseQueryValue("{args.statuses*}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.EachRef(func(r *Ref) { r.Keys = status })
+	pairs, n := tm.AppendPairs(pairs, s, "s", '?', Raw)
+	if string(pairs) != "?s=in-progress&s=open" || n != 2 {
+		t.Errorf("AppendPairs = %s, %d", pairs, n)
+	}
+}
