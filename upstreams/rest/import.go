@@ -20,9 +20,10 @@ type imported struct {
 	baseURL string
 }
 
-// importOpenAPI loads and imports the upstream's OpenAPI document. Parts
+// importOpenAPI loads and imports the upstream's OpenAPI document, whose
+// bindings may name the upstream's named credentials (schemes). Parts
 // that cannot map are logged as warnings, one per part; the rest is used.
-func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions, client *transport.Client) (*imported, error) {
+func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions, client *transport.Client, schemes []string) (*imported, error) {
 	d := src.Doc
 	if (o.File == "") == (o.URL == "") {
 		return nil, d.Errorf("spec.rest.openapi", "set exactly one of file and url")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/weft-gateway/weft/internal/jsonscan"
 	"github.com/weft-gateway/weft/internal/tmpl"
@@ -24,7 +25,12 @@ import (
 // Spec is the spec of a rest Upstream resource.
 type Spec struct {
 	transport.Options `yaml:",inline"`
-	REST              Options `yaml:"rest" weft:"required"`
+	// AuthSchemes are named credentials, each one scheme as in auth
+	// (apiKey, basic, bearer or oauth2), that a binding picks for its
+	// calls with @rest(auth: ["name", ...]) in place of auth: an API
+	// whose operations each want their own.
+	AuthSchemes map[string]*transport.AuthOptions `yaml:"authSchemes"`
+	REST        Options                           `yaml:"rest" weft:"required"`
 }
 
 // Options are the rest-specific options.
@@ -56,6 +62,9 @@ type Upstream struct {
 	name   string
 	base   string // without a trailing slash
 	client *transport.Client
+	// creds are the credentials of bindings that pick theirs, by
+	// binding, found once.
+	creds sync.Map // *restbind.Binding -> transport.Credentials
 }
 
 var _ upstreams.Upstream = (*Upstream)(nil)
@@ -73,14 +82,15 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	spec.Options.ReadFile = transport.FileReader(src.ReadFile)
 	spec.Options.NoProbes = src.Checking
 	spec.Options.TextBodies = true
+	spec.Options.Schemes = spec.AuthSchemes
 	client, err := transport.New(d.Name, spec.Options)
 	if err != nil {
 		return nil, schema.UpstreamInfo{}, d.Errorf(transport.OptionPath(err), "%v", err)
 	}
-	info := schema.UpstreamInfo{Name: d.Name, Kind: KindName, Version: "1"}
+	info := schema.UpstreamInfo{Name: d.Name, Kind: KindName, Version: "1", Credentials: client.SchemeNames()}
 	base := spec.REST.BaseURL
 	if spec.REST.OpenAPI != nil {
-		imported, err := importOpenAPI(ctx, src, spec.REST.OpenAPI, client)
+		imported, err := importOpenAPI(ctx, src, spec.REST.OpenAPI, client, info.Credentials)
 		if err != nil {
 			client.Close()
 			return nil, schema.UpstreamInfo{}, err
@@ -129,6 +139,23 @@ type prepared struct {
 	url    string
 	header http.Header
 	body   []byte
+	creds  transport.Credentials
+}
+
+// credentials returns the credentials the calls of binding b carry.
+func (u *Upstream) credentials(b *restbind.Binding) (transport.Credentials, error) {
+	if b.Auth == nil {
+		return u.client.Credentials(nil)
+	}
+	if cr, ok := u.creds.Load(b); ok {
+		return cr.(transport.Credentials), nil
+	}
+	cr, err := u.client.Credentials(b.Auth)
+	if err != nil {
+		return cr, err
+	}
+	u.creds.Store(b, cr)
+	return cr, nil
 }
 
 func pathSegment(dst []byte, s string) []byte { return append(dst, url.PathEscape(s)...) }
@@ -187,7 +214,11 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		}
 		sep = '&'
 	}
-	h := u.client.Header(c)
+	creds, err := u.credentials(b)
+	if err != nil {
+		return err
+	}
+	h := u.client.HeaderWith(c, creds)
 	for _, p := range req.Headers {
 		v, err := p.Value.AppendText(nil, c.Scope, tmpl.Raw)
 		if err != nil {
@@ -247,9 +278,9 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 			h.Set("Content-Type", contentType)
 		}
 	}
-	p := &prepared{method: req.Method, url: string(target), header: h, body: body}
+	p := &prepared{method: req.Method, url: string(target), header: h, body: body, creds: creds}
 	c.Prepared = p
-	c.Key = u.keyOf(p, req.Headers, len(req.Cookies) > 0)
+	c.Key = u.keyOf(p, req.Headers, len(req.Cookies) > 0, b.Auth)
 	return nil
 }
 
@@ -304,10 +335,11 @@ func (u *Upstream) badRequest(err error) error {
 }
 
 // keyOf identifies a request: its method, URL and body, the client headers
-// it forwards (credentials among them), and the headers and cookies the
+// it forwards (credentials among them), the headers and cookies the
 // binding computes, which may differ between calls with the same URL
-// ("X-Product: {parent.upc}"). A JSON body holds no raw NUL.
-func (u *Upstream) keyOf(p *prepared, params []schema.Param, cookies bool) string {
+// ("X-Product: {parent.upc}"), and the credentials it picks, which
+// differ between bindings. A JSON body holds no raw NUL.
+func (u *Upstream) keyOf(p *prepared, params []schema.Param, cookies bool, auth []string) string {
 	b := make([]byte, 0, len(p.method)+len(p.url)+len(p.body)+32)
 	b = append(b, p.method...)
 	b = append(b, ' ')
@@ -318,6 +350,13 @@ func (u *Upstream) keyOf(p *prepared, params []schema.Param, cookies bool) strin
 	}
 	if cookies {
 		b = transport.AppendKeyHeader(b, p.header, "Cookie")
+	}
+	if auth != nil {
+		b = append(b, "\x00auth"...)
+		for _, a := range auth {
+			b = append(b, ':')
+			b = append(b, a...)
+		}
 	}
 	b = append(b, 0)
 	b = append(b, p.body...)
@@ -335,7 +374,7 @@ func (u *Upstream) Do(ctx context.Context, c *upstreams.Call) (*upstreams.Result
 	if p.method == http.MethodGet {
 		merge = c.Key // a read: identical ones in flight may share the exchange
 	}
-	ans, err := u.client.Exchange(ctx, p.method, p.url, p.header, p.body, merge)
+	ans, err := u.client.ExchangeWith(ctx, p.creds, p.method, p.url, p.header, p.body, merge)
 	if err != nil {
 		return nil, err
 	}

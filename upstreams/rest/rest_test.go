@@ -538,6 +538,12 @@ func TestBuildErrors(t *testing.T) {
 			`upstreams.yaml:6:12: spec.timeout:`},
 		{"certFile without keyFile", "  tls:\n    certFile: client.pem\n  rest:\n    baseURL: https://x\n",
 			`upstreams.yaml:6:3: spec.tls: upstream reviews: tls: certFile and keyFile go together`},
+		{"named credentials without a scheme", "  authSchemes:\n    key: {}\n  rest:\n    baseURL: https://x\n",
+			`upstreams.yaml:7:10: spec.authSchemes.key: upstream reviews: authSchemes: key: set exactly one of apiKey, basic, bearer and oauth2`},
+		{"named credentials in the wrong place", "  authSchemes:\n    key:\n      apiKey: {in: body, name: k, value: v}\n  rest:\n    baseURL: https://x\n",
+			`upstreams.yaml:8:20: spec.authSchemes.key.apiKey.in: upstream reviews: authSchemes: key: in "body": want header, query or cookie`},
+		{"named credentials unknown field", "  authSchemes:\n    key:\n      apiKey: {in: header, name: k, value: v, extra: 1}\n  rest:\n    baseURL: https://x\n",
+			`upstreams.yaml:8:47: spec.authSchemes.key.apiKey.extra: unknown field "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -594,5 +600,84 @@ func TestIdempotent(t *testing.T) {
 		if got := id.Idempotent(tt.call); got != tt.want {
 			t.Errorf("%s: Idempotent = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestCredentialsPerBinding sends each binding's calls with its own
+// credentials: the upstream's auth by default, named ones (an OAuth 2
+// token fetched from the token endpoint among them), or none; calls that
+// differ only in credentials have different keys.
+func TestCredentialsPerBinding(t *testing.T) {
+	tokens := 0
+	tokenSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "write" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		tokens++
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"tok-`+fmt.Sprint(tokens)+`","token_type":"Bearer","expires_in":3600}`)
+	}))
+	t.Cleanup(tokenSrv.Close)
+	rec := newRecorder(t, ok)
+	spec := "  auth:\n    apiKey: {in: header, name: X-Default, value: d}\n" +
+		"  authSchemes:\n" +
+		"    key:\n      apiKey: {in: query, name: key, value: \"k 1\"}\n" +
+		"    app:\n      apiKey: {in: cookie, name: app, value: a1}\n" +
+		"    machines:\n      oauth2: {tokenURL: \"" + tokenSrv.URL + "\", clientID: c, clientSecret: s, scopes: [write]}\n"
+	up, info, err := build(t, upstreamYAML(spec+"  rest:\n    baseURL: "+rec.URL+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(up.Close)
+	if strings.Join(info.Credentials, ",") != "app,key,machines" {
+		t.Fatalf("Credentials = %q", info.Credentials)
+	}
+	s, err := schema.Build(schema.Source{File: "api.graphql", Input: `type Query {
+  plain: Int @rest(upstream: "reviews", path: "/x")
+  keyed: Int @rest(upstream: "reviews", path: "/x", auth: ["key", "app"])
+  machine: Int @rest(upstream: "reviews", path: "/x", auth: "machines")
+  none: Int @rest(upstream: "reviews", path: "/x", auth: [])
+}`}, schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{"reviews": info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, tt := range []struct {
+		field, uri string
+		header     map[string]string
+	}{
+		{"plain", "/x", map[string]string{"X-Default": "d"}},
+		{"keyed", "/x?key=k+1", map[string]string{"Cookie": "app=a1"}},
+		{"machine", "/x", map[string]string{"Authorization": "Bearer tok-1"}},
+		{"none", "/x", nil},
+		{"machine", "/x", map[string]string{"Authorization": "Bearer tok-1"}}, // the token is reused
+	} {
+		c := &upstreams.Call{Binding: binding(t, s, "Query", tt.field), Scope: &tmpl.Scope{}}
+		if err := up.Prepare(c); err != nil {
+			t.Fatal(err)
+		}
+		res, err := up.Do(context.Background(), c)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.field, err)
+		}
+		res.Release()
+		got := <-rec.got
+		if got.uri != tt.uri {
+			t.Errorf("%s: URI %q, want %q", tt.field, got.uri, tt.uri)
+		}
+		for _, h := range []string{"X-Default", "Cookie", "Authorization"} {
+			if got.header.Get(h) != tt.header[h] {
+				t.Errorf("%s: %s = %q, want %q", tt.field, h, got.header.Get(h), tt.header[h])
+			}
+		}
+		if k, ok := keys[c.Key]; ok && k != tt.field {
+			t.Errorf("%s and %s have the same key", tt.field, k)
+		}
+		keys[c.Key] = tt.field
+	}
+	if tokens != 1 {
+		t.Errorf("%d tokens fetched, want 1", tokens)
 	}
 }

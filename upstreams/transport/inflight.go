@@ -36,7 +36,7 @@ type flight struct {
 // when the last one gives up the exchange is cancelled (and the next
 // identical call starts afresh rather than join it). The caller releases
 // the exchange it gets.
-func (c *Client) shared(ctx context.Context, key, method, url string, header http.Header, body []byte) (*exchange, error) {
+func (c *Client) shared(ctx context.Context, key string, cr Credentials, method, url string, header http.Header, body []byte) (*exchange, error) {
 	c.flights.mu.Lock()
 	if c.flights.m == nil {
 		c.flights.m = map[string]*flight{}
@@ -47,7 +47,7 @@ func (c *Client) shared(ctx context.Context, key, method, url string, header htt
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		c.flights.m[key] = f
 		c.flights.mu.Unlock()
-		go c.fly(flyCtx, key, f, method, url, header, body)
+		go c.fly(flyCtx, key, f, cr, method, url, header, body)
 	} else {
 		f.waiters++
 		c.flights.mu.Unlock()
@@ -80,9 +80,9 @@ func (c *Client) shared(ctx context.Context, key, method, url string, header htt
 
 // fly runs one shared exchange. Callers may join until it leaves the map;
 // the exchange then holds one reference per caller that stayed.
-func (c *Client) fly(ctx context.Context, key string, f *flight, method, url string, header http.Header, body []byte) {
+func (c *Client) fly(ctx context.Context, key string, f *flight, cr Credentials, method, url string, header http.Header, body []byte) {
 	defer f.cancel()
-	ex, err := c.exchange(ctx, method, url, header, body)
+	ex, err := c.exchange(ctx, cr, method, url, header, body)
 	c.flights.mu.Lock()
 	if c.flights.m[key] == f {
 		delete(c.flights.m, key)

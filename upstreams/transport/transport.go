@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,6 +88,10 @@ type Options struct {
 	// OutlierDetection ejects a host, for a while, once its calls fail
 	// (a connection error, a timeout, a 5xx) so many times in a row.
 	OutlierDetection *hosts.OutlierDetection `yaml:"outlierDetection"`
+	// Schemes are named credentials that calls may carry in place of
+	// Auth (the rest kind's spec.authSchemes, which bindings pick);
+	// kinds set it.
+	Schemes map[string]*AuthOptions `yaml:"-"`
 	// TextBodies makes text/* answers JSON strings (REST); kinds set it.
 	TextBodies bool `yaml:"-"`
 	// NoProbes leaves the health checks off (kinds set it from
@@ -145,6 +150,7 @@ func OptionPath(err error) string {
 // Client sends calls for one upstream over a pooled HTTP client.
 type Client struct {
 	auth    *auth
+	schemes map[string]*auth
 	name    string
 	merge   bool
 	flights flights
@@ -232,6 +238,24 @@ func New(name string, opts Options) (*Client, error) {
 	if c.auth, err = newAuth(opts.Auth, c.http, opts.Timeout); err != nil {
 		return nil, &OptionError{Path: "auth", Err: fmt.Errorf("upstream %s: auth: %w", name, err)}
 	}
+	for _, sn := range sortedNames(opts.Schemes) {
+		a := opts.Schemes[sn]
+		where := "authSchemes." + sn
+		if a == nil {
+			return nil, &OptionError{Path: where, Err: fmt.Errorf("upstream %s: authSchemes: %s: give its credentials (apiKey, basic, bearer or oauth2)", name, sn)}
+		}
+		if path, err := a.Check(); err != nil {
+			return nil, &OptionError{Path: strings.TrimSuffix(where+"."+path, "."), Err: fmt.Errorf("upstream %s: authSchemes: %s: %w", name, sn, err)}
+		}
+		sa, err := newAuth(a, c.http, opts.Timeout)
+		if err != nil {
+			return nil, &OptionError{Path: where, Err: fmt.Errorf("upstream %s: authSchemes: %s: %w", name, sn, err)}
+		}
+		if c.schemes == nil {
+			c.schemes = map[string]*auth{}
+		}
+		c.schemes[sn] = sa
+	}
 	if err := c.startHosts(eps); err != nil {
 		return nil, err
 	}
@@ -257,10 +281,52 @@ func (c *Client) Close() {
 	c.http.CloseIdleConnections()
 }
 
+// Credentials are what one call carries to prove who sends it: the
+// upstream's auth, or the named credentials (Options.Schemes) a binding
+// picks, all of them (an API key and an app id, say), or none.
+type Credentials struct {
+	list []*auth
+}
+
+// Credentials returns the credentials named, in order, for a call that
+// picks them; with names nil, the upstream's own auth. An empty, non-nil
+// names picks none.
+func (c *Client) Credentials(names []string) (Credentials, error) {
+	if names == nil {
+		return Credentials{list: []*auth{c.auth}}, nil
+	}
+	cr := Credentials{list: make([]*auth, 0, len(names))}
+	for _, n := range names {
+		a, ok := c.schemes[n]
+		if !ok {
+			return Credentials{}, upstreams.Errorf(upstreams.CodeBadRequest, c.name, nil, "upstream %s has no credentials named %q in authSchemes", c.name, n)
+		}
+		cr.list = append(cr.list, a)
+	}
+	return cr, nil
+}
+
+// SchemeNames returns the names of the named credentials, sorted.
+func (c *Client) SchemeNames() []string { return sortedNames(c.schemes) }
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Header builds the headers of one call: the upstream's static headers, the
 // client headers it forwards, its credentials (which win over a forwarded
 // header of the same name), and the request id.
 func (c *Client) Header(call *upstreams.Call) http.Header {
+	return c.HeaderWith(call, Credentials{list: []*auth{c.auth}})
+}
+
+// HeaderWith is Header for a call that carries credentials cr.
+func (c *Client) HeaderWith(call *upstreams.Call, cr Credentials) http.Header {
 	h := make(http.Header, len(c.headers)+len(c.opts.ForwardHeaders)+3)
 	for k, v := range c.headers {
 		h[k] = v
@@ -270,7 +336,9 @@ func (c *Client) Header(call *upstreams.Call) http.Header {
 			h[http.CanonicalHeaderKey(name)] = vs
 		}
 	}
-	c.auth.setStatic(h)
+	for _, a := range cr.list {
+		a.setStatic(h)
+	}
 	if call.RequestID != "" {
 		h.Set("X-Request-Id", call.RequestID)
 	}
@@ -373,12 +441,19 @@ func (a *Answer) Release() {
 // Exchange sends one request and reads its whole answer, bounded in size
 // and time, without parsing it (see Send for mergeKey).
 func (c *Client) Exchange(ctx context.Context, method, url string, header http.Header, body []byte, mergeKey string) (*Answer, error) {
+	return c.ExchangeWith(ctx, Credentials{list: []*auth{c.auth}}, method, url, header, body, mergeKey)
+}
+
+// ExchangeWith is Exchange for a call that carries credentials cr, whose
+// headers HeaderWith built with the same cr. A merge key must tell apart
+// calls with different credentials.
+func (c *Client) ExchangeWith(ctx context.Context, cr Credentials, method, url string, header http.Header, body []byte, mergeKey string) (*Answer, error) {
 	var ex *exchange
 	var err error
 	if mergeKey != "" && c.merge {
-		ex, err = c.shared(ctx, mergeKey, method, url, header, body)
+		ex, err = c.shared(ctx, mergeKey, cr, method, url, header, body)
 	} else {
-		ex, err = c.exchange(ctx, method, url, header, body)
+		ex, err = c.exchange(ctx, cr, method, url, header, body)
 	}
 	if err != nil {
 		return nil, err
@@ -412,7 +487,7 @@ func (e *exchange) release() {
 // exchange sends a request and reads its body, to the host route picks,
 // and reports the outcome to it: a merged exchange (fly) runs here once,
 // so it counts once however many callers share it.
-func (c *Client) exchange(ctx context.Context, method, url string, header http.Header, body []byte) (*exchange, error) {
+func (c *Client) exchange(ctx context.Context, cr Credentials, method, url string, header http.Header, body []byte) (*exchange, error) {
 	caller := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -426,8 +501,10 @@ func (c *Client) exchange(ctx context.Context, method, url string, header http.H
 	}
 	req.Header = header
 	host := c.route(req)
-	if err := c.auth.apply(c.name, req); err != nil {
-		return nil, err
+	for _, a := range cr.list {
+		if err := a.apply(c.name, req); err != nil {
+			return nil, err
+		}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

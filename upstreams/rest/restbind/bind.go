@@ -10,6 +10,7 @@ package restbind
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,7 +33,7 @@ func (Binder) Kind() schema.Kind { return KindName }
 
 // Directive implements schema.Binder.
 func (Binder) Directive() string {
-	return `directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION`
+	return `directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], body: _WeftValue, contentType: String, files: [String!], auth: [String!], result: String, timeout: String, batch: _WeftValue) repeatable on FIELD_DEFINITION`
 }
 
 // Binding is a @rest binding: the HTTP request a call sends, in templates.
@@ -41,6 +42,10 @@ type Binding struct {
 	// Batch, when set, is the request that resolves many parents at once
 	// (schema.Binding.Batch says how its answer maps back).
 	Batch *Request
+	// Auth names the upstream's credentials (spec.authSchemes) its calls
+	// carry, all of them, in place of the upstream's auth; nil when the
+	// binding does not say (the upstream's auth), empty for none.
+	Auth []string
 }
 
 var _ schema.Request = (*Binding)(nil)
@@ -98,6 +103,9 @@ func (b *Binding) Describe(batch bool) string {
 	for _, h := range r.Headers {
 		fmt.Fprintf(&sb, " [%s: %s]", h.Name, h.Value)
 	}
+	if b.Auth != nil {
+		fmt.Fprintf(&sb, " [auth: %s]", strings.Join(b.Auth, ", "))
+	}
 	return sb.String()
 }
 
@@ -115,7 +123,7 @@ var restMethods = map[string]bool{
 }
 
 // Bind implements schema.Binder: @rest(upstream, method, path, headers,
-// cookies, body, contentType, files, result, timeout, batch).
+// cookies, body, contentType, files, auth, result, timeout, batch).
 func (Binder) Bind(c *schema.BindContext) {
 	r := &Binding{}
 	bd := c.Binding()
@@ -130,12 +138,38 @@ func (Binder) Bind(c *schema.BindContext) {
 		files:       c.Strings("files"),
 		pos:         c.Pos,
 	})
+	if v := c.Value("auth"); v != nil {
+		r.Auth = credentials(c, v)
+	}
 	if s := c.String("result", false); s != "" {
 		bd.Result = c.ResultPath(s, c.Pos("result"))
 	}
 	if v := c.Value("batch"); v != nil {
 		r.Batch, bd.Batch = batchForm(c.Within("batch"), v)
 	}
+}
+
+// credentials reads auth: the names of credentials the upstream has, each
+// once; [] for none.
+func credentials(c *schema.BindContext, v *ast.Value) []string {
+	names := c.Strings("auth")
+	out := make([]string, 0, len(names))
+	info, known := c.Upstream()
+	for _, n := range names {
+		switch {
+		case slices.Contains(out, n):
+			c.Errorf(v.Position, "auth: %q is listed twice", n)
+		case known && !slices.Contains(info.Credentials, n):
+			have := "it has none: add spec.authSchemes to the Upstream"
+			if len(info.Credentials) > 0 {
+				have = "it has " + strings.Join(info.Credentials, ", ")
+			}
+			c.Errorf(v.Position, "auth: upstream %s has no credentials named %q in spec.authSchemes (%s)%s", info.Name, n, have, schema.Suggest(n, info.Credentials))
+		default:
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 type requestArgs struct {
