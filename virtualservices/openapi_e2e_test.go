@@ -136,6 +136,13 @@ spec:
 	return startGateway(t, virtualservices.Config{FS: os.DirFS(dir), Dir: ".", DisplayRoot: dir, Env: lookup})
 }
 
+// loadOpenAPIConfig loads what startOpenAPIGateway serves, and returns the
+// loader's error.
+func loadOpenAPIConfig(t *testing.T, res *openapi.Result, upstream string, env map[string]string) error {
+	t.Helper()
+	return loadErrEnv(t, writeConfig(t, map[string]string{"api.graphql": res.SDL, "upstream.yaml": upstream}), env)
+}
+
 // oneError asserts that r has exactly one error, at path, with these
 // extensions.
 func oneError(t *testing.T, r *response, path, extensions string) {
@@ -730,7 +737,7 @@ func TestOpenAPIPetstore(t *testing.T) {
 	api, rec, srv := newPetstoreServer(t)
 	res := importOpenAPI(t, "petstore/swagger.json", "petstore")
 	up := openAPIUpstream(t, res, "petstore", srv.URL+"/v2",
-		[]string{"scheme:api_key", "forwardHeaders: [Authorization]"}, "  exposeErrors: true\n")
+		[]string{"forwardHeaders: [Authorization]"}, "  exposeErrors: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"PETSTORE_API_KEY": api.apiKey})
 	auth := []string{"Authorization", "Bearer " + api.token}
 	step := stepper(t, rec)
@@ -761,6 +768,11 @@ func TestOpenAPIPetstore(t *testing.T) {
 		x := rec.expectCall(t, "POST", "/v2/pets", 200)
 		if x.mediaType() != "application/json" || x.Header.Get("Authorization") != "Bearer "+api.token {
 			t.Errorf("upstream got content type %q, authorization %q", x.Header.Get("Content-Type"), x.Header.Get("Authorization"))
+		}
+		if k := x.Header.Values("api_key"); k != nil {
+			// addPet needs petstore_auth, which the client's token is;
+			// only getPetById names the api_key.
+			t.Errorf("addPet carried the api_key %q", k)
 		}
 		if !strings.Contains(x.Body, `"id":9007199254740993`) {
 			t.Errorf("the Int64 id lost precision on the way up: %s", x.Body)
@@ -1336,7 +1348,7 @@ func (a *libraryAPI) author(w http.ResponseWriter, r *http.Request) {
 func TestOpenAPILibrary(t *testing.T) {
 	api, rec, srv := newLibraryServer(t)
 	res := importOpenAPI(t, "library/openapi.yaml", "library")
-	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", []string{"scheme:apiKey"}, "  exposeErrors: true\n")
+	up := openAPIUpstream(t, res, "library", srv.URL+"/v1", nil, "  exposeErrors: true\n")
 	g := startOpenAPIGateway(t, res, up, map[string]string{"LIBRARY_API_KEY": api.key})
 	step := stepper(t, rec)
 
@@ -1386,11 +1398,15 @@ func TestOpenAPILibrary(t *testing.T) {
 		equalJSON(t, decodeJSON(t, x.Body), string(must(json.Marshal(in))))
 
 		for _, in := range []string{
-			`{title: "Collected Poems", published: "2001-03-01T12:00:00+01:00", genre: "poetry", author: {id: 7, name: "A. Poet", books: [{title: "Early Poems", published: "1990-01-01T00:00:00Z", genre: "poetry"}]}}`,
-			`{title: "Essays", genre: "non-fiction"}`,
+			`{title: "Collected Poems", published: "2001-03-01T12:00:00+01:00", genre: poetry, author: {id: 7, name: "A. Poet", books: [{title: "Early Poems", published: "1990-01-01T00:00:00Z", genre: poetry}]}}`,
+			`{title: "Essays", genre: non_fiction}`,
 		} {
 			g.query("", `mutation { createBook(input: `+in+`) { id } }`, nil).noErrors(t)
-			rec.expectCall(t, "POST", "/v1/books", 201)
+			x := rec.expectCall(t, "POST", "/v1/books", 201)
+			if strings.Contains(in, "non_fiction") && !strings.Contains(x.Body, `"genre":"non-fiction"`) {
+				// The enum value the GraphQL name stands for, in the body.
+				t.Errorf("the genre went up as %s", x.Body)
+			}
 		}
 	})
 
@@ -1443,9 +1459,9 @@ func TestOpenAPILibrary(t *testing.T) {
 		}{
 			{``, `{}`, `{"items":[{"title":"Collected Poems"},{"title":"Early Poems"},{"title":"The Silmarillion"},{"title":"The Lord of the Rings"},{"title":"The Hobbit"},{"title":"Essays"}],"next_cursor":null}`},
 			{`(limit: 2)`, `{"limit":["2"]}`, `{"items":[{"title":"Collected Poems"},{"title":"Early Poems"}],"next_cursor":"` + silmarillion + `"}`},
-			{`(genre: "fiction", since: "1940-01-01")`, `{"genre":["fiction"],"since":["1940-01-01"]}`, `{"items":[{"title":"The Lord of the Rings"}],"next_cursor":null}`},
-			{`(genre: "non-fiction")`, `{"genre":["non-fiction"]}`, `{"items":[{"title":"Essays"}],"next_cursor":null}`},
-			{`(limit: 1, genre: "poetry", since: "2001-03-01")`, `{"limit":["1"],"genre":["poetry"],"since":["2001-03-01"]}`, `{"items":[{"title":"Collected Poems"}],"next_cursor":null}`},
+			{`(genre: fiction, since: "1940-01-01")`, `{"genre":["fiction"],"since":["1940-01-01"]}`, `{"items":[{"title":"The Lord of the Rings"}],"next_cursor":null}`},
+			{`(genre: non_fiction)`, `{"genre":["non-fiction"]}`, `{"items":[{"title":"Essays"}],"next_cursor":null}`},
+			{`(limit: 1, genre: poetry, since: "2001-03-01")`, `{"limit":["1"],"genre":["poetry"],"since":["2001-03-01"]}`, `{"items":[{"title":"Collected Poems"}],"next_cursor":null}`},
 			{`(limit: null, genre: null)`, `{}`, `{"items":[{"title":"Collected Poems"},{"title":"Early Poems"},{"title":"The Silmarillion"},{"title":"The Lord of the Rings"},{"title":"The Hobbit"},{"title":"Essays"}],"next_cursor":null}`},
 		} {
 			r := g.query("", `{ listBooks`+tt.args+` { items { title } next_cursor } }`, nil)
@@ -1454,10 +1470,25 @@ func TestOpenAPILibrary(t *testing.T) {
 			x := rec.expectCall(t, "GET", "/v1/books", 200)
 			equalJSON(t, viaJSON(t, x.Query), tt.query)
 		}
-		r := g.query("", `{ a: listBooks(genre: "sci-fi") { next_cursor } b: listBooks(limit: 0) { next_cursor } }`, nil)
-		equalJSON(t, r.Data, `{"a":null,"b":null}`)
-		if len(r.Errors) != 2 || !strings.Contains(r.raw, `"detail":"genre \"sci-fi\" is not one of [fiction non-fiction poetry]"`) || !strings.Contains(r.raw, `"detail":"limit [\"0\"] is not an integer from 1 to 100"`) {
-			t.Fatalf("bad filters not refused upstream: %s", r.raw)
+		// A genre the document does not list is refused by the gateway,
+		// its wire value too, and a variable's value goes up as its wire
+		// value.
+		r := g.query("", `{ a: listBooks(genre: sci_fi) { next_cursor } }`, nil)
+		if len(r.Errors) != 1 || !strings.Contains(r.raw, `GRAPHQL_VALIDATION_FAILED`) || len(rec.take()) != 0 {
+			t.Fatalf("an unknown genre was not refused: %s", r.raw)
+		}
+		r = g.query("", `query($g: Genre) { listBooks(genre: $g) { next_cursor } }`, map[string]any{"g": "non-fiction"})
+		if len(r.Errors) != 1 || !strings.Contains(r.raw, `Value \"non-fiction\" does not exist in \"Genre\" enum`) || len(rec.take()) != 0 {
+			t.Fatalf("a wire value given as a variable was not refused: %s", r.raw)
+		}
+		r = g.query("", `query($g: Genre) { listBooks(genre: $g) { items { title genre } } }`, map[string]any{"g": "non_fiction"})
+		r.noErrors(t)
+		equalJSON(t, r.Data, `{"listBooks":{"items":[{"title":"Essays","genre":"non_fiction"}]}}`)
+		equalJSON(t, viaJSON(t, rec.expectCall(t, "GET", "/v1/books", 200).Query), `{"genre":["non-fiction"]}`)
+		r = g.query("", `{ b: listBooks(limit: 0) { next_cursor } }`, nil)
+		equalJSON(t, r.Data, `{"b":null}`)
+		if len(r.Errors) != 1 || !strings.Contains(r.raw, `"detail":"limit [\"0\"] is not an integer from 1 to 100"`) {
+			t.Fatalf("a bad limit was not refused upstream: %s", r.raw)
 		}
 		rec.take()
 	})
@@ -1479,9 +1510,17 @@ func TestOpenAPILibrary(t *testing.T) {
 		rec.take()
 	})
 
-	step("without the API key the library refuses", func(t *testing.T) {
+	step("without its API key the config does not load, naming the variable", func(t *testing.T) {
 		bare := openAPIUpstream(t, res, "library", srv.URL+"/v1", nil, "")
-		g2 := startOpenAPIGateway(t, res, bare, nil)
+		err := loadOpenAPIConfig(t, res, bare, nil)
+		if err == nil || !strings.Contains(err.Error(), "spec.authSchemes.apiKey.apiKey.value: environment variable LIBRARY_API_KEY is not set") {
+			t.Fatalf("load error %v: want one naming LIBRARY_API_KEY", err)
+		}
+	})
+
+	step("with a wrong API key the library refuses", func(t *testing.T) {
+		bare := openAPIUpstream(t, res, "library", srv.URL+"/v1", nil, "")
+		g2 := startOpenAPIGateway(t, res, bare, map[string]string{"LIBRARY_API_KEY": "wrong"})
 		r := g2.query("", `query($id: ID!) { getBook(bookId: $id) { title } }`, map[string]any{"id": hobbit}, "X-Request-Id", "req-bare")
 		equalJSON(t, r.Data, `{"getBook":null}`)
 		oneError(t, r, `["getBook"]`, `{"code":"UPSTREAM_ERROR","upstream":"library","status":401,"requestId":"req-bare"}`)
@@ -1969,10 +2008,19 @@ func TestOpenAPIZoo(t *testing.T) {
 	g := startOpenAPIGateway(t, res, up, map[string]string{"ZOO_KEY_QUERY": api.key})
 	step := stepper(t, rec)
 	shereKhan, bagheera, rex := newUUID(100), newUUID(101), newUUID(102)
-	docs := string(must(json.Marshal([]any{api.animals[0].doc, api.animals[1].doc, api.animals[2].doc})))
+	// Animal is a union of Cat and Dog: the discriminator kind names no
+	// member ("cat", not the schema name Cat), so their required
+	// properties tell them apart.
+	const animalSel = `{ __typename ... on Cat { id kind born weight chip lives } ... on Dog { id kind born weight chip goodBoy tricks } }`
+	typed := func(i int) map[string]any {
+		out := maps.Clone(api.animals[i].doc)
+		out["__typename"] = map[string]string{"cat": "Cat", "dog": "Dog"}[out["kind"].(string)]
+		return out
+	}
+	docs := string(must(json.Marshal([]any{typed(0), typed(1), typed(2)})))
 
 	step("listAnimals with only the cookie", func(t *testing.T) {
-		r := g.query("", `{ listAnimals(session: "s-1") }`, nil)
+		r := g.query("", `{ listAnimals(session: "s-1") `+animalSel+` }`, nil)
 		r.noErrors(t)
 		equalJSON(t, r.Data, `{"listAnimals":`+docs+`}`)
 		x := rec.expectCall(t, "GET", "/v2/animals", 200)
@@ -1986,10 +2034,10 @@ func TestOpenAPIZoo(t *testing.T) {
 	})
 
 	step("listAnimals with a parameter in every place", func(t *testing.T) {
-		r := g.query("", `query($ids: [ID!]) { listAnimals(xTraceId: "trace-42", species: "big-cat", limit: 1, tag: ["asia"], ids: $ids, session: "s 2") }`,
+		r := g.query("", `query($ids: [ID!]) { listAnimals(xTraceId: "trace-42", species: big_cat, limit: 1, tag: ["asia"], ids: $ids, session: "s 2") `+animalSel+` }`,
 			map[string]any{"ids": []string{bagheera, shereKhan}})
 		r.noErrors(t)
-		equalJSON(t, r.Data, `{"listAnimals":[`+string(must(json.Marshal(api.animals[0].doc)))+`]}`)
+		equalJSON(t, r.Data, `{"listAnimals":[`+string(must(json.Marshal(typed(0))))+`]}`)
 		x := rec.expectCall(t, "GET", "/v2/animals", 200)
 		equalJSON(t, viaJSON(t, x.Query), `{"api_key":["zoo-query-key"],"species":["big-cat"],"limit":["1"],"tag":["asia"],"ids":["`+bagheera+`,`+shereKhan+`"]}`)
 		if x.Header.Get("X-Trace-Id") != "trace-42" {
@@ -2000,38 +2048,49 @@ func TestOpenAPIZoo(t *testing.T) {
 			t.Errorf("session cookie %v, %v (Cookie: %q)", c, err, x.Header.Get("Cookie"))
 		}
 
-		// Enum values that are not GraphQL names pass as strings.
-		r = g.query("", `{ listAnimals(species: "3toed", session: "s") bad: listAnimals(species: "lion", session: "s") }`, nil)
-		equalJSON(t, r.Data, `{"listAnimals":[],"bad":null}`)
-		oneError(t, r, `["bad"]`, `{"code":"UPSTREAM_ERROR","upstream":"zoo","status":400,"detail":"species \"lion\" is not one of big-cat, bird, 3toed"}`)
-		if n := len(rec.take()); n != 2 {
+		// Enum values that are not GraphQL names have names, and go up
+		// as the document's values; others are refused before any call.
+		r = g.query("", `{ listAnimals(species: _3toed, session: "s") { __typename } }`, nil)
+		r.noErrors(t)
+		equalJSON(t, r.Data, `{"listAnimals":[]}`)
+		equalJSON(t, viaJSON(t, rec.expectCall(t, "GET", "/v2/animals", 200).Query), `{"api_key":["zoo-query-key"],"species":["3toed"]}`)
+		r = g.query("", `{ bad: listAnimals(species: lion, session: "s") { __typename } }`, nil)
+		if len(r.Errors) != 1 || !strings.Contains(r.raw, "GRAPHQL_VALIDATION_FAILED") {
+			t.Errorf("an unknown species was not refused: %s", r.raw)
+		}
+		if n := len(rec.take()); n != 0 {
 			t.Errorf("%d calls", n)
 		}
 	})
 
 	step("listAnimals with several exploded tags", func(t *testing.T) {
 		// OpenAPI 3 query arrays explode by default: tag=a&tag=b.
-		r := g.query("", `{ listAnimals(tag: ["asia", "black"], session: "s") }`, nil)
+		r := g.query("", `{ listAnimals(tag: ["asia", "black"], session: "s") `+animalSel+` }`, nil)
 		r.noErrors(t)
-		equalJSON(t, r.Data, `{"listAnimals":[`+string(must(json.Marshal(api.animals[1].doc)))+`]}`)
+		equalJSON(t, r.Data, `{"listAnimals":[`+string(must(json.Marshal(typed(1))))+`]}`)
 		x := rec.expectCall(t, "GET", "/v2/animals", 200)
 		equalJSON(t, viaJSON(t, x.Query), `{"api_key":["zoo-query-key"],"tag":["asia","black"]}`)
 
 		// No tags: no tag parameter at all, so every animal is listed.
-		r = g.query("", `{ listAnimals(tag: [], session: "s") }`, nil)
+		r = g.query("", `{ listAnimals(tag: [], session: "s") `+animalSel+` }`, nil)
 		r.noErrors(t)
 		equalJSON(t, r.Data, `{"listAnimals":`+docs+`}`)
 		x = rec.expectCall(t, "GET", "/v2/animals", 200)
 		equalJSON(t, viaJSON(t, x.Query), `{"api_key":["zoo-query-key"]}`)
 	})
 
-	step("getAnimal passes a oneOf through as JSON", func(t *testing.T) {
-		r := g.query("", `query($id: ID!) { getAnimal(animalId: $id) }`, map[string]any{"id": rex})
+	step("getAnimal tells the union's member by its properties", func(t *testing.T) {
+		r := g.query("", `query($id: ID!) { getAnimal(animalId: $id) { __typename ... on Dog { id kind goodBoy tricks } ... on Cat { lives } } }`, map[string]any{"id": rex})
 		r.noErrors(t)
-		equalJSON(t, r.Data, `{"getAnimal":{"id":"`+rex+`","kind":"dog","born":"2019-01-01","weight":31.5,"chip":null,"goodBoy":true,"tricks":[["sit","stay"],["roll","over"]]}}`)
+		equalJSON(t, r.Data, `{"getAnimal":{"__typename":"Dog","id":"`+rex+`","kind":"dog","goodBoy":true,"tricks":[["sit","stay"],["roll","over"]]}}`)
 		rec.expectCall(t, "GET", "/v2/animals/"+rex, 200)
 
-		r = g.query("", `{ getAnimal(animalId: "00000000-0000-4000-8000-000000000001") }`, nil)
+		r = g.query("", `query($id: ID!) { getAnimal(animalId: $id) { __typename ... on Dog { goodBoy } ... on Cat { lives chip } } }`, map[string]any{"id": bagheera})
+		r.noErrors(t)
+		equalJSON(t, r.Data, `{"getAnimal":{"__typename":"Cat","lives":7,"chip":"QUJDRA=="}}`)
+		rec.expectCall(t, "GET", "/v2/animals/"+bagheera, 200)
+
+		r = g.query("", `{ getAnimal(animalId: "00000000-0000-4000-8000-000000000001") { __typename } }`, nil)
 		equalJSON(t, r.Data, `{"getAnimal":null}`)
 		oneError(t, r, `["getAnimal"]`, `{"code":"UPSTREAM_ERROR","upstream":"zoo","status":404,"detail":"animal 00000000-0000-4000-8000-000000000001 not found"}`)
 		rec.expectCall(t, "GET", "/v2/animals/00000000-0000-4000-8000-000000000001", 404)

@@ -206,3 +206,79 @@ func Assign(reqs []*Request, taken *Set) {
 		r.Name = taken.Take(r.Cands[len(r.Cands)-1])
 	}
 }
+
+// symbolNames name the symbols that make up values without a letter or a
+// digit, such as the operators "<=" or "!=": LT_EQ, BANG_EQ.
+var symbolNames = map[byte]string{
+	'+': "PLUS", '-': "MINUS", '*': "STAR", '/': "SLASH", '\\': "BACKSLASH", '.': "DOT",
+	',': "COMMA", ':': "COLON", ';': "SEMICOLON", '<': "LT", '>': "GT", '=': "EQ",
+	'!': "BANG", '?': "QUESTION", '&': "AMP", '|': "PIPE", '%': "PERCENT", '#': "HASH",
+	'@': "AT", '~': "TILDE", '^': "CARET", '$': "DOLLAR", '(': "LPAREN", ')': "RPAREN",
+	'[': "LBRACKET", ']': "RBRACKET", '{': "LBRACE", '}': "RBRACE", '\'': "QUOTE",
+	'"': "DQUOTE", '`': "BACKTICK", ' ': "SPACE", '_': "UNDERSCORE",
+}
+
+// EnumValue makes a GraphQL enum value from a value of another world (an
+// OpenAPI enum, an XSD enumeration): the value itself when it is a valid
+// enum value; else its runs of other characters become "_" (in-stock:
+// in_stock), a leading digit gets "_" in front (1st: _1st), and true,
+// false and null get "_" after them. A value with no letter or digit is
+// named after its symbols (<=: LT_EQ; +: PLUS), the empty string EMPTY,
+// and anything else VALUE. It never returns an invalid enum value; two
+// values may get the same name, which the caller makes unique.
+func EnumValue(v string) string {
+	if ValidEnumValue(v) {
+		return v
+	}
+	var b strings.Builder
+	under := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '_' || IsDigit(c) || IsUpper(c) || IsLower(c) {
+			b.WriteByte(c)
+			under = false
+			continue
+		}
+		if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	s := strings.TrimRight(b.String(), "_")
+	if strings.Trim(s, "_") == "" {
+		return symbolsName(v)
+	}
+	if IsDigit(s[0]) {
+		s = "_" + s
+	}
+	for strings.HasPrefix(s, "__") {
+		s = s[1:]
+	}
+	if s == "true" || s == "false" || s == "null" {
+		s += "_"
+	}
+	return s
+}
+
+// symbolsName names a value made of symbols only.
+func symbolsName(v string) string {
+	if v == "" {
+		return "EMPTY"
+	}
+	words := make([]string, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		w, ok := symbolNames[v[i]]
+		if !ok {
+			return "VALUE"
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, "_")
+}
+
+// NumberEnumValue makes a GraphQL enum value from a number, as
+// openapi-generator names them: NUMBER_1, NUMBER_MINUS_1, NUMBER_1_5.
+func NumberEnumValue(num string) string {
+	s := strings.NewReplacer("-", "MINUS_", ".", "_", "+", "").Replace(num)
+	return EnumValue("NUMBER_" + s)
+}

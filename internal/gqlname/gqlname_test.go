@@ -96,3 +96,27 @@ func TestSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestEnumValue(t *testing.T) {
+	tests := map[string]string{
+		"in-stock": "in_stock", "2nd-Day": "_2nd_Day", "null": "null_", "true": "true_", "false": "false_",
+		"a b": "a_b", "a--b": "a_b", "-x-": "x", "+": "PLUS", "": "EMPTY", "ü": "VALUE", "__x": "_x", "1": "_1",
+		"<=": "LT_EQ", "!=": "BANG_EQ", "_": "_", "__": "UNDERSCORE_UNDERSCORE", "Active": "Active",
+		"in_progress": "in_progress", "a-ü": "a", "x+ü": "x",
+	}
+	for in, want := range tests {
+		got := EnumValue(in)
+		if got != want {
+			t.Errorf("EnumValue(%q) = %q, want %q", in, got, want)
+		}
+		if !ValidEnumValue(got) {
+			t.Errorf("EnumValue(%q) = %q, not a valid enum value", in, got)
+		}
+	}
+	nums := map[string]string{"1": "NUMBER_1", "-1": "NUMBER_MINUS_1", "1.5": "NUMBER_1_5", "0": "NUMBER_0", "1e3": "NUMBER_1e3"}
+	for in, want := range nums {
+		if got := NumberEnumValue(in); got != want {
+			t.Errorf("NumberEnumValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -38,8 +38,8 @@ type Root struct {
 	Fields []Field
 }
 
-// Type is an object ("type"), input object ("input") or enum ("enum")
-// type.
+// Type is an object ("type"), union ("union"), input object ("input") or
+// enum ("enum") type.
 type Type struct {
 	Description string
 	Kind        string
@@ -49,6 +49,8 @@ type Type struct {
 	// Values are an enum's values, Fields an object's fields.
 	Values []Field
 	Fields []Field
+	// Members are a union's ("union") member types.
+	Members []string
 }
 
 // Field is a field, an argument, an input field or an enum value (which
@@ -65,14 +67,16 @@ type Field struct {
 	Directives []string
 }
 
-// kindOrder orders the types of a document by kind: objects, inputs,
-// enums.
+// kindOrder orders the types of a document by kind: objects, unions,
+// inputs, enums.
 func kindOrder(kind string) int {
 	switch kind {
-	case "input":
+	case "union":
 		return 1
-	case "enum":
+	case "input":
 		return 2
+	case "enum":
+		return 3
 	}
 	return 0
 }
@@ -120,6 +124,10 @@ func (d *Document) write(fragment bool) string {
 		w.b.WriteString(t.Kind + " " + t.Name)
 		for _, dir := range t.Directives {
 			w.b.WriteString(" " + dir)
+		}
+		if t.Kind == "union" {
+			w.b.WriteString(" = " + strings.Join(t.Members, " | ") + "\n")
+			continue
 		}
 		w.b.WriteString(" {\n")
 		for _, v := range t.Values {

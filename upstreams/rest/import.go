@@ -59,7 +59,13 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 	if err != nil {
 		return nil, d.Errorf(where, "OpenAPI document of upstream %s: %v", d.Name, err)
 	}
-	res, err := openapi.Import(doc, openapi.Options{Upstream: d.Name, Kinds: o.Operations, Prefix: o.Prefix})
+	// Bindings name only the credentials the Upstream has; with none
+	// named, its auth serves every call.
+	named := make(map[string]bool, len(schemes))
+	for _, s := range schemes {
+		named[s] = true
+	}
+	res, err := openapi.Import(doc, openapi.Options{Upstream: d.Name, Kinds: o.Operations, Prefix: o.Prefix, AuthSchemes: named})
 	if err != nil {
 		return nil, d.Errorf(where, "OpenAPI document of upstream %s: %v", d.Name, err)
 	}

@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,11 +54,30 @@ func authBlock(text string, i int) (string, bool) {
 	return text, false
 }
 
+// placeholders lists the environment variables the live (uncommented)
+// lines of text read.
+func placeholders(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, m := range envRef.FindAllStringSubmatch(line, -1) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
+
 // TestImportedUpstreamBuilds checks that the Upstream skeleton the importer
-// prints loads, and loads again with each credential block it suggests.
+// prints loads once the environment variables it reads are set, fails to
+// load naming one that is missing otherwise, and loads again with each
+// credential block it suggests in comments.
 func TestImportedUpstreamBuilds(t *testing.T) {
-	env := map[string]string{}
-	for _, name := range []string{"petstore/swagger.json", "zoo/openapi.yaml", "library/openapi.yaml"} {
+	for _, name := range []string{"petstore/swagger.json", "zoo/openapi.yaml", "library/openapi.yaml",
+		"types/security.yaml", "types/security-v2.json"} {
 		t.Run(name, func(t *testing.T) {
 			doc, err := openapi.Load(context.Background(), filepath.Join("openapi", "testdata", name), openapi.LoadOptions{})
 			if err != nil {
@@ -68,9 +88,22 @@ func TestImportedUpstreamBuilds(t *testing.T) {
 				t.Fatal(err)
 			}
 			text := res.UpstreamYAML("api")
+			env := map[string]string{}
 			for _, line := range strings.Split(text, "\n") {
 				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "baseURL: \"${"); ok {
 					env[strings.TrimSuffix(v, "}\"")] = "http://127.0.0.1:9"
+				}
+			}
+			if vars := placeholders(text); len(vars) > 0 {
+				if len(res.AuthSchemes) == 0 {
+					t.Fatalf("credentials read %v, but no binding names any", vars)
+				}
+				err := buildSkeleton(t, text, env)
+				if err == nil || !strings.Contains(err.Error(), "environment variable API_") || !strings.Contains(err.Error(), " is not set") {
+					t.Fatalf("without %v: %v", vars, err)
+				}
+				for _, v := range vars {
+					env[v] = "x"
 				}
 			}
 			if err := buildSkeleton(t, text, env); err != nil {
@@ -82,10 +115,8 @@ func TestImportedUpstreamBuilds(t *testing.T) {
 					break
 				}
 				// The secrets come from the environment; give each a value.
-				for _, f := range strings.FieldsFunc(open, func(r rune) bool { return r == '{' || r == '}' || r == '$' }) {
-					if strings.ToUpper(f) == f && len(f) > 2 && !strings.ContainsAny(f, " :,\"") {
-						env[f] = "x"
-					}
+				for _, v := range placeholders(open) {
+					env[v] = "x"
 				}
 				if err := buildSkeleton(t, open, env); err != nil {
 					t.Fatalf("the skeleton with auth block %d does not build: %v\n%s", i, err, open)

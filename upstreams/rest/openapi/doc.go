@@ -112,15 +112,49 @@
 // through additionalProperties) are the JSON scalar.
 //
 // oneOf and anyOf: a single member besides null is that member, made
-// nullable; members that are all one plain scalar are that scalar; anything
-// else is the JSON scalar, with a warning, unions included, since a union
-// needs each value's __typename and the runtime cannot derive it from a
-// discriminator.
+// nullable; members that are all one plain scalar are that scalar; members
+// that are all objects are a union of their object types (null among them
+// makes it nullable), whose @typeBy tells the runtime which member a value
+// is: the discriminator's propertyName and the values of its mapping (a
+// member the mapping leaves out is named by its schema's name, and then the
+// members' required properties decide when the value names none); without
+// a discriminator, a property every member requires and lists its own
+// values of (an enum or a const: type: redirect, type: await); else the
+// required properties of each member (the member with the most of them
+// present; members that require the same ones get a warning, and the
+// first of them is read). As input, where GraphQL has no unions, the same
+// oneOf is a @oneOf input object with a field per member (named after it),
+// sent as the member given (@unwrap). Members of different kinds (an
+// object and an array, say) are the JSON scalar, with a warning.
 //
-// Enums of strings that are all GraphQL names (and not true, false, null)
-// become enum types shared by inputs and outputs; the runtime passes values
-// through unchanged, so any other string enum is typed String, with a
-// warning. Enums of integers, numbers or booleans are Int, Float, Boolean.
+// Enums of strings and of integers become enum types shared by inputs and
+// outputs. A string value that is a GraphQL enum value keeps its spelling;
+// any other gets a name (gqlname.EnumValue: in-progress in_progress, 1st
+// _1st, true true_, "" EMPTY, <= LT_EQ; a name a kept value holds gets a
+// suffix 2, 3, ...), and integers NUMBER_1, NUMBER_MINUS_1, or the names
+// x-enum-varnames (x-enumNames) gives, with x-enum-descriptions as the
+// values' descriptions. @from(value:) on a renamed value says what the API
+// writes, so the runtime reads it back as the name and sends arguments as
+// that value. Enums of other numbers or of booleans are Float and Boolean;
+// one mixing types is JSON, with a warning.
+//
+// Security. Each operation's security requirements (its own, else the
+// document's; security: [] means none) pick its credentials: the first
+// alternative whose schemes Weft can all send (an API key in a header,
+// query or cookie, HTTP basic or bearer, OAuth 2 client credentials) is
+// named in the binding, @rest(auth: ["api_key"]), all its schemes
+// together; an empty alternative or security: [] is auth: []. The Upstream
+// resource (Result.UpstreamYAML) has those schemes as named credentials
+// under spec.authSchemes, their secrets read from environment variables
+// named after the upstream and the scheme (${PETSTORE_API_KEY},
+// ${PETSTORE_PARTNER_CLIENT_ID}, ...). An operation whose every
+// alternative needs a scheme Weft cannot send (OAuth 2 flows other than
+// client credentials, openIdConnect, mutualTLS, an undeclared scheme) is
+// imported without auth, and each such scheme gets one warning listing
+// those operations and what to do (forward the client's Authorization
+// header; give mutualTLS's certificate in spec.tls). Imported at load
+// (spec.rest.openapi), bindings name only the Upstream's own authSchemes,
+// and none at all when it has none, so that its auth serves every call.
 //
 // Scalars: integer is Int, or Int64 for format int64 (and uint32, uint64);
 // number is Float; boolean is Boolean; string is String, with format

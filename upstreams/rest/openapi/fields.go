@@ -391,6 +391,9 @@ func (im *importer) binding(op *operation, pathArgs, params []*param, argOf map[
 	if len(files) > 0 {
 		args = append(args, sdlwrite.Arg{Name: "files", Value: sdlwrite.StringList(files)})
 	}
+	if auth := im.authArg(op); auth != "" {
+		args = append(args, sdlwrite.Arg{Name: "auth", Value: auth})
+	}
 	return sdlwrite.Directive("rest", args...)
 }
 

@@ -71,8 +71,10 @@ func warningsText(ws []Warning) string {
 // importer writes, so that gqlparser can check the SDL by itself.
 const directiveDecls = `
 scalar _Value
-directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, files: [String!], result: String, timeout: String) on FIELD_DEFINITION
-directive @from(key: String!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @rest(upstream: String!, method: String, path: String!, headers: [String!], cookies: [String!], contentType: String, body: _Value, files: [String!], auth: [String!], result: String, timeout: String) on FIELD_DEFINITION
+directive @from(key: String, value: _Value) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE
+directive @typeBy(key: String, values: _Value, required: _Value) on UNION | INTERFACE
+directive @unwrap on INPUT_OBJECT
 `
 
 // parseSDL checks that sdl is a valid GraphQL schema.
@@ -110,16 +112,19 @@ func runtimeFeatures() []runtimeFeature {
 	}
 }
 
-func restUpstreams(name string) schema.Options {
-	return schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{name: {Name: name, Kind: restbind.KindName, Version: "1"}}}
+// restUpstreams declares one rest upstream, with the named credentials
+// the bindings may pick.
+func restUpstreams(name string, creds ...string) schema.Options {
+	return schema.Options{Binders: testBinders(), Upstreams: map[string]schema.UpstreamInfo{name: {Name: name, Kind: restbind.KindName, Version: "1", Credentials: creds}}}
 }
 
-// checkBuild builds sdl with schema.Build. When it fails and the SDL uses
+// checkBuild builds sdl with schema.Build, for an upstream with the named
+// credentials creds. When it fails and the SDL uses
 // a feature schema.Build does not support yet, the test is skipped naming
 // that feature; any other failure fails the test.
-func checkBuild(t *testing.T, name, sdl, upstream string) {
+func checkBuild(t *testing.T, name, sdl, upstream string, creds ...string) {
 	t.Helper()
-	_, err := schema.Build(schema.Source{File: name, Input: sdl}, restUpstreams(upstream))
+	_, err := schema.Build(schema.Source{File: name, Input: sdl}, restUpstreams(upstream, creds...))
 	if err == nil {
 		return
 	}
@@ -191,7 +196,7 @@ func TestFixtures(t *testing.T) {
 			if again.SDL != res.SDL || warningsText(again.Warnings) != warningsText(res.Warnings) {
 				t.Errorf("a second import differs:\n%s", diff(res.SDL+warningsText(res.Warnings), again.SDL+warningsText(again.Warnings)))
 			}
-			checkBuild(t, fx.name+".graphql", res.SDL, fx.opts.Upstream)
+			checkBuild(t, fx.name+".graphql", res.SDL, fx.opts.Upstream, res.AuthSchemes...)
 		})
 	}
 }

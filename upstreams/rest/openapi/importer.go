@@ -26,6 +26,16 @@ type Options struct {
 	// so that several imports can share one VirtualService schema. Root
 	// types and the custom scalars keep their names.
 	Prefix string
+	// AuthSchemes, when not nil, are the named credentials the Upstream
+	// has (spec.authSchemes), for an import at load: a binding names
+	// only these. Nil means the Upstream UpstreamYAML writes, which has
+	// credentials for every scheme Weft can send that an operation needs.
+	// Either way, each binding names the credentials of the first of its
+	// operation's security requirements (its own, else the document's)
+	// that it can send, @rest(auth: [...]), or auth: [] for security: [];
+	// an empty, non-nil AuthSchemes names none at all, so that the
+	// Upstream's auth serves every call as before.
+	AuthSchemes map[string]bool
 }
 
 // Result is an imported document.
@@ -53,6 +63,11 @@ type Result struct {
 	BaseURL string
 	// Security lists the security schemes the document declares, by name.
 	Security []Scheme
+	// AuthSchemes are the schemes the bindings name (@rest(auth:)), which
+	// the Upstream must have as named credentials, sorted; Unsendable
+	// those some operation needs that Weft cannot send (each has a
+	// warning), sorted.
+	AuthSchemes, Unsendable []string
 	// Operations counts the operations imported as fields; Skipped those
 	// left out (each has a warning saying why).
 	Operations, Skipped int
@@ -145,6 +160,7 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	for _, op := range ops {
 		im.importOperation(op)
 	}
+	im.securityWarnings()
 	if doc.v3 != nil && doc.v3.Webhooks != nil && doc.v3.Webhooks.Len() > 0 {
 		im.warn(loc{pointer: "#/webhooks"}, "", "%d webhooks are calls the API makes, not operations a gateway can call: not imported", doc.v3.Webhooks.Len())
 	}
@@ -175,6 +191,10 @@ type importer struct {
 	query     []*rootField
 	mutation  []*rootField
 	warnings  []Warning
+	// named are the security schemes bindings name, and unsent those
+	// operations need that Weft cannot send.
+	named  map[string]bool
+	unsent map[string]*unsent
 	// synthLoc locates the schemas made from Swagger 2.0 parameters, which
 	// have no node of their own.
 	synthLoc map[*base.Schema]loc
@@ -191,6 +211,8 @@ func newImporter(doc *Document, opts Options) *importer {
 		mapped:    map[typeKey]mapped{},
 		scalars:   map[string]bool{},
 		synthLoc:  map[*base.Schema]loc{},
+		named:     map[string]bool{},
+		unsent:    map[string]*unsent{},
 	}
 	im.res.BaseURL, im.res.Security = im.serverAndSecurity()
 	if doc.v3 != nil && doc.v3.Info != nil {
@@ -234,6 +256,9 @@ type operation struct {
 	loc          loc
 	// skip, when set, says why the operation cannot be imported.
 	skip string
+	// security are the alternatives of credentials the operation needs,
+	// each the schemes needed together; nil when it needs none.
+	security [][]string
 }
 
 func (op *operation) label() string { return op.method + " " + op.path }

@@ -132,7 +132,7 @@ func TestImportOperationCases(t *testing.T) {
 				if !strings.Contains(res.SDL, tt.wantBinding) {
 					t.Errorf("SDL lacks %s:\n%s", tt.wantBinding, res.SDL)
 				}
-				checkBuild(t, "doc.graphql", res.SDL, "u")
+				checkBuild(t, "doc.graphql", res.SDL, "u", res.AuthSchemes...)
 			}
 			var msgs []string
 			for _, w := range res.Warnings {

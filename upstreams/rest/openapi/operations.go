@@ -142,6 +142,7 @@ func (im *importer) v3Operation(path, method string, item *v3high.PathItem, o *v
 		op.body = v3Body(rb, op.loc.child("requestBody", bn))
 	}
 	op.responses = v3Responses(o.Responses, op.loc.child("responses", nil))
+	op.security = im.v3Security(o)
 	return op
 }
 
@@ -412,6 +413,7 @@ func (im *importer) v2Operation(path, method string, item *v2high.PathItem, o *v
 		}
 		add("default", o.Responses.Default)
 	}
+	op.security = im.v2Security(o, op.loc)
 	return op
 }
 

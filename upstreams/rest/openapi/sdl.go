@@ -46,9 +46,21 @@ func (im *importer) document() *sdlwrite.Document {
 		ScalarDef: ScalarDef,
 	}
 	for _, t := range im.types {
-		st := sdlwrite.Type{Description: t.description, Kind: t.kind, Name: t.name}
+		st := sdlwrite.Type{Description: t.description, Kind: t.kind, Name: t.name, Members: t.members}
+		if t.typeBy != "" {
+			st.Directives = append(st.Directives, t.typeBy)
+		}
+		if t.oneOf {
+			// One member at a time, sent as the member's own value.
+			st.Directives = append(st.Directives, "@oneOf", "@unwrap")
+		}
 		for _, v := range t.values {
-			st.Values = append(st.Values, sdlwrite.Field{Name: v})
+			sv := sdlwrite.Field{Name: v.name, Description: v.description}
+			if v.wire != "" {
+				// The upstream writes, and is sent, the value itself.
+				sv.Directives = append(sv.Directives, sdlwrite.Directive("from", sdlwrite.Arg{Name: "value", Value: v.wire}))
+			}
+			st.Values = append(st.Values, sv)
 		}
 		for _, f := range t.fields {
 			sf := sdlwrite.Field{Description: f.description, Name: f.name, Type: f.typ.String()}

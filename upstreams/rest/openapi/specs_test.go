@@ -93,7 +93,7 @@ func TestSharedSpecs(t *testing.T) {
 				}
 			}
 			if res.Operations > 0 {
-				checkBuild(t, name+".graphql", res.SDL, "api")
+				checkBuild(t, name+".graphql", res.SDL, "api", res.AuthSchemes...)
 			}
 		})
 	}

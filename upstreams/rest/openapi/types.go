@@ -5,12 +5,14 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	"github.com/weft-gateway/weft/internal/gqlname"
+	"github.com/weft-gateway/weft/internal/sdlwrite"
 )
 
 // The custom scalars the SDL may declare.
@@ -68,7 +70,23 @@ type gqlType struct {
 	kind        string // "type", "input" or "enum"
 	description string
 	fields      []*gqlField
-	values      []string
+	values      []enumValue
+	// members are a union's member types, and typeBy its @typeBy.
+	members []string
+	typeBy  string
+	// required are an object type's required properties, by JSON key.
+	required []string
+	// oneOf marks an input type each of whose fields is one member of a
+	// oneOf body, sent unwrapped.
+	oneOf bool
+}
+
+// enumValue is one value of a generated enum: its GraphQL name, and when
+// the upstream writes it otherwise, that value as an SDL literal (a string
+// or an integer) for @from(value:).
+type enumValue struct {
+	name, wire  string
+	description string
 }
 
 type gqlField struct {
@@ -80,6 +98,10 @@ type gqlField struct {
 	// binary says the property is raw bytes (format binary, or a list of
 	// them): in a multipart body, a file part.
 	binary bool
+	// tags are the strings a property's value may be, when its schema
+	// lists them (an enum or a const): what tells the members of a union
+	// apart without a discriminator.
+	tags []string
 }
 
 // typeKey identifies a schema in one direction: output types and input
@@ -410,10 +432,26 @@ func enumHasNull(s *base.Schema) bool {
 	return false
 }
 
-// enumType maps an enum: string values that are all GraphQL names become
-// an enum type shared by inputs and outputs; any other string values make
-// it a String, numbers an Int or Float, booleans a Boolean.
+// enumType maps an enum: string values, and integer values, become an
+// enum type shared by inputs and outputs, whose values keep their
+// spelling when they are GraphQL names and are named otherwise (see
+// gqlname.EnumValue; integers NUMBER_1, or the names x-enum-varnames
+// gives them), with @from(value:) saying what the upstream writes. Other
+// numbers are a Float, booleans a Boolean; values of several types or of
+// none are JSON.
 func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
+	// One type serves both directions, and a schema is warned about once.
+	key := typeKey{id, false}
+	if m, ok := im.mapped[key]; ok && m.t.name != "" {
+		return m.t
+	}
+	t := im.enumOf(s, c, id)
+	im.mapped[key] = mapped{t: t, nullable: true}
+	return t
+}
+
+// enumOf is enumType's type, the first time.
+func (im *importer) enumOf(s *base.Schema, c mctx, id any) tref {
 	var values []string
 	seen := map[string]bool{}
 	kind := ""
@@ -438,10 +476,16 @@ func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
 	}
 	switch kind {
 	case "!!int":
-		if s.Format == "int64" {
-			return im.scalar(scalarInt64)
+		for _, v := range values {
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				// An integer JSON cannot hold as such (0x1F, 1_000):
+				// the plain type.
+				if s.Format == "int64" {
+					return im.scalar(scalarInt64)
+				}
+				return named("Int")
+			}
 		}
-		return named("Int")
 	case "!!float":
 		return named("Float")
 	case "!!bool":
@@ -453,38 +497,78 @@ func (im *importer) enumType(s *base.Schema, c mctx, id any) tref {
 		im.warn(c.loc, c.op, "enum of non-scalar values: typed JSON")
 		return im.scalar(scalarJSON)
 	}
-	// One enum type serves both directions, and a schema is warned about
-	// once.
-	key := typeKey{id, false}
-	if m, ok := im.mapped[key]; ok && m.t.name != "" {
-		return m.t
-	}
-	var bad []string
-	for _, v := range values {
-		if !gqlname.ValidEnumValue(v) {
-			bad = append(bad, v)
-		}
-	}
-	if len(bad) > 0 {
-		const show = 5
-		list := bad
-		more := ""
-		if len(list) > show {
-			list, more = list[:show], ", ..."
-		}
-		quoted := make([]string, len(list))
-		for i, v := range list {
-			quoted[i] = `"` + v + `"`
-		}
-		im.warn(c.loc, c.op, "enum values %s%s are not GraphQL names, and values pass through unchanged: typed String", strings.Join(quoted, ", "), more)
-		im.mapped[key] = mapped{t: named("String"), nullable: true}
-		return named("String")
-	}
 	name := im.typeNames.Take(im.opts.Prefix + pascal(baseOr(c.base, "Enum")))
-	t := &gqlType{name: name, kind: "enum", description: s.Description, values: values}
-	im.types[key] = t
-	im.mapped[key] = mapped{t: named(name), nullable: true}
+	t := &gqlType{name: name, kind: "enum", description: s.Description, values: enumValues(s, values, kind == "!!int")}
+	im.types[typeKey{id, false}] = t
 	return named(name)
+}
+
+// enumValues names an enum's values, uniquely: values that are enum
+// values as they are keep their names, then the others take theirs in
+// order, with a suffix 2, 3, ... on a clash.
+func enumValues(s *base.Schema, values []string, integers bool) []enumValue {
+	varNames := extensionList(s, "x-enum-varnames", "x-enumNames")
+	descs := extensionList(s, "x-enum-descriptions", "x-enumDescriptions")
+	if len(varNames) != len(values) {
+		varNames = nil
+	}
+	if len(descs) != len(values) {
+		descs = nil
+	}
+	set := gqlname.NewSet()
+	out := make([]enumValue, len(values))
+	for i, v := range values {
+		if descs != nil {
+			out[i].description = descs[i]
+		}
+		if !integers && varNames == nil && gqlname.ValidEnumValue(v) && set.Reserve(v) {
+			out[i].name = v
+		}
+	}
+	for i, v := range values {
+		if out[i].name != "" {
+			continue
+		}
+		want := ""
+		switch {
+		case varNames != nil:
+			want = gqlname.EnumValue(varNames[i])
+		case integers:
+			want = gqlname.NumberEnumValue(v)
+		default:
+			want = gqlname.EnumValue(v)
+		}
+		out[i].name = set.Take(want)
+		if integers {
+			out[i].wire = v
+		} else if out[i].name != v {
+			out[i].wire = sdlwrite.String(v)
+		}
+	}
+	return out
+}
+
+// extensionList reads the first of the named extensions that is a list of
+// scalars.
+func extensionList(s *base.Schema, names ...string) []string {
+	if s.Extensions == nil {
+		return nil
+	}
+	for _, n := range names {
+		node, ok := s.Extensions.Get(n)
+		if !ok || node == nil || node.Kind != yaml.SequenceNode {
+			continue
+		}
+		out := make([]string, 0, len(node.Content))
+		for _, item := range node.Content {
+			if item.Kind != yaml.ScalarNode {
+				return nil
+			}
+			out = append(out, item.Value)
+		}
+		return out
+	}
+	return nil
 }
 
 func baseOr(base, def string) string {
@@ -550,11 +634,216 @@ func (im *importer) composition(s *base.Schema, c mctx) (tref, bool, *gqlType) {
 		what = " (" + strings.Join(names, ", ") + ")"
 	}
 	if objects == len(members) {
-		im.warn(c.loc, c.op, "%s of %d object schemas%s: a union needs each value's __typename, which the runtime cannot derive from the answer; typed JSON", word, len(members), what)
-	} else {
-		im.warn(c.loc, c.op, "%s of %d schemas of different kinds%s: typed JSON", word, len(members), what)
+		if t, obj, ok := im.union(s, c, word, list, members, idx); ok {
+			return t, nullable, obj
+		}
+		return im.scalar(scalarJSON), true, nil
 	}
+	im.warn(c.loc, c.op, "%s of %d schemas of different kinds%s: typed JSON", word, len(members), what)
 	return im.scalar(scalarJSON), true, nil
+}
+
+// unionMember is one object member of a oneOf or anyOf.
+type unionMember struct {
+	t    *gqlType
+	ref  string // the member's $ref, "" for an inline schema
+	base string
+}
+
+// union maps a oneOf or anyOf whose members are all objects. As output, it
+// is a union of their object types, whose @typeBy tells the member of a
+// value: by the discriminator's property when the schema has one (its
+// mapping, else each member's schema name), else by the required
+// properties each member's values have. As input, where GraphQL has no
+// unions, it is a @oneOf input object with one field per member, sent as
+// that field's value (@unwrap). ok is false, with a warning, when a member
+// does not map to an object type.
+func (im *importer) union(s *base.Schema, c mctx, word string, list, members []*base.SchemaProxy, idx []int) (tref, *gqlType, bool) {
+	var ms []unionMember
+	seen := map[*gqlType]bool{}
+	for i, m := range members {
+		mb := c.base + "Option" + itoa(idx[i]+1)
+		if m.IsReference() {
+			mb = refName(m.GetReference())
+		}
+		mt, _, obj := im.schemaType(m, c.child(mb, c.loc.child(word, nil).child(itoa(idx[i]), nil)))
+		t := obj
+		if !c.input {
+			t = im.objectNamed(mt)
+		}
+		if t == nil || mt.elem != nil {
+			im.warn(c.loc, c.op, "%s member %d (%s) is not an object type: typed JSON", word, idx[i], mb)
+			return tref{}, nil, false
+		}
+		if seen[t] {
+			continue // one type, reached twice
+		}
+		seen[t] = true
+		um := unionMember{t: t, base: mb}
+		if m.IsReference() {
+			um.ref = m.GetReference()
+		}
+		ms = append(ms, um)
+	}
+	name := im.opts.Prefix + pascal(baseOr(c.base, "Union"))
+	if c.input {
+		name += "Input"
+	}
+	u := &gqlType{name: im.typeNames.Take(name), description: s.Description}
+	if c.input {
+		u.kind, u.oneOf = "input", true
+		fields := gqlname.NewSet()
+		for _, m := range ms {
+			f := fields.Take(camel(m.base))
+			u.fields = append(u.fields, &gqlField{name: f, key: f, typ: named(m.t.name)})
+		}
+		im.types[typeKey{u, true}] = u
+		return named(u.name), u, true
+	}
+	u.kind = "union"
+	for _, m := range ms {
+		u.members = append(u.members, m.t.name)
+	}
+	u.typeBy = im.typeBy(s, c, word, ms)
+	im.types[typeKey{u, false}] = u
+	return named(u.name), nil, true
+}
+
+// objectNamed returns the generated object type named by t (no lists),
+// nil when t names another kind of type.
+func (im *importer) objectNamed(t tref) *gqlType {
+	if t.elem != nil {
+		return nil
+	}
+	for _, g := range im.types {
+		if g.name == t.name && g.kind == "type" {
+			return g
+		}
+	}
+	return nil
+}
+
+// typeBy writes the @typeBy of a union: the discriminator's property and
+// the values that name each member. Without a discriminator, a property
+// every member requires whose values each member lists apart (an enum or
+// a const: type: "await" in one, type: "redirect" in another) serves as
+// one. Else, or when a discriminator leaves a member without a value of
+// its mapping, the required properties of each member tell them apart,
+// with a warning when some members require the same ones.
+func (im *importer) typeBy(s *base.Schema, c mctx, word string, ms []unionMember) string {
+	var args []sdlwrite.Arg
+	structural, implicit := true, false
+	key := ""
+	values := make([][]string, len(ms))
+	if d := s.Discriminator; d != nil && d.PropertyName != "" {
+		key = d.PropertyName
+		if d.Mapping != nil {
+			for p := d.Mapping.First(); p != nil; p = p.Next() {
+				target := refName(p.Value())
+				for i, m := range ms {
+					if m.ref != "" && (p.Value() == m.ref || refName(m.ref) == target) {
+						values[i] = append(values[i], p.Key())
+						break
+					}
+				}
+			}
+		}
+		for i, m := range ms {
+			if len(values[i]) == 0 && m.ref != "" {
+				// A member the mapping leaves out is named by its
+				// schema's name, as OpenAPI says; since many documents
+				// write other values without a mapping, the members'
+				// properties tell the type when the value does not.
+				values[i] = []string{refName(m.ref)}
+				implicit = true
+			}
+		}
+	} else if k, tags := tagProperty(ms); k != "" {
+		key, values = k, tags
+	}
+	if key != "" {
+		structural = implicit
+		var entries []string
+		for i, m := range ms {
+			if len(values[i]) == 0 {
+				structural = true
+				continue
+			}
+			entries = append(entries, m.t.name+": "+sdlwrite.StringList(values[i]))
+		}
+		args = append(args, sdlwrite.Arg{Name: "key", Value: sdlwrite.String(key)},
+			sdlwrite.Arg{Name: "values", Value: "{" + strings.Join(entries, ", ") + "}"})
+	}
+	if structural {
+		var entries []string
+		var groups [][]string
+		byKeys := map[string]int{}
+		for _, m := range ms {
+			keys := append([]string(nil), m.t.required...)
+			sort.Strings(keys)
+			id := strings.Join(keys, "\x00")
+			if g, ok := byKeys[id]; ok {
+				groups[g] = append(groups[g], m.t.name)
+			} else {
+				byKeys[id] = len(groups)
+				groups = append(groups, []string{m.t.name})
+			}
+			entries = append(entries, m.t.name+": "+sdlwrite.StringList(m.t.required))
+		}
+		for _, g := range groups {
+			if len(g) > 1 {
+				t := im.objectNamed(named(g[0]))
+				req := "no properties"
+				if len(t.required) > 0 {
+					req = "the same properties (" + strings.Join(t.required, ", ") + ")"
+				}
+				im.warn(c.loc, c.op, "%s members %s require %s and no discriminator tells them apart: a value that has them is read as %s", word, strings.Join(g, ", "), req, g[0])
+			}
+		}
+		args = append(args, sdlwrite.Arg{Name: "required", Value: "{" + strings.Join(entries, ", ") + "}"})
+	}
+	return sdlwrite.Directive("typeBy", args...)
+}
+
+// tagProperty finds a property that tells the members of a union apart:
+// every member requires it and lists the strings it may be, and no two
+// members share one. It returns the property's key and each member's
+// strings, or "".
+func tagProperty(ms []unionMember) (string, [][]string) {
+	if len(ms) == 0 {
+		return "", nil
+	}
+	field := func(t *gqlType, key string) *gqlField {
+		if !slices.Contains(t.required, key) {
+			return nil
+		}
+		for _, f := range t.fields {
+			if f.key == key && len(f.tags) > 0 {
+				return f
+			}
+		}
+		return nil
+	}
+next:
+	for _, k := range ms[0].t.required {
+		values := make([][]string, len(ms))
+		seen := map[string]bool{}
+		for i, m := range ms {
+			f := field(m.t, k)
+			if f == nil {
+				continue next
+			}
+			for _, tag := range f.tags {
+				if seen[tag] {
+					continue next
+				}
+				seen[tag] = true
+			}
+			values[i] = f.tags
+		}
+		return k, values
+	}
+	return "", nil
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -712,6 +1001,12 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		kind = "input"
 	}
 	t := &gqlType{name: im.typeNames.Take(name), kind: kind, description: s.Description}
+	for _, p := range kept {
+		if p.required {
+			// What a value of the type has, to tell it in a union.
+			t.required = append(t.required, p.key)
+		}
+	}
 	im.types[key] = t
 	var obj *gqlType
 	if c.input {
@@ -742,6 +1037,7 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		ft.nonNull = p.required && !fnull
 		f := &gqlField{name: names[i], key: p.key, typ: ft, binary: binary}
 		if ps := p.schema.Schema(); ps != nil {
+			f.tags = stringTags(ps)
 			if !p.schema.IsReference() {
 				f.description = ps.Description
 			}
@@ -753,6 +1049,25 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 		t.fields = append(t.fields, f)
 	}
 	return named(t.name), obj, true
+}
+
+// stringTags are the strings a schema allows, when it lists them: a
+// const, or an enum of strings only.
+func stringTags(s *base.Schema) []string {
+	if s.Const != nil {
+		if s.Const.Tag == "!!str" {
+			return []string{s.Const.Value}
+		}
+		return nil
+	}
+	var out []string
+	for _, v := range s.Enum {
+		if v == nil || v.Tag != "!!str" {
+			return nil
+		}
+		out = append(out, v.Value)
+	}
+	return out
 }
 
 // isBinary reports whether s is raw bytes (a string of format binary,

@@ -248,9 +248,13 @@ func (im *importer) resolveBase(base string) string {
 }
 
 // UpstreamYAML returns an Upstream resource for the imported API: its base
-// URL, and for each security scheme, commented lines that show how to
-// give the upstream its credentials. Values are read from environment
-// variables named after the upstream.
+// URL, and the named credentials (spec.authSchemes) the bindings pick, one
+// per security scheme the operations need that Weft can send, their
+// secrets read from environment variables named after the upstream and
+// the scheme (${PETSTORE_API_KEY}): the resource loads once they are set,
+// and a missing one fails the load, naming it. Schemes the document
+// declares that no operation needs are shown in comments, as an auth
+// block that would send them on every call.
 func (r *Result) UpstreamYAML(name string) string {
 	env := envName(name)
 	var b strings.Builder
@@ -268,43 +272,84 @@ func (r *Result) UpstreamYAML(name string) string {
 		b.WriteString("  # (extensions.detail, beside the status) rather than a stable one, uncomment:\n")
 		b.WriteString("  # exposeErrors: true\n")
 	}
-	if len(r.Security) == 0 {
-		return b.String()
-	}
-	b.WriteString("  # The document declares these security schemes. Uncomment the auth block\n")
-	b.WriteString("  # of the one this upstream uses (one at most); values come from the environment.\n")
-	var notes []string
-	for _, s := range r.Security {
-		v := env + "_" + envName(s.Name)
-		label := fmt.Sprintf("%s: %s", s.Name, s.Kind())
-		var block []string
-		switch {
-		case s.Type == "apiKey" && (s.In == "header" || s.In == "query" || s.In == "cookie"):
-			block = []string{fmt.Sprintf("apiKey: {in: %s, name: %s, value: %s}", s.In, yamlString(s.Param), yamlString("${"+v+"}"))}
-		case s.Type == "http" && s.Scheme == "bearer":
-			block = []string{fmt.Sprintf("bearer: {token: %s}", yamlString("${"+v+"_TOKEN}"))}
-		case s.Type == "http" && s.Scheme == "basic":
-			block = []string{fmt.Sprintf("basic: {username: %s, password: %s}", yamlString("${"+v+"_USERNAME}"), yamlString("${"+v+"_PASSWORD}"))}
-		case s.Type == "oauth2" && s.TokenURL != "":
-			block = []string{fmt.Sprintf("oauth2: {tokenURL: %s, clientID: %s, clientSecret: %s, scopes: [%s]}",
-				yamlString(s.TokenURL), yamlString("${"+v+"_CLIENT_ID}"), yamlString("${"+v+"_CLIENT_SECRET}"), strings.Join(quoteAll(s.Scopes), ", "))}
-		case s.Type == "mutualTLS":
-			notes = append(notes, fmt.Sprintf("# %s: give the client certificate in spec.tls (certFile, keyFile).", yamlComment(label)))
-		default:
-			notes = append(notes, fmt.Sprintf("# %s: Weft cannot act for the client here; forward its Authorization header.", yamlComment(label)))
-		}
-		if block != nil {
-			b.WriteString("  # " + yamlComment(label) + "\n  # auth:\n")
-			for _, line := range block {
-				b.WriteString("  #   " + line + "\n")
+	used := map[string]bool{}
+	if len(r.AuthSchemes) > 0 {
+		b.WriteString("  # The credentials of the security schemes the operations need; each binding\n")
+		b.WriteString("  # names its own (@rest(auth: [...])). Values come from the environment.\n")
+		b.WriteString("  authSchemes:\n")
+		for _, n := range r.AuthSchemes {
+			used[n] = true
+			for _, s := range r.Security {
+				if s.Name == n {
+					b.WriteString("    " + yamlKey(n) + ": # " + yamlComment(s.Kind()) + "\n")
+					b.WriteString("      " + credentialsBlock(s, env+"_"+envName(s.Name)) + "\n")
+				}
 			}
 		}
 	}
-	b.WriteString("  # forwardHeaders: [Authorization]   # or pass the client's own credentials on\n")
+	var forward, certs []string
+	for _, n := range r.Unsendable {
+		if s, ok := r.scheme(n); ok && s.Type == "mutualTLS" {
+			certs = append(certs, n)
+		} else {
+			forward = append(forward, n)
+		}
+	}
+	if len(forward) > 0 {
+		fmt.Fprintf(&b, "  # Some operations need credentials Weft cannot send (%s): to pass\n", yamlComment(strings.Join(forward, ", ")))
+		b.WriteString("  # the client's own on, uncomment:\n")
+		b.WriteString("  # forwardHeaders: [Authorization]\n")
+	}
+	if len(certs) > 0 {
+		fmt.Fprintf(&b, "  # Some operations need a client certificate (%s): give it in spec.tls\n", yamlComment(strings.Join(certs, ", ")))
+		b.WriteString("  # (certFile, keyFile).\n")
+	}
+	var unused []Scheme
+	for _, s := range r.Security {
+		if !used[s.Name] && !slices.Contains(r.Unsendable, s.Name) {
+			unused = append(unused, s)
+		}
+	}
+	if len(unused) == 0 {
+		return b.String()
+	}
+	also := ""
+	if len(used) > 0 || len(r.Unsendable) > 0 {
+		also = "also "
+	}
+	b.WriteString("  # The document " + also + "declares these security schemes, which no operation\n")
+	b.WriteString("  # imported names. To send one on every call, uncomment its auth block\n")
+	b.WriteString("  # (one at most); values come from the environment.\n")
+	var notes []string
+	for _, s := range unused {
+		label := fmt.Sprintf("%s: %s", s.Name, s.Kind())
+		if block := credentialsBlock(s, env+"_"+envName(s.Name)); block != "" {
+			b.WriteString("  # " + yamlComment(label) + "\n  # auth:\n  #   " + block + "\n")
+			continue
+		}
+		if s.Type == "mutualTLS" {
+			notes = append(notes, fmt.Sprintf("# %s: give the client certificate in spec.tls (certFile, keyFile).", yamlComment(label)))
+		} else {
+			notes = append(notes, fmt.Sprintf("# %s: Weft cannot act for the client here; forward its Authorization header.", yamlComment(label)))
+		}
+	}
+	if len(notes) > 0 && len(r.Unsendable) == 0 {
+		b.WriteString("  # forwardHeaders: [Authorization]   # or pass the client's own credentials on\n")
+	}
 	for _, n := range notes {
 		b.WriteString("  " + n + "\n")
 	}
 	return b.String()
+}
+
+// scheme returns the declared scheme of that name.
+func (r *Result) scheme(name string) (Scheme, bool) {
+	for _, s := range r.Security {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scheme{}, false
 }
 
 func quoteAll(list []string) []string {
