@@ -178,9 +178,9 @@
 // Simple types: a restriction with enumerations of a string-valued base is
 // a GraphQL enum, shared by input and output. Values that are valid enum
 // values keep their spelling; others are renamed (in-stock: in_stock; 1st:
-// _1st; true: true_) with a warning and a description naming the XML
-// value, and a value with no letter or digit makes the whole enumeration a
-// String, with a warning. An enumeration of numbers stays a number (a
+// _1st; true: true_; a value with no letter or digit after its symbols,
+// <= LT_EQ, + PLUS, and the empty value EMPTY), with a warning, and the
+// codec maps the names to the XML values and back. An enumeration of numbers stays a number (a
 // GraphQL enum value is a name), with its values described. A restriction
 // without enumerations is its base's scalar; list and union types are
 // String, with a warning (the codec passes the text through).

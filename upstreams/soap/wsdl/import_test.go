@@ -15,6 +15,7 @@ const (
 	legacyWSDL    = "testdata/wsdl/legacy/legacy.wsdl"
 	inventoryWSDL = "testdata/wsdl/inventory/inventory.wsdl"
 	edgeWSDL      = "testdata/wsdl/edge/edge.wsdl"
+	enumsWSDL     = "testdata/wsdl/enums/enums.wsdl"
 )
 
 func TestGolden(t *testing.T) {
@@ -35,6 +36,7 @@ func TestGolden(t *testing.T) {
 		{"legacy", legacyWSDL, Options{Upstream: "legacy"}},
 		{"inventory", inventoryWSDL, Options{Upstream: "inventory", SOAPVersion: "1.1"}},
 		{"edge", edgeWSDL, Options{Upstream: "edge"}},
+		{"enums", enumsWSDL, Options{Upstream: "enums"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,22 +47,6 @@ func TestFieldAndTypeNames(t *testing.T) {
 	}
 }
 
-func TestEnumName(t *testing.T) {
-	tests := map[string]string{
-		"in-stock": "in_stock", "2nd-Day": "_2nd_Day", "null": "null_", "true": "true_",
-		"a b": "a_b", "a--b": "a_b", "-x-": "x", "+": "", "": "", "ü": "", "__x": "_x", "1": "_1",
-	}
-	for in, want := range tests {
-		got := enumName(in)
-		if got != want {
-			t.Errorf("enumName(%q) = %q, want %q", in, got, want)
-		}
-		if got != "" && !gqlname.ValidEnumValue(got) {
-			t.Errorf("enumName(%q) = %q, not a valid enum value", in, got)
-		}
-	}
-}
-
 func TestNamespaceWords(t *testing.T) {
 	tests := map[string]string{
 		"http://example.com/shipping/v1":         "shipping v1",

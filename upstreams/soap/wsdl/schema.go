@@ -334,66 +334,32 @@ func (im *importer) restrict(t, base *Type, values []string, r *node, element st
 	t.Enum = im.enumValues(values, r, element)
 }
 
-// enumValues names the values of an enumeration; when one cannot be named,
-// the enumeration is typed String (nil).
+// enumValues names the values of an enumeration: values that are valid
+// enum values keep their spelling, the others take a name made from them
+// (gqlname.EnumValue: in-stock is in_stock, "" EMPTY, "+" PLUS), with a
+// suffix 2, 3, ... when it is taken; the codec maps the names to the XML
+// values and back.
 func (im *importer) enumValues(values []string, n *node, element string) []EnumValue {
 	names := gqlname.NewSet()
-	out := make([]EnumValue, 0, len(values))
+	out := make([]EnumValue, len(values))
+	for i, v := range values {
+		out[i].Value = v
+		if gqlname.ValidEnumValue(v) && names.Reserve(v) {
+			out[i].Name = v
+		}
+	}
 	var renamed []string
-	for _, v := range values {
-		name := v
-		if !gqlname.ValidEnumValue(v) {
-			name = enumName(v)
-			if name == "" {
-				im.warnAt(n, element, "the value %q cannot be a GraphQL enum value: the enumeration is typed String", v)
-				return nil
-			}
+	for i, v := range values {
+		if out[i].Name != "" {
+			continue
 		}
-		got := names.Take(name)
-		if got != v {
-			renamed = append(renamed, fmt.Sprintf("%q is %s", v, got))
-		}
-		out = append(out, EnumValue{Value: v, Name: got})
+		out[i].Name = names.Take(gqlname.EnumValue(v))
+		renamed = append(renamed, fmt.Sprintf("%q is %s", v, out[i].Name))
 	}
 	if len(renamed) > 0 {
 		im.warnAt(n, element, "values renamed to be GraphQL enum values: %s", strings.Join(renamed, ", "))
 	}
 	return out
-}
-
-// enumName makes a GraphQL enum value from an XML one: runs of other
-// characters become "_", a leading digit gets "_" in front, and true,
-// false and null get "_" after them. A value with no letter or digit has
-// no name ("").
-func enumName(v string) string {
-	var b strings.Builder
-	under := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '_' || gqlname.IsDigit(c) || gqlname.IsUpper(c) || gqlname.IsLower(c) {
-			b.WriteByte(c)
-			under = false
-			continue
-		}
-		if !under && b.Len() > 0 {
-			b.WriteByte('_')
-			under = true
-		}
-	}
-	s := strings.TrimRight(b.String(), "_")
-	if strings.Trim(s, "_") == "" {
-		return ""
-	}
-	if gqlname.IsDigit(s[0]) {
-		s = "_" + s
-	}
-	for strings.HasPrefix(s, "__") {
-		s = s[1:]
-	}
-	if s == "true" || s == "false" || s == "null" {
-		s += "_"
-	}
-	return s
 }
 
 // fillComplex reads a complexType.
