@@ -214,18 +214,17 @@ func (l *loader) parents(f *planner.Fetch) []*fastjson.Value {
 }
 
 // hasType reports whether parent v is of one of types, told as render
-// tells it (concreteType).
+// tells it (concreteType): by its __typename, else by the rule.
 func hasType(v *fastjson.Value, types []string, rule *schema.TypeRule) bool {
-	if rule != nil {
-		if name, _ := ruleType(rule, v); name != "" {
-			return slices.Contains(types, name)
-		}
-	}
 	tn := v.GetStringBytes("__typename")
 	for _, t := range types {
 		if string(tn) == t {
 			return true
 		}
+	}
+	if rule != nil && len(tn) == 0 {
+		name, _ := ruleType(rule, v)
+		return name != "" && slices.Contains(types, name)
 	}
 	return false
 }

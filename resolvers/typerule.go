@@ -10,25 +10,18 @@ import (
 )
 
 // concreteType returns the concrete type of obj, a value of an abstract
-// type: by the type's rule (@typeBy) when it has one, else by the value's
-// __typename, as GraphQL sources write it. It returns "" and why when
-// neither tells.
+// type: by the value's __typename, as GraphQL sources write it, when it
+// names a possible type; else by the type's rule (@typeBy), when it has
+// one. It returns "" and why when neither tells.
 func concreteType(rule *schema.TypeRule, obj *fastjson.Value, possible func(string) bool) (string, string) {
-	why := ""
-	if rule != nil {
-		var name string
-		if name, why = ruleType(rule, obj); name != "" {
-			return name, ""
-		}
+	tn := obj.GetStringBytes("__typename")
+	if len(tn) > 0 && possible(string(tn)) {
+		return string(tn), ""
 	}
-	tn := string(obj.GetStringBytes("__typename"))
-	if tn != "" && possible(tn) {
-		return tn, ""
+	if rule == nil {
+		return "", "__typename " + strconv.Quote(string(tn))
 	}
-	if why == "" {
-		why = "__typename " + strconv.Quote(tn)
-	}
-	return "", why
+	return ruleType(rule, obj)
 }
 
 // ruleType applies a @typeBy rule: the value of its key names the type;

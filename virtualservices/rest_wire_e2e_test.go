@@ -238,7 +238,7 @@ type Echo { method: String uri: String body: String }
 func TestRESTUnionWire(t *testing.T) {
 	ws := newWireServer(t, map[string]string{
 		"/shapes": `[{"kind":"circle","name":"c","r":2},{"kind":"sq","name":"s","side":3},{"kind":"square","name":"t","side":4},{"name":"u","side":5}]`,
-		"/pets":   `[{"meow":"m"},{"bark":"b"},{"fur":true},{"meow":"m","bark":"b"},{"bark":"b","tail":true}]`,
+		"/pets":   `[{"meow":"m"},{"bark":"b"},{"fur":true},{"meow":"m","bark":"b"},{"bark":"b","tail":true},{"__typename":"Dog","meow":"m"}]`,
 	})
 	g := wireGateway(t, ws, "", unionWireSDL, nil)
 
@@ -260,12 +260,13 @@ func TestRESTUnionWire(t *testing.T) {
 	ws.take()
 
 	// By structure: the member with the most keys all present; a member
-	// that needs none takes the rest; on a tie, the first listed.
+	// that needs none takes the rest; on a tie, the first listed. A
+	// __typename the value carries wins.
 	r = g.query("", `{ pets { __typename } }`, nil)
 	r.noErrors(t)
-	equalJSON(t, r.Data, `{"pets":[{"__typename":"Cat"},{"__typename":"Dog"},{"__typename":"Blob"},{"__typename":"Cat"},{"__typename":"Dog"}]}`)
+	equalJSON(t, r.Data, `{"pets":[{"__typename":"Cat"},{"__typename":"Dog"},{"__typename":"Blob"},{"__typename":"Cat"},{"__typename":"Dog"},{"__typename":"Dog"}]}`)
 	r = g.query("", `{ strict { __typename } }`, nil)
-	equalJSON(t, r.Data, `{"strict":[{"__typename":"Cat"},null,null,{"__typename":"Cat"},{"__typename":"Dog"}]}`)
+	equalJSON(t, r.Data, `{"strict":[{"__typename":"Cat"},null,null,{"__typename":"Cat"},{"__typename":"Dog"},{"__typename":"Dog"}]}`)
 	if len(r.Errors) != 2 || !strings.Contains(r.raw, `it has the keys of none of its types (Cat needs meow; Dog needs bark, tail)`) {
 		t.Fatalf("want two errors naming what each member needs, got %s", r.raw)
 	}
