@@ -95,6 +95,9 @@ flight finish for up to --shutdown-grace, as 'weft serve' does.`,
 				loader: &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true},
 				env:    os.LookupEnv,
 			}, registry.ServiceOptions{Log: log, UsageWindow: window})
+			// After the requests drain and before the store closes: it
+			// writes the count of refusals the cap left out.
+			defer svc.Close()
 
 			var flight inFlight
 			mux := http.NewServeMux()

@@ -164,6 +164,9 @@ func (s *Store) Push(ctx context.Context, req PushRequest) (PushResult, error) {
 		if err := claimPaths(ctx, tx, req.Subject, sortedKeys(req.Files)); err != nil {
 			return err
 		}
+		if err := spendApprovals(ctx, tx, req.Subject, n, now, req.Approvals); err != nil {
+			return err
+		}
 		next, err := s.bump(ctx, tx, rev)
 		if err != nil {
 			return err
