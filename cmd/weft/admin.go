@@ -10,10 +10,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// serveAdmin serves the metrics and profiling endpoints on their own
-// listener, so they are never reachable through a VirtualService's domains.
-func serveAdmin(ln net.Listener, metrics http.Handler, log zerolog.Logger) *http.Server {
+// serveAdmin serves the metrics and profiling endpoints, and what routes
+// adds, on their own listener, so they are never reachable through a
+// VirtualService's domains.
+func serveAdmin(ln net.Listener, metrics http.Handler, log zerolog.Logger, routes func(*http.ServeMux)) *http.Server {
 	mux := http.NewServeMux()
+	if routes != nil {
+		routes(mux)
+	}
 	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -96,6 +96,8 @@ func TestCommandErrors(t *testing.T) {
 		{"serve: log format", []string{"serve", "--log-format", "xml"}, []string{`--log-format "xml": want json or console`}, "weft serve"},
 		{"serve: log level", []string{"serve", "--log-level", "loud"}, []string{`--log-level "loud"`}, "weft serve"},
 		{"serve: negative grace", []string{"serve", "--shutdown-grace", "-1s"}, []string{"--shutdown-grace -1s: want a duration of 0 or more"}, "weft serve"},
+		{"serve: registry with a supergraph", []string{"serve", "--registry", "--supergraph", "x.graphql"}, []string{"--registry serves the config in its store, which --supergraph cannot give it"}, "weft serve"},
+		{"serve: zero usage flush", []string{"serve", "--usage-flush", "0s"}, []string{"--usage-flush 0s: want a positive duration"}, "weft serve"},
 		{"serve: grace not a duration", []string{"serve", "--shutdown-grace", "soon"}, []string{`invalid argument "soon" for "--shutdown-grace" flag`}, "weft serve"},
 		{"serve: unknown fault", []string{"serve", "--demo-faults", "reviews=broken"}, []string{`"broken" is not a fault`}, "weft serve"},
 		{"serve: fault of no upstream", []string{"serve", "--demo-faults", "billing=down"}, []string{`no demo upstream "billing"`}, "weft serve"},

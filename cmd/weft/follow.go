@@ -25,7 +25,9 @@ type storeFollower struct {
 	st       *store.Store
 	dsn      string
 	reloader *virtualservices.Reloader
-	log      zerolog.Logger
+	// env expands the config's placeholders; nil means the process's.
+	env func(string) (string, bool)
+	log zerolog.Logger
 	// rev is the revision served (or last tried).
 	rev int64
 }
@@ -38,9 +40,9 @@ func (f *storeFollower) load(ctx context.Context) error {
 	}
 	f.rev = state.Revision
 	if len(state.Versions) == 0 {
-		return fmt.Errorf("the store %s holds no config yet: put one there with weft registry import --config DIR --store %s", redactDSN(f.dsn), redactDSN(f.dsn))
+		return fmt.Errorf("the store %s holds no config yet: put one there with weft registry import --config DIR --store %s, or seed it with weft serve --registry --config DIR", redactDSN(f.dsn), redactDSN(f.dsn))
 	}
-	f.reloader.Config = virtualservices.Config{FS: registry.ConfigFS(state.Files()), Dir: ".", DisplayRoot: storeDisplay, Env: os.LookupEnv}
+	f.reloader.Config = virtualservices.Config{FS: registry.ConfigFS(state.Files()), Dir: ".", DisplayRoot: storeDisplay, Env: f.environ()}
 	if err := f.reloader.Reload(ctx); err != nil {
 		return err
 	}
@@ -58,4 +60,11 @@ func (f *storeFollower) follow(ctx context.Context) {
 			f.log.Error().Err(err).Int64("revision", rev).Msg("the store's new config is not served")
 		}
 	}
+}
+
+func (f *storeFollower) environ() func(string) (string, bool) {
+	if f.env == nil {
+		return os.LookupEnv
+	}
+	return f.env
 }

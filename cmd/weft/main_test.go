@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -20,8 +21,20 @@ import (
 // tests drive the CLI as the process a user runs.
 const runMainEnv = "WEFT_CLI_TEST_RUN_MAIN"
 
+// hangPushEnv, set to a file's path in a weft process's environment, makes
+// its store hang in the middle of every push, once the new version is
+// written and before it is active, after creating the file: the moment a
+// test kills the process at.
+const hangPushEnv = "WEFT_CLI_TEST_HANG_PUSH"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
+		if marker := os.Getenv(hangPushEnv); marker != "" {
+			storeHooks.AfterVersionInsert = func(subject string, version int) {
+				_ = os.WriteFile(marker, []byte(fmt.Sprintf("%s %d\n", subject, version)), 0o644)
+				select {} // until killed
+			}
+		}
 		main() // exits
 	}
 	os.Exit(m.Run())
@@ -109,7 +122,23 @@ type server struct {
 // process is killed at the end of the test if it still runs.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := command(t, context.Background(), append([]string{"serve"}, args...)...)
+	s := spawn(t, append([]string{"serve"}, args...)...)
+	s.listening("Weft is listening on ")
+	return s
+}
+
+// spawn starts `weft args...` and returns at once; the process is killed
+// at the end of the test if it still runs.
+func spawn(t *testing.T, args ...string) *server {
+	t.Helper()
+	return spawnEnv(t, nil, args...)
+}
+
+// spawnEnv is spawn with extra environment variables.
+func spawnEnv(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	cmd := command(t, context.Background(), args...)
+	cmd.Env = append(cmd.Env, env...)
 	s := &server{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
 	if err := cmd.Start(); err != nil {
@@ -128,9 +157,15 @@ func startServe(t *testing.T, args ...string) *server {
 			<-s.exited
 		}
 	})
-	line := s.waitFor(s.stdout, "Weft is listening on ", time.Minute)
-	s.base = strings.TrimSpace(strings.TrimPrefix(line, "Weft is listening on "))
 	return s
+}
+
+// listening waits for the stdout line that starts with banner and sets
+// s.base to the URL after it.
+func (s *server) listening(banner string) {
+	s.t.Helper()
+	line := s.waitFor(s.stdout, banner, time.Minute)
+	s.base = strings.TrimSpace(strings.TrimPrefix(line, banner))
 }
 
 // waitFor returns the first line of the stream holding want, failing the

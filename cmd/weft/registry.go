@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -44,9 +46,8 @@ its subject ("Upstream/catalog", "VirtualService/shop") and makes it active. A r
 whose files equal its active version's is left as it is. Gateways serving the store
 (weft serve --store DSN, no --config) load the new config within seconds.
 
-Upstreams are stored before VirtualServices, each in its own transaction, so that a
-VirtualService never goes live before an upstream it needs. With no --config, the
-embedded demo's config is imported.`,
+All of it is stored in one transaction, so a gateway sees the whole import or none of
+it. With no --config, the embedded demo's config is imported.`,
 		Args: positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dsn == "" {
@@ -58,57 +59,21 @@ embedded demo's config is imported.`,
 			if err != nil {
 				return err
 			}
-			// Every file is read through the config's file system, so that
-			// the loader sees, and the store gets, all of them.
-			cfg.OSDir = ""
-			// Placeholders are checked as they will be expanded where the
-			// config is served; the store keeps them as written.
-			loader := &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true}
-			in, err := loader.Inspect(ctx, cfg)
-			if err != nil {
-				return &configError{display: src.display(), consequence: "nothing was imported", err: src.inUserTerms(err)}
-			}
-			subjects, err := registry.Subjects(cfg.FS, in.Sources)
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", src.display(), err)
-			}
 			st, err := openRegistryStore(ctx, dsn, log)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			// What goes live is the store's config with these resources in
-			// it: it must build as a whole (two VirtualServices may claim
-			// one domain, say) before any of it is stored.
-			state, err := st.Active(ctx)
+			res, err := importConfig(ctx, st, &src, cfg, author, message, false)
 			if err != nil {
 				return err
 			}
-			merged := registry.Replace(state, subjects)
-			if _, err := loader.Inspect(ctx, virtualservices.Config{FS: registry.ConfigFS(merged), Dir: ".", DisplayRoot: storeDisplay, Env: cfg.Env}); err != nil {
-				return &configError{display: "in the store with " + src.display() + " imported", consequence: "nothing was imported", err: err}
-			}
-			names := slices.SortedFunc(maps.Keys(subjects), func(a, b string) int {
-				// Upstreams first: what a VirtualService needs is live
-				// before it is.
-				if ua, ub := strings.HasPrefix(a, "Upstream/"), strings.HasPrefix(b, "Upstream/"); ua != ub {
-					if ua {
-						return -1
-					}
-					return 1
-				}
-				return strings.Compare(a, b)
-			})
 			out := cmd.OutOrStdout()
-			for _, name := range names {
-				res, err := st.Push(ctx, store.PushRequest{Subject: name, Files: subjects[name], Author: author, Message: message})
-				if err != nil {
-					return fmt.Errorf("storing %s: %w", name, err)
-				}
-				if res.Unchanged {
-					fmt.Fprintf(out, "%s: unchanged (version %d)\n", name, res.Version.Number)
+			for _, r := range res {
+				if r.Unchanged {
+					fmt.Fprintf(out, "%s: unchanged (version %d)\n", r.Version.Subject, r.Version.Number)
 				} else {
-					fmt.Fprintf(out, "%s: version %d (revision %d)\n", name, res.Version.Number, res.Revision)
+					fmt.Fprintf(out, "%s: version %d (revision %d)\n", r.Version.Subject, r.Version.Number, r.Revision)
 				}
 			}
 			return nil
@@ -119,4 +84,72 @@ embedded demo's config is imported.`,
 	cmd.Flags().StringVar(&author, "author", os.Getenv("USER"), "who the versions are by (default $USER)")
 	cmd.Flags().StringVarP(&message, "message", "m", "imported by weft registry import", "what the versions say of themselves")
 	return cmd
+}
+
+// errStoreNotEmpty is importConfig's answer, for a seed, when the store
+// holds a config already.
+var errStoreNotEmpty = errors.New("the store holds a config already")
+
+// importConfig stores the config cfg (from src) in st, one version per
+// resource, as one change, after checking that it builds alone and with
+// the store's other resources. With seed set it stores nothing unless the
+// store holds no config, and returns errStoreNotEmpty when it does (or
+// when another process seeded it first). It returns a result per subject,
+// Upstreams first.
+func importConfig(ctx context.Context, st *store.Store, src *configSource, cfg virtualservices.Config, author, message string, seed bool) ([]store.PushResult, error) {
+	log := zerolog.Nop()
+	// Every file is read through the config's file system, so that the
+	// loader sees, and the store gets, all of them.
+	cfg.OSDir = ""
+	// Placeholders are checked as they will be expanded where the config
+	// is served; the store keeps them as written.
+	loader := &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true}
+	in, err := loader.Inspect(ctx, cfg)
+	if err != nil {
+		return nil, &configError{display: src.display(), consequence: "nothing was imported", err: src.inUserTerms(err)}
+	}
+	subjects, err := registry.Subjects(cfg.FS, in.Sources)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", src.display(), err)
+	}
+	state, err := st.Active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if seed && len(state.Versions) > 0 {
+		return nil, errStoreNotEmpty
+	}
+	// What goes live is the store's config with these resources in it: it
+	// must build as a whole (two VirtualServices may claim one domain, say)
+	// before any of it is stored.
+	merged := registry.Replace(state, subjects)
+	if _, err := loader.Inspect(ctx, virtualservices.Config{FS: registry.ConfigFS(merged), Dir: ".", DisplayRoot: storeDisplay, Env: cfg.Env}); err != nil {
+		return nil, &configError{display: "in the store with " + src.display() + " imported", consequence: "nothing was imported", err: err}
+	}
+	names := slices.SortedFunc(maps.Keys(subjects), func(a, b string) int {
+		// Upstreams first, for a reader of the output.
+		if ua, ub := strings.HasPrefix(a, "Upstream/"), strings.HasPrefix(b, "Upstream/"); ua != ub {
+			if ua {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	reqs := make([]store.PushRequest, len(names))
+	for i, name := range names {
+		reqs[i] = store.PushRequest{Subject: name, Files: subjects[name], Author: author, Message: message}
+	}
+	// At the revision checked: a change that landed meanwhile was not in
+	// the build above.
+	res, err := st.PushAll(ctx, reqs, &state.Revision)
+	switch {
+	case seed && errors.Is(err, store.ErrConflict):
+		return nil, errStoreNotEmpty
+	case errors.Is(err, store.ErrConflict):
+		return nil, fmt.Errorf("the store changed while the import was checked; nothing was imported, run it again: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("storing the config: %w", err)
+	}
+	return res, nil
 }

@@ -9,11 +9,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/weft-gateway/weft/registry"
 	"github.com/weft-gateway/weft/registry/api"
+	"github.com/weft-gateway/weft/registry/store"
 	"github.com/weft-gateway/weft/virtualservices"
 	"github.com/weft-gateway/weft/virtualservices/playground"
 )
@@ -91,20 +93,14 @@ flight finish for up to --shutdown-grace, as 'weft serve' does.`,
 				return err
 			}
 			defer st.Close()
-			svc := registry.NewService(st, loaderBuilder{
-				loader: &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true},
-				env:    os.LookupEnv,
-			}, registry.ServiceOptions{Log: log, UsageWindow: window})
+			svc := newRegistryService(st, os.LookupEnv, window, log)
 			// After the requests drain and before the store closes: it
 			// writes the count of refusals the cap left out.
 			defer svc.Close()
 
 			var flight inFlight
 			mux := http.NewServeMux()
-			mux.Handle("/graphql", api.NewHandler(svc, api.Options{Log: log, MaxBodyBytes: body}))
-			pg := playground.Handler(playground.Options{Title: "Weft registry", Endpoint: "/graphql"})
-			mux.Handle("GET /{$}", pg)
-			mux.Handle(playground.DefaultAssetsPath, pg)
+			mountRegistry(mux, "", svc, body, log)
 			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 
 			reqCtx, cancelRequests := context.WithCancel(context.Background())
@@ -135,4 +131,23 @@ flight finish for up to --shutdown-grace, as 'weft serve' does.`,
 	cmd.Flags().DurationVar(&grace, "shutdown-grace", defaultShutdownGrace, "on SIGINT or SIGTERM, how long requests in flight get to finish before they are cancelled")
 	logs.register(cmd)
 	return cmd
+}
+
+// newRegistryService is the registry over st, building configs with the
+// gateway's loader, env expanding their placeholders. Nothing is sent to
+// an upstream unless its schema is introspected.
+func newRegistryService(st *store.Store, env func(string) (string, bool), window time.Duration, log zerolog.Logger) *registry.Service {
+	return registry.NewService(st, loaderBuilder{
+		loader: &virtualservices.Loader{Kinds: kinds(), Log: log, Checking: true},
+		env:    env,
+	}, registry.ServiceOptions{Log: log, UsageWindow: window})
+}
+
+// mountRegistry serves svc's API at prefix+"/graphql" on mux, and a
+// playground for it at prefix+"/".
+func mountRegistry(mux *http.ServeMux, prefix string, svc *registry.Service, maxBody int64, log zerolog.Logger) {
+	mux.Handle(prefix+"/graphql", api.NewHandler(svc, api.Options{Log: log, MaxBodyBytes: maxBody}))
+	pg := playground.Handler(playground.Options{Title: "Weft registry", Endpoint: prefix + "/graphql"})
+	mux.Handle("GET "+prefix+"/{$}", pg)
+	mux.Handle(playground.DefaultAssetsPath, pg)
 }

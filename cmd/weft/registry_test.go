@@ -21,27 +21,8 @@ import (
 // listens; the process is killed at the end of the test if it still runs.
 func startRegistry(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := command(t, context.Background(), append([]string{"registry", "serve"}, args...)...)
-	s := &server{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = cmd.Wait()
-		s.state = cmd.ProcessState
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	line := s.waitFor(s.stdout, "Weft registry is listening on ", time.Minute)
-	s.base = strings.TrimSpace(strings.TrimPrefix(line, "Weft registry is listening on "))
+	s := spawn(t, append([]string{"registry", "serve"}, args...)...)
+	s.listening("Weft registry is listening on ")
 	return s
 }
 
@@ -357,71 +338,64 @@ func TestRegistryCLI(t *testing.T) {
 	}
 }
 
-// TestPushGoesLiveOnReplicas: gateways serving a PostgreSQL store serve
-// what a push through the registry makes active, a refused push changes
-// nothing they serve, and a rollback goes live as a push does.
-func TestPushGoesLiveOnReplicas(t *testing.T) {
-	dsn := pgtest.Start(t).NewDatabase(t)
-	if r := weft(t, "registry", "import", "--config", writeFiles(t, petsConfig), "--store", dsn); r.code != 0 {
-		t.Fatalf("import: %+v", r)
-	}
-	ci := createToken(t, dsn, "ci-pets", "push:Upstream/pets")
-	reg := startRegistry(t, "--store", dsn, "--listen", "127.0.0.1:0")
-	var replicas []*server
-	for range 2 {
-		replicas = append(replicas, startServe(t, "--store", dsn, "--listen", "127.0.0.1:0"))
-	}
-	const petType = `{ __type(name: "Pet") { fields { name type { name } } } }`
-	// served waits until every replica's Pet type holds want, at most 5 s.
-	served := func(want string) {
-		t.Helper()
-		start := time.Now()
-		for i, s := range replicas {
+// TestKillRegistryMidPush kills `weft registry serve` with SIGKILL in the
+// middle of a push, after the new version is written and before it is
+// active, on each store. The store is left as it was: the old version
+// active, the revision where it was, no trace of the new version; a
+// registry started again takes the same push.
+func TestKillRegistryMidPush(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "registry.db")
+			if kind == "postgres" {
+				dsn = pgtest.Start(t).NewDatabase(t)
+			}
+			if r := weft(t, "registry", "import", "--config", writeFiles(t, petsConfig), "--store", dsn); r.code != 0 {
+				t.Fatalf("import: %+v", r)
+			}
+			ci := createToken(t, dsn, "ci-pets", "push:Upstream/pets", "read:*")
+			spec := specFile(t, `"tag": {"type": "string"}`, `"tag": {"type": "string"}, "age": {"type": "integer"}`)
+
+			marker := filepath.Join(t.TempDir(), "hung")
+			reg := spawnEnv(t, []string{hangPushEnv + "=" + marker}, "registry", "serve", "--store", dsn, "--listen", "127.0.0.1:0")
+			reg.listening("Weft registry is listening on ")
+			pusher := spawn(t, "push", "--registry", reg.base, "--token", ci, "--upstream", "pets", spec)
+			deadline := time.Now().Add(time.Minute)
 			for {
-				_, body := post(t, s.base+"/graphql", "", petType)
-				if strings.Contains(body, want) {
+				b, err := os.ReadFile(marker)
+				if err == nil && len(b) > 0 {
+					if string(b) != "Upstream/pets 2\n" {
+						t.Fatalf("the push hung at %q; want Upstream/pets 2", b)
+					}
 					break
 				}
-				if time.Since(start) > 5*time.Second {
-					t.Fatalf("replica %d does not serve %s 5 s after the change: %s", i, want, body)
+				select {
+				case <-pusher.exited:
+					t.Fatalf("the push ended before it hung: %v\nstdout:\n%s\nstderr:\n%s\nregistry:\n%s", pusher.state, pusher.stdout, pusher.stderr, reg.stderr)
+				default:
 				}
-				time.Sleep(20 * time.Millisecond)
+				if time.Now().After(deadline) {
+					t.Fatalf("the push did not reach the hook in a minute; registry:\n%s", reg.stderr)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
-		}
-		t.Logf("every replica serves %s %v after the change", want, time.Since(start).Round(time.Millisecond))
-	}
-	served(`{"name":"tag","type":{"name":"String"}}`)
-
-	push := func(old, new string, extra ...string) result {
-		t.Helper()
-		return weft(t, append([]string{"push", "--registry", reg.base, "--token", ci, "--upstream", "pets", specFile(t, old, new)}, extra...)...)
-	}
-	if r := push(`"tag": {"type": "string"}`, `"tag": {"type": "string"}, "age": {"type": "integer"}`); r.code != 0 {
-		t.Fatalf("safe push: %+v", r)
-	}
-	served(`{"name":"age","type":{"name":"Int"}}`)
-
-	// A breaking push is refused and nothing changes.
-	if r := push(`"tag": {"type": "string"}`, `"tag": {"type": "integer"}, "age": {"type": "integer"}`); r.code != 1 || !strings.Contains(r.stderr, "FIELD_TYPE_CHANGED Pet.tag") {
-		t.Fatalf("breaking push: %+v", r)
-	}
-	time.Sleep(time.Second) // longer than a replica takes to follow
-	served(`{"name":"tag","type":{"name":"String"}}`)
-
-	if r := weft(t, "rollback", "--registry", reg.base, "--token", ci, "Upstream/pets"); r.code != 0 || !strings.HasSuffix(r.stdout, "activated Upstream/pets version 1 (revision 4)\n") {
-		t.Fatalf("rollback: %+v", r)
-	}
-	start := time.Now()
-	for i, s := range replicas {
-		for {
-			_, body := post(t, s.base+"/graphql", "", petType)
-			if !strings.Contains(body, `"age"`) && strings.Contains(body, `"tag"`) {
-				break
+			if err := reg.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
 			}
-			if time.Since(start) > 5*time.Second {
-				t.Fatalf("replica %d still serves age 5 s after the rollback: %s", i, body)
+			reg.wait(30 * time.Second)
+			if code := pusher.wait(time.Minute); code != 1 || !strings.Contains(pusher.stderr.String(), "Error: ") {
+				t.Errorf("push whose registry was killed: exit %d, stderr:\n%s", code, pusher.stderr)
 			}
-			time.Sleep(20 * time.Millisecond)
-		}
+
+			reg = startRegistry(t, "--store", dsn, "--listen", "127.0.0.1:0")
+			if r := weft(t, "history", "--registry", reg.base, "--token", ci, "Upstream/pets"); r.code != 0 ||
+				strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, "\n1        *") {
+				t.Fatalf("history after the kill: want only version 1, active: %+v", r)
+			}
+			if r := weft(t, "push", "--registry", reg.base, "--token", ci, "--upstream", "pets", spec); r.code != 0 ||
+				!strings.HasSuffix(r.stdout, "pushed Upstream/pets version 2 (revision 2)\n") {
+				t.Fatalf("the same push on a registry started again: %+v", r)
+			}
+		})
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/weft-gateway/weft/internal/demo"
 	"github.com/weft-gateway/weft/internal/resource"
+	"github.com/weft-gateway/weft/registry"
+	"github.com/weft-gateway/weft/registry/api"
 	"github.com/weft-gateway/weft/resolvers/redisstale"
 	"github.com/weft-gateway/weft/virtualservices"
 )
@@ -34,8 +36,12 @@ func newServe() *cobra.Command {
 		admin  string
 		redis  string
 		reg    string
-		watch  bool
-		grace  time.Duration
+		regAPI bool
+		// demoSeed: the embedded demo seeds an empty store.
+		demoSeed bool
+		flush    time.Duration
+		watch    bool
+		grace    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -47,16 +53,45 @@ shop, whose upstreams run in-process on free loopback ports (printed at start;
 On SIGINT or SIGTERM it stops accepting connections and lets the requests in
 flight finish for up to --shutdown-grace; past that it cancels them, closes
 their connections and exits with status 0. A second SIGINT or SIGTERM cancels
-them at once and exits with status 1.`,
+them at once and exits with status 1.
+
+With --store and no --config, it serves the config in the registry's store
+and follows it: what 'weft push' or 'weft registry import' makes active there
+is served within seconds, by every replica on the store. With --registry it
+also serves the registry's API on the admin listener (/registry/graphql, a
+playground at /registry/), over --store or, when none is given, an embedded
+SQLite file; a store that holds no config yet is first given the one --config
+names (or the embedded demo), and the store's config is served from then on.`,
 		Args: positional(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if grace < 0 {
 				return usagef("--shutdown-grace %s: want a duration of 0 or more", grace)
 			}
-			// With a store and no files, the config is the store's.
-			fromStore := reg != "" && src.dir == "" && src.supergraph == ""
+			if flush <= 0 {
+				return usagef("--usage-flush %s: want a positive duration", flush)
+			}
+			if regAPI {
+				if src.supergraph != "" {
+					return usagef("--registry serves the config in its store, which --supergraph cannot give it: serve the supergraph from a config directory, with an Upstream of kind supergraph")
+				}
+				if admin == "" {
+					admin = defaultRegistryListen
+				}
+				if reg == "" {
+					var err error
+					if reg, err = defaultStorePath(); err != nil {
+						return err
+					}
+					// The laptop case: an empty embedded store gets the
+					// demo. A store of one's own never does.
+					demoSeed = src.dir == ""
+				}
+			}
+			// With a store and no files, the config is the store's; with the
+			// registry, always.
+			fromStore := reg != "" && (regAPI || src.dir == "" && src.supergraph == "")
 			if !cmd.Flags().Changed("demo-upstreams") {
-				src.demoUpstreams = src.dir == "" && src.supergraph == "" && !fromStore
+				src.demoUpstreams = src.dir == "" && src.supergraph == "" && (!fromStore || demoSeed)
 			}
 			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -97,17 +132,31 @@ them at once and exits with status 1.`,
 				defer store.Close()
 				loader.SharedStale = store
 			}
-			var follower *storeFollower
+			var (
+				follower *storeFollower
+				regSvc   *registry.Service
+			)
 			if reg != "" {
 				st, err := openRegistryStore(ctx, reg, log)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				if fromStore {
-					follower = &storeFollower{st: st, dsn: reg, log: log}
+				if regAPI {
+					if src.dir != "" || demoSeed {
+						if err := seedStore(ctx, st, &src, cfg, log); err != nil {
+							return err
+						}
+					}
+					regSvc = newRegistryService(st, cfg.Env, registry.DefaultUsageWindow, log)
+					// After the admin listener closes and before the store
+					// does: it writes the count of refusals the cap left out.
+					defer regSvc.Close()
 				}
-				rec := virtualservices.NewUsageRecorder(usageSink{st}, 0, log)
+				if fromStore {
+					follower = &storeFollower{st: st, dsn: reg, env: cfg.Env, log: log}
+				}
+				rec := virtualservices.NewUsageRecorder(usageSink{st}, flush, log)
 				if err := server.RegisterMetrics(rec); err != nil {
 					return fmt.Errorf("usage metrics: %w", err)
 				}
@@ -162,10 +211,17 @@ them at once and exits with status 1.`,
 			errc := make(chan error, 1)
 			go func() { errc <- httpServer.Serve(ln) }()
 			if adminLn != nil {
-				defer serveAdmin(adminLn, server.MetricsHandler(), log).Close()
+				defer serveAdmin(adminLn, server.MetricsHandler(), log, func(mux *http.ServeMux) {
+					if regSvc != nil {
+						mountRegistry(mux, registryPrefix, regSvc, api.DefaultMaxBodyBytes, log)
+					}
+				}).Close()
 			}
 
 			printBanner(cmd.OutOrStdout(), "http://"+ln.Addr().String(), server.Snapshot().VirtualServices(), ups)
+			if regSvc != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Registry API: http://%s%s/graphql (store %s)\n", adminLn.Addr(), registryPrefix, redactDSN(reg))
+			}
 
 			watchDone := make(chan struct{})
 			watchCtx, stopWatch := context.WithCancel(ctx)
@@ -195,9 +251,11 @@ them at once and exits with status 1.`,
 	cmd.Flags().StringVar(&src.demoFaults, "demo-faults", "", "make demo upstreams misbehave to show fallbacks: reviews=down,inventory=slow (faults: down, slow, error, garbage)")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&watch, "watch", true, "reload when files under --config change")
-	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/); off when empty")
+	cmd.Flags().StringVar(&admin, "admin-listen", "", "address for the admin endpoints (/metrics, /debug/pprof/, the registry's API); off when empty, "+defaultRegistryListen+" with --registry")
+	cmd.Flags().BoolVar(&regAPI, "registry", false, "serve the registry's API on the admin listener and serve the config in its store (--store, else an embedded SQLite file), given --config's (or the demo's) when it holds none")
 	cmd.Flags().StringVar(&redis, "redis", os.Getenv("WEFT_REDIS_URL"), "Redis URL (redis://, rediss://, unix://) where replicas share the values stale fallbacks serve (default $WEFT_REDIS_URL)")
 	cmd.Flags().StringVar(&reg, "store", os.Getenv("WEFT_STORE"), storeFlagUsage+"; the gateway records there which operations run and what they use, for weft check (default $WEFT_STORE)")
+	cmd.Flags().DurationVar(&flush, "usage-flush", virtualservices.DefaultUsageInterval, "with --store, how often the counts of the operations served are written there")
 	cmd.Flags().DurationVar(&grace, "shutdown-grace", defaultShutdownGrace, "on SIGINT or SIGTERM, how long requests in flight get to finish before they are cancelled")
 	logs.register(cmd)
 	return cmd

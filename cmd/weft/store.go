@@ -15,10 +15,14 @@ import (
 // storeFlagUsage describes --store wherever a command takes it.
 const storeFlagUsage = "the registry's store: a postgres:// URL (shared by replicas) or the path of a SQLite file (made if missing)"
 
+// storeHooks are the hooks of every store the process opens. Only the
+// tests set them, to kill a process in the middle of a push.
+var storeHooks store.Hooks
+
 // openRegistryStore opens the store dsn names: PostgreSQL for a
 // postgres:// or postgresql:// URL, else a SQLite file at that path.
 func openRegistryStore(ctx context.Context, dsn string, log zerolog.Logger) (*store.Store, error) {
-	opts := store.Options{Log: log}
+	opts := store.Options{Log: log, Hooks: storeHooks}
 	var (
 		s   *store.Store
 		err error

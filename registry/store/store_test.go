@@ -31,6 +31,7 @@ func TestStore(t *testing.T) {
 		{"MigrateApprovalExpiry", testMigrateApprovalExpiry},
 		{"Delete", testDelete},
 		{"PathOwnedByAnotherSubject", testPathOwned},
+		{"PushAllIsOneChange", testPushAllIsOneChange},
 		{"ExpectRevisionOneWinner", testExpectRevisionOneWinner},
 		{"ConcurrentPushesSerialize", testConcurrentPushesSerialize},
 		{"InvalidPush", testInvalidPush},
@@ -324,6 +325,62 @@ func testPathOwned(t *testing.T, db testDB) {
 	push(t, s, PushRequest{Subject: "Upstream/a", Files: files("a.yaml", "a2", "shared.graphql", "a2")})
 	// and frees the ones it dropped.
 	push(t, s, PushRequest{Subject: "Upstream/b", Files: files("b.yaml", "b", "z.graphql", "b")})
+}
+
+func testPushAllIsOneChange(t *testing.T, db testDB) {
+	s := db.open(t, Options{})
+	push(t, s, PushRequest{Subject: "Upstream/a", Files: files("a.yaml", "a", "shared.graphql", "a")})
+	push(t, s, PushRequest{Subject: "Upstream/c", Files: files("c.yaml", "c")})
+
+	// A refusal in the second subject leaves the first as it was.
+	before, _ := s.Revision(ctx(t))
+	_, err := s.PushAll(ctx(t), []PushRequest{
+		{Subject: "VirtualService/v", Author: "eve", Files: files("v.yaml", "v")},
+		{Subject: "Upstream/b", Author: "eve", Files: files("b.yaml", "b", "c.yaml", "taken")},
+	}, nil)
+	if !errors.Is(err, ErrPathOwned) || !strings.Contains(err.Error(), "push Upstream/b") {
+		t.Fatalf("PushAll over another subject's path: error = %v; want ErrPathOwned naming Upstream/b", err)
+	}
+	if rev, _ := s.Revision(ctx(t)); rev != before {
+		t.Errorf("revision after the refused change = %d; want %d", rev, before)
+	}
+	if _, err := s.History(ctx(t), "VirtualService/v", 0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused change left VirtualService/v behind: History error = %v", err)
+	}
+
+	// A path moves from one subject to another pushed with it, whatever
+	// their order, and the revision moves once for all of them.
+	res, err := s.PushAll(ctx(t), []PushRequest{
+		{Subject: "Upstream/b", Files: files("b.yaml", "b", "shared.graphql", "b")},
+		{Subject: "Upstream/a", Files: files("a.yaml", "a")},
+		{Subject: "Upstream/c", Files: files("c.yaml", "c")},
+	}, &before)
+	if err != nil {
+		t.Fatalf("PushAll moving shared.graphql from Upstream/a to Upstream/b: %v", err)
+	}
+	if len(res) != 3 || res[0].Revision != before+1 || res[1].Revision != before+1 || !res[2].Unchanged || res[2].Revision != before {
+		t.Errorf("results = %+v; want two new versions at revision %d and Upstream/c unchanged", res, before+1)
+	}
+	if res[0].Version.Number != 1 || res[1].Version.Number != 2 {
+		t.Errorf("versions = %d, %d; want Upstream/b 1 and Upstream/a 2", res[0].Version.Number, res[1].Version.Number)
+	}
+	state, err := s.Active(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(state.Files()["shared.graphql"]); got != "b" || state.Revision != before+1 {
+		t.Errorf("active shared.graphql = %q at revision %d; want Upstream/b's at %d", got, state.Revision, before+1)
+	}
+
+	// The expected revision holds for the whole change.
+	_, err = s.PushAll(ctx(t), []PushRequest{{Subject: "Upstream/d", Files: files("d.yaml", "d")}}, &before)
+	if !errors.Is(err, ErrConflict) {
+		t.Errorf("PushAll at a stale revision: error = %v; want ErrConflict", err)
+	}
+	_, err = s.PushAll(ctx(t), []PushRequest{{Subject: "Upstream/d", Files: files("d.yaml", "d")}, {Subject: "Upstream/d", Files: files("d.yaml", "e")}}, nil)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("PushAll of one subject twice: error = %v; want ErrInvalid saying so", err)
+	}
 }
 
 func testExpectRevisionOneWinner(t *testing.T, db testDB) {

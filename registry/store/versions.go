@@ -101,96 +101,162 @@ func (s *Store) bump(ctx context.Context, tx txn, rev int64) (int64, error) {
 // (*RevisionConflictError) and a path that another active subject has
 // (*PathConflictError).
 func (s *Store) Push(ctx context.Context, req PushRequest) (PushResult, error) {
-	if err := s.checkPush(req); err != nil {
-		s.auditRefusal(ctx, AuditPush, req.Author, req.Subject, 0, err)
-		return PushResult{}, fmt.Errorf("push %s: %w", req.Subject, err)
+	res, err := s.PushAll(ctx, []PushRequest{req}, req.ExpectRevision)
+	if err != nil {
+		return PushResult{}, err
 	}
-	hash := ContentHash(req.Files)
-	now := s.clock()
-	var res PushResult
-	err := s.write(ctx, func(tx txn, rev int64) error {
-		res = PushResult{}
-		if req.ExpectRevision != nil && *req.ExpectRevision != rev {
-			return &RevisionConflictError{Expected: *req.ExpectRevision, Actual: rev}
-		}
-		var active, latest int
-		var activeHash string
-		err := tx.queryRow(ctx, `
-			SELECT COALESCE(s.active_version, 0), s.latest_version, COALESCE(v.hash, '')
-			FROM subjects s LEFT JOIN versions v ON v.subject = s.subject AND v.version = s.active_version
-			WHERE s.subject = $1`, req.Subject).Scan(&active, &latest, &activeHash)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.exec(ctx, "INSERT INTO subjects (subject, active_version, latest_version) VALUES ($1, NULL, 0)", req.Subject); err != nil {
-				return fmt.Errorf("adding the subject: %w", err)
-			}
-		case err != nil:
-			return fmt.Errorf("reading the subject: %w", err)
-		}
+	return res[0], nil
+}
 
-		if active != 0 && activeHash == hash {
-			v, err := versionMeta(ctx, tx, req.Subject, active)
+// PushAll pushes several subjects as one change: their new versions are
+// written and activated in one transaction that moves the revision on
+// once, so that a replica never serves some of them without the others (a
+// VirtualService without the Upstream it needs). Each request is pushed as
+// Push pushes it, except that its ExpectRevision is ignored for expect:
+// when expect is set, the whole change fails with a
+// *RevisionConflictError unless the store's revision is *expect.
+//
+// A subject may appear once. Paths may move between the subjects pushed
+// together. The results are in the order of reqs; when every request is
+// unchanged, the revision does not move.
+func (s *Store) PushAll(ctx context.Context, reqs []PushRequest, expect *int64) ([]PushResult, error) {
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("push: %w", &InputError{Field: "reqs", Reason: "nothing to push"})
+	}
+	seen := make(map[string]bool, len(reqs))
+	for _, req := range reqs {
+		err := s.checkPush(req)
+		if err == nil && seen[req.Subject] {
+			err = &InputError{Field: "Subject", Reason: quote(req.Subject) + " is pushed twice in one change"}
+		}
+		if err != nil {
+			s.auditRefusal(ctx, AuditPush, req.Author, req.Subject, 0, err)
+			return nil, fmt.Errorf("push %s: %w", req.Subject, err)
+		}
+		seen[req.Subject] = true
+	}
+	now := s.clock()
+	var out []PushResult
+	failed := reqs[0].Subject
+	err := s.write(ctx, func(tx txn, rev int64) error {
+		out = make([]PushResult, len(reqs))
+		failed = reqs[0].Subject
+		if expect != nil && *expect != rev {
+			return &RevisionConflictError{Expected: *expect, Actual: rev}
+		}
+		var changed []int
+		for i, req := range reqs {
+			failed = req.Subject
+			res, err := s.writeVersion(ctx, tx, req, rev, now)
 			if err != nil {
 				return err
 			}
-			v.Active = true
-			res = PushResult{Version: v, Revision: rev, Unchanged: true}
-			return insertAudit(ctx, tx, AuditEntry{
-				Time: now, Actor: req.Author, Action: AuditPush, Subject: req.Subject, Version: active,
-				Allowed: true, Reason: "unchanged: the files equal the active version's",
-			})
+			out[i] = res
+			if !res.Unchanged {
+				changed = append(changed, i)
+			}
 		}
-
-		n := latest + 1
-		var composed any // NULL when absent or empty, which read back alike
-		if len(req.Composed) > 0 {
-			composed = req.Composed
+		if len(changed) == 0 {
+			return nil
 		}
-		if _, err := tx.exec(ctx, `
-			INSERT INTO versions (subject, version, author, message, created_at, hash, composed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			req.Subject, n, req.Author, req.Message, now, hash, composed); err != nil {
-			return fmt.Errorf("writing version %d: %w", n, err)
+		// Every pushed subject lets go of its paths before any claims
+		// them, so that a file may move from one to another.
+		for _, i := range changed {
+			if _, err := tx.exec(ctx, "DELETE FROM active_files WHERE subject = $1", reqs[i].Subject); err != nil {
+				return fmt.Errorf("releasing the active files of %s: %w", reqs[i].Subject, err)
+			}
 		}
-		if err := insertFiles(ctx, tx, req.Subject, n, req.Files); err != nil {
-			return fmt.Errorf("writing version %d: %w", n, err)
-		}
-		if h := s.hooks.AfterVersionInsert; h != nil {
-			h(req.Subject, n)
-		}
-		if _, err := tx.exec(ctx, "UPDATE subjects SET active_version = $2, latest_version = $2 WHERE subject = $1", req.Subject, n); err != nil {
-			return fmt.Errorf("activating version %d: %w", n, err)
-		}
-		if err := claimPaths(ctx, tx, req.Subject, sortedKeys(req.Files)); err != nil {
-			return err
-		}
-		if err := spendApprovals(ctx, tx, req.Subject, n, now, req.Approvals); err != nil {
-			return err
+		for _, i := range changed {
+			failed = reqs[i].Subject
+			if err := claimPaths(ctx, tx, reqs[i].Subject, sortedKeys(reqs[i].Files)); err != nil {
+				return err
+			}
+			if err := spendApprovals(ctx, tx, reqs[i].Subject, out[i].Version.Number, now, reqs[i].Approvals); err != nil {
+				return err
+			}
 		}
 		next, err := s.bump(ctx, tx, rev)
 		if err != nil {
 			return err
 		}
-		if err := insertAudit(ctx, tx, AuditEntry{
-			Time: now, Actor: req.Author, Action: AuditPush, Subject: req.Subject, Version: n,
-			Allowed: true, Reason: req.Message,
-		}); err != nil {
-			return err
-		}
-		res = PushResult{
-			Version: Version{
-				Subject: req.Subject, Number: n, Author: req.Author, Message: req.Message, Time: now,
-				Hash: hash, Composed: nilIfEmpty(req.Composed), Files: maps.Clone(req.Files), Active: true,
-			},
-			Revision: next,
+		for _, i := range changed {
+			out[i].Revision = next
 		}
 		return nil
 	})
 	if err != nil {
-		s.auditRefusal(ctx, AuditPush, req.Author, req.Subject, 0, err)
-		return PushResult{}, fmt.Errorf("push %s: %w", req.Subject, err)
+		s.auditRefusal(ctx, AuditPush, reqs[0].Author, failed, 0, err)
+		return nil, fmt.Errorf("push %s: %w", failed, err)
 	}
-	return res, nil
+	return out, nil
+}
+
+// writeVersion writes req as the subject's next version and marks it
+// active, with its audit entry, in tx; the caller claims its paths and
+// moves the revision on. Files equal to the active version's write only
+// the audit entry and come back Unchanged, with the revision rev.
+func (s *Store) writeVersion(ctx context.Context, tx txn, req PushRequest, rev int64, now time.Time) (PushResult, error) {
+	hash := ContentHash(req.Files)
+	var active, latest int
+	var activeHash string
+	err := tx.queryRow(ctx, `
+		SELECT COALESCE(s.active_version, 0), s.latest_version, COALESCE(v.hash, '')
+		FROM subjects s LEFT JOIN versions v ON v.subject = s.subject AND v.version = s.active_version
+		WHERE s.subject = $1`, req.Subject).Scan(&active, &latest, &activeHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.exec(ctx, "INSERT INTO subjects (subject, active_version, latest_version) VALUES ($1, NULL, 0)", req.Subject); err != nil {
+			return PushResult{}, fmt.Errorf("adding the subject: %w", err)
+		}
+	case err != nil:
+		return PushResult{}, fmt.Errorf("reading the subject: %w", err)
+	}
+
+	if active != 0 && activeHash == hash {
+		v, err := versionMeta(ctx, tx, req.Subject, active)
+		if err != nil {
+			return PushResult{}, err
+		}
+		v.Active = true
+		return PushResult{Version: v, Revision: rev, Unchanged: true}, insertAudit(ctx, tx, AuditEntry{
+			Time: now, Actor: req.Author, Action: AuditPush, Subject: req.Subject, Version: active,
+			Allowed: true, Reason: "unchanged: the files equal the active version's",
+		})
+	}
+
+	n := latest + 1
+	var composed any // NULL when absent or empty, which read back alike
+	if len(req.Composed) > 0 {
+		composed = req.Composed
+	}
+	if _, err := tx.exec(ctx, `
+		INSERT INTO versions (subject, version, author, message, created_at, hash, composed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		req.Subject, n, req.Author, req.Message, now, hash, composed); err != nil {
+		return PushResult{}, fmt.Errorf("writing version %d: %w", n, err)
+	}
+	if err := insertFiles(ctx, tx, req.Subject, n, req.Files); err != nil {
+		return PushResult{}, fmt.Errorf("writing version %d: %w", n, err)
+	}
+	if h := s.hooks.AfterVersionInsert; h != nil {
+		h(req.Subject, n)
+	}
+	if _, err := tx.exec(ctx, "UPDATE subjects SET active_version = $2, latest_version = $2 WHERE subject = $1", req.Subject, n); err != nil {
+		return PushResult{}, fmt.Errorf("activating version %d: %w", n, err)
+	}
+	if err := insertAudit(ctx, tx, AuditEntry{
+		Time: now, Actor: req.Author, Action: AuditPush, Subject: req.Subject, Version: n,
+		Allowed: true, Reason: req.Message,
+	}); err != nil {
+		return PushResult{}, err
+	}
+	return PushResult{
+		Version: Version{
+			Subject: req.Subject, Number: n, Author: req.Author, Message: req.Message, Time: now,
+			Hash: hash, Composed: nilIfEmpty(req.Composed), Files: maps.Clone(req.Files), Active: true,
+		},
+		Revision: rev,
+	}, nil
 }
 
 // filesPerInsert is how many files one INSERT writes: a few round trips
