@@ -86,7 +86,7 @@ func Compile(ctx context.Context, files []string, opts CompileOptions) (*Files, 
 	if len(files) == 0 {
 		return nil, errors.New("no .proto file to compile")
 	}
-	res := &sourceResolver{opts: opts, disk: map[string]string{}}
+	res := &sourceResolver{opts: opts, disk: map[string]string{}, used: map[int]bool{}}
 	res.maxFiles, res.maxBytes = SetOptions{MaxFiles: opts.MaxFiles, MaxBytes: opts.MaxBytes}.limits()
 	if len(opts.ImportPaths) == 0 {
 		res.roots = []importRoot{{dir: ".", given: "."}}
@@ -273,17 +273,24 @@ type sourceResolver struct {
 	files int
 	bytes int64
 	disk  map[string]string
+	// used marks the roots files were read from.
+	used map[int]bool
 }
 
 // given lists the roots as import paths, as they were given: nil for the
-// current directory alone, the default.
+// current directory alone, the default. The current directory that was
+// taken by default and gave no file is left out: files outside it were
+// all read under their own directories.
 func (r *sourceResolver) given() []string {
 	if r.defaulted && len(r.roots) == 1 {
 		return nil
 	}
-	out := make([]string, len(r.roots))
+	var out []string
 	for i, root := range r.roots {
-		out[i] = root.given
+		if i == 0 && r.defaulted && !r.used[0] {
+			continue
+		}
+		out = append(out, root.given)
 	}
 	return out
 }
@@ -453,7 +460,7 @@ func (r *sourceResolver) FindFileByPath(name string) (protocompile.SearchResult,
 		return protocompile.SearchResult{}, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 	}
 	inFS := r.opts.FS != nil
-	for _, root := range r.roots {
+	for i, root := range r.roots {
 		disk, ok := root.disk(name, inFS)
 		if !ok {
 			continue
@@ -480,6 +487,7 @@ func (r *sourceResolver) FindFileByPath(name string) (protocompile.SearchResult,
 		}
 		r.mu.Lock()
 		r.disk[name] = disk
+		r.used[i] = true
 		r.mu.Unlock()
 		return protocompile.SearchResult{Source: bytes.NewReader(data)}, nil
 	}

@@ -125,8 +125,10 @@ func TestOutsideRoots(t *testing.T) {
 		roots []string
 		err   []string
 	}{
-		{"absolute, no -I", abs, nil, "weather.proto", []string{".", dir}, nil},
-		{"climbing, no -I", rel, nil, "weather.proto", []string{".", filepath.Dir(rel)}, nil},
+		// The current directory, the default, gave no file: it is not
+		// an import path of the origin.
+		{"absolute, no -I", abs, nil, "weather.proto", []string{dir}, nil},
+		{"climbing, no -I", rel, nil, "weather.proto", []string{filepath.Dir(rel)}, nil},
 		{"absolute, inside -I", abs, []string{dir}, "weather.proto", []string{dir}, nil},
 		// Its import names units.proto, found under the second path.
 		{"absolute, inside a virtual -I", abs, []string{"w=" + dir, dir}, "w/weather.proto", []string{"w=" + dir, dir}, nil},
