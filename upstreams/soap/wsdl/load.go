@@ -299,8 +299,13 @@ func (l *loader) read(loc string) (*file, error) {
 		data, err = readLimited(func() (io.ReadCloser, error) { return os.Open(loc) }, limit)
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
+		// The cause, without the paths the file systems put around it
+		// (an fs.FS over a config may wrap the OS's error in its own).
+		for {
+			var pe *fs.PathError
+			if !errors.As(err, &pe) {
+				break
+			}
 			err = pe.Err
 		}
 		// A URL that does not answer is as missing as a file that is not
