@@ -311,7 +311,7 @@ func (r *sourceResolver) rootList() string {
 func (r *sourceResolver) protoPath(file string) (string, error) {
 	inFS := r.opts.FS != nil
 	var (
-		target string // the file, comparable with rootDir's results
+		target string // the file, as comparable gives paths
 		exists bool
 	)
 	if inFS {
