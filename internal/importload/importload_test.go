@@ -55,6 +55,17 @@ var expectedFailures = map[string]string{
 var expectedEmpty = map[string]string{
 	"shared/openapi/XeroAPI__Xero-OpenAPI/xero-webhooks.yaml":                               "webhooks only, no paths",
 	"shared/proto/protocolbuffers__protobuf/src/google/protobuf/test_messages_proto2.proto": "messages only, no service",
+	"upstreams/soap/wsdl/testdata/wsdl/nobinding/nobinding.wsdl":                            "an HTTP binding only, no SOAP binding",
+}
+
+// protoRoots are the .proto sources of the testdata whose tree is laid
+// out under virtual import paths (protoc's -I VIRTUAL=DIR): the entry, and
+// the roots, relative to the tree.
+var protoRoots = map[string]struct {
+	entry string
+	roots []string
+}{
+	"upstreams/grpc/protoschema/testdata/virtual/api/weather/v1/weather.proto": {"weather/v1/weather.proto", []string{"api", "acme/geo=geo-src"}},
 }
 
 // TestImportedConfigsLoad imports every spec of every importer's testdata
@@ -166,7 +177,14 @@ func importSource(ctx context.Context, src source) (imported, error) {
 	case "proto":
 		roots := make([]string, len(src.roots))
 		for i, r := range src.roots {
-			roots[i] = filepath.ToSlash(filepath.Join("src", r))
+			virtual, dir, err := protoschema.ParseImportPath(r)
+			if err != nil {
+				return imported{}, err
+			}
+			roots[i] = filepath.ToSlash(filepath.Join("src", dir))
+			if virtual != "" {
+				roots[i] = virtual + "=" + roots[i]
+			}
 		}
 		files, err := protoschema.Compile(ctx, []string{src.entry}, protoschema.CompileOptions{ImportPaths: roots})
 		if err != nil {
@@ -256,6 +274,9 @@ func testdataSources(t *testing.T, root string) []source {
 		return filepath.Ext(p) == ".proto" && protoRPC.Match(data)
 	}, func(rel string) (string, string, []string) {
 		top, rest, _ := strings.Cut(rel, "/")
+		if r, ok := protoRoots["upstreams/grpc/protoschema/testdata/"+rel]; ok {
+			return top, r.entry, r.roots
+		}
 		return top, rest, []string{"."}
 	})
 	return out

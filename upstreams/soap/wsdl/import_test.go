@@ -15,6 +15,10 @@ const (
 	legacyWSDL    = "testdata/wsdl/legacy/legacy.wsdl"
 	inventoryWSDL = "testdata/wsdl/inventory/inventory.wsdl"
 	edgeWSDL      = "testdata/wsdl/edge/edge.wsdl"
+	// missingWSDL imports files that are not there.
+	missingWSDL = "testdata/wsdl/missing/weather.wsdl"
+	// noBindingWSDL has no SOAP binding: nothing to import.
+	noBindingWSDL = "testdata/wsdl/nobinding/nobinding.wsdl"
 )
 
 func TestGolden(t *testing.T) {
@@ -35,6 +39,7 @@ func TestGolden(t *testing.T) {
 		{"legacy", legacyWSDL, Options{Upstream: "legacy"}},
 		{"inventory", inventoryWSDL, Options{Upstream: "inventory", SOAPVersion: "1.1"}},
 		{"edge", edgeWSDL, Options{Upstream: "edge"}},
+		{"missing", missingWSDL, Options{Upstream: "weather"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,7 +160,7 @@ func TestUpstreamYAML(t *testing.T) {
 // TestWarningsPoint checks that every warning about the test WSDLs names a
 // file and a line that declares what it is about.
 func TestWarningsPoint(t *testing.T) {
-	for _, file := range []string{shippingWSDL, legacyWSDL, inventoryWSDL, edgeWSDL} {
+	for _, file := range []string{shippingWSDL, legacyWSDL, inventoryWSDL, edgeWSDL, missingWSDL} {
 		defs, err := Load(context.Background(), file, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
