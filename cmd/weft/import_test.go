@@ -178,7 +178,7 @@ func TestImportOpenAPINothing(t *testing.T) {
 			if r.code != 1 {
 				t.Fatalf("exit %d, want 1: %+v", r.code, r)
 			}
-			if want := "Error: " + src + ": nothing imported: no operation of the document can be called through a @rest binding (the warnings above say why)"; !strings.Contains(r.stderr, want) {
+			if want := "Error: " + src + ": nothing to import: no operation of the document can be called through a @rest binding (the warnings above say why)"; !strings.Contains(r.stderr, want) {
 				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 			}
 			for _, w := range tt.why {

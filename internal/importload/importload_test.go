@@ -56,6 +56,8 @@ var expectedEmpty = map[string]string{
 	"shared/openapi/XeroAPI__Xero-OpenAPI/xero-webhooks.yaml":                               "webhooks only, no paths",
 	"shared/proto/protocolbuffers__protobuf/src/google/protobuf/test_messages_proto2.proto": "messages only, no service",
 	"upstreams/soap/wsdl/testdata/wsdl/nobinding/nobinding.wsdl":                            "an HTTP binding only, no SOAP binding",
+	"upstreams/rest/openapi/testdata/nothing/webhooks.yaml":                                 "webhooks only, no paths",
+	"upstreams/rest/openapi/testdata/nothing/skipped.yaml":                                  "every operation skipped",
 }
 
 // protoRoots are the .proto sources of the testdata whose tree is laid

@@ -114,7 +114,7 @@ func TestOpenAPISpecLimits(t *testing.T) {
 		{"bytes past maxBytes", "{file: library/openapi.yaml, maxBytes: 2000}", "spec.rest.openapi.maxBytes: OpenAPI document of upstream api:", ""},
 		{"a negative limit", "{file: library/openapi.yaml, maxFiles: -1}", "spec.rest.openapi.maxFiles: -1: must not be negative", ""},
 		{"schemas past maxDepth", "{file: limits/deep.yaml, maxDepth: 3}", "", "  c: JSON\n"},
-		{"no operation", "{file: nothing/webhooks.yaml}", "spec.rest.openapi.file: OpenAPI document of upstream api: " + testdata + "/nothing/webhooks.yaml: nothing imported", ""},
+		{"no operation", "{file: nothing/webhooks.yaml}", "spec.rest.openapi.file: OpenAPI document of upstream api: " + testdata + "/nothing/webhooks.yaml: nothing to import", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -127,7 +127,7 @@ type NoOperationsError struct {
 // Summary is the error's first line, without the reasons: for a caller
 // that prints the warnings itself.
 func (e *NoOperationsError) Summary() string {
-	return e.Source + ": nothing imported: no operation of the document can be called through a @rest binding"
+	return e.Source + ": nothing to import: no operation of the document can be called through a @rest binding"
 }
 
 // maxReasons bounds the reasons an error's text lists; the warnings list
