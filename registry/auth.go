@@ -23,7 +23,7 @@ func (s *Service) CreateToken(ctx context.Context, token string, spec store.Toke
 	}
 	secret, err := s.store.CreateToken(ctx, spec)
 	if err != nil {
-		return "", store.Token{}, fromStore(err)
+		return "", store.Token{}, s.refused(ctx, tok.Name, AuditTokenCreate, store.AnySubject, fromStore(err))
 	}
 	s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditTokenCreate, Allowed: true, Reason: "token " + spec.Name + ": " + scopeList(spec.Scopes)})
 	created, err := s.store.Authenticate(ctx, secret)
@@ -41,7 +41,7 @@ func (s *Service) RevokeToken(ctx context.Context, token, name string) error {
 		return err
 	}
 	if err := s.store.RevokeToken(ctx, name); err != nil {
-		return fromStore(err)
+		return s.refused(ctx, tok.Name, AuditTokenRevoke, store.AnySubject, fromStore(err))
 	}
 	s.audit(ctx, store.AuditEntry{Actor: tok.Name, Action: AuditTokenRevoke, Allowed: true, Reason: "token " + name})
 	return nil
@@ -69,13 +69,13 @@ func scopeList(scopes []store.Scope) string {
 // with CodeUnauthenticated and audits the refusal as action on subject.
 func (s *Service) authenticate(ctx context.Context, secret, action, subject string) (store.Token, error) {
 	if secret == "" {
-		s.audit(ctx, store.AuditEntry{Action: action, Subject: subject, Reason: "no token"})
+		s.audit(ctx, store.AuditEntry{Actor: Anonymous, Action: action, Subject: subject, Reason: "no token"})
 		return store.Token{}, refusal(CodeUnauthenticated, "a token is required: send it as Authorization: Bearer <token>", nil)
 	}
 	tok, err := s.store.Authenticate(ctx, secret)
 	if errors.Is(err, store.ErrInvalidToken) {
 		// The audit log says why; the client learns no more than that.
-		s.audit(ctx, store.AuditEntry{Action: action, Subject: subject, Reason: err.Error()})
+		s.audit(ctx, store.AuditEntry{Actor: Anonymous, Action: action, Subject: subject, Reason: err.Error()})
 		return store.Token{}, refusal(CodeUnauthenticated, "invalid token", err)
 	}
 	if err != nil {
@@ -102,10 +102,30 @@ func (s *Service) authorize(ctx context.Context, secret string, action store.Act
 	return tok, nil
 }
 
-// audit appends e to the audit log. A refusal is recorded even when the
+// audit appends e to the audit log; a refusal by Anonymous only within
+// the cap (RefusalLimit), which counts those over it.
+func (s *Service) audit(ctx context.Context, e store.AuditEntry) {
+	if !e.Allowed && e.Actor == Anonymous && !s.refusals.allow() {
+		return
+	}
+	s.write(ctx, e)
+}
+
+// refused audits err, when it is a refusal, as actor's refusal of action
+// on subject, and returns it. Other errors (the store unreachable) are
+// failures, not refusals.
+func (s *Service) refused(ctx context.Context, actor, action, subject string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		s.audit(ctx, store.AuditEntry{Actor: actor, Action: action, Subject: subject, Reason: e.Error()})
+	}
+	return err
+}
+
+// write appends e to the audit log. A refusal is recorded even when the
 // caller has gone; a failure to record is logged, since the answer to the
 // caller stands either way.
-func (s *Service) audit(ctx context.Context, e store.AuditEntry) {
+func (s *Service) write(ctx context.Context, e store.AuditEntry) {
 	e.Subject, e.Reason = auditText(e.Subject, 1024), auditText(e.Reason, maxAuditReason)
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -17,9 +17,9 @@ import (
 )
 
 // backends runs fn once per kind of database, each as a subtest given a
-// maker of fresh stores. PostgreSQL's subtest skips without a server
-// (unless WEFT_REQUIRE_POSTGRES=1).
-func backends(t *testing.T, fn func(t *testing.T, newStore func(t testing.TB) *store.Store)) {
+// maker of fresh stores (opened with opts and the test's log). PostgreSQL's
+// subtest skips without a server (unless WEFT_REQUIRE_POSTGRES=1).
+func backends(t *testing.T, fn func(t *testing.T, newStore func(t testing.TB, opts store.Options) *store.Store)) {
 	open := func(t testing.TB, s *store.Store, err error) *store.Store {
 		t.Helper()
 		if err != nil {
@@ -29,15 +29,17 @@ func backends(t *testing.T, fn func(t *testing.T, newStore func(t testing.TB) *s
 		return s
 	}
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, func(t testing.TB) *store.Store {
-			s, err := store.OpenSQLite(ctx(t), filepath.Join(t.TempDir(), "registry.db"), store.Options{Log: testLog(t)})
+		fn(t, func(t testing.TB, opts store.Options) *store.Store {
+			opts.Log = testLog(t)
+			s, err := store.OpenSQLite(ctx(t), filepath.Join(t.TempDir(), "registry.db"), opts)
 			return open(t, s, err)
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		srv := pgtest.Start(t)
-		fn(t, func(t testing.TB) *store.Store {
-			s, err := store.OpenPostgres(ctx(t), srv.NewDatabase(t), store.Options{Log: testLog(t)})
+		fn(t, func(t testing.TB, opts store.Options) *store.Store {
+			opts.Log = testLog(t)
+			s, err := store.OpenPostgres(ctx(t), srv.NewDatabase(t), opts)
 			return open(t, s, err)
 		})
 	})
@@ -69,6 +71,7 @@ func newFixture(t testing.TB, st *store.Store) *fixture {
 	t.Helper()
 	registrytest.Seed(t, ctx(t), st, "testdata/pets")
 	f := &fixture{st: st, svc: registry.NewService(st, registrytest.Builder{}, registry.ServiceOptions{Log: testLog(t)})}
+	t.Cleanup(f.svc.Close)
 	mk := func(name string, scopes ...string) string {
 		var sc []store.Scope
 		for _, s := range scopes {

@@ -54,6 +54,10 @@ type Change struct {
 	Operations []OperationUse `json:"operations,omitempty"`
 	// Approval is what lets this breaking change through, if anything.
 	Approval *store.Approval `json:"approval,omitempty"`
+	// Lapsed is an approval of this breaking change that no longer lets
+	// it through (it expired, or an earlier push spent it), when no
+	// active one does: the change needs approving again.
+	Lapsed *store.Approval `json:"lapsedApproval,omitempty"`
 }
 
 // OperationUse is a recorded operation and how often it ran in a window.
@@ -150,9 +154,10 @@ func touchesAny(used []store.CoordinateCount, affects []string) bool {
 	return false
 }
 
-// applyApprovals marks each breaking change an approval names (by
-// coordinate and class) as approved. A VirtualService that no longer
-// builds has no coordinate, so no approval covers it.
+// applyApprovals marks each breaking change an active approval names (by
+// coordinate and class) as approved, and notes on the others an approval
+// of theirs that lapsed. A VirtualService that no longer builds has no
+// coordinate, so no approval covers it.
 func (r *Report) applyApprovals(approvals []store.Approval) {
 	if len(approvals) == 0 {
 		return
@@ -164,14 +169,44 @@ func (r *Report) applyApprovals(approvals []store.Approval) {
 				continue
 			}
 			for _, a := range approvals {
-				if a.Coordinate == c.Coordinate && a.Class == string(c.Class) {
+				if a.Coordinate != c.Coordinate || a.Class != string(c.Class) {
+					continue
+				}
+				if a.State == store.ApprovalActive {
 					c.Approval = &a
 					r.Approved++
-					break
+				} else {
+					c.Lapsed = &a
 				}
+				break
 			}
 		}
 	}
+}
+
+// approvalsUsed returns the approvals that let the report's breaking
+// changes through, each once (one may let the same change through in
+// several VirtualServices), for a push to spend.
+func (r *Report) approvalsUsed() []store.Approval {
+	var out []store.Approval
+	seen := map[[2]string]bool{}
+	for _, vs := range slices.Sorted(maps.Keys(r.VirtualServices)) {
+		for _, c := range r.VirtualServices[vs] {
+			if a := c.Approval; a != nil && !seen[[2]string{a.Coordinate, a.Class}] {
+				seen[[2]string{a.Coordinate, a.Class}] = true
+				out = append(out, *a)
+			}
+		}
+	}
+	return out
+}
+
+// lapse says in words why approval a no longer applies.
+func lapse(a *store.Approval) string {
+	if a.State == store.ApprovalSpent {
+		return fmt.Sprintf("its approval by %s was spent by version %d", a.ApprovedBy, a.SpentVersion)
+	}
+	return fmt.Sprintf("its approval by %s expired at %s", a.ApprovedBy, a.ExpiresAt.UTC().Format(time.RFC3339))
 }
 
 // Summary says in one line what a refusal for breaking changes refused:
@@ -196,6 +231,9 @@ func (r *Report) Summary() string {
 			}
 			sep(&b, n)
 			fmt.Fprintf(&b, "%s %s in %s", c.Class, c.Coordinate, vs)
+			if c.Lapsed != nil {
+				fmt.Fprintf(&b, " (%s)", lapse(c.Lapsed))
+			}
 			n++
 		}
 	}
@@ -240,6 +278,9 @@ func (r *Report) WriteText(w io.Writer) error {
 					fmt.Fprintf(&b, ": %s", a.Reason)
 				}
 				b.WriteByte('\n')
+			}
+			if a := c.Lapsed; a != nil {
+				fmt.Fprintf(&b, "    not approved: %s; approve it again to let it through\n", lapse(a))
 			}
 		}
 	}

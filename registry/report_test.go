@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -36,13 +37,21 @@ func TestReport(t *testing.T) {
 	if got, want := rep.Summary(), "3 breaking change(s) not approved: virtual service gone no longer builds a schema; OUTPUT_NULLABILITY_LOOSENED Query.a in shop; FIELD_REMOVED Query.c in shop"; got != want {
 		t.Errorf("Summary() =\n%s\nwant\n%s", got, want)
 	}
+	active := store.ApprovalActive
 	rep.applyApprovals([]store.Approval{
-		{Coordinate: "Query.c", Class: "FIELD_REMOVED", ApprovedBy: "erin", Reason: "unused"},
-		{Coordinate: "Query.a", Class: "FIELD_REMOVED", ApprovedBy: "erin"}, // another class
-		{Coordinate: "Query.d", Class: "FIELD_ADDED", ApprovedBy: "erin"},   // not breaking
+		{Coordinate: "Query.a", Class: "OUTPUT_NULLABILITY_LOOSENED", ApprovedBy: "frank", State: store.ApprovalSpent, SpentVersion: 4},
+		{Coordinate: "Query.c", Class: "FIELD_REMOVED", ApprovedBy: "erin", Reason: "unused", State: active},
+		{Coordinate: "Query.a", Class: "FIELD_REMOVED", ApprovedBy: "erin", State: active}, // another class
+		{Coordinate: "Query.d", Class: "FIELD_ADDED", ApprovedBy: "erin", State: active},   // not breaking
 	})
 	if rep.Approved != 1 || rep.Unapproved() != 2 {
 		t.Errorf("after approvals: %d approved, %d not; want 1 and 2", rep.Approved, rep.Unapproved())
+	}
+	if used := rep.approvalsUsed(); len(used) != 1 || used[0].Coordinate != "Query.c" {
+		t.Errorf("approvalsUsed = %+v; want the one of Query.c", used)
+	}
+	if got, want := rep.Summary(), "2 breaking change(s) not approved: virtual service gone no longer builds a schema; OUTPUT_NULLABILITY_LOOSENED Query.a in shop (its approval by frank was spent by version 4)"; got != want {
+		t.Errorf("Summary() =\n%s\nwant\n%s", got, want)
 	}
 	var b strings.Builder
 	if err := rep.WriteText(&b); err != nil {
@@ -51,6 +60,7 @@ func TestReport(t *testing.T) {
 	want := `virtual service same: no change
 virtual service shop: 3 change(s)
   BREAKING OUTPUT_NULLABILITY_LOOSENED Query.a: Field Query.a changed type from Int! to Int: it may now return null where it did not.
+    not approved: its approval by frank was spent by version 4; approve it again to let it through
   BREAKING FIELD_REMOVED Query.c: Field Query.c was removed.
     approved by erin: unused
   SAFE FIELD_ADDED Query.d: Field Query.d was added.
@@ -63,11 +73,18 @@ virtual service new: new
 
 	// Every breaking change approved: the last line says so.
 	one := Compare(map[string]*ast.Schema{"shop": old}, map[string]*ast.Schema{"shop": mustSchema(t, "type Query { a: Int! b: String }")})
-	one.applyApprovals([]store.Approval{{Coordinate: "Query.c", Class: "FIELD_REMOVED", ApprovedBy: "erin"}})
+	one.applyApprovals([]store.Approval{{Coordinate: "Query.c", Class: "FIELD_REMOVED", ApprovedBy: "erin", State: active}})
 	b.Reset()
 	_ = one.WriteText(&b)
 	if !strings.HasSuffix(b.String(), "    approved by erin\n1 breaking change(s), each approved\n") {
 		t.Errorf("WriteText with every breaking change approved:\n%s", b.String())
+	}
+	// An expired approval approves nothing, and says when it lapsed.
+	exp := Compare(map[string]*ast.Schema{"shop": old}, map[string]*ast.Schema{"shop": mustSchema(t, "type Query { a: Int! b: String }")})
+	exp.applyApprovals([]store.Approval{{Coordinate: "Query.c", Class: "FIELD_REMOVED", ApprovedBy: "erin", State: store.ApprovalExpired,
+		ExpiresAt: time.Date(2025, 3, 8, 12, 0, 0, 0, time.UTC)}})
+	if got, want := exp.Summary(), "1 breaking change(s) not approved: FIELD_REMOVED Query.c in shop (its approval by erin expired at 2025-03-08T12:00:00Z)"; exp.Approved != 0 || got != want {
+		t.Errorf("with an expired approval: %d approved, Summary() =\n%s\nwant\n%s", exp.Approved, got, want)
 	}
 }
 

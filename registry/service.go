@@ -64,6 +64,10 @@ type ServiceOptions struct {
 	UsageWindow time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Refusals caps the refusals of anonymous requests written to the
+	// audit log (DefaultRefusalRate a second, DefaultRefusalBurst at
+	// once, by default).
+	Refusals RefusalLimit
 }
 
 // Service is the registry: checks, pushes, rollbacks, history and diffs
@@ -71,14 +75,16 @@ type ServiceOptions struct {
 // scopes allow it. A config that does not build never becomes active
 // through it.
 type Service struct {
-	store   *store.Store
-	builder Builder
-	log     zerolog.Logger
-	window  time.Duration
-	now     func() time.Time
+	store    *store.Store
+	builder  Builder
+	log      zerolog.Logger
+	window   time.Duration
+	now      func() time.Time
+	refusals *refusalGate
 }
 
-// NewService returns the registry over st, building configs with b.
+// NewService returns the registry over st, building configs with b. Close
+// it before closing st.
 func NewService(st *store.Store, b Builder, opts ServiceOptions) *Service {
 	s := &Service{store: st, builder: b, log: opts.Log, window: opts.UsageWindow, now: opts.Now}
 	if s.window <= 0 {
@@ -87,6 +93,9 @@ func NewService(st *store.Store, b Builder, opts ServiceOptions) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// The cap protects the store, so it runs on the wall clock whatever
+	// clock the checks are given.
+	s.refusals = newRefusalGate(opts.Refusals, time.Now, s.writeDropped)
 	return s
 }
 
@@ -150,6 +159,15 @@ func (r CheckRequest) subject() (string, error) {
 	return r.Subject, nil
 }
 
+// rawSubject is the subject a request names, as it named it, for the
+// audit of a refusal of it.
+func (r CheckRequest) rawSubject() string {
+	if r.Upstream != "" {
+		return "Upstream/" + r.Upstream
+	}
+	return r.Subject
+}
+
 // checked is a check's outcome with what a push needs.
 type checked struct {
 	report   *Report
@@ -168,14 +186,15 @@ type checked struct {
 func (s *Service) Check(ctx context.Context, token string, req CheckRequest) (*Report, error) {
 	subject, err := req.subject()
 	if err != nil {
-		return nil, err
+		return nil, s.refuseInput(ctx, token, AuditCheck, req.rawSubject(), err)
 	}
-	if _, err := s.authorize(ctx, token, store.ActionCheck, subject, AuditCheck); err != nil {
+	tok, err := s.authorize(ctx, token, store.ActionCheck, subject, AuditCheck)
+	if err != nil {
 		return nil, err
 	}
 	c, err := s.check(ctx, subject, req)
 	if err != nil {
-		return nil, err
+		return nil, s.refused(ctx, tok.Name, AuditCheck, subject, err)
 	}
 	return c.report, nil
 }
@@ -297,7 +316,7 @@ type PushResult struct {
 func (s *Service) Push(ctx context.Context, token string, req PushRequest) (*PushResult, error) {
 	subject, err := req.subject()
 	if err != nil {
-		return nil, err
+		return nil, s.refuseInput(ctx, token, store.AuditPush, req.rawSubject(), err)
 	}
 	tok, err := s.authorize(ctx, token, store.ActionPush, subject, store.AuditPush)
 	if err != nil {
@@ -323,10 +342,12 @@ func (s *Service) Push(ctx context.Context, token string, req PushRequest) (*Pus
 		}
 		res, err := s.store.Push(ctx, store.PushRequest{
 			Subject: subject, Files: c.files, Author: author, Message: req.Message,
-			Composed: composed, ExpectRevision: &c.revision,
+			Composed: composed, ExpectRevision: &c.revision, Approvals: c.report.approvalsUsed(),
 		})
 		if errors.Is(err, store.ErrConflict) && attempt == 0 {
-			s.log.Info().Str("subject", subject).Int64("revision", c.revision).Msg("registry: the store moved on during the check; checking again")
+			// Another change landed, or an approval the check counted on
+			// lapsed: the next check sees which.
+			s.log.Info().Err(err).Str("subject", subject).Int64("revision", c.revision).Msg("registry: the store moved on during the check; checking again")
 			continue
 		}
 		if err != nil {
@@ -382,7 +403,7 @@ type RollbackResult struct {
 // reported, not refused: going back is the way out of a bad change.
 func (s *Service) Rollback(ctx context.Context, token, subject string, to int, message string) (*RollbackResult, error) {
 	if err := store.ValidSubject(subject); err != nil {
-		return nil, refusal(CodeBadInput, err.Error(), err)
+		return nil, s.refuseInput(ctx, token, AuditRollback, subject, refusal(CodeBadInput, err.Error(), err))
 	}
 	tok, err := s.authorize(ctx, token, store.ActionPush, subject, AuditRollback)
 	if err != nil {
@@ -488,9 +509,15 @@ func (s *Service) compareWith(ctx context.Context, st store.State, subject strin
 // the active config built with version a, then with version b, each
 // VirtualService compared. The token needs the read scope.
 func (s *Service) Diff(ctx context.Context, token, subject string, a, b int) (*Report, error) {
-	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+	tok, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead)
+	if err != nil {
 		return nil, err
 	}
+	rep, err := s.diff(ctx, subject, a, b)
+	return rep, s.refused(ctx, tok.Name, AuditRead, subject, err)
+}
+
+func (s *Service) diff(ctx context.Context, subject string, a, b int) (*Report, error) {
 	va, err := s.store.Version(ctx, subject, a)
 	if err != nil {
 		return nil, fromStore(err)
@@ -518,21 +545,32 @@ func (s *Service) Diff(ctx context.Context, token, subject string, a, b int) (*R
 // History returns subject's versions, newest first, without files: at
 // most limit (store.History's bounds). The token needs the read scope.
 func (s *Service) History(ctx context.Context, token, subject string, limit int) ([]store.Version, error) {
-	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+	tok, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead)
+	if err != nil {
 		return nil, err
 	}
 	vs, err := s.store.History(ctx, subject, limit)
-	return vs, fromStore(err)
+	return vs, s.refused(ctx, tok.Name, AuditRead, subject, fromStore(err))
 }
 
 // Version returns version n of subject with its files. The token needs
 // the read scope.
 func (s *Service) Version(ctx context.Context, token, subject string, n int) (store.Version, error) {
-	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+	tok, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead)
+	if err != nil {
 		return store.Version{}, err
 	}
 	v, err := s.store.Version(ctx, subject, n)
-	return v, fromStore(err)
+	return v, s.refused(ctx, tok.Name, AuditRead, subject, fromStore(err))
+}
+
+// Introspect lets a request read the API's own schema (__schema, __type,
+// __typename at its root) when its token authenticates, as Revision
+// does, whatever its scopes: the schema is no secret, but nothing answers
+// a request without a token. Any other token is refused and audited.
+func (s *Service) Introspect(ctx context.Context, token string) error {
+	_, err := s.authenticate(ctx, token, AuditRead, "")
+	return err
 }
 
 // Revision returns the store's revision; any valid token may read it.
@@ -571,43 +609,49 @@ func (s *Service) AuditLog(ctx context.Context, token string, f store.AuditFilte
 	if subject == "" {
 		action, subject = store.ActionAdmin, store.AnySubject
 	}
-	if _, err := s.authorize(ctx, token, action, subject, AuditRead); err != nil {
+	tok, err := s.authorize(ctx, token, action, subject, AuditRead)
+	if err != nil {
 		return nil, err
 	}
 	entries, err := s.store.AuditLog(ctx, f)
-	return entries, fromStore(err)
+	return entries, s.refused(ctx, tok.Name, AuditRead, subject, fromStore(err))
 }
 
 // Usage returns the recorded operations of a VirtualService that touched
 // any of coordinates (every one, with none) since then. The token needs
 // the read scope on "VirtualService/<name>".
 func (s *Service) Usage(ctx context.Context, token, virtualService string, coordinates []string, since time.Time) ([]store.OperationUsage, error) {
-	if _, err := s.authorize(ctx, token, store.ActionRead, "VirtualService/"+virtualService, AuditRead); err != nil {
+	subject := "VirtualService/" + virtualService
+	tok, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead)
+	if err != nil {
 		return nil, err
 	}
 	ops, err := s.store.Usage(ctx, virtualService, coordinates, since)
-	return ops, fromStore(err)
+	return ops, s.refused(ctx, tok.Name, AuditRead, subject, fromStore(err))
 }
 
 // Approve lets the breaking change of a.Class at a.Coordinate through the
-// checks of a.Subject; the token needs the push scope on it, and is who
-// approved.
-func (s *Service) Approve(ctx context.Context, token string, a store.Approval) (store.Approval, error) {
+// checks of a.Subject, once, for ttl (store.DefaultApprovalTTL when 0, at
+// most store.MaxApprovalTTL): the push it lets through spends it. The
+// token needs the push scope on the subject, and is who approved.
+func (s *Service) Approve(ctx context.Context, token string, a store.Approval, ttl time.Duration) (store.Approval, error) {
 	tok, err := s.authorize(ctx, token, store.ActionPush, a.Subject, auditApproveRefusal)
 	if err != nil {
 		return store.Approval{}, err
 	}
 	a.ApprovedBy = tok.Name
-	out, err := s.store.Approve(ctx, a)
+	// The store audits its refusals of an approval itself.
+	out, err := s.store.Approve(ctx, a, ttl)
 	return out, fromStore(err)
 }
 
-// Approvals returns the approvals of subject; the token needs the read
-// scope.
+// Approvals returns the approvals of subject, in every state; the token
+// needs the read scope.
 func (s *Service) Approvals(ctx context.Context, token, subject string) ([]store.Approval, error) {
-	if _, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead); err != nil {
+	tok, err := s.authorize(ctx, token, store.ActionRead, subject, AuditRead)
+	if err != nil {
 		return nil, err
 	}
 	out, err := s.store.Approvals(ctx, subject)
-	return out, fromStore(err)
+	return out, s.refused(ctx, tok.Name, AuditRead, subject, fromStore(err))
 }

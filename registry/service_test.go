@@ -35,11 +35,11 @@ func TestService(t *testing.T) {
 		{"ConflictChecksAgain", testConflictChecksAgain},
 		{"ReadsAndTokens", testReadsAndTokens},
 	}
-	backends(t, func(t *testing.T, newStore func(testing.TB) *store.Store) {
+	backends(t, func(t *testing.T, newStore func(testing.TB, store.Options) *store.Store) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				tc.run(t, newStore(t))
+				tc.run(t, newStore(t, store.Options{}))
 			})
 		}
 	})
@@ -95,7 +95,7 @@ func testRefusals(t *testing.T, st *store.Store) {
 			return err
 		}},
 		{"approve", store.AuditApprove, "VirtualService/api", func(tok string) error {
-			_, err := f.svc.Approve(ctx(t), tok, store.Approval{Subject: "VirtualService/api", Coordinate: "Pet.tag", Class: "FIELD_REMOVED"})
+			_, err := f.svc.Approve(ctx(t), tok, store.Approval{Subject: "VirtualService/api", Coordinate: "Pet.tag", Class: "FIELD_REMOVED"}, 0)
 			return err
 		}},
 		{"audit log", registry.AuditRead, "*", func(tok string) error {
@@ -114,10 +114,10 @@ func testRefusals(t *testing.T, st *store.Store) {
 		actor  string
 		reason string
 	}{
-		{"no token", "", registry.CodeUnauthenticated, "", "no token"},
-		{"malformed", "letmein", registry.CodeUnauthenticated, "", "malformed secret"},
-		{"unknown", f.stranger, registry.CodeUnauthenticated, "", "unknown secret"},
-		{"revoked", f.revoked, registry.CodeUnauthenticated, "", `token "old" is revoked`},
+		{"no token", "", registry.CodeUnauthenticated, registry.Anonymous, "no token"},
+		{"malformed", "letmein", registry.CodeUnauthenticated, registry.Anonymous, "malformed secret"},
+		{"unknown", f.stranger, registry.CodeUnauthenticated, registry.Anonymous, "unknown secret"},
+		{"revoked", f.revoked, registry.CodeUnauthenticated, registry.Anonymous, `token "old" is revoked`},
 		{"out of scope", f.reader, registry.CodeForbidden, "dashboard", "token dashboard may not"},
 	}
 	rev, err := st.Revision(ctx(t))
@@ -255,14 +255,14 @@ func testApprovedBreakingPasses(t *testing.T, st *store.Store) {
 		if a.Subject != "Upstream/pets" {
 			tok = f.admin
 		}
-		if _, err := f.svc.Approve(ctx(t), tok, a); err != nil {
+		if _, err := f.svc.Approve(ctx(t), tok, a, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Push(ctx(t), f.pusher, req); code(err) != registry.CodeBreakingChanges {
 			t.Fatalf("with approval %+v: error = %v; want BREAKING_CHANGES", a, err)
 		}
 	}
-	a, err := f.svc.Approve(ctx(t), f.pusher, store.Approval{Subject: "Upstream/pets", Coordinate: "Pet.tag", Class: "FIELD_TYPE_CHANGED", Reason: "no client reads tag"})
+	a, err := f.svc.Approve(ctx(t), f.pusher, store.Approval{Subject: "Upstream/pets", Coordinate: "Pet.tag", Class: "FIELD_TYPE_CHANGED", Reason: "no client reads tag"}, 0)
 	if err != nil || a.ApprovedBy != "ci-pets" {
 		t.Fatalf("Approve = %+v, %v", a, err)
 	}
@@ -321,10 +321,22 @@ func testBuildFailed(t *testing.T, st *store.Store) {
 		if code(err) != tt.code || !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("push %+v: error = %v; want %s with %q", tt.req, err, tt.code, tt.msg)
 		}
+		if r := lastRefusal(t, st); r.Action != store.AuditPush || r.Actor != "ci-pets" || !strings.Contains(r.Reason, tt.msg) {
+			t.Errorf("push %+v: audited %+v; want the refusal, by ci-pets", tt.req, r)
+		}
 	}
 	_, err = f.svc.Push(ctx(t), f.admin, registry.PushRequest{CheckRequest: registry.CheckRequest{Upstream: "cats", Source: &registry.SourceFile{Name: "x"}}})
 	if code(err) != registry.CodeNotFound || !strings.Contains(err.Error(), "no such upstream (it has pets)") {
 		t.Errorf("push to an unknown upstream: %v", err)
+	}
+	// A check's refusals are audited as a push's are.
+	_, err = f.svc.Check(ctx(t), f.admin, registry.CheckRequest{Upstream: "cats", Source: &registry.SourceFile{Name: "x"}})
+	if r := lastRefusal(t, st); code(err) != registry.CodeNotFound || r.Action != registry.AuditCheck || r.Actor != "admin" || r.Subject != "Upstream/cats" {
+		t.Errorf("check of an unknown upstream: %v, audited %+v; want NOT_FOUND, audited as admin's check", err, r)
+	}
+	_, err = f.svc.Check(ctx(t), "", registry.CheckRequest{Upstream: "pets"})
+	if r := lastRefusal(t, st); code(err) != registry.CodeBadInput || r.Action != registry.AuditCheck || r.Actor != registry.Anonymous || !strings.Contains(r.Reason, "give its new source file") {
+		t.Errorf("check of nothing, with no token: %v, audited %+v; want BAD_INPUT, audited as an anonymous check", err, r)
 	}
 }
 
@@ -492,6 +504,7 @@ func testConflictChecksAgain(t *testing.T, st *store.Store) {
 	f := newFixture(t, st)
 	b := &movingBuilder{Builder: registrytest.Builder{}, st: st}
 	svc := registry.NewService(st, b, registry.ServiceOptions{Log: testLog(t)})
+	t.Cleanup(svc.Close)
 	req := registry.PushRequest{CheckRequest: registry.CheckRequest{Upstream: "pets",
 		Source: &registry.SourceFile{Name: "pets.json", Content: petsSpec(t, tagString, tagString+`, "age": {"type": "integer"}`)}}}
 	// Two builds per check: one move makes the first push conflict, and
@@ -535,6 +548,9 @@ func testReadsAndTokens(t *testing.T, st *store.Store) {
 	}
 	if _, err := f.svc.Version(ctx(t), f.reader, "Upstream/pets", 5); code(err) != registry.CodeNotFound {
 		t.Errorf("Version 5: %v; want NOT_FOUND", err)
+	}
+	if r := lastRefusal(t, st); r.Action != registry.AuditRead || r.Actor != "dashboard" || r.Subject != "Upstream/pets" || !strings.Contains(r.Reason, "no version 5") {
+		t.Errorf("audited %+v; want the read of version 5 refused", r)
 	}
 	// The log of one subject needs read on it; the whole log, admin.
 	if log, err := f.svc.AuditLog(ctx(t), f.reader, store.AuditFilter{Subject: "Upstream/pets"}); err != nil || len(log) == 0 {

@@ -22,6 +22,7 @@ type Query {
   topProducts(first: Int = 5): [Product!]!
   search(filter: Filter!): [Product!]!
   node(id: ID!): Node
+  byColor(color: Color!): [Product!]!
 }
 type Mutation { setPrice(upc: ID!, price: Int!): Product }
 interface Node { id: ID! }
@@ -126,6 +127,7 @@ func TestBuildErrors(t *testing.T) {
 		{"nullable arg to required", `type Query { product(upc: ID): Product @graphql(upstream: "catalog") } type Product { upc: ID! }`, `the upstream requires a value and the gateway argument may be null`},
 		{"missing upstream type field", head + `type Product { upc: ID! sku: String }`, `api.graphql:2:25: Product.sku: has no binding, and upstream "catalog"'s type Product has no field "sku"`},
 		{"enum lacks value", `type Query { product(upc: ID!): Product @graphql(upstream: "catalog") } type Product { color: Color } enum Color { RED }`, `enum Color lacks value GREEN, which upstream "catalog" can return`},
+		{"enum argument has a value the upstream lacks", `type Query { byColor(color: Color!): [Product!]! @graphql(upstream: "catalog") } type Product { upc: ID! } enum Color { RED GREEN BLUE }`, `api.graphql:1:131: Color.BLUE: enum Color has value BLUE, which clients may send but upstream "catalog" does not accept`},
 		{"template missing arg", head + `type Product { upc: ID! r: [String!] @rest(upstream: "reviews", path: "/p/{args.upc}") }`, `{args.upc}: field r has no argument "upc"`},
 		{"template missing parent field", head + `type Product { upc: ID! r: [String!] @rest(upstream: "reviews", path: "/p/{parent.sku}") }`, `{parent.sku}: type Product has no field "sku"`},
 		{"template parent on root", `type Query { r: [String!] @rest(upstream: "reviews", path: "/p/{parent.upc}") }`, `{parent.upc}: root fields have no parent`},

@@ -9,15 +9,15 @@ import (
 // those fields are forwarded in the upstream query, so they must exist there
 // with a type that fits.
 func (b *builder) checkOwnedTypes() {
-	seen := map[[2]string]bool{}
+	seen := map[[3]string]bool{}
 	for _, bd := range b.sortedBindings() {
 		if bd.GraphQL == nil || bd.GraphQL.UpstreamDef == nil {
 			continue
 		}
 		up := b.opts.Upstreams[bd.Upstream].Schema
-		b.checkOwned(bd.Def.Type.Name(), bd.Upstream, up, seen)
+		b.checkOwned(bd.Def.Type.Name(), bd.Upstream, up, seen, false)
 		for _, in := range bd.forwardedInputs {
-			b.checkOwned(in, bd.Upstream, up, seen)
+			b.checkOwned(in, bd.Upstream, up, seen, true)
 		}
 	}
 }
@@ -27,8 +27,16 @@ func (b *builder) sortedBindings() []*Binding {
 	return s.Bindings()
 }
 
-func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]string]bool) {
-	key := [2]string{upName, name}
+// checkOwned checks the type name as the upstream's: as an output (what
+// the upstream returns, so each of its enum values must be the gateway's)
+// or, with input set, as an input (what clients send on, so each of the
+// gateway's enum values must be the upstream's).
+func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[3]string]bool, input bool) {
+	dir := "out"
+	if input {
+		dir = "in"
+	}
+	key := [3]string{upName, name, dir}
 	if seen[key] {
 		return
 	}
@@ -48,6 +56,14 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 	}
 	switch gw.Kind {
 	case ast.Enum:
+		if input {
+			for _, v := range gw.EnumValues {
+				if ut.EnumValues.ForName(v.Name) == nil {
+					b.errorf(v.Position, name+"."+v.Name, "enum %s has value %s, which clients may send but upstream %q does not accept", name, v.Name, upName)
+				}
+			}
+			return
+		}
 		for _, v := range ut.EnumValues {
 			if gw.EnumValues.ForName(v.Name) == nil {
 				b.errorf(gw.Position, name, "enum %s lacks value %s, which upstream %q can return", name, v.Name, upName)
@@ -61,7 +77,7 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 			} else if msg := argFits(f.Type, uf.Type); msg != "" {
 				b.errorf(f.Position, name+"."+f.Name, "type %s cannot be passed as upstream %q input field of type %s: %s", f.Type, upName, uf.Type, msg)
 			} else {
-				b.checkOwned(f.Type.Name(), upName, up, seen)
+				b.checkOwned(f.Type.Name(), upName, up, seen, true)
 			}
 		}
 		for _, uf := range ut.Fields {
@@ -71,7 +87,7 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 		}
 	case ast.Union:
 		for _, t := range gw.Types {
-			b.checkOwned(t, upName, up, seen)
+			b.checkOwned(t, upName, up, seen, false)
 		}
 	case ast.Object, ast.Interface:
 		keyless := false
@@ -109,14 +125,14 @@ func (b *builder) checkOwned(name, upName string, up *ast.Schema, seen map[[2]st
 				} else if msg := argFits(a.Type, ua.Type); msg != "" {
 					b.errorf(a.Position, where, "argument %q of type %s cannot be passed as upstream argument of type %s: %s", a.Name, a.Type, ua.Type, msg)
 				} else {
-					b.checkOwned(a.Type.Name(), upName, up, seen)
+					b.checkOwned(a.Type.Name(), upName, up, seen, true)
 				}
 			}
-			b.checkOwned(f.Type.Name(), upName, up, seen)
+			b.checkOwned(f.Type.Name(), upName, up, seen, false)
 		}
 		if gw.Kind == ast.Interface {
 			for _, impl := range b.ast.PossibleTypes[name] {
-				b.checkOwned(impl.Name, upName, up, seen)
+				b.checkOwned(impl.Name, upName, up, seen, false)
 			}
 		}
 	}

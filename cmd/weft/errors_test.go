@@ -154,6 +154,10 @@ func TestCommandErrors(t *testing.T) {
 		{"proto: too many files", []string{"import", "proto", "-I", "{dir}/proto/many", "root.proto"}, []string{"more than 1000 files to read"}, ""},
 		{"proto: bad method kind", []string{"import", "proto", "-I", "{dir}/proto", "--method", "ok.S/Get=Query2", "ok.proto"}, []string{`--method "ok.S/Get=Query2"`}, "weft import proto"},
 		{"proto: missing descriptor set", []string{"import", "proto", "--descriptor-set", "{dir}/nope.binpb"}, []string{"descriptor set: open {dir}/nope.binpb: no such file or directory"}, ""},
+		{"proto: missing file by path", []string{"import", "proto", "{dir}/proto/nope.proto"}, []string{"Error: {dir}/proto/nope.proto: file does not exist\n"}, ""},
+		{"proto: outside every import path", []string{"import", "proto", "-I", "{dir}/proto/many", "{dir}/proto/ok.proto"}, []string{"Error: {dir}/proto/ok.proto is outside every import path ({dir}/proto/many)"}, ""},
+		{"proto: bad virtual import path", []string{"import", "proto", "-I", "/x=y", "-I", "a/../../b={dir}/proto", "ok.proto"}, []string{`Error: import path "a/../../b={dir}/proto": the name before = (a/../../b) must be a relative path without ".."`}, ""},
+		{"proto: nothing to import", []string{"import", "proto", "-I", "{dir}/proto/many", "p1.proto"}, []string{"0 services, 0 methods imported, 0 skipped, 0 warnings\nError: nothing to import: the files compiled declare no service\n"}, ""},
 
 		{"grpc: unknown flag", []string{"import", "grpc", "--bogus", dead}, []string{"unknown flag: --bogus"}, "weft import grpc"},
 		{"grpc: no address", []string{"import", "grpc"}, []string{"missing ADDRESS"}, "weft import grpc"},
@@ -166,7 +170,10 @@ func TestCommandErrors(t *testing.T) {
 		{"wsdl: no source", []string{"import", "wsdl"}, []string{"missing SOURCE"}, "weft import wsdl"},
 		{"wsdl: missing file", []string{"import", "wsdl", "{dir}/wsdl/nope.wsdl"}, []string{"nope.wsdl"}, ""},
 		{"wsdl: malformed", []string{"import", "wsdl", "{dir}/wsdl/bad.wsdl"}, []string{"bad.wsdl:4"}, ""},
-		{"wsdl: missing import", []string{"import", "wsdl", "{dir}/wsdl/gone.wsdl"}, []string{"gone.wsdl:3: import: {dir}/wsdl/missing.wsdl: no such file or directory"}, ""},
+		{"wsdl: missing import, nothing else", []string{"import", "wsdl", "{dir}/wsdl/gone.wsdl"}, []string{
+			"warning: {dir}/wsdl/gone.wsdl:3: import: {dir}/wsdl/missing.wsdl cannot be read (no such file or directory)",
+			"Error: nothing to import: the WSDL declares no wsdl:binding; files that could not be read: {dir}/wsdl/missing.wsdl\n"}, ""},
+		{"wsdl: a file, not a WSDL", []string{"import", "wsdl", "{dir}/proto/ok.proto"}, []string{"Error: {dir}/proto/ok.proto:1: malformed XML"}, ""},
 		{"wsdl: too many files", []string{"import", "wsdl", "{dir}/wsdl/many/root.wsdl"}, []string{"root.wsdl:258: import: the document spans more than 256 files"}, ""},
 		{"wsdl: bad operation kind", []string{"import", "wsdl", "--operation", "GetQuote=Read", "{dir}/wsdl/bad.wsdl"}, []string{`--operation "GetQuote=Read"`}, "weft import wsdl"},
 		{"wsdl: bad SOAP version", []string{"import", "wsdl", "--soap-version", "2", "{dir}/wsdl/bad.wsdl"}, []string{`--soap-version "2": want 1.1 or 1.2`}, "weft import wsdl"},

@@ -40,7 +40,7 @@ func (f *storeFollower) load(ctx context.Context) error {
 	}
 	f.rev = state.Revision
 	if len(state.Versions) == 0 {
-		return fmt.Errorf("the store %s holds no config yet: put one there with weft registry import --config DIR --store %s", redactDSN(f.dsn), redactDSN(f.dsn))
+		return fmt.Errorf("the store %s holds no config yet: put one there with weft registry import --config DIR --store %s, or seed it with weft serve --registry --config DIR", redactDSN(f.dsn), redactDSN(f.dsn))
 	}
 	f.reloader.Config = virtualservices.Config{FS: registry.ConfigFS(state.Files()), Dir: ".", DisplayRoot: storeDisplay, Env: f.environ()}
 	if err := f.reloader.Reload(ctx); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,6 +47,8 @@ func newImportOpenAPI() *cobra.Command {
 		prefix string
 		out    string
 		kinds  []string
+		load   openapi.LoadOptions
+		depth  int
 	)
 	cmd := &cobra.Command{
 		Use:   "openapi SOURCE",
@@ -54,11 +57,13 @@ func newImportOpenAPI() *cobra.Command {
 to the document's operations with @rest, for a team to edit and commit. Parts of
 the document that cannot be mapped are reported as warnings on stderr, one per
 line (file:line:col: pointer: (operation) what was done); the rest is imported.
+A document of which no operation can be imported is an error (exit status 1),
+after the warnings that say why.
 
 With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 		Args: positional("SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := openapi.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}}
+			opts := openapi.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}, MaxDepth: depth}
 			for _, k := range kinds {
 				op, kind, ok := strings.Cut(k, "=")
 				if !ok || (kind != "Query" && kind != "Mutation") {
@@ -66,17 +71,29 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 				}
 				opts.Kinds[op] = kind
 			}
-			doc, err := openapi.Load(cmd.Context(), args[0], openapi.LoadOptions{})
+			if load.MaxFiles <= 0 || load.MaxBytes <= 0 || depth <= 0 {
+				return usagef("--max-files, --max-bytes and --max-depth must be positive")
+			}
+			doc, err := openapi.Load(cmd.Context(), args[0], load)
+			var le *openapi.LimitError
+			if errors.As(err, &le) {
+				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
+				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
+			}
 			if err != nil {
 				return err
 			}
 			res, err := openapi.Import(doc, opts)
+			var none *openapi.NoOperationsError
+			if errors.As(err, &none) {
+				printWarnings(cmd, none.Warnings)
+				fmt.Fprintf(cmd.ErrOrStderr(), "0 operations imported, %d skipped, %d warnings\n", len(none.Reasons), len(none.Warnings))
+				return errors.New(none.Summary() + " (the warnings above say why)")
+			}
 			if err != nil {
 				return err
 			}
-			for _, w := range res.Warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
-			}
+			printWarnings(cmd, res.Warnings)
 			fmt.Fprintf(cmd.ErrOrStderr(), "%d operations imported, %d skipped, %d warnings\n", res.Operations, res.Skipped, len(res.Warnings))
 			return writeImport(cmd, name, out, res.UpstreamYAML(name), res.SDL)
 		},
@@ -85,5 +102,14 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 	cmd.Flags().StringVar(&prefix, "prefix", "", "prefix for generated type names")
 	cmd.Flags().StringVar(&out, "out", "", "write the files into this directory instead of stdout")
 	cmd.Flags().StringSliceVar(&kinds, "operation", nil, "make an operation (operationId or 'METHOD /path') a Query or a Mutation field: OP=Query")
+	cmd.Flags().IntVar(&load.MaxFiles, "max-files", openapi.DefaultMaxFiles, "the most files the document may span ($refs to other files)")
+	cmd.Flags().Int64Var(&load.MaxBytes, "max-bytes", openapi.DefaultMaxBytes, "the most bytes the document's files may hold together")
+	cmd.Flags().IntVar(&depth, "max-depth", openapi.DefaultMaxDepth, "how deep nested schemas are mapped; deeper ones are typed JSON")
 	return cmd
+}
+
+func printWarnings(cmd *cobra.Command, ws []openapi.Warning) {
+	for _, w := range ws {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+	}
 }

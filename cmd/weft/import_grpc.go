@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -49,14 +51,71 @@ func (f *grpcImportFlags) register(cmd *cobra.Command, targetHelp string) {
 func (f *grpcImportFlags) run(cmd *cobra.Command, files *protoschema.Files) error {
 	opts := protoschema.Options{Upstream: f.name, Prefix: f.prefix, Services: f.services, Kinds: f.kinds}
 	res, err := protoschema.Import(files, opts)
+	var nothing *protoschema.NothingError
+	if errors.As(err, &nothing) {
+		res = nothing.Result
+	} else if err != nil {
+		return err
+	}
+	printImport(cmd.ErrOrStderr(), stringsOf(res.Warnings), fmt.Sprintf("%d services, %d methods imported, %d skipped, %d warnings", len(res.Services), res.Fields, res.Skipped, len(res.Warnings)))
+	if nothing != nil {
+		return nothing
+	}
+	origin, err := originFor(cmd, res.Origin, f.out)
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%d services, %d methods imported, %d skipped, %d warnings\n", len(res.Services), res.Fields, res.Skipped, len(res.Warnings))
+	res.Origin = origin
 	return writeImport(cmd, f.name, f.out, res.UpstreamYAML(f.name, f.target), res.SDL)
+}
+
+// originFor returns the descriptors' origin as an Upstream written into
+// out (or printed) names it: each import path's directory, and the
+// descriptor set, relative to out (see pathFor). The import paths, the current directory
+// when none was given, are then written unless they are out alone, the
+// Upstream's default.
+func originFor(cmd *cobra.Command, o protoschema.Origin, out string) (protoschema.Origin, error) {
+	if o.DescriptorSet != "" {
+		p, far, err := pathFor(o.DescriptorSet, out)
+		if err != nil {
+			return o, err
+		}
+		if far {
+			noteFar(cmd.ErrOrStderr(), p, out)
+		}
+		o.DescriptorSet = p
+	}
+	if o.Kind != protoschema.OriginProto {
+		return o, nil
+	}
+	paths := o.ImportPaths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var written []string
+	for _, ip := range paths {
+		virtual, dir, err := protoschema.ParseImportPath(ip)
+		if err != nil {
+			return o, err
+		}
+		p, far, err := pathFor(dir, out)
+		if err != nil {
+			return o, err
+		}
+		if far {
+			noteFar(cmd.ErrOrStderr(), p, out)
+		}
+		if virtual != "" || strings.Contains(p, "=") && !filepath.IsAbs(p) {
+			// The "=" keeps a directory whose name holds one whole.
+			p = virtual + "=" + p
+		}
+		written = append(written, p)
+	}
+	if len(written) == 1 && written[0] == "." {
+		written = nil
+	}
+	o.ImportPaths = written
+	return o, nil
 }
 
 func newImportProto() *cobra.Command {
@@ -70,13 +129,25 @@ func newImportProto() *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		Short: "Import gRPC services from .proto files (compiled here, no protoc) or a descriptor set",
 		Long: `Import prints an Upstream resource and a GraphQL schema whose fields are bound
-to the services' methods with @grpc, for a team to edit and commit. Files are
-named as their import statements name them, relative to an import path (-I,
-default the current directory); the well-known types need no path. Methods and
-types that cannot be mapped are reported as warnings on stderr, one per line
-(file:line:col: element: what was done); the rest is imported.
+to the services' methods with @grpc, for a team to edit and commit.
 
-With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+Imports are searched in the import paths (-I, in order; default the current
+directory), as protoc does: -I DIR, or -I VIRTUAL=DIR for a directory seen
+under another name (the import "VIRTUAL/x.proto" reads DIR/x.proto). A FILE is
+named as its import statements name it, relative to an import path, or by a
+path to it (relative or absolute) inside one, which gives it its name there; a
+path outside every import path is an error, except without -I, where a file
+outside the current directory has its own directory for import path. The
+well-known types need no path.
+
+Methods and types that cannot be mapped are reported as warnings on stderr, one
+per line (file:line:col: element: what was done), then a summary; the rest is
+imported. When no method is left to import, the command says why and exits
+with status 1.
+
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead,
+the Upstream naming the import paths relative to DIR (or by their absolute
+paths when they are outside DIR).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.parse(); err != nil {
 				return err
@@ -100,7 +171,7 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 		},
 	}
 	f.register(cmd, "the server's address, host:port (default: an environment variable named after --name)")
-	cmd.Flags().StringSliceVarP(&paths, "import-path", "I", nil, "a directory imports are searched in (repeatable, in order)")
+	cmd.Flags().StringArrayVarP(&paths, "import-path", "I", nil, "a directory imports are searched in, or VIRTUAL=DIR (repeatable, in order)")
 	cmd.Flags().StringVar(&descSet, "descriptor-set", "", "a binary FileDescriptorSet (protoc --include_imports -o, buf build -o)")
 	return cmd
 }
@@ -119,7 +190,9 @@ func newImportGRPC() *cobra.Command {
 		Long: `Import asks the server at ADDRESS (host:port) for its services over gRPC server
 reflection (v1, or v1alpha for older servers), and prints an Upstream resource
 and a GraphQL schema whose fields are bound to the methods with @grpc. The
-reflection and health services are left out unless --internal.
+reflection and health services are left out unless --internal. Methods and
+types that cannot be mapped are reported as warnings on stderr, then a summary;
+when no method is left to import, the command says why and exits with status 1.
 
 With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 		Args: positional("ADDRESS"),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,9 +23,14 @@ to the service's operations with @soap, for a team to edit and commit. Read-only
 operations (Get..., List..., Search..., ...) become Query fields, the others
 Mutation fields; --operation overrides one. Parts that cannot be mapped are
 reported as warnings on stderr, one per line (file:line: element: what was
-done); the rest is imported.
+done), then a summary; the rest is imported. An imported file (xs:import,
+xs:include, wsdl:import) that is not there is a warning too: what needs it is
+left out. When no operation is left to import, the command says why and exits
+with status 1.
 
-With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
+With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead,
+the Upstream naming the WSDL relative to DIR (or by its absolute path when it
+is outside DIR).`,
 		Args: positional("SOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := wsdl.Options{Upstream: name, Prefix: prefix, Kinds: map[string]string{}, Services: services, Ports: ports, SOAPVersion: version}
@@ -43,13 +49,24 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 				return err
 			}
 			res, err := wsdl.Import(defs, opts)
+			var nothing *wsdl.NothingError
+			if errors.As(err, &nothing) {
+				res = nothing.Result
+			} else if err != nil {
+				return err
+			}
+			printImport(cmd.ErrOrStderr(), stringsOf(res.Warnings), fmt.Sprintf("%d operations imported, %d skipped, %d warnings", res.Fields, res.Skipped, len(res.Warnings)))
+			if nothing != nil {
+				return nothing
+			}
+			source, far, err := pathFor(res.WSDL, out)
 			if err != nil {
 				return err
 			}
-			for _, w := range res.Warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+			if far {
+				noteFar(cmd.ErrOrStderr(), source, out)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d operations imported, %d skipped, %d warnings\n", res.Fields, res.Skipped, len(res.Warnings))
+			res.WSDL = source
 			return writeImport(cmd, name, out, res.UpstreamYAML(name), res.SDL)
 		},
 	}

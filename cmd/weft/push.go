@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weft-gateway/weft/registry"
+	"github.com/weft-gateway/weft/registry/store"
 )
 
 // The client verbs: weft push, rollback, history, diff and approve, each
@@ -255,39 +256,102 @@ B, as weft check prints them.`,
 
 func newApprove() *cobra.Command {
 	var (
-		reg    registryFlags
-		reason string
+		reg     registryFlags
+		reason  string
+		expires time.Duration
+		list    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "approve SUBJECT CLASS COORDINATE [-m REASON]",
-		Short: "Let one breaking change through the registry's checks of a subject",
+		Use:   "approve SUBJECT CLASS COORDINATE [-m REASON] [--expires DURATION] | approve --list SUBJECT",
+		Short: "Let one breaking change through the registry's checks of a subject, once",
 		Long: `approve records in the registry that the breaking change of CLASS at
 COORDINATE (as a check prints them: BREAKING FIELD_REMOVED Product.weight) may
-go live in a push to SUBJECT, in whichever VirtualService it shows. It needs
-the push scope on SUBJECT, and is audited.`,
-		Args: positional("SUBJECT", "CLASS", "COORDINATE"),
+go live in a push to SUBJECT, in whichever VirtualService it shows. The
+approval lasts --expires (168h by default, at most 2160h: 90 days) and lets the
+change through once: the push it lets through spends it, so the same break
+coming back later (after a rollback, say) needs approving again. Approving
+again replaces an approval, whatever its state. It needs the push scope on
+SUBJECT, and is audited.
+
+With --list, it prints SUBJECT's approvals and their state: active, expired,
+or spent by the version a push made with it (the read scope is enough).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if list {
+				return positional("SUBJECT")(cmd, args)
+			}
+			return positional("SUBJECT", "CLASS", "COORDINATE")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				for _, f := range []string{"message", "expires"} {
+					if cmd.Flags().Changed(f) {
+						return usagef("--%s goes with an approval, not --list", f)
+					}
+				}
+			}
+			if expires <= 0 || expires > store.MaxApprovalTTL {
+				return usagef("--expires %s: want more than 0 and at most %s (90 days)", expires, store.MaxApprovalTTL)
+			}
 			c, err := reg.client()
 			if err != nil {
 				return err
 			}
 			ctx, cancel := callContext(cmd)
 			defer cancel()
-			var out struct {
-				Approve struct{ Subject, Coordinate, Class, ApprovedBy string }
+			if list {
+				return listApprovals(ctx, cmd, c, args[0])
 			}
-			if err := c.do(ctx, `mutation($in: ApprovalInput!) { approve(input: $in) { subject coordinate class approvedBy } }`,
-				map[string]any{"in": map[string]any{"subject": args[0], "class": args[1], "coordinate": args[2], "reason": reason}}, &out); err != nil {
+			var out struct {
+				Approve struct {
+					Subject, Coordinate, Class, ApprovedBy string
+					ExpiresAt                              time.Time
+				}
+			}
+			if err := c.do(ctx, `mutation($in: ApprovalInput!) { approve(input: $in) { subject coordinate class approvedBy expiresAt } }`,
+				map[string]any{"in": map[string]any{"subject": args[0], "class": args[1], "coordinate": args[2], "reason": reason, "expiresIn": expires.String()}}, &out); err != nil {
 				return err
 			}
 			a := out.Approve
-			fmt.Fprintf(cmd.OutOrStdout(), "approved %s %s for %s (by %s)\n", a.Class, a.Coordinate, a.Subject, a.ApprovedBy)
+			fmt.Fprintf(cmd.OutOrStdout(), "approved %s %s for %s (by %s) until %s\n", a.Class, a.Coordinate, a.Subject, a.ApprovedBy, a.ExpiresAt.UTC().Format(time.RFC3339))
 			return nil
 		},
 	}
 	reg.register(cmd)
 	cmd.Flags().StringVarP(&reason, "message", "m", "", "why the change may go through, for the audit log")
+	cmd.Flags().DurationVar(&expires, "expires", store.DefaultApprovalTTL, "how long the approval lasts, at most 2160h (90 days)")
+	cmd.Flags().BoolVar(&list, "list", false, "list SUBJECT's approvals and their state instead")
 	return cmd
+}
+
+// listApprovals prints subject's approvals as a table, one per line.
+func listApprovals(ctx context.Context, cmd *cobra.Command, c *registryClient, subject string) error {
+	var out struct {
+		Approvals []struct {
+			Coordinate, Class, ApprovedBy, Reason, State string
+			ExpiresAt                                    time.Time
+			SpentVersion                                 *int
+		}
+	}
+	if err := c.do(ctx, `query($subject: String!) { approvals(subject: $subject) { coordinate class approvedBy reason state expiresAt spentVersion } }`,
+		map[string]any{"subject": subject}, &out); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "COORDINATE\tCLASS\tSTATE\tEXPIRES\tAPPROVED BY\tREASON")
+	for _, a := range out.Approvals {
+		state := strings.ToLower(a.State)
+		if a.SpentVersion != nil {
+			state = fmt.Sprintf("%s (version %d)", state, *a.SpentVersion)
+		}
+		why, _, _ := strings.Cut(a.Reason, "\n")
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Coordinate, a.Class, state, a.ExpiresAt.UTC().Format(time.RFC3339), a.ApprovedBy, why)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := cmd.OutOrStdout().Write(b.Bytes())
+	return err
 }
 
 // writeReport prints a report as text or JSON.

@@ -130,7 +130,10 @@ func (c *registryClient) do(ctx context.Context, query string, vars map[string]a
 const reportFields = `subject revision breaking approved removedVirtualServices addedVirtualServices
   replaced { path source }
   virtualServices { name changes { coordinate class severity message old new affects
-    operations { signature name count } approval { subject coordinate class approvedBy reason time } } }`
+    operations { signature name count } approval { ` + approvalFields + ` } lapsedApproval { ` + approvalFields + ` } } }`
+
+// approvalFields asks for what a report prints of an approval.
+const approvalFields = `subject coordinate class approvedBy reason time expiresAt state spentVersion spentAt`
 
 // apiReport is a report as the API answers it.
 type apiReport struct {
@@ -149,6 +152,7 @@ type apiReport struct {
 			Affects                              []string
 			Operations                           []registry.OperationUse
 			Approval                             *store.Approval
+			LapsedApproval                       *store.Approval
 		}
 	}
 	RemovedVirtualServices []string
@@ -171,12 +175,21 @@ func (a *apiReport) report() *registry.Report {
 			changes = append(changes, registry.Change{
 				Change: diff.Change{Coordinate: c.Coordinate, Class: diff.Class(c.Class), Severity: diff.Severity(c.Severity),
 					Message: c.Message, Old: deref(c.Old), New: deref(c.New), Affects: c.Affects},
-				Operations: c.Operations, Approval: c.Approval,
+				Operations: c.Operations, Approval: apiApproval(c.Approval), Lapsed: apiApproval(c.LapsedApproval),
 			})
 		}
 		r.VirtualServices[vs.Name] = changes
 	}
 	return r
+}
+
+// apiApproval returns an approval as the API answered it with its state
+// as the store names it (the API's enum is in capitals).
+func apiApproval(a *store.Approval) *store.Approval {
+	if a != nil {
+		a.State = store.ApprovalState(strings.ToLower(string(a.State)))
+	}
+	return a
 }
 
 func deref(s *string) string {

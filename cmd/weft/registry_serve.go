@@ -94,6 +94,9 @@ flight finish for up to --shutdown-grace, as 'weft serve' does.`,
 			}
 			defer st.Close()
 			svc := newRegistryService(st, os.LookupEnv, window, log)
+			// After the requests drain and before the store closes: it
+			// writes the count of refusals the cap left out.
+			defer svc.Close()
 
 			var flight inFlight
 			mux := http.NewServeMux()

@@ -58,13 +58,20 @@ func TestReplicasFollowTheStore(t *testing.T) {
 }
 
 // TestServeFromAnEmptyStore: a gateway told to serve a store that holds
-// nothing says how to fill it, and exits 1.
+// nothing says how to fill it, and exits 1. With --registry too: only the
+// embedded store is ever given the demo, never a store named by --store.
 func TestServeFromAnEmptyStore(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "registry.db")
-	r := weft(t, "serve", "--store", db, "--listen", "127.0.0.1:0")
-	want := "Error: the store " + db + " holds no config yet: put one there with weft registry import --config DIR --store " + db + "\n"
-	if r.code != 1 || r.stderr != want {
-		t.Fatalf("exit %d, stderr:\n%s\nwant:\n%s", r.code, r.stderr, want)
+	for _, args := range [][]string{
+		{"serve", "--listen", "127.0.0.1:0"},
+		{"serve", "--registry", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"},
+	} {
+		db := filepath.Join(t.TempDir(), "registry.db")
+		r := weft(t, append(args, "--store", db)...)
+		want := "Error: the store " + db + " holds no config yet: put one there with weft registry import --config DIR --store " + db +
+			", or seed it with weft serve --registry --config DIR\n"
+		if r.code != 1 || !strings.HasSuffix(r.stderr, want) {
+			t.Fatalf("%v: exit %d, stderr:\n%s\nwant it to end:\n%s", args, r.code, r.stderr, want)
+		}
 	}
 }
 

@@ -37,9 +37,11 @@ func newServe() *cobra.Command {
 		redis  string
 		reg    string
 		regAPI bool
-		flush  time.Duration
-		watch  bool
-		grace  time.Duration
+		// demoSeed: the embedded demo seeds an empty store.
+		demoSeed bool
+		flush    time.Duration
+		watch    bool
+		grace    time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -80,13 +82,16 @@ names (or the embedded demo), and the store's config is served from then on.`,
 					if reg, err = defaultStorePath(); err != nil {
 						return err
 					}
+					// The laptop case: an empty embedded store gets the
+					// demo. A store of one's own never does.
+					demoSeed = src.dir == ""
 				}
 			}
 			// With a store and no files, the config is the store's; with the
 			// registry, always.
 			fromStore := reg != "" && (regAPI || src.dir == "" && src.supergraph == "")
 			if !cmd.Flags().Changed("demo-upstreams") {
-				src.demoUpstreams = src.dir == "" && src.supergraph == "" && (!fromStore || regAPI)
+				src.demoUpstreams = src.dir == "" && src.supergraph == "" && (!fromStore || demoSeed)
 			}
 			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
@@ -138,10 +143,15 @@ names (or the embedded demo), and the store's config is served from then on.`,
 				}
 				defer st.Close()
 				if regAPI {
-					if err := seedStore(ctx, st, &src, cfg, log); err != nil {
-						return err
+					if src.dir != "" || demoSeed {
+						if err := seedStore(ctx, st, &src, cfg, log); err != nil {
+							return err
+						}
 					}
 					regSvc = newRegistryService(st, cfg.Env, registry.DefaultUsageWindow, log)
+					// After the admin listener closes and before the store
+					// does: it writes the count of refusals the cap left out.
+					defer regSvc.Close()
 				}
 				if fromStore {
 					follower = &storeFollower{st: st, dsn: reg, env: cfg.Env, log: log}

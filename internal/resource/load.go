@@ -83,7 +83,9 @@ func (o Options) display(name string) string {
 // directories whose names start with "." are skipped: a Kubernetes
 // ConfigMap mount holds its files in ..data and ..<timestamp> directories
 // and links each of them at the top, so reading both would load everything
-// twice. Files are read in lexical order of their paths, documents in file
+// twice. A YAML file with none of a resource's top-level keys (apiVersion,
+// kind, metadata, spec) is not config and is skipped: an OpenAPI document
+// kept beside the config. Files are read in lexical order of their paths, documents in file
 // order, so the result does not depend on the file system. If dir names a
 // file, that file alone is loaded, whatever its extension.
 //
@@ -96,6 +98,9 @@ func LoadDir(fsys fs.FS, dir string, opts Options) ([]*Document, error) {
 	files := listFiles(fsys, dir, opts, &errs)
 	var docs, named []*Document
 	for _, name := range files {
+		if !isResourceFile(fsys, name) {
+			continue
+		}
 		data, err := readFile(fsys, name, opts)
 		if err != nil {
 			errs = append(errs, err)
@@ -256,6 +261,34 @@ func (w *walker) linkTarget(p, dir string) (string, bool) {
 // isWithin reports whether dir is anc or lies below it.
 func isWithin(dir, anc string) bool {
 	return anc == "." || dir == anc || strings.HasPrefix(dir, anc+"/")
+}
+
+// sniffBytes is how much of a YAML file isResourceFile reads: enough for
+// the first document's top-level keys, however long its comments.
+const sniffBytes = 64 << 10
+
+// resourceLine is a line that makes a YAML file a file of resources: one
+// of a resource's top-level keys, or a flow mapping (a resource written as
+// JSON).
+var resourceLine = regexp.MustCompile(`(?m)^(["']?(apiVersion|kind|metadata|spec)["']?\s*:|\{)`)
+
+// isResourceFile reports whether the YAML file name holds resources, or
+// tries to: it has a top-level apiVersion, kind, metadata or spec (or is
+// written as JSON). Other YAML files (an OpenAPI document or a fragment of
+// one kept beside the config, which an Upstream reads as its source) are
+// not config, however large, as a WSDL or a .proto is not. A file that
+// cannot be read is taken as one, for readFile to report.
+func isResourceFile(fsys fs.FS, name string) bool {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, sniffBytes))
+	if err != nil {
+		return true
+	}
+	return resourceLine.Match(head)
 }
 
 func isYAMLName(name string) bool {

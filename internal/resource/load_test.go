@@ -2,6 +2,7 @@ package resource
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -360,6 +361,37 @@ func TestLoadDirCollectsErrorsFromEveryFile(t *testing.T) {
 	}
 	if got := names(docs); !reflect.DeepEqual(got, []string{"c.yaml:fine"}) {
 		t.Errorf("loaded %v, want only the clean file", got)
+	}
+}
+
+// YAML files that are not resources (an OpenAPI document and its
+// fragments, kept beside the config for a rest Upstream to read) are not
+// read as config, however large; a file that tries to be a resource still
+// fails.
+func TestLoadDirSkipsFilesThatAreNotResources(t *testing.T) {
+	fsys := fstest.MapFS{
+		"pets.yaml":             upstream("pets"),
+		"specs/pets.yaml":       {Data: []byte("# The pet store.\nopenapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths: {}\n")},
+		"specs/docker.yml":      {Data: []byte("info: {title: Docker}\nswagger: \"2.0\"\npaths: {}\n" + strings.Repeat("# padding\n", 1<<19))},
+		"specs/parameters.yaml": {Data: []byte("limit:\n  name: limit\n  in: query\n")},
+		"specs/confused.yml":    {Data: []byte("openapi: 3.0.0\nkind: Upstream\n")},
+		"no-kind.yaml":          {Data: []byte("metadata: {name: x}\nspec: {}\n")},
+		"as-json.yaml":          {Data: []byte(`{"kind": "Upstream"}`)},
+	}
+	docs, err := LoadDir(fsys, ".", Options{})
+	if got := names(docs); !reflect.DeepEqual(got, []string{"pets.yaml:pets"}) {
+		t.Errorf("loaded %v, want only the resource", got)
+	}
+	msg := fmt.Sprint(err)
+	for _, skipped := range []string{"specs/pets.yaml", "specs/docker.yml", "specs/parameters.yaml"} {
+		if strings.Contains(msg, skipped) {
+			t.Errorf("%s is not a resource file, yet it was read as one: %v", skipped, err)
+		}
+	}
+	for _, failed := range []string{"specs/confused.yml", "no-kind.yaml", "as-json.yaml"} {
+		if !strings.Contains(msg, failed) {
+			t.Errorf("%s tries to be a resource and must fail; error = %v", failed, err)
+		}
 	}
 }
 

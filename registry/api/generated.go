@@ -32,6 +32,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Approval() ApprovalResolver
 	Change() ChangeResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -46,12 +47,16 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Approval struct {
-		ApprovedBy func(childComplexity int) int
-		Class      func(childComplexity int) int
-		Coordinate func(childComplexity int) int
-		Reason     func(childComplexity int) int
-		Subject    func(childComplexity int) int
-		Time       func(childComplexity int) int
+		ApprovedBy   func(childComplexity int) int
+		Class        func(childComplexity int) int
+		Coordinate   func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		SpentAt      func(childComplexity int) int
+		SpentVersion func(childComplexity int) int
+		State        func(childComplexity int) int
+		Subject      func(childComplexity int) int
+		Time         func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -70,6 +75,7 @@ type ComplexityRoot struct {
 		Approval   func(childComplexity int) int
 		Class      func(childComplexity int) int
 		Coordinate func(childComplexity int) int
+		Lapsed     func(childComplexity int) int
 		Message    func(childComplexity int) int
 		New        func(childComplexity int) int
 		Old        func(childComplexity int) int
@@ -191,6 +197,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ApprovalResolver interface {
+	State(ctx context.Context, obj *store.Approval) (ApprovalState, error)
+	SpentVersion(ctx context.Context, obj *store.Approval) (*int, error)
+	SpentAt(ctx context.Context, obj *store.Approval) (*time.Time, error)
+}
 type ChangeResolver interface {
 	Class(ctx context.Context, obj *registry.Change) (string, error)
 
@@ -267,12 +278,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.Coordinate(childComplexity), true
+	case "Approval.expiresAt":
+		if e.ComplexityRoot.Approval.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.ExpiresAt(childComplexity), true
 	case "Approval.reason":
 		if e.ComplexityRoot.Approval.Reason == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Approval.Reason(childComplexity), true
+	case "Approval.spentAt":
+		if e.ComplexityRoot.Approval.SpentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.SpentAt(childComplexity), true
+	case "Approval.spentVersion":
+		if e.ComplexityRoot.Approval.SpentVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.SpentVersion(childComplexity), true
+	case "Approval.state":
+		if e.ComplexityRoot.Approval.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.State(childComplexity), true
 	case "Approval.subject":
 		if e.ComplexityRoot.Approval.Subject == nil {
 			break
@@ -359,6 +394,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.Coordinate(childComplexity), true
+	case "Change.lapsedApproval":
+		if e.ComplexityRoot.Change.Lapsed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Lapsed(childComplexity), true
 	case "Change.message":
 		if e.ComplexityRoot.Change.Message == nil {
 			break
@@ -974,6 +1015,14 @@ func (ec *executionContext) childFields_Approval(ctx context.Context, field grap
 		return ec.fieldContext_Approval_reason(ctx, field)
 	case "time":
 		return ec.fieldContext_Approval_time(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Approval_expiresAt(ctx, field)
+	case "state":
+		return ec.fieldContext_Approval_state(ctx, field)
+	case "spentVersion":
+		return ec.fieldContext_Approval_spentVersion(ctx, field)
+	case "spentAt":
+		return ec.fieldContext_Approval_spentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Approval", field.Name)
 }
@@ -1020,6 +1069,8 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 		return ec.fieldContext_Change_operations(ctx, field)
 	case "approval":
 		return ec.fieldContext_Change_approval(ctx, field)
+	case "lapsedApproval":
+		return ec.fieldContext_Change_lapsedApproval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
@@ -1782,6 +1833,98 @@ func (ec *executionContext) fieldContext_Approval_time(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Approval", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Approval_expiresAt(ctx context.Context, field graphql.CollectedField, obj *store.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Approval_state(ctx context.Context, field graphql.CollectedField, obj *store.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ApprovalState) graphql.Marshaler {
+			return ec.marshalNApprovalState2githubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋapiᚐApprovalState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, true, true, "ApprovalState")
+}
+
+func (ec *executionContext) _Approval_spentVersion(ctx context.Context, field graphql.CollectedField, obj *store.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_spentVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().SpentVersion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_spentVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Approval_spentAt(ctx context.Context, field graphql.CollectedField, obj *store.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_spentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().SpentAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_spentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, true, true, "Time")
+}
+
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2179,6 +2322,38 @@ func (ec *executionContext) _Change_approval(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Change_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_lapsedApproval(ctx context.Context, field graphql.CollectedField, obj *registry.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_lapsedApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lapsed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Approval) graphql.Marshaler {
+			return ec.marshalOApproval2ᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋstoreᚐApproval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_lapsedApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Change",
 		Field:      field,
@@ -5192,7 +5367,7 @@ func (ec *executionContext) unmarshalInputApprovalInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subject", "coordinate", "class", "reason"}
+	fieldsInOrder := [...]string{"subject", "coordinate", "class", "reason", "expiresIn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5227,6 +5402,13 @@ func (ec *executionContext) unmarshalInputApprovalInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Reason = data
+		case "expiresIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresIn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresIn = data
 		}
 	}
 	return it, nil
@@ -5638,33 +5820,56 @@ func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet,
 		case "subject":
 			out.Values[i] = ec._Approval_subject(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "coordinate":
 			out.Values[i] = ec._Approval_coordinate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "class":
 			out.Values[i] = ec._Approval_class(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "approvedBy":
 			out.Values[i] = ec._Approval_approvedBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
 			out.Values[i] = ec._Approval_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "time":
 			out.Values[i] = ec._Approval_time(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "expiresAt":
+			out.Values[i] = ec._Approval_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_state(ctx, field, obj)
+				})
+		case "spentVersion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_spentVersion(ctx, field, obj)
+				})
+		case "spentAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_spentAt(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5806,6 +6011,11 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "approval":
 			out.Values[i] = ec._Change_approval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lapsedApproval":
+			out.Values[i] = ec._Change_lapsedApproval(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -7012,6 +7222,16 @@ func (ec *executionContext) marshalNApproval2ᚖgithubᚗcomᚋweftᚑgatewayᚋ
 func (ec *executionContext) unmarshalNApprovalInput2githubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋapiᚐApprovalInput(ctx context.Context, v any) (ApprovalInput, error) {
 	res, err := ec.unmarshalInputApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNApprovalState2githubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋapiᚐApprovalState(ctx context.Context, v any) (ApprovalState, error) {
+	var res ApprovalState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalState2githubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋapiᚐApprovalState(ctx context.Context, sel ast.SelectionSet, v ApprovalState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋweftᚑgatewayᚋweftᚋregistryᚋstoreᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.AuditEntry) graphql.Marshaler {

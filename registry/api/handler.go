@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -50,7 +48,10 @@ type Options struct {
 
 // NewHandler returns the API over svc, for any path it is mounted at:
 // GraphQL over HTTP, POST for every operation and GET for queries, with
-// introspection. The token is the request's Authorization: Bearer header.
+// introspection for requests whose token authenticates. The token is the
+// request's Authorization: Bearer header. Every refusal is audited: the
+// Service's own, and those of requests refused before they reach it
+// (transport.go), as registry.AuditRequest.
 func NewHandler(svc *registry.Service, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
@@ -60,11 +61,18 @@ func NewHandler(svc *registry.Service, opts Options) http.Handler {
 	}
 	log := opts.Log
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{svc: svc}}))
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{svc: svc, maxBody: opts.MaxBodyBytes})
+	srv.AddTransport(otherRequests{svc: svc})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	srv.Use(introspectionGate{svc: svc})
 	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
+		res, err := next(ctx)
+		if errors.Is(err, errBeforeService) {
+			svc.AuditRequestRefusal(ctx, tokenFrom(ctx), fmt.Sprintf("bad input to %s: %v", graphql.GetFieldContext(ctx).Field.Name, err))
+		}
+		return res, err
+	})
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return present(ctx, err, log)
 	})
@@ -72,17 +80,7 @@ func NewHandler(svc *registry.Service, opts Options) http.Handler {
 		log.Error().Str("panic", fmt.Sprint(v)).Msg("registry API: a resolver panicked")
 		return errors.New("internal error")
 	})
-	tooLarge := fmt.Sprintf(`{"errors":[{"message":"the request body is larger than the limit of %d bytes","extensions":{"code":"BAD_INPUT"}}]}`, opts.MaxBodyBytes)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A body said to be too large is refused before a byte is read;
-		// one that turns out so (chunked) stops at the limit.
-		if r.ContentLength > opts.MaxBodyBytes {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			_, _ = io.WriteString(w, tooLarge)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes)
 		srv.ServeHTTP(w, r.WithContext(withToken(r.Context(), bearer(r.Header.Get("Authorization")))))
 	})
 }

@@ -18,6 +18,9 @@ type ApprovalInput struct {
 	Coordinate string  `json:"coordinate"`
 	Class      string  `json:"class"`
 	Reason     *string `json:"reason,omitempty"`
+	// How long the approval lasts, as a Go duration ("168h", "90m"): more than
+	// 0, at most 2160h (90 days); 168h by default.
+	ExpiresIn *string `json:"expiresIn,omitempty"`
 }
 
 type AuditFilter struct {
@@ -90,6 +93,67 @@ type ScopeInput struct {
 type VirtualServiceChanges struct {
 	Name    string             `json:"name"`
 	Changes []*registry.Change `json:"changes"`
+}
+
+// What an approval is at the moment it is read.
+type ApprovalState string
+
+const (
+	// It lets its change through the subject's checks.
+	ApprovalStateActive ApprovalState = "ACTIVE"
+	// It passed its expiresAt unspent.
+	ApprovalStateExpired ApprovalState = "EXPIRED"
+	// A push it let through spent it.
+	ApprovalStateSpent ApprovalState = "SPENT"
+)
+
+var AllApprovalState = []ApprovalState{
+	ApprovalStateActive,
+	ApprovalStateExpired,
+	ApprovalStateSpent,
+}
+
+func (e ApprovalState) IsValid() bool {
+	switch e {
+	case ApprovalStateActive, ApprovalStateExpired, ApprovalStateSpent:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalState) String() string {
+	return string(e)
+}
+
+func (e *ApprovalState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalState", str)
+	}
+	return nil
+}
+
+func (e ApprovalState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How a file's content is written.

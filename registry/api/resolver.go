@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -20,6 +21,9 @@ type Resolver struct {
 }
 
 var _ ResolverRoot = (*Resolver)(nil)
+
+// Approval implements ResolverRoot.
+func (r *Resolver) Approval() ApprovalResolver { return approvalResolver{} }
 
 // Change implements ResolverRoot.
 func (r *Resolver) Change() ChangeResolver { return changeResolver{} }
@@ -42,10 +46,14 @@ func (r *Resolver) Token() TokenResolver { return tokenResolver{} }
 // Version implements ResolverRoot.
 func (r *Resolver) Version() VersionResolver { return versionResolver{r} }
 
+// errBeforeService marks a refusal the API made before calling the
+// Service, which the API audits since the Service never saw it.
+var errBeforeService = errors.New("refused before the registry service was called")
+
 // badInput is a refusal of what the client sent, found before the service
 // sees it.
 func badInput(format string, a ...any) error {
-	return &registry.Error{Code: registry.CodeBadInput, Message: fmt.Sprintf(format, a...)}
+	return &registry.Error{Code: registry.CodeBadInput, Message: fmt.Sprintf(format, a...), Err: errBeforeService}
 }
 
 type queryResolver struct{ *Resolver }
@@ -199,7 +207,15 @@ func (m mutationResolver) Rollback(ctx context.Context, subject string, to *int,
 }
 
 func (m mutationResolver) Approve(ctx context.Context, in ApprovalInput) (*store.Approval, error) {
-	a, err := m.svc.Approve(ctx, tokenFrom(ctx), store.Approval{Subject: in.Subject, Coordinate: in.Coordinate, Class: in.Class, Reason: deref(in.Reason)})
+	var ttl time.Duration
+	if in.ExpiresIn != nil {
+		d, err := time.ParseDuration(*in.ExpiresIn)
+		if err != nil || d <= 0 || d > store.MaxApprovalTTL {
+			return nil, badInput("input.expiresIn %q: want a duration such as 168h, more than 0 and at most %s (90 days)", *in.ExpiresIn, store.MaxApprovalTTL)
+		}
+		ttl = d
+	}
+	a, err := m.svc.Approve(ctx, tokenFrom(ctx), store.Approval{Subject: in.Subject, Coordinate: in.Coordinate, Class: in.Class, Reason: deref(in.Reason)}, ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +304,34 @@ func (changeResolver) Old(_ context.Context, obj *registry.Change) (*string, err
 
 func (changeResolver) New(_ context.Context, obj *registry.Change) (*string, error) {
 	return nonEmpty(obj.New), nil
+}
+
+type approvalResolver struct{}
+
+func (approvalResolver) State(_ context.Context, obj *store.Approval) (ApprovalState, error) {
+	switch obj.State {
+	case store.ApprovalActive:
+		return ApprovalStateActive, nil
+	case store.ApprovalExpired:
+		return ApprovalStateExpired, nil
+	case store.ApprovalSpent:
+		return ApprovalStateSpent, nil
+	}
+	return "", fmt.Errorf("approval of %s %s: unknown state %q", obj.Class, obj.Coordinate, obj.State)
+}
+
+func (approvalResolver) SpentVersion(_ context.Context, obj *store.Approval) (*int, error) {
+	if obj.SpentVersion == 0 {
+		return nil, nil
+	}
+	return &obj.SpentVersion, nil
+}
+
+func (approvalResolver) SpentAt(_ context.Context, obj *store.Approval) (*time.Time, error) {
+	if obj.SpentAt.IsZero() {
+		return nil, nil
+	}
+	return &obj.SpentAt, nil
 }
 
 type scopeResolver struct{}

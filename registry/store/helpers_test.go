@@ -19,7 +19,7 @@ type registryStore interface {
 	Push(ctx context.Context, req PushRequest) (PushResult, error)
 	Activate(ctx context.Context, subject string, version int, author, message string) (Version, int64, error)
 	ActivateVersion(ctx context.Context, req ActivateRequest) (Version, int64, error)
-	Approve(ctx context.Context, a Approval) (Approval, error)
+	Approve(ctx context.Context, a Approval, ttl time.Duration) (Approval, error)
 	Approvals(ctx context.Context, subject string) ([]Approval, error)
 	Delete(ctx context.Context, subject, author, message string) (int64, error)
 	Active(ctx context.Context) (State, error)

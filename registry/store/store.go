@@ -77,6 +77,12 @@ type PushRequest struct {
 	// *RevisionConflictError unless the store's revision is this one: the
 	// revision the pusher checked its change against.
 	ExpectRevision *int64
+	// Approvals are the approvals of Subject (by Coordinate and Class)
+	// that let the version's breaking changes through: the push marks each
+	// spent by the new version, in its transaction, and fails with an
+	// *ApprovalLapsedError if one is no longer active. An unchanged push
+	// spends none.
+	Approvals []Approval
 }
 
 // PushResult is what a push did.

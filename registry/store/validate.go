@@ -109,6 +109,12 @@ func (s *Store) checkPush(req PushRequest) error {
 	if size > s.limits.MaxBytes {
 		return &InputError{Field: "Files", Reason: fmt.Sprintf("%d bytes with the composed text, more than the limit of %d", size, s.limits.MaxBytes)}
 	}
+	for i, a := range req.Approvals {
+		if ie := checkChange(a.Coordinate, a.Class); ie != nil {
+			ie.Field = fmt.Sprintf("Approvals[%d].%s", i, ie.Field)
+			return ie
+		}
+	}
 	return s.checkTexts(map[string]string{"Author": req.Author, "Message": req.Message})
 }
 

@@ -171,6 +171,9 @@ func (s *Store) PushAll(ctx context.Context, reqs []PushRequest, expect *int64) 
 			if err := claimPaths(ctx, tx, reqs[i].Subject, sortedKeys(reqs[i].Files)); err != nil {
 				return err
 			}
+			if err := spendApprovals(ctx, tx, reqs[i].Subject, out[i].Version.Number, now, reqs[i].Approvals); err != nil {
+				return err
+			}
 		}
 		next, err := s.bump(ctx, tx, rev)
 		if err != nil {

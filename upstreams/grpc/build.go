@@ -2,6 +2,7 @@ package grpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -64,7 +65,15 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		return fail(where, err)
 	}
 	res, err := protoschema.Import(files, protoschema.Options{Upstream: d.Name, Services: g.Services, Kinds: g.Methods, Prefix: g.Prefix})
-	if err != nil {
+	var nothing *protoschema.NothingError
+	switch {
+	case errors.As(err, &nothing) && len(g.Services) > 0:
+		return fail("spec.grpc.services", err)
+	case errors.As(err, &nothing):
+		// An upstream without a method serves nothing: say so where its
+		// descriptors come from.
+		return fail(where, err)
+	case err != nil:
 		return fail("spec.grpc", err)
 	}
 	for _, w := range res.Warnings {
@@ -234,22 +243,29 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 			_, err := src.LocalPath(".")
 			onDisk = err == nil
 		}
-		if onDisk {
-			// On disk, errors name each file by its real path.
-			for i, p := range paths {
-				dir, err := src.LocalPath(p)
-				if err != nil {
-					return nil, "spec.grpc.proto.importPaths[" + strconv.Itoa(i) + "]", err
-				}
-				opts.ImportPaths = append(opts.ImportPaths, dir)
+		// An import path is a directory, or VIRTUAL=DIR as protoc's -I: the
+		// directory is resolved, and handed on with its "=" so that its
+		// name is never split again.
+		for i, p := range paths {
+			where := "spec.grpc.proto.importPaths[" + strconv.Itoa(i) + "]"
+			virtual, dir, err := protoschema.ParseImportPath(p)
+			if err != nil {
+				return nil, where, err
 			}
-		} else {
-			for i, p := range paths {
-				if path.IsAbs(p) || !fs.ValidPath(path.Clean(p)) {
-					return nil, "spec.grpc.proto.importPaths[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: use a path relative to the resource's file", p)
+			if onDisk {
+				// On disk, errors name each file by its real path.
+				if dir, err = src.LocalPath(dir); err != nil {
+					return nil, where, err
 				}
-				opts.ImportPaths = append(opts.ImportPaths, path.Clean(p))
+			} else {
+				if path.IsAbs(dir) || !fs.ValidPath(path.Clean(dir)) {
+					return nil, where, fmt.Errorf("%q: use a path relative to the resource's file", dir)
+				}
+				dir = path.Clean(dir)
 			}
+			opts.ImportPaths = append(opts.ImportPaths, virtual+"="+dir)
+		}
+		if !onDisk {
 			opts.FS = src.FS()
 		}
 		files, err := protoschema.Compile(ctx, g.Proto.Files, opts)

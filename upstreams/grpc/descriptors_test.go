@@ -27,6 +27,10 @@ func TestDescriptorSources(t *testing.T) {
 	}{
 		{"proto", grpctest.ReflectionNone, "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [protos]}\n",
 			map[string][]byte{"protos/" + grpctest.ProtoFile: []byte(grpctest.ProtoSource())}},
+		// As protoc's -I weft/test=vendor/kitchen: the file's name keeps
+		// its weft/test/ prefix, which is not a directory.
+		{"proto under a virtual import path", grpctest.ReflectionNone, "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [weft/test=vendor/kitchen]}\n",
+			map[string][]byte{"vendor/kitchen/" + strings.TrimPrefix(grpctest.ProtoFile, "weft/test/"): []byte(grpctest.ProtoSource())}},
 		{"descriptor set", grpctest.ReflectionNone, "    descriptorSet: specs/kitchen.binpb\n",
 			map[string][]byte{"specs/kitchen.binpb": set}},
 		{"reflection v1", grpctest.ReflectionBoth, "    reflection: true\n", nil},

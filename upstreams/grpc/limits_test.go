@@ -177,6 +177,14 @@ func TestConfigErrors(t *testing.T) {
 		{"not a descriptor set", "  grpc:\n" + target + "    descriptorSet: " + grpctest.ProtoFile + "\n", "",
 			[]string{"up.yaml:7:20: spec.grpc.descriptorSet:", "kitchen.proto: ", "FileDescriptorSet"}},
 		{"missing caFile", "  tls: {caFile: nope.pem}\n  grpc:\n" + target + proto, "", []string{"up.yaml:5:8: spec.tls: caFile:", "nope.pem"}},
+		{"no method", "  grpc:\n" + target + proto, "syntax = \"proto3\";\npackage weft.test.v1;\nservice Kitchen {}\n",
+			[]string{"up.yaml:7:12: spec.grpc.proto: nothing to import: the services weft.test.v1.Kitchen declare no method"}},
+		{"no service of those asked for", "  grpc:\n" + target + proto + "    services: [weft.test.v1.Nope]\n", "",
+			[]string{"up.yaml:8:15: spec.grpc.services: nothing to import: no service of the descriptors is one of the services asked for (weft.test.v1.Nope)"}},
+		{"virtual import path climbing", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [../weft=.]}\n", "",
+			[]string{"up.yaml:7:", "spec.grpc.proto.importPaths[0]: import path \"../weft=.\": the name before = (../weft) must be a relative path"}},
+		{"file under no import path", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [other=weft]}\n", "",
+			[]string{"up.yaml:7:12: spec.grpc.proto: " + grpctest.ProtoFile + ": file does not exist in other="}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,7 +96,9 @@ type ProtoSource struct {
 	// Files are compiled, named relative to an import path.
 	Files []string `yaml:"files" weft:"required"`
 	// ImportPaths are directories relative to the resource's file (default:
-	// its own directory).
+	// its own directory), searched in order. As with protoc's -I, an entry
+	// VIRTUAL=DIR is the directory DIR seen as VIRTUAL: the import
+	// "VIRTUAL/x.proto" reads DIR/x.proto.
 	ImportPaths []string `yaml:"importPaths"`
 }
 

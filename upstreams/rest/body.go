@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -70,6 +71,36 @@ func formText(v *fastjson.Value) (string, bool) {
 	default:
 		return v.String(), true
 	}
+}
+
+// textBody turns the JSON value of a text body into the text sent: a
+// string's characters, a number's or a boolean's literal. A null is no
+// body at all, as a body left out is. An object or a list has no text.
+func textBody(body []byte) ([]byte, error) {
+	var p fastjson.Parser
+	v, err := p.ParseBytes(body)
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	switch v.Type() {
+	case fastjson.TypeNull:
+		return nil, nil
+	case fastjson.TypeString:
+		// Not nil for "": an empty text is still a body.
+		return append(make([]byte, 0, len(body)), v.GetStringBytes()...), nil
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
+		return body, nil
+	}
+	return nil, errors.New("a text body must be one value, not an object or a list")
+}
+
+// textContentType is the Content-Type of a text body: GraphQL strings are
+// UTF-8, which a type without a charset says.
+func textContentType(ct string) string {
+	if _, params, err := mime.ParseMediaType(ct); err == nil && params["charset"] == "" {
+		return ct + "; charset=utf-8"
+	}
+	return ct
 }
 
 // formBody encodes a JSON object body as application/x-www-form-urlencoded,

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -38,6 +39,14 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 		}
 		source, inMemory = p, !onDisk
 	}
+	for _, l := range []struct {
+		field string
+		v     int64
+	}{{"maxFiles", int64(o.MaxFiles)}, {"maxBytes", o.MaxBytes}, {"maxDepth", int64(o.MaxDepth)}} {
+		if l.v < 0 {
+			return nil, d.Errorf("spec.rest.openapi."+l.field, "%d: must not be negative (0 means the default)", l.v)
+		}
+	}
 	for op, kind := range o.Operations {
 		if kind != "Query" && kind != "Mutation" {
 			return nil, d.Errorf("spec.rest.openapi.operations."+op, "%q: want Query or Mutation", kind)
@@ -54,7 +63,12 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 			doc, err = openapi.Parse(source, data)
 		}
 	} else {
-		doc, err = openapi.Load(ctx, source, openapi.LoadOptions{Client: client.HTTP()})
+		doc, err = openapi.Load(ctx, source, openapi.LoadOptions{Client: client.HTTP(), MaxFiles: o.MaxFiles, MaxBytes: o.MaxBytes})
+	}
+	var le *openapi.LimitError
+	if errors.As(err, &le) {
+		field := map[string]string{"MaxFiles": "maxFiles", "MaxBytes": "maxBytes"}[le.Limit]
+		return nil, d.Errorf("spec.rest.openapi."+field, "OpenAPI document of upstream %s: %v (raise spec.rest.openapi.%s)", d.Name, err, field)
 	}
 	if err != nil {
 		return nil, d.Errorf(where, "OpenAPI document of upstream %s: %v", d.Name, err)
@@ -65,7 +79,7 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 	for _, s := range schemes {
 		named[s] = true
 	}
-	res, err := openapi.Import(doc, openapi.Options{Upstream: d.Name, Kinds: o.Operations, Prefix: o.Prefix, AuthSchemes: named})
+	res, err := openapi.Import(doc, openapi.Options{Upstream: d.Name, Kinds: o.Operations, Prefix: o.Prefix, MaxDepth: o.MaxDepth, AuthSchemes: named})
 	if err != nil {
 		return nil, d.Errorf(where, "OpenAPI document of upstream %s: %v", d.Name, err)
 	}

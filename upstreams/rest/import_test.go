@@ -125,3 +125,52 @@ func TestImportedUpstreamBuilds(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAPISpecLimits builds Upstreams whose OpenAPI document meets the
+// limits of spec.rest.openapi, or yields no operation: each is an error
+// at its field, saying what to raise or why nothing was imported.
+func TestOpenAPISpecLimits(t *testing.T) {
+	testdata, err := filepath.Abs(filepath.Join("openapi", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, openapi string
+		// want is part of the error, "" for none; fields part of the
+		// generated fields.
+		want, fields string
+	}{
+		{"files within the default", "{file: library/openapi.yaml}", "", "listBooks"},
+		{"files past maxFiles", "{file: library/openapi.yaml, maxFiles: 3}", "spec.rest.openapi.maxFiles: OpenAPI document of upstream api: " + testdata + "/library/openapi.yaml: the document spans more than 3 files (raise spec.rest.openapi.maxFiles)", ""},
+		{"bytes past maxBytes", "{file: library/openapi.yaml, maxBytes: 2000}", "spec.rest.openapi.maxBytes: OpenAPI document of upstream api:", ""},
+		{"a negative limit", "{file: library/openapi.yaml, maxFiles: -1}", "spec.rest.openapi.maxFiles: -1: must not be negative", ""},
+		{"schemas past maxDepth", "{file: limits/deep.yaml, maxDepth: 3}", "", "  c: JSON\n"},
+		{"no operation", "{file: nothing/webhooks.yaml}", "spec.rest.openapi.file: OpenAPI document of upstream api: " + testdata + "/nothing/webhooks.yaml: nothing to import", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs, err := resource.LoadBytes("upstream.yaml", []byte("apiVersion: weft.dev/v1\nkind: Upstream\nmetadata: {name: api}\nspec:\n  rest:\n    baseURL: http://127.0.0.1:9\n    openapi: "+tt.openapi+"\n"), resource.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			up, info, err := rest.Build(context.Background(), &upstreams.Source{
+				Doc:       docs[0],
+				Log:       zerolog.Nop(),
+				LocalPath: func(name string) (string, error) { return filepath.Join(testdata, name), nil },
+			})
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error %v, want one with %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer up.Close()
+			if info.Fields == nil || !strings.Contains(info.Fields.Input, tt.fields) {
+				t.Errorf("fields lack %q", tt.fields)
+			}
+		})
+	}
+}

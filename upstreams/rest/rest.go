@@ -55,6 +55,14 @@ type OpenAPIOptions struct {
 	// Operations makes an operation (by operationId, or "METHOD /path") a
 	// Query or a Mutation field, overriding GET-is-a-query.
 	Operations map[string]string `yaml:"operations"`
+	// MaxFiles and MaxBytes bound the files a document on disk or at a URL
+	// may span and their bytes together (defaults openapi.DefaultMaxFiles
+	// and openapi.DefaultMaxBytes).
+	MaxFiles int   `yaml:"maxFiles"`
+	MaxBytes int64 `yaml:"maxBytes"`
+	// MaxDepth bounds how deep nested schemas are mapped (default
+	// openapi.DefaultMaxDepth); deeper ones are typed JSON.
+	MaxDepth int `yaml:"maxDepth"`
 }
 
 // Upstream is a REST upstream.
@@ -263,7 +271,12 @@ func (u *Upstream) Prepare(c *upstreams.Call) error {
 		if contentType == "" {
 			contentType = restbind.ContentJSON
 		}
+		if body != nil && restbind.IsText(req.ContentType) {
+			body, err = textBody(body)
+			contentType = textContentType(contentType)
+		}
 		switch {
+		case err != nil:
 		case body == nil:
 			contentType = ""
 		case req.ContentType == restbind.ContentForm:

@@ -121,7 +121,12 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 	}
 	res, err := wsdl.Import(defs, wsdl.Options{Upstream: d.Name, Kinds: o.Operations, Prefix: o.Prefix,
 		Services: o.Services, Ports: o.Ports, SOAPVersion: o.SOAPVersion})
-	if err != nil {
+	// An import that gives nothing is reported below, after the names
+	// that select nothing, which say best where the mistake is written.
+	var nothing *wsdl.NothingError
+	if errors.As(err, &nothing) {
+		res = nothing.Result
+	} else if err != nil {
 		return fail("spec.soap", err)
 	}
 	for _, w := range res.Warnings {
@@ -141,8 +146,8 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 			return fail(fmt.Sprintf("spec.soap.ports[%d]", i), fmt.Errorf("the WSDL imports no SOAP port %s (not a port of the services imported, not bound to SOAP, or its port type comes through another port)", name))
 		}
 	}
-	if res.Fields == 0 {
-		return fail("spec.soap.wsdl", fmt.Errorf("the WSDL of upstream %s has no SOAP operation to import", d.Name))
+	if nothing != nil {
+		return fail("spec.soap.wsdl", fmt.Errorf("the WSDL of upstream %s: %w", d.Name, nothing))
 	}
 	for _, name := range sortedKeys(o.Operations) {
 		if !hasOperation(res, name) {

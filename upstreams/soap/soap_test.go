@@ -217,7 +217,7 @@ func TestBuildErrors(t *testing.T) {
 		{"port of a port type imported", shipping, "", "    ports: [ShippingPort, ShippingPort12]\n", "up.yaml:7:27: spec.soap.ports[1]: the WSDL imports no SOAP port ShippingPort12 ("},
 		{"HTTP port", filepath.Join(abs, "edge", "edge.wsdl"), "", "    ports: [Web]\n", "up.yaml:7:13: spec.soap.ports[0]: the WSDL imports no SOAP port Web ("},
 		{"no such service", shipping, "", "    services: [ShippingService, Shipping]\n", "up.yaml:7:33: spec.soap.services[1]: the WSDL imports no SOAP port of a service Shipping"},
-		{"no operation", "empty.wsdl", "", "    endpoint: http://127.0.0.1:9/\n", "up.yaml:6:11: spec.soap.wsdl: the WSDL of upstream api has no SOAP operation to import"},
+		{"no operation", "empty.wsdl", "", "    endpoint: http://127.0.0.1:9/\n", "up.yaml:6:11: spec.soap.wsdl: the WSDL of upstream api: nothing to import: the WSDL declares no wsdl:binding"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

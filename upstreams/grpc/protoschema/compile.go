@@ -20,8 +20,12 @@ import (
 
 // CompileOptions steer Compile.
 type CompileOptions struct {
-	// ImportPaths are the directories searched, in order, for the files
-	// and their imports, as protoc's -I; none means the current directory.
+	// ImportPaths are the import roots searched, in order, for the files
+	// and their imports, as protoc's -I: a directory ("protos"), or a
+	// directory seen under another name, "VIRTUAL=DIR", whose files are
+	// named VIRTUAL/ followed by their path in DIR (ParseImportPath). None
+	// means the current directory, and, for a file given outside it, the
+	// file's own directory.
 	ImportPaths []string
 	// FS, when set, is read instead of the operating system's files; the
 	// import paths are then slash-separated paths in it.
@@ -69,26 +73,39 @@ func (e *CompileError) Error() string {
 }
 
 // Compile compiles .proto files, with their imports, into descriptors; no
-// protoc is needed. Each file is named relative to an import path (as in an
-// import statement), or by a path inside one of them. The well-known types
-// (google/protobuf/*.proto) resolve without being in an import path. The
-// services of the named files are the ones to import. Errors (syntax, a
-// missing import, an unknown type) are a *CompileError whose diagnostics
-// carry file:line:col.
+// protoc is needed. Each file is named as protoc names it: by a path to it
+// (relative to the current directory, or absolute) inside an import root,
+// which gives it its name there, or by its name relative to an import root
+// (as an import statement names it). A path outside every root is an error
+// naming the roots, unless no root was given: the file's own directory is
+// then its root. The well-known types (google/protobuf/*.proto) resolve
+// without being in an import path. The services of the named files are the
+// ones to import. Errors (syntax, a missing import, an unknown type) are a
+// *CompileError whose diagnostics carry file:line:col.
 func Compile(ctx context.Context, files []string, opts CompileOptions) (*Files, error) {
 	if len(files) == 0 {
 		return nil, errors.New("no .proto file to compile")
 	}
-	res := &sourceResolver{opts: opts, disk: map[string]string{}}
+	res := &sourceResolver{opts: opts, disk: map[string]string{}, used: map[int]bool{}}
 	res.maxFiles, res.maxBytes = SetOptions{MaxFiles: opts.MaxFiles, MaxBytes: opts.MaxBytes}.limits()
 	if len(opts.ImportPaths) == 0 {
-		res.importPaths = []string{"."}
-	} else {
-		res.importPaths = opts.ImportPaths
+		res.roots = []importRoot{{dir: ".", given: "."}}
+		res.defaulted = true
+	}
+	for _, ip := range opts.ImportPaths {
+		r, err := parseRoot(ip)
+		if err != nil {
+			return nil, err
+		}
+		res.roots = append(res.roots, r)
 	}
 	names := make([]string, len(files))
 	for i, f := range files {
-		names[i] = res.protoPath(f)
+		name, err := res.protoPath(f)
+		if err != nil {
+			return nil, err
+		}
+		names[i] = name
 	}
 	maxErrors := opts.MaxErrors
 	if maxErrors <= 0 {
@@ -130,6 +147,11 @@ func Compile(ctx context.Context, files []string, opts CompileOptions) (*Files, 
 	if len(diags) > 0 {
 		return nil, &CompileError{Diagnostics: diags}
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		// A file named that no root holds: the error names it, and the
+		// roots searched.
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", strings.Join(names, ", "), err)
 	}
@@ -141,7 +163,7 @@ func Compile(ctx context.Context, files []string, opts CompileOptions) (*Files, 
 	if err != nil {
 		return nil, err
 	}
-	out := &Files{Registry: reg, Origin: Origin{Kind: OriginProto, Files: names, ImportPaths: opts.ImportPaths}, disk: res.disk}
+	out := &Files{Registry: reg, Origin: Origin{Kind: OriginProto, Files: names, ImportPaths: res.given()}, disk: res.disk}
 	for _, fd := range fds {
 		out.Services = appendServices(out.Services, fd)
 	}
@@ -157,51 +179,269 @@ func errorText(err reporter.ErrorWithPos) string {
 	return err.Error()
 }
 
-// sourceResolver reads .proto sources from the import paths, within the
+// ParseImportPath splits an import path as protoc's -I reads it:
+// "VIRTUAL=DIR" is the directory DIR whose files are named VIRTUAL/ and
+// their path in DIR (or, when DIR is a file, the file named VIRTUAL); any
+// other path is a directory whose files are named by their path in it
+// (virtual is ""). As in protoc, the first "=" splits, so a relative
+// directory whose name holds one is given as "=DIR"; an absolute path is
+// never split there, since no import names a file by an absolute path.
+// VIRTUAL is a slash-separated relative path without "..".
+func ParseImportPath(p string) (virtual, dir string, err error) {
+	v, d, ok := strings.Cut(p, "=")
+	if !ok || v != "" && (filepath.IsAbs(v) || strings.HasPrefix(filepath.ToSlash(v), "/")) {
+		if p == "" {
+			return "", "", errors.New("an empty import path")
+		}
+		return "", p, nil
+	}
+	if d == "" {
+		return "", "", fmt.Errorf("import path %q: no directory after =", p)
+	}
+	if v == "" {
+		return "", d, nil
+	}
+	clean := path.Clean(filepath.ToSlash(v))
+	if !fs.ValidPath(clean) {
+		return "", "", fmt.Errorf("import path %q: the name before = (%s) must be a relative path without \"..\", as import statements name files", p, v)
+	}
+	if clean == "." {
+		clean = ""
+	}
+	return clean, d, nil
+}
+
+// importRoot is one import path: files under dir are named virtual/ and
+// their path in dir.
+type importRoot struct {
+	virtual string
+	// dir is the directory (or file), as given: an OS path, or a
+	// slash-separated path in CompileOptions.FS.
+	dir string
+	// given is the import path as it was given.
+	given string
+}
+
+// String names the root in messages.
+func (r importRoot) String() string {
+	if r.virtual == "" {
+		return r.dir
+	}
+	return r.virtual + "=" + r.dir
+}
+
+func parseRoot(p string) (importRoot, error) {
+	v, d, err := ParseImportPath(p)
+	if err != nil {
+		return importRoot{}, err
+	}
+	return importRoot{virtual: v, dir: d, given: p}, nil
+}
+
+// disk returns where the file of a proto name would be under r, if r can
+// hold it.
+func (r importRoot) disk(name string, inFS bool) (string, bool) {
+	rest := name
+	if r.virtual != "" {
+		if name == r.virtual {
+			return r.dir, true
+		}
+		var ok bool
+		if rest, ok = strings.CutPrefix(name, r.virtual+"/"); !ok {
+			return "", false
+		}
+	}
+	if inFS {
+		p := path.Join(r.dir, rest)
+		return p, fs.ValidPath(p)
+	}
+	return filepath.Join(r.dir, filepath.FromSlash(rest)), true
+}
+
+// sourceResolver reads .proto sources from the import roots, within the
 // limits, and remembers where each file was found.
 type sourceResolver struct {
-	opts        CompileOptions
-	importPaths []string
-	maxFiles    int
-	maxBytes    int64
+	opts  CompileOptions
+	roots []importRoot
+	// defaulted says no root was given: the current directory is one,
+	// and a file outside it brings its own directory.
+	defaulted bool
+	maxFiles  int
+	maxBytes  int64
 
 	mu    sync.Mutex
 	files int
 	bytes int64
 	disk  map[string]string
+	// used marks the roots files were read from.
+	used map[int]bool
 }
 
-// protoPath turns a file given to Compile into its name relative to an
-// import path.
-func (r *sourceResolver) protoPath(file string) string {
+// given lists the roots as import paths, as they were given: nil for the
+// current directory alone, the default. The current directory that was
+// taken by default and gave no file is left out: files outside it were
+// all read under their own directories.
+func (r *sourceResolver) given() []string {
+	if r.defaulted && len(r.roots) == 1 {
+		return nil
+	}
+	var out []string
+	for i, root := range r.roots {
+		if i == 0 && r.defaulted && !r.used[0] {
+			continue
+		}
+		out = append(out, root.given)
+	}
+	return out
+}
+
+// rootList names the roots in messages.
+func (r *sourceResolver) rootList() string {
+	names := make([]string, len(r.roots))
+	for i, root := range r.roots {
+		names[i] = root.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// protoPath turns a file given to Compile into its name under an import
+// root. A path to a file that is there is named after the first root that
+// holds it (its own directory, when none was given and it is outside the
+// current one); anything else is taken as a name to search the roots for.
+func (r *sourceResolver) protoPath(file string) (string, error) {
+	inFS := r.opts.FS != nil
+	var (
+		target string // the file, as comparable gives paths
+		exists bool
+	)
+	if inFS {
+		target = path.Clean(filepath.ToSlash(file))
+		if fs.ValidPath(target) {
+			st, err := fs.Stat(r.opts.FS, target)
+			exists = err == nil && !st.IsDir()
+		}
+	} else if abs, err := filepath.Abs(file); err == nil {
+		target = abs
+		st, err := os.Stat(abs)
+		exists = err == nil && !st.IsDir()
+	}
+	if !exists {
+		name := path.Clean(filepath.ToSlash(file))
+		if strings.HasPrefix(name, "/") || filepath.IsAbs(file) || climbs(name) || !fs.ValidPath(name) {
+			return "", fmt.Errorf("%s: %w", file, fs.ErrNotExist)
+		}
+		return name, nil
+	}
+	for _, root := range r.roots {
+		name, ok := r.nameIn(root, target)
+		if !ok {
+			continue
+		}
+		if err := r.checkShadow(file, name, root, target); err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+	// As protoc, a path that no root holds may still be a name under one.
+	if name := path.Clean(filepath.ToSlash(file)); fs.ValidPath(name) {
+		for _, root := range r.roots {
+			if d, ok := root.disk(name, inFS); ok && r.isFile(d) {
+				return name, nil
+			}
+		}
+	}
+	if !r.defaulted {
+		return "", fmt.Errorf("%s is outside every import path (%s): add the directory its imports are relative to with -I (importPaths), or name the file as they name it", file, r.rootList())
+	}
+	// No root was given and the file is outside the current directory:
+	// its own directory is its root, as if given with -I.
+	dir := filepath.Dir(file)
+	if inFS {
+		dir = path.Dir(target)
+	}
+	root := importRoot{dir: dir, given: dir}
+	found := false
+	for _, prev := range r.roots {
+		found = found || prev.virtual == "" && prev.dir == dir
+	}
+	if !found {
+		r.roots = append(r.roots, root)
+	}
+	name, _ := r.nameIn(root, target)
+	if err := r.checkShadow(file, name, root, target); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// checkShadow refuses, as protoc does, a file that its name does not find:
+// an earlier root gives another file under the same name.
+func (r *sourceResolver) checkShadow(file, name string, root importRoot, target string) error {
+	for _, prev := range r.roots {
+		d, ok := prev.disk(name, r.opts.FS != nil)
+		if !ok || !r.isFile(d) {
+			continue
+		}
+		if other, _ := r.comparable(d); other != target {
+			return fmt.Errorf("%s is named %s under import path %s, but that name is the file %s, under %s, which comes first: give that file, or put %s first with -I (importPaths)", file, name, root, d, prev, root)
+		}
+		return nil
+	}
+	return nil
+}
+
+// comparable returns a path comparable with protoPath's targets.
+func (r *sourceResolver) comparable(p string) (string, error) {
 	if r.opts.FS != nil {
-		clean := path.Clean(file)
-		for _, ip := range r.importPaths {
-			ip = path.Clean(ip)
-			if ip == "." {
-				return clean
-			}
-			if rest, ok := strings.CutPrefix(clean, ip+"/"); ok {
-				return rest
-			}
-		}
-		return clean
+		return path.Clean(p), nil
 	}
-	abs, err := filepath.Abs(file)
-	if err == nil {
-		for _, ip := range r.importPaths {
-			ipAbs, err := filepath.Abs(ip)
-			if err != nil {
-				continue
-			}
-			if rel, err := filepath.Rel(ipAbs, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				if _, err := os.Stat(abs); err == nil {
-					return filepath.ToSlash(rel)
-				}
-			}
-		}
+	return filepath.Abs(p)
+}
+
+// nameIn returns the name of the file at target under root, if root holds
+// it.
+func (r *sourceResolver) nameIn(root importRoot, target string) (string, bool) {
+	dir, err := r.comparable(root.dir)
+	if err != nil {
+		return "", false
 	}
-	return filepath.ToSlash(filepath.Clean(file))
+	if dir == target && root.virtual != "" {
+		return root.virtual, true
+	}
+	var rel string
+	if r.opts.FS != nil {
+		switch {
+		case dir == ".":
+			rel = target
+		case strings.HasPrefix(target, dir+"/"):
+			rel = target[len(dir)+1:]
+		default:
+			return "", false
+		}
+	} else {
+		rel, err = filepath.Rel(dir, target)
+		if err != nil || !filepath.IsLocal(rel) {
+			return "", false
+		}
+		rel = filepath.ToSlash(rel)
+	}
+	if root.virtual != "" {
+		rel = root.virtual + "/" + rel
+	}
+	return rel, true
+}
+
+func (r *sourceResolver) isFile(p string) bool {
+	var (
+		st  fs.FileInfo
+		err error
+	)
+	if r.opts.FS != nil {
+		st, err = fs.Stat(r.opts.FS, p)
+	} else {
+		st, err = os.Stat(p)
+	}
+	return err == nil && !st.IsDir()
 }
 
 func (r *sourceResolver) diskPath(name string) string {
@@ -219,20 +459,19 @@ func (r *sourceResolver) FindFileByPath(name string) (protocompile.SearchResult,
 		// Imports name files below an import path, never above.
 		return protocompile.SearchResult{}, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 	}
-	for _, ip := range r.importPaths {
+	inFS := r.opts.FS != nil
+	for i, root := range r.roots {
+		disk, ok := root.disk(name, inFS)
+		if !ok {
+			continue
+		}
 		var (
-			f    io.ReadCloser
-			disk string
-			err  error
+			f   io.ReadCloser
+			err error
 		)
-		if r.opts.FS != nil {
-			disk = path.Join(ip, name)
-			if !fs.ValidPath(disk) {
-				return protocompile.SearchResult{}, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
-			}
+		if inFS {
 			f, err = r.opts.FS.Open(disk)
 		} else {
-			disk = filepath.Join(ip, filepath.FromSlash(name))
 			f, err = os.Open(disk)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -248,10 +487,11 @@ func (r *sourceResolver) FindFileByPath(name string) (protocompile.SearchResult,
 		}
 		r.mu.Lock()
 		r.disk[name] = disk
+		r.used[i] = true
 		r.mu.Unlock()
 		return protocompile.SearchResult{Source: bytes.NewReader(data)}, nil
 	}
-	return protocompile.SearchResult{}, fmt.Errorf("%s: %w in %s", name, fs.ErrNotExist, strings.Join(r.importPaths, ", "))
+	return protocompile.SearchResult{}, fmt.Errorf("%s: %w in %s", name, fs.ErrNotExist, r.rootList())
 }
 
 // read reads one file within the limits left.

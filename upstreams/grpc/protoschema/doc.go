@@ -17,10 +17,17 @@
 //
 // Compile compiles .proto files at run time with
 // github.com/bufbuild/protocompile (no protoc). Files and imports are
-// searched in the import paths, as protoc's -I; the well-known types
+// searched in the import paths, as protoc's -I, each a directory or a
+// directory seen under another name (VIRTUAL=DIR: the import
+// "VIRTUAL/x.proto" reads DIR/x.proto); the well-known types
 // (google/protobuf/*.proto) resolve without being there. A file is named
 // relative to an import path (as an import statement names it), or by its
-// path inside one; imports never climb out of the import paths. Errors (syntax,
+// path inside one, which gives it its name there; a path outside every
+// import path is an error naming them, but without import paths (the
+// current directory by default) a file outside the current directory has
+// its own directory for import path. A path to a file that an earlier
+// import path's file of the same name hides is refused, as protoc does.
+// Imports never climb out of the import paths. Errors (syntax,
 // a missing import, an unknown type) are a *CompileError whose diagnostics
 // carry file:line:col, the file being the path it was read from. The
 // descriptors keep their source info: comments become descriptions, and
@@ -183,7 +190,9 @@
 // line and column of the part (when the descriptors carry source info),
 // its full name, and the method being imported; the part is degraded
 // (typed String, renamed, left out) or its method skipped, and the rest is
-// imported. Import fails only on bad options.
+// imported. Import fails on bad options, and with a *NothingError, which
+// says why, when no method is left: no service, services without methods,
+// or every method skipped.
 //
 // # What the runtime does
 //

@@ -123,8 +123,9 @@ func (w Warning) String() string {
 }
 
 // Import maps the services of files to GraphQL SDL with @grpc bindings.
-// It fails only on bad options; whatever cannot be mapped is a warning,
-// and the rest is imported.
+// Whatever cannot be mapped is a warning, and the rest is imported. It
+// fails on bad options, and with a *NothingError when no method is left
+// to import.
 func Import(files *Files, opts Options) (*Result, error) {
 	if files == nil || files.Registry == nil {
 		return nil, errors.New("protoschema: no descriptors")
@@ -161,9 +162,6 @@ func Import(files *Files, opts Options) (*Result, error) {
 	im.nameTypes()
 	im.buildRootFields()
 	im.buildTypes()
-	if len(im.methods) == 0 {
-		im.warn(nil, "", "no service to import: nothing to expose")
-	}
 	for _, m := range im.methods {
 		im.res.Methods[m.name] = Method{Name: m.name, Streaming: m.streaming, Root: m.root, Field: m.field,
 			Request: string(m.desc.Input().FullName()), Response: string(m.desc.Output().FullName()), Skipped: m.skip}
@@ -184,7 +182,60 @@ func Import(files *Files, opts Options) (*Result, error) {
 	}
 	sort.Strings(im.res.Scalars)
 	im.res.Warnings = im.warnings
+	if im.res.Fields == 0 {
+		return nil, &NothingError{Result: im.res, Reasons: im.nothingReasons(services)}
+	}
 	return im.res, nil
+}
+
+// NothingError is the error of an import that gives no method: no
+// service, services without methods, or every method skipped. A config
+// made of it would serve nothing, so there is nothing to write.
+type NothingError struct {
+	// Result is what the import found, its warnings included.
+	Result *Result
+	// Reasons say why nothing was imported.
+	Reasons []string
+}
+
+func (e *NothingError) Error() string {
+	return "nothing to import: " + strings.Join(e.Reasons, "; ")
+}
+
+// maxReasons is how many skipped methods a NothingError names; the
+// warnings name them all.
+const maxReasons = 5
+
+// nothingReasons says why an import gave no method.
+func (im *importer) nothingReasons(services []protoreflect.ServiceDescriptor) []string {
+	switch {
+	case len(services) == 0 && len(im.opts.Services) > 0:
+		return []string{"no service of the descriptors is one of the services asked for (" + strings.Join(im.opts.Services, ", ") + ")"}
+	case len(services) == 0 && im.files.Origin.Kind == OriginReflection:
+		return []string{"the server lists no service to import (its reflection and health services are left out unless asked for)"}
+	case len(services) == 0:
+		what := "the files compiled declare"
+		if im.files.Origin.Kind == OriginDescriptorSet {
+			what = "the descriptor set's files declare"
+		}
+		return []string{what + " no service"}
+	case len(im.methods) == 0:
+		names := make([]string, len(services))
+		for i, sd := range services {
+			names[i] = string(sd.FullName())
+		}
+		return []string{"the services " + strings.Join(names, ", ") + " declare no method"}
+	}
+	var skipped []string
+	for _, m := range im.methods {
+		if m.skip != "" {
+			skipped = append(skipped, m.name+": "+m.skip)
+		}
+	}
+	if len(skipped) > maxReasons {
+		skipped = append(skipped[:maxReasons], fmt.Sprintf("and %d more", len(skipped)-maxReasons))
+	}
+	return []string{"every method was skipped (" + strings.Join(skipped, "; ") + ")"}
 }
 
 // nameKey names a GraphQL type made from a message (as output or input)

@@ -23,11 +23,25 @@
 //
 // # Loading
 //
-// Load reads a file or an http(s) URL. $refs to other files resolve
-// relative to the file that holds them. Every file counts against
-// LoadOptions.MaxBytes and MaxFiles; a local document is read with its
-// whole $ref closure before parsing, and may not reference remote files.
-// Parse reads one document from bytes and follows no file references.
+// Load reads a file or an http(s) URL, with every file its $refs reach,
+// before the parser runs; the parser then reads those bytes only, never
+// the disk or the network by itself. $refs to other files resolve
+// relative to the file that holds them; a local document reaches local
+// files only, a remote one http(s) URLs only. Every file counts against
+// LoadOptions.MaxBytes and MaxFiles (defaults DefaultMaxBytes and
+// DefaultMaxFiles, which a description of thousands of files fits in);
+// past one, Load fails with a *LimitError that names it.
+//
+// Vendor extensions (x-...) are opaque: a $ref inside one (often to a page
+// of documentation) is never followed. A $ref to a file that is missing,
+// cannot be fetched, or is not a JSON or YAML document (a Markdown page),
+// or to a URL from a local document, fails only what uses it: a schema is
+// typed JSON, a parameter left out, a request body skips its operation, a
+// response is typed JSON, a path item's operations are not imported, each
+// with a warning that names the $ref and why. (The parser is given a
+// stand-in for such a file, so that it keeps the sections that hold the
+// reference.) Parse reads one document from bytes and follows no file
+// references: one outside an extension is an error.
 //
 // # Mapping
 //
@@ -68,25 +82,33 @@
 //
 // Request bodies. The body is read as JSON, else as
 // application/x-www-form-urlencoded, else as multipart/form-data (Swagger
-// 2.0 formData parameters make a form body); any other media type skips
-// the operation when the body is required and is left out otherwise. The
-// body is the argument input, of an input type, and the binding sends it
-// whole, body: "{args.input}": the value keeps its type, and fields the
-// client left out stay out. An input field whose JSON key is not its
-// GraphQL name carries @from(key:), and the runtime sends it under that
-// key, at any depth:
+// 2.0 formData parameters make a form body), else as text (a text/* type
+// whose schema is a string: the argument input is a String, sent as the
+// body as it is, text/* itself as text/plain), else under a media range
+// (*/*, application/*, with parameters such as q=0.8 or not) whose schema
+// is an object or an array, which is sent as JSON, with a warning. Any
+// other media type (XML, binary) skips the operation when the body is
+// required and is left out otherwise, with a warning. The body is the
+// argument input, of an input type, and the binding sends it whole, body:
+// "{args.input}": the value keeps its type, and fields the client left
+// out stay out. An input field whose JSON key is not its GraphQL name
+// carries @from(key:), and the runtime sends it under that key, at any
+// depth:
 //
 //	input PetInput { petType: String @from(key: "pet-type") }
 //
 // A media type other than application/json is named in contentType:
 // "...". A GET's body is left out, with a warning.
 //
-// Responses. The lowest 2xx status gives the field's type; among its media
-// types, application/json, then any other JSON type (+json), then text/*
-// (String). A 2xx response without content is typed JSON: the runtime
-// reads an empty body as null, and JSON still carries a body the document
-// did not declare. A response in any other media type (binary, XML) skips
-// the operation. No 2xx response at all: the field is typed JSON, with a
+// Responses. The lowest 2xx status whose answer a field can hold gives
+// the field's type (a later one, with a warning that the first cannot be
+// held); among its media types, application/json, then any other JSON
+// type (+json), then text/* (String), then a media range (*/*) whose
+// schema is an object or an array, read as JSON, with a warning. A 2xx
+// response without content is typed JSON: the runtime reads an empty body
+// as null, and JSON still carries a body the document did not declare.
+// When no 2xx answer is one of those (binary, XML), the operation is
+// skipped. No 2xx response at all: the field is typed JSON, with a
 // warning. Non-2xx statuses need nothing: the runtime maps them to
 // UPSTREAM_ERROR with the status. Root fields are always nullable, so that
 // a failed call nulls its own field and the rest of the response stands;
@@ -104,7 +126,9 @@
 // a property whose name is not a GraphQL name, or would clash, gets a
 // derived name and @from(key: "original-name"), on output types (the key
 // answers are read from) and input types (the key bodies are sent under)
-// alike. allOf
+// alike. A property whose name no key can carry (the empty name, which
+// @from(key:) refuses, or one holding a NUL) is left out, with a warning.
+// allOf
 // members are merged (members first, then the schema's own properties).
 // A field is non-null when the property is required and not nullable (3.0
 // nullable, 3.1 type: [x, "null"], 2.0 x-nullable); input fields with a
@@ -181,6 +205,10 @@
 // Whatever cannot be mapped as it is gives one Warning, with the file,
 // line and column, the JSON pointer of the part within that file, and the
 // operation being imported; the part is degraded (typed JSON, left out) or
-// its operation skipped, and the rest is imported. Import fails only when
-// there is no document to map.
+// its operation skipped, and the rest is imported. Schemas nested deeper
+// than Options.MaxDepth (default DefaultMaxDepth) are typed JSON. Import
+// fails when there is no document to map, and with a *NoOperationsError,
+// which lists why, when no operation can be imported (a document of
+// webhooks only, or one whose every operation is skipped): a config
+// without an operation serves nothing.
 package openapi

@@ -86,6 +86,7 @@ func opFieldName(op *operation) string {
 func (im *importer) skip(op *operation, l loc, format string, args ...any) {
 	im.res.Skipped++
 	im.warn(l, op.label(), "operation skipped: "+format, args...)
+	im.reasons = append(im.reasons, im.warnings[len(im.warnings)-1])
 }
 
 // importOperation adds op's root field, or skips op with a warning that
@@ -118,10 +119,17 @@ func (im *importer) importOperation(op *operation) {
 			im.res.ErrorAnswers = true
 		}
 	}
-	resp, found := chooseResponse(op.responses)
-	if found && !readableAnswer(resp.mediaType) {
-		im.skip(op, resp.loc, "the %s response is %s; a field can hold a JSON or text answer only", resp.code, resp.mediaType)
+	resp, first, found := chooseResponse(op.responses)
+	if found && !readableResponse(resp) {
+		why := "a field can hold a JSON or text answer only"
+		if wildcardMedia(resp.mediaType) {
+			why = "a field holds an answer of a media range as JSON, for an object or array schema only"
+		}
+		im.skip(op, resp.loc, "the %s response is %s; %s", resp.code, resp.mediaType, why)
 		return
+	}
+	if first != nil {
+		im.warn(first.loc, op.label(), "the %s response is %s, which a field cannot hold: the field is typed from the %s response (%s)", first.code, first.mediaType, resp.code, resp.mediaType)
 	}
 
 	kind := im.kind(op)
@@ -233,18 +241,28 @@ func (im *importer) pathArgs(op *operation, names []string, byPath map[string]*p
 	return args, true
 }
 
+// bodyTypes says which request bodies a binding can send.
+const bodyTypes = "JSON, application/x-www-form-urlencoded, multipart/form-data, text/* (of a string schema) and */* (of an object or array schema)"
+
 // sendableBody is op's request body when a binding can send it, nil when
 // it is left out with a warning; a required body of media types a
 // binding cannot write skips the operation (ok false).
 func (im *importer) sendableBody(op *operation) (body *requestBody, ok bool) {
 	body = op.body
+	if body != nil && body.unresolved != "" {
+		im.skip(op, body.loc, "request body %s", body.unresolved)
+		return nil, false
+	}
 	if body != nil && body.mediaType == "" {
 		if body.required {
-			im.skip(op, body.loc, "request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data", strings.Join(body.unsupported, ", "))
+			im.skip(op, body.loc, "request body media types (%s) are none of %s", strings.Join(body.unsupported, ", "), bodyTypes)
 			return nil, false
 		}
-		im.warn(body.loc, op.label(), "optional request body media types (%s) are none of JSON, application/x-www-form-urlencoded, multipart/form-data: left out", strings.Join(body.unsupported, ", "))
+		im.warn(body.loc, op.label(), "optional request body media types (%s) are none of %s: left out", strings.Join(body.unsupported, ", "), bodyTypes)
 		body = nil
+	}
+	if body != nil && body.wildcard != "" && op.method != http.MethodGet {
+		im.warn(body.loc, op.label(), "request body media type %s names no one type: the body, an object or an array, is sent as application/json", body.wildcard)
 	}
 	if body != nil && op.method == http.MethodGet {
 		im.warn(body.loc, op.label(), "a GET request cannot carry a body: the body is left out")
@@ -264,6 +282,14 @@ func errorAnswer(r *response) bool {
 // type mt: none, JSON or text.
 func readableAnswer(mt string) bool {
 	return mt == "" || isJSONMedia(mt) || strings.HasPrefix(mediaBase(mt), "text/")
+}
+
+// readableResponse reports whether a field can hold r's answer: one
+// readableAnswer allows, one under a media range (*/*) whose schema is an
+// object or an array, read as JSON, or one whose $ref cannot be followed,
+// typed JSON.
+func readableResponse(r *response) bool {
+	return readableAnswer(r.mediaType) || r.unresolved != "" || wildcardMedia(r.mediaType) && jsonShaped(r.schema)
 }
 
 // paramArgument is the argument of parameter p, named name, typed in
@@ -287,11 +313,17 @@ func (im *importer) paramArgument(op *operation, p *param, name string, c mctx) 
 func (im *importer) bodyArgument(body *requestBody, c mctx) (a *argument, contentType string, files []string) {
 	c.input = true
 	c.multipart = mediaBase(body.mediaType) == "multipart/form-data"
-	t, _, obj := im.schemaType(body.schema, c)
-	t.nonNull = body.required
 	if mediaBase(body.mediaType) != "application/json" {
 		contentType = mediaBase(body.mediaType)
 	}
+	if strings.HasPrefix(contentType, "text/") {
+		// The text is the body, as the client gives it.
+		t := named("String")
+		t.nonNull = body.required
+		return &argument{name: "input", typ: t, description: body.description}, contentType, nil
+	}
+	t, _, obj := im.schemaType(body.schema, c)
+	t.nonNull = body.required
 	if c.multipart && obj != nil && t.elem == nil {
 		for _, bf := range obj.fields {
 			if bf.binary {
@@ -310,12 +342,17 @@ func (im *importer) resultType(op *operation, resp *response, found bool, c mctx
 	case !found:
 		im.warn(op.loc.child("responses", nil), op.label(), "no 2xx response is declared: the field returns the answer as JSON")
 		return im.scalar(scalarJSON)
+	case resp.unresolved != "":
+		im.warn(resp.loc, op.label(), "the %s response %s: the field returns the answer as JSON", resp.code, resp.unresolved)
+		return im.scalar(scalarJSON)
 	case resp.mediaType == "":
 		// No content: the runtime reads an empty answer as null; JSON
 		// also carries a body the document did not declare.
 		return im.scalar(scalarJSON)
 	case strings.HasPrefix(mediaBase(resp.mediaType), "text/"):
 		return named("String")
+	case wildcardMedia(resp.mediaType):
+		im.warn(resp.loc, op.label(), "the %s response is %s, which names no one type: the answer, an object or an array, is read as JSON", resp.code, resp.mediaType)
 	}
 	t, _, _ := im.schemaType(resp.schema, c.child(name, resp.loc.child("schema", nil)))
 	return t

@@ -7,8 +7,8 @@ import (
 )
 
 // FuzzImport feeds arbitrary bytes to the parser and the importer: neither
-// may panic or hang, and what imports must be deterministic and parse as
-// GraphQL.
+// may panic or hang, and what imports must be deterministic, parse as
+// GraphQL and load.
 func FuzzImport(f *testing.F) {
 	for _, file := range []string{"testdata/zoo/openapi.yaml", "testdata/petstore/swagger.json"} {
 		data, err := os.ReadFile(file)
@@ -22,6 +22,13 @@ func FuzzImport(f *testing.F) {
 	f.Add([]byte("swagger: '2.0'\ninfo: {title: t, version: v}\npaths: {/x: {post: {parameters: [{in: formData, name: f, type: file}], responses: {'200': {description: d}}}}}\n"))
 	f.Add([]byte("openapi: 3.0.0\ninfo: {title: t, version: v}\npaths: {}\ncomponents: {schemas: {A: {allOf: [{$ref: '#/components/schemas/A'}]}}}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	for _, file := range []string{"testdata/names/openapi.json", "testdata/bodies/openapi.yaml", "testdata/wildcard/openapi.yaml"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<16 {
 			return
@@ -52,6 +59,8 @@ func FuzzImport(f *testing.F) {
 		}
 		if res.SDL != "" && res.Operations > 0 {
 			parseSDL(t, "fuzz.graphql", res.SDL)
+			// Whatever is imported must load.
+			checkBuild(t, "fuzz.graphql", res.SDL, "u", res.AuthSchemes...)
 		}
 		doc2, err := Parse("fuzz.yaml", data)
 		if err != nil {

@@ -26,6 +26,10 @@ type Options struct {
 	// so that several imports can share one VirtualService schema. Root
 	// types and the custom scalars keep their names.
 	Prefix string
+	// MaxDepth bounds how deep the importer follows nested schemas, from
+	// an operation down (default DefaultMaxDepth); a schema deeper than
+	// that is typed JSON, with a warning.
+	MaxDepth int
 	// AuthSchemes, when not nil, are the named credentials the Upstream
 	// has (spec.authSchemes), for an import at load: a binding names
 	// only these. Nil means the Upstream UpstreamYAML writes, which has
@@ -37,6 +41,11 @@ type Options struct {
 	// Upstream's auth serves every call as before.
 	AuthSchemes map[string]bool
 }
+
+// DefaultMaxDepth is the default of Options.MaxDepth: deeper than any
+// schema of the large public APIs, and a bound on the work a document can
+// ask for.
+const DefaultMaxDepth = 64
 
 // Result is an imported document.
 type Result struct {
@@ -97,7 +106,13 @@ func (w Warning) String() string {
 	}
 	b.WriteString(": ")
 	if w.Pointer != "" {
-		b.WriteString(w.Pointer)
+		p := w.Pointer
+		if strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			// A property name may hold any character; one line of text
+			// may not.
+			p = strconv.Quote(p)
+		}
+		b.WriteString(p)
 		b.WriteString(": ")
 	}
 	if w.Operation != "" {
@@ -110,6 +125,42 @@ func (w Warning) String() string {
 // ErrNotOpenAPI is returned by Import when the document holds nothing an
 // importer can work with.
 var ErrNotOpenAPI = errors.New("not an OpenAPI document")
+
+// NoOperationsError is Import's error for a document that yields no
+// operation: it has none (webhooks only, say), or every one was skipped.
+// A config without an operation serves nothing, so it is no import.
+type NoOperationsError struct {
+	// Source is the document.
+	Source string
+	// Reasons are the warnings that say why: each operation or path item
+	// left out, or the document's lack of operations.
+	Reasons []Warning
+	// Warnings are all the import's warnings, Reasons among them.
+	Warnings []Warning
+}
+
+// Summary is the error's first line, without the reasons: for a caller
+// that prints the warnings itself.
+func (e *NoOperationsError) Summary() string {
+	return e.Source + ": nothing to import: no operation of the document can be called through a @rest binding"
+}
+
+// maxReasons bounds the reasons an error's text lists; the warnings list
+// them all.
+const maxReasons = 20
+
+func (e *NoOperationsError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Summary())
+	for i, w := range e.Reasons {
+		if i == maxReasons {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Reasons)-maxReasons)
+			break
+		}
+		b.WriteString("\n  " + w.String())
+	}
+	return b.String()
+}
 
 // loc is where a part of the document is: the node gives the line and
 // column, file and pointer say where it lives.
@@ -125,8 +176,9 @@ func (l loc) child(token string, node *yaml.Node) loc {
 	return loc{file: l.file, pointer: l.pointer + "/" + jsonPointerToken(token), node: node}
 }
 
-// Import maps doc to GraphQL SDL with @rest bindings. It fails only when the
-// document has no model to map; anything else that cannot be mapped is a
+// Import maps doc to GraphQL SDL with @rest bindings. It fails when the
+// document has no model to map, and with a *NoOperationsError when no
+// operation can be imported; anything else that cannot be mapped is a
 // warning, and the rest is imported.
 func Import(doc *Document, opts Options) (res *Result, err error) {
 	if doc == nil || (doc.v2 == nil && doc.v3 == nil) {
@@ -162,10 +214,19 @@ func Import(doc *Document, opts Options) (res *Result, err error) {
 	}
 	im.securityWarnings()
 	if doc.v3 != nil && doc.v3.Webhooks != nil && doc.v3.Webhooks.Len() > 0 {
-		im.warn(loc{pointer: "#/webhooks"}, "", "%d webhooks are calls the API makes, not operations a gateway can call: not imported", doc.v3.Webhooks.Len())
+		what := fmt.Sprintf("%d webhooks are calls", doc.v3.Webhooks.Len())
+		if doc.v3.Webhooks.Len() == 1 {
+			what = "1 webhook is a call"
+		}
+		im.warn(loc{pointer: "#/webhooks"}, "", "%s the API makes, not operations a gateway can call: not imported", what)
+		im.reasons = append(im.reasons, im.warnings[len(im.warnings)-1])
 	}
 	if len(ops) == 0 {
 		im.warn(loc{pointer: "#/paths"}, "", "the document has no operations: nothing to expose")
+		im.reasons = append(im.reasons, im.warnings[len(im.warnings)-1])
+	}
+	if im.res.Operations == 0 {
+		return nil, &NoOperationsError{Source: doc.Source, Reasons: im.reasons, Warnings: im.warnings}
 	}
 	sdl := im.document()
 	im.res.SDL = sdl.String()
@@ -198,6 +259,11 @@ type importer struct {
 	// synthLoc locates the schemas made from Swagger 2.0 parameters, which
 	// have no node of their own.
 	synthLoc map[*base.Schema]loc
+	maxDepth int
+	// reasons are the warnings about parts left out whole, which say why
+	// when nothing is imported.
+	reasons []Warning
+	warned  map[any]bool
 }
 
 func newImporter(doc *Document, opts Options) *importer {
@@ -213,6 +279,11 @@ func newImporter(doc *Document, opts Options) *importer {
 		synthLoc:  map[*base.Schema]loc{},
 		named:     map[string]bool{},
 		unsent:    map[string]*unsent{},
+		maxDepth:  opts.MaxDepth,
+		warned:    map[any]bool{},
+	}
+	if im.maxDepth <= 0 {
+		im.maxDepth = DefaultMaxDepth
 	}
 	im.res.BaseURL, im.res.Security = im.serverAndSecurity()
 	if doc.v3 != nil && doc.v3.Info != nil {
@@ -222,6 +293,20 @@ func newImporter(doc *Document, opts Options) *importer {
 		im.res.Title, im.res.Version = doc.v2.Info.Title, doc.v2.Info.Version
 	}
 	return im
+}
+
+// warnOnce warns about a part once, though the importer meets it twice
+// (a property of a schema used both as an output and as an input type).
+func (im *importer) warnOnce(l loc, op string, format string, args ...any) {
+	var k any = l.file + l.pointer
+	if l.node != nil {
+		k = l.node
+	}
+	if im.warned[k] {
+		return
+	}
+	im.warned[k] = true
+	im.warn(l, op, format, args...)
 }
 
 func (im *importer) warn(l loc, op string, format string, args ...any) {
@@ -284,6 +369,11 @@ type requestBody struct {
 	schema    *base.SchemaProxy
 	// unsupported lists media types the body may not be sent as.
 	unsupported []string
+	// unresolved says why the body's $ref cannot be followed.
+	unresolved string
+	// wildcard is the media range (*/*) the document gives a body that
+	// is sent as JSON.
+	wildcard    string
 	description string
 	loc         loc
 }
@@ -293,6 +383,8 @@ type response struct {
 	mediaType string // "" when the response has no content
 	schema    *base.SchemaProxy
 	loc       loc
+	// unresolved says why the response's $ref cannot be followed.
+	unresolved string
 }
 
 // restMethods are the methods a @rest binding can send.

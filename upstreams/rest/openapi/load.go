@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,7 +14,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
@@ -23,10 +23,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Defaults of LoadOptions.
+// Defaults of LoadOptions. They are far above what the largest public API
+// descriptions need (a description split over a few thousand files, or a
+// single file of a few tens of megabytes), and bound what a broken or
+// hostile document can make the loader read.
 const (
-	DefaultMaxBytes = 32 << 20
-	DefaultMaxFiles = 256
+	DefaultMaxBytes = 64 << 20
+	DefaultMaxFiles = 10000
 )
 
 // LoadOptions bound what Load reads.
@@ -34,7 +37,8 @@ type LoadOptions struct {
 	// MaxBytes caps the bytes of all files of the document together
 	// (default DefaultMaxBytes).
 	MaxBytes int64
-	// MaxFiles caps the files a document may span (default DefaultMaxFiles).
+	// MaxFiles caps the files a document may span, those its $refs name
+	// that cannot be read included (default DefaultMaxFiles).
 	MaxFiles int
 	// Client fetches http(s) sources and the files they reference
 	// (default http.DefaultClient). Its timeout, or the context's deadline,
@@ -79,11 +83,16 @@ type Document struct {
 	sourceURL *url.URL
 }
 
-// Load reads an OpenAPI document from a file path or an http(s) URL. $refs to
-// other files resolve relative to the file that holds them; a local document
-// may reference local files only. Every file read counts against
-// opts.MaxBytes and opts.MaxFiles. Errors name the file, and the line and
-// column when the parser reports them.
+// Load reads an OpenAPI document from a file path or an http(s) URL, with
+// the files its $refs reach (see closure): $refs to other files resolve
+// relative to the file that holds them, a local document reaches local
+// files only, and a remote one http(s) URLs only. Every file read counts
+// against opts.MaxBytes and opts.MaxFiles. A $ref inside a vendor
+// extension (x-...) is never followed. A referenced file that cannot be
+// read, or is not a JSON or YAML document, fails only what uses it: the
+// importer types such a schema JSON, or leaves out such a parameter or
+// response, with a warning. Errors name the file, and the line and column
+// when the parser reports them.
 func Load(ctx context.Context, source string, opts LoadOptions) (*Document, error) {
 	opts = opts.withDefaults()
 	if u, err := url.Parse(source); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
@@ -93,17 +102,22 @@ func Load(ctx context.Context, source string, opts LoadOptions) (*Document, erro
 }
 
 // Parse reads a single-file OpenAPI document from data; name is used in
-// errors and warnings. References to other files are errors.
+// errors and warnings. References to other files are errors, except
+// inside vendor extensions, which are never followed.
 func Parse(name string, data []byte) (*Document, error) {
 	if int64(len(data)) > DefaultMaxBytes {
 		return nil, fmt.Errorf("%s: document is %d bytes, more than the limit of %d", name, len(data), DefaultMaxBytes)
 	}
-	// The parser would leave such a reference unresolved, and the
-	// importer would degrade what uses it to JSON, with a warning only.
-	if err := externalRefs(data, func(v *yaml.Node, _ string) error {
-		return fmt.Errorf("%s:%d:%d: $ref %q: a document read from memory cannot reference other files", name, v.Line, v.Column, v.Value)
-	}); err != nil {
-		return nil, err
+	// With no files to read, the parser would drop every section that
+	// holds such a reference (all paths, for one parameter's), and the
+	// import would say little of why.
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil {
+		if err := eachRef(&root, func(v *yaml.Node, target, _ string) error {
+			return fmt.Errorf("%s:%d:%d: $ref %q: a document read from memory cannot reference other files", name, v.Line, v.Column, v.Value)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	cfg := baseConfig()
 	d := &Document{Source: name, rootAbs: name}
@@ -121,6 +135,9 @@ func baseConfig() *datamodel.DocumentConfiguration {
 	// anonymous type.
 	cfg.TransformSiblingRefs = false
 	cfg.MergeReferencedProperties = false
+	// Extensions are opaque: a $ref in one often names a page of
+	// documentation, not a part of the API.
+	cfg.ExcludeExtensionRefs = true
 	return cfg
 }
 
@@ -129,150 +146,74 @@ func loadFile(ctx context.Context, source string, opts LoadOptions) (*Document, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	files, err := fileClosure(ctx, abs, opts)
-	if err != nil {
+	c := newClosure(opts, readLocal, resolveLocal)
+	if err := c.run(ctx, abs); err != nil {
 		return nil, err
 	}
+	// The parser reads the referenced files from the closure only.
 	cfg := baseConfig()
 	cfg.BasePath = filepath.Dir(abs)
 	cfg.SpecFilePath = abs
-	cfg.AllowFileReferences = len(files) > 1
+	if cfg.LocalFS, err = c.localFS(abs); err != nil {
+		return nil, err
+	}
+	cfg.AllowFileReferences = true
+	// A $ref to a URL gets its stand-in, never a fetch.
+	cfg.AllowRemoteReferences = true
+	cfg.RemoteURLHandler = c.refuse
 	d := &Document{Source: source, rootAbs: abs}
-	if err := d.build(files[abs], cfg); err != nil {
+	if err := d.build(c.files[abs], cfg); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// fileClosure reads the root file and every local file its $refs reach,
-// within the limits, so that the parser (which reads referenced files
-// itself, without limits) only ever opens files already known to be small.
-func fileClosure(ctx context.Context, root string, opts LoadOptions) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	var total int64
-	queue := []string{root}
-	for len(queue) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("loading %s: %w", root, err)
-		}
-		name := queue[0]
-		queue = queue[1:]
-		if _, ok := files[name]; ok {
-			continue
-		}
-		if len(files) >= opts.MaxFiles {
-			return nil, fmt.Errorf("%s: the document spans more than %d files", root, opts.MaxFiles)
-		}
-		data, err := readFile(name, opts.MaxBytes-total)
-		if err != nil {
-			return nil, err
-		}
-		total += int64(len(data))
-		files[name] = data
-		refs, err := fileRefs(name, data)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range refs {
-			if _, ok := files[r]; !ok {
-				queue = append(queue, r)
-			}
-		}
-	}
-	return files, nil
-}
-
-func readFile(name string, limit int64) ([]byte, error) {
+// readLocal reads a local file within limit bytes.
+func readLocal(_ context.Context, name string, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, unreadable("the file does not exist")
+		}
+		return nil, unreadable(err.Error())
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, unreadable(err.Error())
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("reading %s: not a regular file", name)
+		return nil, unreadable("not a regular file")
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, unreadable(err.Error())
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("reading %s: the document's files are larger than the limit", name)
+		return nil, errTooLarge
 	}
 	return data, nil
 }
 
-// fileRefs returns the absolute paths of the files that name's $refs point
-// to. A remote reference from a local file is an error: loading a local
-// document never reaches the network.
-func fileRefs(name string, data []byte) ([]string, error) {
-	var out []string
-	err := externalRefs(data, func(v *yaml.Node, target string) error {
-		if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Scheme != "file" {
-			return fmt.Errorf("%s:%d:%d: $ref %q: a local document may only reference local files", name, v.Line, v.Column, v.Value)
-		}
-		target, _ = url.PathUnescape(target)
-		target = strings.TrimPrefix(target, "file://")
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(name), filepath.FromSlash(target))
-		}
-		out = append(out, filepath.Clean(target))
-		return nil
-	})
-	return out, err
-}
-
-// externalRefs calls fn for each $ref of the document in data that points
-// into another document (a file or a URL: the part before '#'), with the
-// $ref's value node and that part, until fn returns an error.
-func externalRefs(data []byte, fn func(v *yaml.Node, target string) error) error {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		// The parser reports syntax errors with more context; a file that
-		// does not parse here has no references to follow.
-		return nil //nolint:nilerr
+// resolveLocal is the file a $ref in the local file from names. A remote
+// target is refused: loading a local document never reaches the network.
+func resolveLocal(from, target string) (string, error) {
+	if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Scheme != "file" && !filepath.IsAbs(target) {
+		return "", unreadable("a local document may only reference local files")
 	}
-	var firstErr error
-	seen := map[*yaml.Node]bool{}
-	var walk func(n *yaml.Node, depth int)
-	walk = func(n *yaml.Node, depth int) {
-		if n == nil || depth > maxYAMLDepth || seen[n] || firstErr != nil {
-			return
-		}
-		seen[n] = true
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				if k.Value == "$ref" && v.Kind == yaml.ScalarNode {
-					if target, _, _ := strings.Cut(v.Value, "#"); target != "" {
-						if firstErr = fn(v, target); firstErr != nil {
-							return
-						}
-					}
-				}
-			}
-		}
-		for _, c := range n.Content {
-			walk(c, depth+1)
-		}
-		if n.Alias != nil {
-			walk(n.Alias, depth+1)
-		}
+	target, _ = url.PathUnescape(target)
+	target = strings.TrimPrefix(target, "file://")
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(from), filepath.FromSlash(target))
 	}
-	walk(&root, 0)
-	return firstErr
+	return filepath.Clean(target), nil
 }
-
-// maxYAMLDepth bounds the nesting the loader and the importer follow.
-const maxYAMLDepth = 512
 
 func loadURL(ctx context.Context, u *url.URL, opts LoadOptions) (*Document, error) {
-	f := &fetcher{ctx: ctx, opts: opts}
-	data, err := f.get(u.String())
-	if err != nil {
+	f := &fetcher{opts: opts}
+	c := newClosure(opts, f.get, resolveRemote)
+	root := u.String()
+	if err := c.run(ctx, root); err != nil {
 		return nil, err
 	}
 	base := *u
@@ -281,79 +222,70 @@ func loadURL(ctx context.Context, u *url.URL, opts LoadOptions) (*Document, erro
 	cfg := baseConfig()
 	cfg.BaseURL = &base
 	cfg.AllowRemoteReferences = true
-	cfg.RemoteURLHandler = f.handle
-	d := &Document{Source: u.String(), rootAbs: u.String(), remote: true, sourceURL: u}
-	if err := d.build(data, cfg); err != nil {
+	cfg.RemoteURLHandler = c.handle
+	d := &Document{Source: root, rootAbs: root, remote: true, sourceURL: u}
+	if err := d.build(c.files[root], cfg); err != nil {
 		return nil, err
 	}
-	if f.err != nil {
-		return nil, f.err
+	if c.err != nil {
+		// A limit met while the parser asked for a file.
+		return nil, c.err
 	}
 	return d, nil
 }
 
-// fetcher reads remote files within the limits; the parser calls handle
-// concurrently for the files the document references.
+// resolveRemote is the URL a $ref in the remote file from names; only
+// http(s) URLs are read.
+func resolveRemote(from, target string) (string, error) {
+	base, err := url.Parse(from)
+	if err != nil {
+		return "", unreadable(err.Error())
+	}
+	t, err := url.Parse(target)
+	if err != nil {
+		return "", unreadable(err.Error())
+	}
+	r := base.ResolveReference(t)
+	if r.Scheme != "http" && r.Scheme != "https" {
+		return "", unreadable("a remote document may only reference http and https URLs")
+	}
+	r.Fragment = ""
+	return r.String(), nil
+}
+
+// fetcher reads remote files.
 type fetcher struct {
-	ctx   context.Context
-	opts  LoadOptions
-	mu    sync.Mutex
-	total int64
-	files int
-	err   error
+	opts LoadOptions
 }
 
-func (f *fetcher) reserve() (int64, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.files >= f.opts.MaxFiles {
-		f.err = fmt.Errorf("the document spans more than %d files", f.opts.MaxFiles)
-		return 0, f.err
-	}
-	f.files++
-	return f.opts.MaxBytes - f.total, nil
-}
-
-func (f *fetcher) get(u string) ([]byte, error) {
-	limit, err := f.reserve()
+func (f *fetcher) get(ctx context.Context, u string, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", u, err)
+		return nil, unreadable(err.Error())
 	}
 	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.5")
 	resp, err := f.opts.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", u, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("fetching %s: %w", u, ctx.Err())
+		}
+		return nil, unreadable(err.Error())
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("fetching %s: HTTP %d", u, resp.StatusCode)
+		return nil, unreadable(fmt.Sprintf("HTTP %d", resp.StatusCode))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", u, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("fetching %s: %w", u, ctx.Err())
+		}
+		return nil, unreadable(err.Error())
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	if int64(len(data)) > limit {
-		f.err = fmt.Errorf("fetching %s: the document's files are larger than the limit of %d bytes", u, f.opts.MaxBytes)
-		return nil, f.err
+		return nil, errTooLarge
 	}
-	f.total += int64(len(data))
 	return data, nil
-}
-
-// handle is the parser's RemoteURLHandler: it answers with the bytes get
-// read, so every referenced file is bounded like the root.
-func (f *fetcher) handle(u string) (*http.Response, error) {
-	data, err := f.get(u)
-	if err != nil {
-		return nil, err
-	}
-	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(data)), Header: http.Header{}}, nil
 }
 
 // build parses data with cfg. The parser is third-party code run on

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,6 +42,10 @@ func (im *importer) v3Operations() []*operation {
 		if item == nil {
 			continue
 		}
+		if u := unresolvedIn(item.Extensions); u != nil {
+			im.skipPathItem(path, u)
+			continue
+		}
 		var node *yaml.Node
 		if lo := item.GoLow(); lo != nil {
 			node = lo.KeyNode
@@ -75,6 +80,15 @@ func (im *importer) v3Operations() []*operation {
 		}
 	}
 	return ops
+}
+
+// skipPathItem warns about a path item whose $ref cannot be followed:
+// whatever operations it holds are unknown, and counted as one skipped
+// part.
+func (im *importer) skipPathItem(path string, u *unresolvedRef) {
+	im.res.Skipped++
+	im.warn(loc{pointer: "#/paths/" + jsonPointerToken(path)}, "", "path item %s: its operations are not imported", im.describe(u))
+	im.reasons = append(im.reasons, im.warnings[len(im.warnings)-1])
 }
 
 func httpMethodNames() [8]string {
@@ -115,6 +129,10 @@ func (im *importer) v3Operation(path, method string, item *v3high.PathItem, o *v
 			if p == nil {
 				continue
 			}
+			if u := unresolvedIn(p.Extensions); u != nil {
+				im.warn(base.child("parameters", nil).child(fmt.Sprint(i), nil), op.label(), "parameter %s: left out", im.describe(u))
+				continue
+			}
 			k := pkey{p.Name, p.In}
 			if _, ok := byKey[k]; !ok {
 				order = append(order, k)
@@ -134,14 +152,16 @@ func (im *importer) v3Operation(path, method string, item *v3high.PathItem, o *v
 			op.params = append(op.params, p)
 		}
 	}
-	if rb := o.RequestBody; rb != nil {
+	if rb := o.RequestBody; rb != nil && unresolvedIn(rb.Extensions) != nil {
+		op.body = &requestBody{unresolved: im.describe(unresolvedIn(rb.Extensions)), loc: op.loc.child("requestBody", nil)}
+	} else if rb != nil {
 		var bn *yaml.Node
 		if lo := rb.GoLow(); lo != nil {
 			bn = lo.RootNode
 		}
 		op.body = v3Body(rb, op.loc.child("requestBody", bn))
 	}
-	op.responses = v3Responses(o.Responses, op.loc.child("responses", nil))
+	op.responses = im.v3Responses(o.Responses, op.loc.child("responses", nil))
 	op.security = im.v3Security(o)
 	return op
 }
@@ -190,26 +210,47 @@ func v3Body(rb *v3high.RequestBody, l loc) *requestBody {
 		types = append(types, pair.Key())
 		media[pair.Key()] = pair.Value()
 	}
-	best := pickBodyType(types)
+	best := pickBodyType(types, func(t string) *base.SchemaProxy {
+		if m := media[t]; m != nil {
+			return m.Schema
+		}
+		return nil
+	})
 	if best == "" {
 		out.unsupported = types
 		return out
 	}
-	out.mediaType = best
 	if m := media[best]; m != nil {
 		out.schema = m.Schema
 	}
 	out.loc = l.child("content", nil).child(best, nil)
+	out.setMediaType(best)
 	return out
 }
 
-func v3Responses(rs *v3high.Responses, l loc) []*response {
+// setMediaType sets the media type the body is sent as: a wildcard one
+// (*/*, application/*) is sent as JSON, and text/* as text/plain.
+func (b *requestBody) setMediaType(mt string) {
+	b.mediaType = mt
+	switch m := mediaBase(mt); {
+	case m == "text/*":
+		b.mediaType = "text/plain"
+	case wildcardMedia(m):
+		b.wildcard, b.mediaType = mt, "application/json"
+	}
+}
+
+func (im *importer) v3Responses(rs *v3high.Responses, l loc) []*response {
 	if rs == nil {
 		return nil
 	}
 	var out []*response
 	add := func(code string, r *v3high.Response) {
 		if r == nil {
+			return
+		}
+		if u := unresolvedIn(r.Extensions); u != nil {
+			out = append(out, &response{code: code, unresolved: im.describe(u), loc: l.child(code, nil)})
 			return
 		}
 		var n *yaml.Node
@@ -238,27 +279,74 @@ func v3Responses(rs *v3high.Responses, l loc) []*response {
 	return out
 }
 
-// pickBodyType chooses the media type a body is sent as: JSON first, then
-// a URL-encoded form, then a multipart form. "" means none of them.
-func pickBodyType(types []string) string {
+// pickBodyType chooses the media type a body is sent as, of those
+// offered with the schema each gives: JSON first, then a URL-encoded
+// form, a multipart form, text (for a string), and last a wildcard type
+// (*/*, application/*) for an object or an array, which is sent as JSON.
+// "" means none of them.
+func pickBodyType(types []string, schemaOf func(string) *base.SchemaProxy) string {
 	best, rank := "", 0
 	for _, t := range types {
 		r := 0
 		switch mt := mediaBase(t); {
 		case mt == "application/json":
-			r = 5
+			r = 6
 		case isJSONMedia(mt):
-			r = 4
+			r = 5
 		case mt == "application/x-www-form-urlencoded":
-			r = 3
+			r = 4
 		case mt == "multipart/form-data":
+			r = 3
+		case strings.HasPrefix(mt, "text/") && textSchema(schemaOf(t)):
 			r = 2
+		case wildcardMedia(mt) && jsonShaped(schemaOf(t)):
+			r = 1
 		}
 		if r > rank {
 			best, rank = t, r
 		}
 	}
 	return best
+}
+
+// wildcardMedia reports whether mt is a media range that names no one
+// type (*/*, application/*), as generated documents often declare.
+func wildcardMedia(mt string) bool {
+	return strings.HasSuffix(mediaBase(mt), "/*")
+}
+
+// jsonShaped reports whether a schema is an object or an array (or a
+// composition of schemas): a value only JSON, of the types a gateway can
+// send or read under a wildcard media type, can carry.
+func jsonShaped(sp *base.SchemaProxy) bool {
+	if sp == nil {
+		return false
+	}
+	s := sp.Schema()
+	if s == nil {
+		return false
+	}
+	if isObjectSchema(s) || s.Items != nil || len(s.OneOf)+len(s.AnyOf) > 0 || s.AdditionalProperties != nil {
+		return true
+	}
+	return slices.Contains(s.Type, "array")
+}
+
+// textSchema reports whether a text body's schema is a string (or says
+// nothing), which a String argument sends as it is.
+func textSchema(sp *base.SchemaProxy) bool {
+	if sp == nil {
+		return true
+	}
+	s := sp.Schema()
+	if s == nil {
+		return false
+	}
+	if s.Format == "binary" || len(s.Enum) > 0 && !slices.Contains(s.Type, "string") {
+		return false
+	}
+	types := nonNullTypes(s)
+	return len(types) == 1 && types[0] == "string" || len(types) == 0 && !isObjectSchema(s) && s.Items == nil && len(s.OneOf)+len(s.AnyOf) == 0
 }
 
 func mediaBase(t string) string {
@@ -282,6 +370,10 @@ func (im *importer) v2Operations() []*operation {
 	for pair := d.Paths.PathItems.First(); pair != nil; pair = pair.Next() {
 		path, item := pair.Key(), pair.Value()
 		if item == nil {
+			continue
+		}
+		if u := unresolvedIn(item.Extensions); u != nil {
+			im.skipPathItem(path, u)
 			continue
 		}
 		// Swagger 2.0's low-level model keeps no node for these objects;
@@ -321,6 +413,10 @@ func (im *importer) v2Operation(path, method string, item *v2high.PathItem, o *v
 			if p == nil {
 				continue
 			}
+			if u := unresolvedIn(p.Extensions); u != nil {
+				im.warn(base.child("parameters", nil).child(fmt.Sprint(i), nil), op.label(), "parameter %s: left out", im.describe(u))
+				continue
+			}
 			k := pkey{p.Name, p.In}
 			if _, ok := byKey[k]; !ok {
 				order = append(order, k)
@@ -339,11 +435,12 @@ func (im *importer) v2Operation(path, method string, item *v2high.PathItem, o *v
 		required := p.Required != nil && *p.Required
 		switch p.In {
 		case "body":
-			mt := pickBodyType(consumes)
+			mt := pickBodyType(consumes, func(string) *base.SchemaProxy { return p.Schema })
 			if len(consumes) == 0 {
 				mt = "application/json"
 			}
-			op.body = &requestBody{mediaType: mt, required: required, schema: p.Schema, description: p.Description, loc: l.child("schema", nil)}
+			op.body = &requestBody{required: required, schema: p.Schema, description: p.Description, loc: l.child("schema", nil)}
+			op.body.setMediaType(mt)
 			if mt == "" {
 				op.body.unsupported = consumes
 			}
@@ -393,6 +490,10 @@ func (im *importer) v2Operation(path, method string, item *v2high.PathItem, o *v
 				return
 			}
 			l := rl.child(code, nil)
+			if u := unresolvedIn(r.Extensions); u != nil {
+				op.responses = append(op.responses, &response{code: code, unresolved: im.describe(u), loc: l})
+				return
+			}
 			if r.Schema == nil {
 				op.responses = append(op.responses, &response{code: code, loc: l})
 				return
@@ -451,8 +552,11 @@ func v2SimpleSchema(typ, format string, items *v2high.Items, enum []*yaml.Node) 
 }
 
 // chooseResponse picks the response that gives the field its type: the
-// lowest 2xx code, and in it JSON, else text, else whatever is there.
-func chooseResponse(rs []*response) (*response, bool) {
+// lowest 2xx code whose answer a field can hold, and in it JSON, else
+// text, else JSON under a wildcard media type, else no content. When no
+// 2xx code has such an answer, it is the lowest code's best, which a
+// field cannot hold. first is the lowest 2xx code's, when it is another.
+func chooseResponse(rs []*response) (best, first *response, found bool) {
 	var codes []string
 	seen := map[string]bool{}
 	for _, r := range rs {
@@ -464,28 +568,50 @@ func chooseResponse(rs []*response) (*response, bool) {
 	// "2XX" sorts after the numbered codes.
 	sort.Strings(codes)
 	if len(codes) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
+	for i, code := range codes {
+		b, rank := bestAnswer(rs, code)
+		if i == 0 {
+			best = b
+		}
+		if rank > 0 {
+			if i > 0 {
+				return b, best, true
+			}
+			return b, nil, true
+		}
+	}
+	return best, nil, true
+}
+
+// bestAnswer is the best response of one status code, ranked as
+// chooseResponse says; rank 0 means a field cannot hold it.
+func bestAnswer(rs []*response, code string) (*response, int) {
 	var best *response
 	rank := -1
 	for _, r := range rs {
-		if r.code != codes[0] {
+		if r.code != code {
 			continue
 		}
 		n := 0
-		switch {
-		case r.mediaType == "":
+		switch mt := mediaBase(r.mediaType); {
+		case r.unresolved != "":
 			n = 1
-		case mediaBase(r.mediaType) == "application/json":
+		case mt == "":
+			n = 1
+		case mt == "application/json":
+			n = 6
+		case isJSONMedia(mt):
 			n = 5
-		case isJSONMedia(r.mediaType):
+		case strings.HasPrefix(mt, "text/"):
 			n = 4
-		case strings.HasPrefix(mediaBase(r.mediaType), "text/"):
+		case wildcardMedia(mt) && jsonShaped(r.schema):
 			n = 3
 		}
 		if n > rank {
 			best, rank = r, n
 		}
 	}
-	return best, true
+	return best, rank
 }

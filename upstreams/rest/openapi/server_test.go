@@ -81,7 +81,7 @@ paths:
 		{name: "OpenAPI 3 schemes, sorted by name",
 			doc: `openapi: 3.0.3
 info: {title: t, version: "1"}
-paths: {}
+paths: {/a: {get: {responses: {"200": {description: ok}}}}}
 components:
   securitySchemes:
     z: {type: http, scheme: Bearer, bearerFormat: JWT}
@@ -98,7 +98,7 @@ info: {title: t, version: "1"}
 host: api.example
 basePath: /v1
 schemes: [http, https]
-paths: {}
+paths: {/a: {get: {responses: {"200": {description: ok}}}}}
 securityDefinitions:
   key: {type: apiKey, in: header, name: X-Key}
   basic: {type: basic}
@@ -108,7 +108,7 @@ securityDefinitions:
 			base:    "https://api.example/v1",
 			schemes: `app oauth2 client credentials [clientCredentials] https://auth.example/t [a b]; basic http basic [] []; code oauth2 authorizationCode [authorizationCode] []; key apiKey in header X-Key [] []`},
 		{name: "Swagger 2.0 base path alone",
-			doc:  "swagger: \"2.0\"\ninfo: {title: t, version: \"1\"}\nbasePath: /v1/\npaths: {}\n",
+			doc:  "swagger: \"2.0\"\ninfo: {title: t, version: \"1\"}\nbasePath: /v1/\npaths: {/a: {get: {responses: {\"200\": {description: ok}}}}}\n",
 			base: "/v1"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
@@ -22,10 +23,6 @@ const (
 	scalarDateTime = "DateTime"
 	scalarDate     = "Date"
 )
-
-// maxSchemaDepth bounds how deep the importer follows inline schemas; a
-// deeper one is typed JSON.
-const maxSchemaDepth = 64
 
 // tref is a GraphQL type reference.
 type tref struct {
@@ -219,13 +216,22 @@ func (im *importer) schemaType(sp *base.SchemaProxy, c mctx) (tref, bool, *gqlTy
 	if sp == nil {
 		return im.jsonType()
 	}
-	if c.depth > maxSchemaDepth {
-		im.warn(c.loc, c.op, "schema nested more than %d levels deep: typed JSON", maxSchemaDepth)
+	if c.depth > im.maxDepth {
+		im.warn(c.loc, c.op, "schema nested more than %d levels deep: typed JSON", im.maxDepth)
 		return im.jsonType()
 	}
 	s := sp.Schema()
 	if s == nil {
 		im.warn(c.loc, c.op, "schema cannot be read (%v): typed JSON", sp.GetBuildError())
+		return im.jsonType()
+	}
+	if u := unresolvedIn(s.Extensions); u != nil {
+		// Warned about once, where it is first used.
+		key := typeKey{schemaKey(s), false}
+		if _, ok := im.mapped[key]; !ok {
+			im.warn(c.loc, c.op, "%s: typed JSON", im.describe(u))
+			im.mapped[key] = mapped{t: named(scalarJSON), nullable: true}
+		}
 		return im.jsonType()
 	}
 	id := schemaKey(s)
@@ -904,6 +910,10 @@ func (im *importer) collectProps(s *base.Schema, c mctx, props *[]*prop, seen ma
 			im.warn(ml, c.op, "allOf member cannot be read (%v): left out", m.GetBuildError())
 			continue
 		}
+		if u := unresolvedIn(ms.Extensions); u != nil {
+			im.warn(ml, c.op, "allOf member %s: left out", im.describe(u))
+			continue
+		}
 		if m.IsReference() {
 			ml = refLoc(m, m.GetReference())
 		}
@@ -981,6 +991,10 @@ func (im *importer) objectType(s *base.Schema, c mctx, key typeKey, nullable boo
 	}
 	var kept []*prop
 	for _, p := range props {
+		if why := unkeyable(p.key); why != "" {
+			im.warnOnce(p.loc, c.op, "property %q %s: left out", p.key, why)
+			continue
+		}
 		ps := p.schema.Schema()
 		if ps != nil && c.input && ps.ReadOnly != nil && *ps.ReadOnly {
 			continue
@@ -1068,6 +1082,22 @@ func stringTags(s *base.Schema) []string {
 		out = append(out, v.Value)
 	}
 	return out
+}
+
+// unkeyable says why a property name cannot be a field's JSON key, "" when
+// it can. The field's @from(key:) would carry it, and the loader refuses
+// an empty key. A NUL starts the keys the gateway gives the values it
+// adds to an answer, which no key read from an upstream may take.
+func unkeyable(key string) string {
+	switch {
+	case key == "":
+		return "is empty, and @from(key:) cannot name an empty key"
+	case !utf8.ValidString(key):
+		return "is not UTF-8 text"
+	case strings.ContainsRune(key, 0):
+		return "holds a NUL character"
+	}
+	return ""
 }
 
 // isBinary reports whether s is raw bytes (a string of format binary,

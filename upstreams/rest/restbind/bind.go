@@ -9,6 +9,7 @@ package restbind
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -66,7 +67,8 @@ type Request struct {
 	Body    *tmpl.JSON
 	// ContentType is how Body is encoded: application/json (the default),
 	// another application/*+json type (sent as JSON under that type),
-	// application/x-www-form-urlencoded or multipart/form-data.
+	// application/x-www-form-urlencoded, multipart/form-data, or a text/*
+	// type (the body is one scalar value, sent as its text).
 	ContentType string
 	// Files are the keys of a multipart/form-data body that are sent as
 	// file parts: their values are base64 text, sent as the decoded bytes
@@ -201,6 +203,9 @@ func request(c *schema.BindContext, a requestArgs) Request {
 		req.Body = c.Body(a.body)
 	}
 	req.ContentType = contentType(c, a.contentType, a.body != nil, a.pos("contentType"))
+	if req.Body != nil && IsText(req.ContentType) {
+		textBody(c, req.Body, a.body.Position)
+	}
 	if len(a.files) > 0 {
 		req.Files = fileParts(c, &req, a.files, a.pos("files"))
 	}
@@ -249,9 +254,46 @@ func contentType(c *schema.BindContext, given string, hasBody bool, p *ast.Posit
 		return ct
 	case strings.HasPrefix(ct, "application/") && strings.HasSuffix(ct, "+json") && !strings.ContainsAny(ct, " ;,"):
 		return ct // a JSON body under its own media type (merge-patch+json, ...)
+	case IsText(ct):
+		if !hasBody {
+			c.Errorf(p, "contentType %q needs a body", given)
+		}
+		return ct
 	default:
-		c.Errorf(p, "contentType %q is not one of %s, application/*+json, %s, %s", given, ContentJSON, ContentForm, ContentMultipart)
+		c.Errorf(p, "contentType %q is not one of %s, application/*+json, %s, %s, text/*", given, ContentJSON, ContentForm, ContentMultipart)
 		return ContentJSON
+	}
+}
+
+// IsText reports whether a binding's contentType is a text type (text/plain,
+// text/csv, ...; parameters such as charset allowed), whose body is one
+// scalar value sent as its text.
+func IsText(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && strings.HasPrefix(mt, "text/") && mt != "text/*"
+}
+
+// textBody checks the body of a text contentType: one value, which a
+// placeholder of a scalar argument, or a string, gives.
+func textBody(c *schema.BindContext, body *tmpl.JSON, p *ast.Position) {
+	if _, _, ok := body.Object(); ok {
+		c.Errorf(p, "a text body is one value, not an object; set body: \"{args.text}\" with a String argument")
+		return
+	}
+	r, ok := body.Single()
+	if !ok || r.Root != tmpl.Args {
+		return
+	}
+	t := c.ArgType(r.Path)
+	if t == nil {
+		return
+	}
+	if t.Elem != nil {
+		c.Errorf(p, "a text body is one value, but {%s} is a list (%s)", r, t)
+		return
+	}
+	if def := c.Type(t.Name()); def != nil && def.Kind != ast.Scalar && def.Kind != ast.Enum {
+		c.Errorf(p, "a text body is one value, but {%s} is a %s", r, t)
 	}
 }
 

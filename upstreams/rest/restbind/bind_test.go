@@ -320,3 +320,49 @@ func sdlSchema(t testing.TB, sdl string) (*schema.Schema, error) {
 		Vars: map[string]string{"tenant": "acme"},
 	})
 }
+
+// TestRESTTextBodies checks the bindings of a text contentType: a body of
+// one scalar value, checked at load.
+func TestRESTTextBodies(t *testing.T) {
+	tests := []struct {
+		name, sdl string
+		// want is the contentType read; "" when the load fails with err.
+		want, err string
+	}{
+		{"a String argument", `type Mutation { up(text: String!): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: "{args.text}") }`, "text/plain", ""},
+		{"a type with its charset, in any case", `type Mutation { up(n: Int): String @rest(upstream: "reviews", method: "PUT", path: "/up",
+			contentType: "Text/CSV; charset=utf-8", body: "{args.n}") }`, "text/csv; charset=utf-8", ""},
+		{"an enum argument", `type Mutation { up(k: K): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: "{args.k}") } enum K { A B }`, "text/plain", ""},
+		{"text around a placeholder", `type Mutation { up(n: Int): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: "n={args.n}") }`, "text/plain", ""},
+		{"a list argument", `type Mutation { up(tags: [String!]): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: "{args.tags}") }`, "", "a text body is one value, but {args.tags} is a list ([String!])"},
+		{"an input object argument", `type Mutation { up(input: In): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: "{args.input}") } input In { a: String }`, "", "a text body is one value, but {args.input} is a In"},
+		{"an object body", `type Mutation { up(a: String): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/plain", body: {a: "{args.a}"}) }`, "", "a text body is one value, not an object"},
+		{"no body", `type Mutation { up: String @rest(upstream: "reviews", method: "POST", path: "/up", contentType: "text/plain") }`,
+			"", `contentType "text/plain" needs a body`},
+		{"a media range", `type Mutation { up(a: String): String @rest(upstream: "reviews", method: "POST", path: "/up",
+			contentType: "text/*", body: "{args.a}") }`, "", `contentType "text/*" is not one of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := sdlSchema(t, restHead+tt.sdl)
+			if tt.want == "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Build error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Binding("Mutation", "up").Request.(*restbind.Binding).ContentType; got != tt.want {
+				t.Errorf("ContentType = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

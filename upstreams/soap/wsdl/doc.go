@@ -17,9 +17,13 @@
 // embedded in wsdl:types are read in place. An included schema without a
 // target namespace takes its includer's (a chameleon include). A local
 // WSDL reads local files only: an import of a URL is not followed, with a
-// warning (its types are then unknown, and typed JSON), so that loading a
-// file never reaches the network; a WSDL loaded from a URL reads URLs
-// only. The files together are bounded in number and bytes.
+// warning, so that loading a file never reaches the network; a WSDL loaded
+// from a URL reads URLs only. An imported file that is not there, or a URL
+// that does not answer, is a warning too, not an error: what it was to
+// declare is missing, so a field whose type it was to declare is JSON, and
+// a port or an operation whose binding, message, or message part's element
+// or type it was to declare is skipped; each of their warnings names the
+// file. The files together are bounded in number and bytes.
 //
 // The XML is read with encoding/xml's raw tokens, checking what they leave
 // out: an undeclared namespace prefix, a mismatched end tag, text outside
@@ -219,8 +223,9 @@
 // Whatever cannot be mapped as it is gives one Warning with the file and
 // line of the part, its kind and name, and the operation being imported;
 // the part is degraded (typed String or JSON, renamed, left out) or its
-// operation skipped, and the rest is imported. Import fails only on bad
-// options.
+// operation skipped, and the rest is imported. Import fails on bad
+// options, and with a *NothingError, which says why, when no operation is
+// left: no SOAP binding, no port, or every operation skipped.
 //
 // # What the runtime does
 //

@@ -2,6 +2,7 @@ package wsdl
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"testing/fstest"
@@ -52,21 +53,34 @@ func run[T any](t *testing.T, data []byte, f func() T) T {
 }
 
 // checkImport imports defs twice: the same SDL each time, a valid schema
-// with consistent bindings.
+// with consistent bindings, or, when nothing imports, a NothingError that
+// says why each time.
 func checkImport(t *testing.T, defs *Definitions) {
 	t.Helper()
-	res, err := Import(defs, Options{Upstream: "u"})
-	if err != nil {
-		t.Fatal(err)
+	imp := func() *Result {
+		res, err := Import(defs, Options{Upstream: "u"})
+		var nothing *NothingError
+		switch {
+		case errors.As(err, &nothing):
+			if nothing.Result.Fields != 0 || len(nothing.Reasons) == 0 {
+				t.Fatalf("nothing to import with %d fields, reasons %q", nothing.Result.Fields, nothing.Reasons)
+			}
+			return nothing.Result
+		case err != nil:
+			t.Fatal(err)
+		case res.Fields == 0:
+			t.Fatal("an import of no operation gave no NothingError")
+		}
+		return res
 	}
+	res := imp()
 	if res.Fields > 0 {
 		s := parseSDL(t, "fuzz.graphql", res.SDL)
 		checkBindings(t, s, res, "u")
 		checkFragment(t, res)
 	}
-	again, err := Import(defs, Options{Upstream: "u"})
-	if err != nil || again.SDL != res.SDL {
-		t.Fatalf("second import differs (%v):\n%s", err, diff(res.SDL, again.SDL))
+	if again := imp(); again.SDL != res.SDL {
+		t.Fatalf("second import differs:\n%s", diff(res.SDL, again.SDL))
 	}
 }
 

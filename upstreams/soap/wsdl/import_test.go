@@ -16,6 +16,10 @@ const (
 	inventoryWSDL = "testdata/wsdl/inventory/inventory.wsdl"
 	edgeWSDL      = "testdata/wsdl/edge/edge.wsdl"
 	enumsWSDL     = "testdata/wsdl/enums/enums.wsdl"
+	// missingWSDL imports files that are not there.
+	missingWSDL = "testdata/wsdl/missing/weather.wsdl"
+	// noBindingWSDL has no SOAP binding: nothing to import.
+	noBindingWSDL = "testdata/wsdl/nobinding/nobinding.wsdl"
 )
 
 func TestGolden(t *testing.T) {
@@ -37,6 +41,7 @@ func TestGolden(t *testing.T) {
 		{"inventory", inventoryWSDL, Options{Upstream: "inventory", SOAPVersion: "1.1"}},
 		{"edge", edgeWSDL, Options{Upstream: "edge"}},
 		{"enums", enumsWSDL, Options{Upstream: "enums"}},
+		{"missing", missingWSDL, Options{Upstream: "weather"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +162,7 @@ func TestUpstreamYAML(t *testing.T) {
 // TestWarningsPoint checks that every warning about the test WSDLs names a
 // file and a line that declares what it is about.
 func TestWarningsPoint(t *testing.T) {
-	for _, file := range []string{shippingWSDL, legacyWSDL, inventoryWSDL, edgeWSDL} {
+	for _, file := range []string{shippingWSDL, legacyWSDL, inventoryWSDL, edgeWSDL, missingWSDL} {
 		defs, err := Load(context.Background(), file, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -149,9 +149,9 @@ type port struct {
 }
 
 // Import maps the SOAP ports of defs to GraphQL SDL with @soap bindings,
-// and indexes the operations for the runtime. It fails only on bad
-// options; whatever cannot be mapped is a warning, and the rest is
-// imported.
+// and indexes the operations for the runtime. Whatever cannot be mapped is
+// a warning, and the rest is imported. It fails on bad options, and with a
+// *NothingError when no operation is left to import.
 func Import(defs *Definitions, opts Options) (*Result, error) {
 	if defs == nil {
 		return nil, errors.New("wsdl: no definitions")
@@ -203,9 +203,6 @@ func Import(defs *Definitions, opts Options) (*Result, error) {
 	im.nameTypes()
 	im.buildRootFields()
 	im.buildTypes()
-	if len(im.ops) == 0 {
-		im.warnings = append(im.warnings, Warning{File: firstFile(defs), Msg: "no SOAP operation to import: nothing to expose"})
-	}
 	for _, o := range im.ops {
 		im.res.Operations[o.op.Name] = o.op
 		if o.op.Skipped == "" {
@@ -232,14 +229,75 @@ func Import(defs *Definitions, opts Options) (*Result, error) {
 	}
 	sort.Strings(im.res.Scalars)
 	im.res.Warnings = im.warnings
+	if im.res.Fields == 0 {
+		return nil, &NothingError{Result: im.res, Reasons: im.nothingReasons(ports)}
+	}
 	return im.res, nil
 }
 
-func firstFile(defs *Definitions) string {
-	if len(defs.Files) > 0 {
-		return defs.Files[0]
+// NothingError is the error of an import that gives no operation: a WSDL
+// without SOAP binding, without port, or whose operations were all
+// skipped. A config made of it would not load, so there is nothing to
+// write.
+type NothingError struct {
+	// Result is what the import found, its warnings included.
+	Result *Result
+	// Reasons say why nothing was imported, most general first.
+	Reasons []string
+}
+
+func (e *NothingError) Error() string {
+	return "nothing to import: " + strings.Join(e.Reasons, "; ")
+}
+
+// maxReasons is how many skipped operations a NothingError names; the
+// warnings name them all.
+const maxReasons = 5
+
+// nothingReasons says why an import gave no operation.
+func (im *importer) nothingReasons(ports []*port) []string {
+	var out []string
+	switch {
+	case len(im.defs.bindings) == 0:
+		out = append(out, "the WSDL declares no wsdl:binding")
+	case len(ports) == 0:
+		soap := false
+		for _, b := range im.defs.bindings {
+			v, _, _ := soapBinding(b)
+			soap = soap || v != ""
+		}
+		switch {
+		case !soap:
+			out = append(out, "no wsdl:binding is a SOAP binding (HTTP, MIME or another protocol)")
+		case len(im.opts.Services) > 0 || len(im.opts.Ports) > 0:
+			out = append(out, "no SOAP port matches the services and ports asked for")
+		default:
+			out = append(out, "no SOAP port could be imported")
+		}
+	case len(im.ops) == 0:
+		out = append(out, "the port types of the SOAP ports declare no operation")
+	default:
+		var skipped []string
+		for _, o := range im.ops {
+			if o.op.Skipped != "" {
+				skipped = append(skipped, o.op.Name+": "+o.op.Skipped)
+			}
+		}
+		if len(skipped) > maxReasons {
+			skipped = append(skipped[:maxReasons], fmt.Sprintf("and %d more", len(skipped)-maxReasons))
+		}
+		out = append(out, fmt.Sprintf("every operation was skipped (%s)", strings.Join(skipped, "; ")))
 	}
-	return defs.Source
+	var missing []string
+	for _, m := range im.defs.missing {
+		if !contains(missing, m.name) {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		out = append(out, "files that could not be read: "+strings.Join(missing, ", "))
+	}
+	return out
 }
 
 // warnAt records a warning about node n (nil for the whole import), once
@@ -292,7 +350,7 @@ func (im *importer) selectPorts() []*port {
 	resolve := func(p *port, where *node) bool {
 		b, ok := im.defs.bindings[p.bindingQ]
 		if !ok {
-			im.warnAt(where, "port "+p.name, "the binding %s is not declared: not imported", p.bindingQ)
+			im.warnAt(where, "port "+p.name, "the binding %s is not declared%s: not imported", p.bindingQ, im.missingNote(p.bindingQ.Space))
 			return false
 		}
 		p.binding = b
@@ -308,7 +366,7 @@ func (im *importer) selectPorts() []*port {
 		}
 		pt, ok := im.defs.portTypes[q]
 		if !ok {
-			im.warnAt(b, "binding "+p.bindingQ.Local, "the port type %s is not declared: not imported", q)
+			im.warnAt(b, "binding "+p.bindingQ.Local, "the port type %s is not declared%s: not imported", q, im.missingNote(q.Space))
 			return false
 		}
 		p.portType, p.portTypeQ = pt, q
@@ -493,23 +551,55 @@ func (im *importer) body(dir *node, soapNS string) bodyInfo {
 	return bi
 }
 
+// message returns the message ref names, warning when there is none.
 func (im *importer) message(ref *node, element string) *node {
+	m, reason := im.lookupMessage(ref)
+	if m == nil {
+		im.warnAt(ref, element, "%s", reason)
+	}
+	return m
+}
+
+// lookupMessage returns the message ref names, or why there is none.
+func (im *importer) lookupMessage(ref *node) (*node, string) {
 	v, ok := ref.attr("message")
 	if !ok {
-		im.warnAt(ref, element, "names no message")
-		return nil
+		return nil, "names no message"
 	}
 	q, err := ref.qname(v)
 	if err != nil {
-		im.warnAt(ref, element, "message: %v", err)
-		return nil
+		return nil, fmt.Sprintf("message: %v", err)
 	}
 	m, ok := im.defs.messages[q]
 	if !ok {
-		im.warnAt(ref, element, "the message %s is not declared", q)
-		return nil
+		return nil, fmt.Sprintf("the message %s is not declared%s", q, im.missingNote(q.Space))
 	}
-	return m
+	return m, ""
+}
+
+// missingNote names the files that were to declare names of a namespace
+// and could not be read, for the message about a name that is not
+// declared: "" when there are none.
+func (im *importer) missingNote(space string) string {
+	var names []string
+	for _, m := range im.defs.missing {
+		if m.space == space && !contains(names, m.name) {
+			names = append(names, m.name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return " (the missing file " + names[0] + " was to declare it)"
+	}
+	return " (the missing files " + strings.Join(names, ", ") + " were to declare it)"
+}
+
+// skip leaves an operation out, saying why at n.
+func (im *importer) skip(o *operation, n *node, reason string) {
+	o.op.Skipped = reason
+	im.warnAt(n, "operation "+o.op.Local, "%s: not imported", reason)
 }
 
 // buildOperation reads one operation's binding: style, action, the
@@ -517,7 +607,6 @@ func (im *importer) message(ref *node, element string) *node {
 func (im *importer) buildOperation(o *operation, bo *node) {
 	p := o.port
 	op := &o.op
-	element := "operation " + op.Local
 	_, _, bext := soapBinding(p.binding)
 	op.Style = "document"
 	if bext != nil {
@@ -534,8 +623,7 @@ func (im *importer) buildOperation(o *operation, bo *node) {
 		}
 	}
 	if op.Style != "document" && op.Style != "rpc" {
-		op.Skipped = fmt.Sprintf("the style %q is neither document nor rpc", op.Style)
-		im.warnAt(bo, element, "%s: not imported", op.Skipped)
+		im.skip(o, bo, fmt.Sprintf("the style %q is neither document nor rpc", op.Style))
 		return
 	}
 	var in, out *node
@@ -552,21 +640,19 @@ func (im *importer) buildOperation(o *operation, bo *node) {
 			if out == nil {
 				out = k
 				if in == nil {
-					op.Skipped = "a solicit-response or notification operation (the service speaks first), which a gateway cannot call"
-					im.warnAt(o.n, element, "%s: not imported", op.Skipped)
+					im.skip(o, o.n, "a solicit-response or notification operation (the service speaks first), which a gateway cannot call")
 					return
 				}
 			}
 		}
 	}
 	if in == nil {
-		op.Skipped = "an operation without input"
-		im.warnAt(o.n, element, "%s: not imported", op.Skipped)
+		im.skip(o, o.n, "an operation without input")
 		return
 	}
-	inMsg := im.message(in, element+" input")
+	inMsg, why := im.lookupMessage(in)
 	if inMsg == nil {
-		op.Skipped = "its input message is missing"
+		im.skip(o, in, "input: "+why)
 		return
 	}
 	bin := bo.child(nsWSDL, "input")
@@ -579,23 +665,23 @@ func (im *importer) buildOperation(o *operation, bo *node) {
 		im.warnAt(p.binding, "binding "+p.bindingQ.Local, "%s/encoded: values are sent as literal XML with xsi:type on simple values; answers that use multi-reference values (href) are refused", op.Style)
 		im.curOp = cur
 	}
-	var err string
-	op.Request, err = im.bodyElement(o, inMsg, ib, op.Local, in)
-	if err != "" {
-		op.Skipped = err
+	var where *node
+	op.Request, why, where = im.bodyElement(o, inMsg, ib, op.Local, in)
+	if why != "" {
+		im.skip(o, where, "input: "+why)
 		return
 	}
 	op.Headers = im.headers(o, ib.headers, inMsg)
 	if out == nil {
 		op.OneWay = true
-	} else if outMsg := im.message(out, element+" output"); outMsg == nil {
-		op.Skipped = "its output message is missing"
+	} else if outMsg, why := im.lookupMessage(out); outMsg == nil {
+		im.skip(o, out, "output: "+why)
 		return
 	} else {
 		ob := im.body(bo.child(nsWSDL, "output"), p.soapNS)
-		op.Response, err = im.bodyElement(o, outMsg, ob, op.Local+"Response", out)
-		if err != "" {
-			op.Skipped = err
+		op.Response, why, where = im.bodyElement(o, outMsg, ob, op.Local+"Response", out)
+		if why != "" {
+			im.skip(o, where, "output: "+why)
 			return
 		}
 	}
@@ -651,7 +737,8 @@ func (im *importer) parts(msg *node, element string) []part {
 // bodyElement builds the element a message's soap:body holds: a part's
 // element (document style), or a wrapper named after the operation whose
 // children are the parts (rpc style). wrapper is the rpc wrapper's name.
-func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper string, ref *node) (*Element, string) {
+// When the body cannot be built it returns why, and the node to say it at.
+func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper string, ref *node) (*Element, string, *node) {
 	op := &o.op
 	element := "message " + msg.get("name")
 	all := im.parts(msg, element)
@@ -669,26 +756,30 @@ func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper st
 			parts = append(parts, p)
 		}
 	}
+	// A part whose element or type a missing file was to declare leaves
+	// the body without its shape: the operation cannot be called right.
+	for _, p := range parts {
+		if reason := im.partMissing(p); reason != "" {
+			return nil, reason, p.n
+		}
+	}
 	if op.Style == "document" {
 		switch len(parts) {
 		case 0:
-			return nil, ""
+			return nil, "", nil
 		case 1:
 			p := parts[0]
 			if p.isElem {
-				g := im.globalElement(p.element, p.n, element)
-				if g == nil {
-					return nil, fmt.Sprintf("the element %s of part %s is not declared", p.element, p.name)
+				if _, ok := im.defs.elements[p.element]; !ok {
+					return nil, fmt.Sprintf("the element %s of part %s is not declared", p.element, p.name), p.n
 				}
-				e := *g
-				return &e, ""
+				e := *im.globalElement(p.element, p.n, element)
+				return &e, "", nil
 			}
 			im.warnAt(p.n, element, "a document-style part with a type rather than an element: sent as the unqualified element <%s>", p.name)
-			return &Element{Name: p.name, Field: fieldName(p.name), Type: im.typeByName(p.typ, p.n, element), Min: 1, Max: 1}, ""
+			return &Element{Name: p.name, Field: fieldName(p.name), Type: im.typeByName(p.typ, p.n, element), Min: 1, Max: 1}, "", nil
 		default:
-			reason := fmt.Sprintf("a document-style body of %d parts (WS-I allows one)", len(parts))
-			im.warnAt(msg, element, "%s: not imported", reason)
-			return nil, reason
+			return nil, fmt.Sprintf("a document-style body of %d parts of message %s (WS-I allows one)", len(parts), msg.get("name")), msg
 		}
 	}
 	ns := bi.namespace
@@ -719,7 +810,29 @@ func (im *importer) bodyElement(o *operation, msg *node, bi bodyInfo, wrapper st
 		e.Field = names.Take(fieldName(e.Name))
 		t.Elements = append(t.Elements, e)
 	}
-	return &Element{Name: wrapper, Namespace: ns, Type: t, Min: 1, Max: 1}, ""
+	return &Element{Name: wrapper, Namespace: ns, Type: t, Min: 1, Max: 1}, "", nil
+}
+
+// partMissing says why a part cannot be read when its element or type is
+// not declared and a missing file was to declare it; "" otherwise.
+func (im *importer) partMissing(p part) string {
+	if p.isElem {
+		if _, ok := im.defs.elements[p.element]; !ok {
+			if note := im.missingNote(p.element.Space); note != "" {
+				return fmt.Sprintf("the element %s of part %s is not declared%s", p.element, p.name, note)
+			}
+		}
+		return ""
+	}
+	if _, builtin := im.builtinType(p.typ); builtin {
+		return ""
+	}
+	if _, ok := im.defs.types[p.typ]; !ok {
+		if note := im.missingNote(p.typ.Space); note != "" {
+			return fmt.Sprintf("the type %s of part %s is not declared%s", p.typ, p.name, note)
+		}
+	}
+	return ""
 }
 
 // headers reads the soap:header parts of a request.

@@ -72,6 +72,23 @@ type Definitions struct {
 	attrGroups map[QName]decl
 	attributes map[QName]decl
 	warnings   []Warning
+	// missing are the files imports name that were not read.
+	missing []missingFile
+}
+
+// missingFile is a file an import names that was not read: a local file
+// that is not there, a URL that did not answer, or a URL a local document
+// does not follow. What it would have declared is missing, and each part
+// that needs it says so and names it.
+type missingFile struct {
+	// name is the file as warnings name it: a path or a URL.
+	name string
+	// space is the namespace it was to declare: xs:import's and
+	// wsdl:import's namespace attribute, or the including schema's target
+	// namespace for xs:include and xs:redefine.
+	space string
+	// at is the import that names it.
+	at *node
 }
 
 // schemaDoc is one xs:schema, in a wsdl:types or a file of its own.
@@ -96,10 +113,14 @@ type decl struct {
 // the files it imports: wsdl:import, and xs:import, xs:include and
 // xs:redefine with a schemaLocation, each relative to the file that names
 // it. A local document reads local files only (an import of a URL is not
-// followed, with a warning); a remote one reads http(s) URLs only. Every
-// file counts against opts.MaxBytes and opts.MaxFiles. Malformed XML, an
-// undeclared namespace prefix, a DTD, or an import that cannot be read is
-// an error naming the file and line.
+// followed, with a warning); a remote one reads http(s) URLs only. An
+// imported file that is not there (or a URL that does not answer) is a
+// warning too: what it would have declared is missing, and Import leaves
+// out what needs it, naming the file. Every file counts against
+// opts.MaxBytes and opts.MaxFiles. A source that cannot be read, malformed
+// XML, an undeclared namespace prefix, a DTD, an imported file that is not
+// WSDL or XML Schema, or a limit passed is an error naming the file and
+// line.
 func Load(ctx context.Context, source string, opts LoadOptions) (*Definitions, error) {
 	opts = opts.withDefaults()
 	l := &loader{ctx: ctx, opts: opts, seen: map[string]bool{}, defs: &Definitions{
@@ -207,25 +228,55 @@ func (l *loader) resolve(from *node, ref string) (loc string, remote bool, err e
 }
 
 // follow reads the file a reference names, once; it returns nil for a file
-// already read and for a reference it does not follow.
-func (l *loader) follow(from *node, what, ref string) (*file, error) {
+// already read and for a reference it does not follow or cannot find,
+// which is recorded as missing: space is the namespace the file was to
+// declare.
+func (l *loader) follow(from *node, what, ref, space string) (*file, error) {
 	loc, remote, err := l.resolve(from, ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: %s: %w", from.file.name, from.line, what, err)
 	}
 	if remote && !l.remote {
-		l.warn(from, what, "%s is not read: a local document reads local files only (load the WSDL from its URL, or keep a copy beside it)", loc)
+		l.missing(from, loc, space)
+		l.warn(from, what, "%s is not read: a local document reads local files only (load the WSDL from its URL, or keep a copy beside it); %s", loc, leftOut(space))
 		return nil, nil
 	}
 	if l.seen[loc] {
 		return nil, nil
 	}
 	f, err := l.read(loc)
+	var ne *notFoundError
+	if errors.As(err, &ne) {
+		name := l.displayName(loc)
+		l.missing(from, name, space)
+		l.warn(from, what, "%s cannot be read (%v); %s", name, ne.err, leftOut(space))
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: %s: %w", from.file.name, from.line, what, err)
 	}
 	return f, nil
 }
+
+// leftOut says what a missing file's absence costs.
+func leftOut(space string) string {
+	ns := "without a namespace"
+	if space != "" {
+		ns = fmt.Sprintf("of namespace %q", space)
+	}
+	return "what it declares (" + ns + ") is missing, and the parts that need it are left out"
+}
+
+func (l *loader) missing(at *node, name, space string) {
+	l.defs.missing = append(l.defs.missing, missingFile{name: name, space: space, at: at})
+}
+
+// notFoundError is a file that is not there: a local file that does not
+// exist, or a URL that did not answer with it.
+type notFoundError struct{ err error }
+
+func (e *notFoundError) Error() string { return e.err.Error() }
+func (e *notFoundError) Unwrap() error { return e.err }
 
 // read reads and parses one file, within the limits.
 func (l *loader) read(loc string) (*file, error) {
@@ -248,9 +299,19 @@ func (l *loader) read(loc string) (*file, error) {
 		data, err = readLimited(func() (io.ReadCloser, error) { return os.Open(loc) }, limit)
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
+		// The cause, without the paths the file systems put around it
+		// (an fs.FS over a config may wrap the OS's error in its own).
+		for {
+			var pe *fs.PathError
+			if !errors.As(err, &pe) {
+				break
+			}
 			err = pe.Err
+		}
+		// A URL that does not answer is as missing as a file that is not
+		// there; a load that was cancelled is not.
+		if errors.Is(err, fs.ErrNotExist) || l.remote && l.ctx.Err() == nil {
+			err = &notFoundError{err}
 		}
 		return nil, fmt.Errorf("%s: %w", l.displayName(loc), err)
 	}
@@ -332,7 +393,7 @@ func (l *loader) loadWSDL(root *node) error {
 				l.warn(n, "import", "wsdl:import without a location: nothing to read")
 				continue
 			}
-			f, err := l.follow(n, "import", loc)
+			f, err := l.follow(n, "import", loc, n.get("namespace"))
 			if err != nil {
 				return err
 			}
@@ -413,7 +474,11 @@ func (l *loader) loadSchema(n *node, chameleon string) error {
 				}
 				continue
 			}
-			f, err := l.follow(k, k.local, loc)
+			space := s.tns
+			if k.local == "import" {
+				space = k.get("namespace")
+			}
+			f, err := l.follow(k, k.local, loc, space)
 			if err != nil {
 				return err
 			}

@@ -148,7 +148,7 @@ func (im *importer) typeByName(q QName, ref *node, element string) *Type {
 		}
 	}
 	if !ok {
-		im.warnAt(ref, element, "the type %s is not declared: typed JSON", q)
+		im.warnAt(ref, element, "the type %s is not declared%s: typed JSON", q, im.missingNote(q.Space))
 		t := &Type{Name: q, Kind: Any, Scalar: ScalarJSON}
 		im.named[q] = t
 		return t
@@ -546,7 +546,7 @@ func (im *importer) particle(n *node, s *schemaDoc, fl *fieldList, opt bool, max
 		}
 		d, found := im.defs.groups[q]
 		if !found {
-			im.warnAt(n, element, "the group %s is not declared: left out", q)
+			im.warnAt(n, element, "the group %s is not declared%s: left out", q, im.missingNote(q.Space))
 			return
 		}
 		if im.inGroup[d.n] {
@@ -659,7 +659,7 @@ func (im *importer) globalElement(q QName, ref *node, element string) *Element {
 	}
 	d, ok := im.defs.elements[q]
 	if !ok {
-		im.warnAt(ref, element, "the element %s is not declared: left out", q)
+		im.warnAt(ref, element, "the element %s is not declared%s: left out", q, im.missingNote(q.Space))
 		im.globals[q] = nil
 		return nil
 	}
@@ -685,7 +685,7 @@ func (im *importer) attribute(n *node, s *schemaDoc, fl *fieldList, element stri
 		}
 		d, found := im.defs.attrGroups[q]
 		if !found {
-			im.warnAt(n, element, "the attribute group %s is not declared: left out", q)
+			im.warnAt(n, element, "the attribute group %s is not declared%s: left out", q, im.missingNote(q.Space))
 			return
 		}
 		if im.inGroup[d.n] {
@@ -719,7 +719,7 @@ func (im *importer) attribute(n *node, s *schemaDoc, fl *fieldList, element stri
 		} else if d, found := im.defs.attributes[q]; found {
 			decl, declSchema = d.n, d.s
 		} else {
-			im.warnAt(n, element, "the attribute %s is not declared: typed String", q)
+			im.warnAt(n, element, "the attribute %s is not declared%s: typed String", q, im.missingNote(q.Space))
 			a.Type = im.stringType()
 		}
 	} else {
