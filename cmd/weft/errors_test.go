@@ -17,18 +17,18 @@ func errorFixtures(t *testing.T) string {
 		"a-file":            "not a directory\n",
 		"bad/weft.yaml":     badConfig["weft.yaml"],
 		"bad/api.graphql":   badConfig["api.graphql"],
-		"openapi/gone.yaml": "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths: {}\ncomponents:\n  schemas:\n    S: {$ref: \"missing.yaml\"}\n",
+		"openapi/gone.yaml": "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    post:\n      requestBody: {$ref: \"missing.yaml\"}\n      responses: {\"204\": {description: done}}\n",
 		"wsdl/bad.wsdl":     "<?xml version=\"1.0\"?>\n<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\">\n  <types>\n</definitions>\n",
 		"wsdl/gone.wsdl":    "<?xml version=\"1.0\"?>\n<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\" targetNamespace=\"urn:root\">\n  <import namespace=\"urn:x\" location=\"missing.wsdl\"/>\n</definitions>\n",
 		"proto/bad.proto":   "syntax = \"proto3\";\npackage x;\nmessage M {\n  strin name = 1;\n}\n",
 		"proto/gone.proto":  "syntax = \"proto3\";\npackage x;\nimport \"missing.proto\";\n",
 		"proto/ok.proto":    "syntax = \"proto3\";\npackage ok;\nmessage M { string name = 1; }\nservice S { rpc Get(M) returns (M); }\n",
-		"openapi/ok.yaml":   "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths: {}\n",
+		"openapi/ok.yaml":   "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    get:\n      operationId: getA\n      responses: {\"200\": {description: ok, content: {application/json: {schema: {type: string}}}}}\n",
 		"sg/plain.graphql":  "type Query { a: Int }\n",
 		"sg/syntax.graphql": "type Query {\n  a: Int\n  b Int\n}\n",
 	}
-	// One file more than each import reads: 256 for OpenAPI and WSDL,
-	// 1000 for .proto files.
+	// One file more than each import reads: 256 for OpenAPI and WSDL
+	// (with --max-files 256), 1000 for .proto files (--max-files 1000).
 	var refs, imports, protoImports strings.Builder
 	for i := range 257 {
 		fmt.Fprintf(&refs, "    S%d: {$ref: \"s%d.yaml\"}\n", i, i)
@@ -139,9 +139,11 @@ func TestCommandErrors(t *testing.T) {
 		{"openapi: unknown flag", []string{"import", "openapi", "--bogus", "{dir}/openapi/ok.yaml"}, []string{"unknown flag: --bogus"}, "weft import openapi"},
 		{"openapi: no source", []string{"import", "openapi"}, []string{"missing SOURCE"}, "weft import openapi"},
 		{"openapi: two sources", []string{"import", "openapi", "a.yaml", "b.yaml"}, []string{`unexpected argument "b.yaml" (weft import openapi takes SOURCE)`}, "weft import openapi"},
-		{"openapi: missing file", []string{"import", "openapi", "{dir}/openapi/nope.yaml"}, []string{"{dir}/openapi/nope.yaml: no such file or directory"}, ""},
-		{"openapi: missing referenced file", []string{"import", "openapi", "{dir}/openapi/gone.yaml"}, []string{"{dir}/openapi/missing.yaml: no such file or directory"}, ""},
-		{"openapi: too many files", []string{"import", "openapi", "{dir}/openapi/many/root.yaml"}, []string{"{dir}/openapi/many/root.yaml: the document spans more than 256 files"}, ""},
+		{"openapi: missing file", []string{"import", "openapi", "{dir}/openapi/nope.yaml"}, []string{"Error: reading {dir}/openapi/nope.yaml: the file does not exist"}, ""},
+		{"openapi: missing referenced file", []string{"import", "openapi", "{dir}/openapi/gone.yaml"}, []string{
+			"warning: {dir}/openapi/gone.yaml:6:20: #/paths/~1a/post/requestBody: (POST /a) operation skipped: request body $ref {dir}/openapi/missing.yaml cannot be followed (the file does not exist)",
+			"Error: {dir}/openapi/gone.yaml: nothing to import: no operation of the document can be called through a @rest binding (the warnings above say why)\n"}, ""},
+		{"openapi: too many files", []string{"import", "openapi", "--max-files", "256", "{dir}/openapi/many/root.yaml"}, []string{"{dir}/openapi/many/root.yaml: the document spans more than 256 files (raise the limit with --max-files)"}, ""},
 		{"openapi: bad operation kind", []string{"import", "openapi", "--operation", "getA=Read", "{dir}/openapi/ok.yaml"}, []string{`--operation "getA=Read": want OPERATION=Query or OPERATION=Mutation`}, "weft import openapi"},
 		{"openapi: out is a file", []string{"import", "openapi", "--out", "{dir}/a-file", "{dir}/openapi/ok.yaml"}, []string{"--out: mkdir {dir}/a-file: not a directory"}, ""},
 
@@ -151,7 +153,8 @@ func TestCommandErrors(t *testing.T) {
 		{"proto: missing file", []string{"import", "proto", "-I", "{dir}/proto", "nope.proto"}, []string{"nope.proto: file does not exist in {dir}/proto"}, ""},
 		{"proto: syntax", []string{"import", "proto", "-I", "{dir}/proto", "bad.proto"}, []string{"bad.proto:4:3:"}, ""},
 		{"proto: missing import", []string{"import", "proto", "-I", "{dir}/proto", "gone.proto"}, []string{"gone.proto:3:8: missing.proto"}, ""},
-		{"proto: too many files", []string{"import", "proto", "-I", "{dir}/proto/many", "root.proto"}, []string{"more than 1000 files to read"}, ""},
+		{"proto: too many files", []string{"import", "proto", "--max-files", "1000", "-I", "{dir}/proto/many", "root.proto"}, []string{"more than 1000 files to read (raise the limit with --max-files)"}, ""},
+		{"proto: zero limit", []string{"import", "proto", "--max-bytes", "0", "x.proto"}, []string{"--max-files and --max-bytes must be positive"}, "weft import proto"},
 		{"proto: bad method kind", []string{"import", "proto", "-I", "{dir}/proto", "--method", "ok.S/Get=Query2", "ok.proto"}, []string{`--method "ok.S/Get=Query2"`}, "weft import proto"},
 		{"proto: missing descriptor set", []string{"import", "proto", "--descriptor-set", "{dir}/nope.binpb"}, []string{"descriptor set: open {dir}/nope.binpb: no such file or directory"}, ""},
 		{"proto: missing file by path", []string{"import", "proto", "{dir}/proto/nope.proto"}, []string{"Error: {dir}/proto/nope.proto: file does not exist\n"}, ""},
@@ -174,7 +177,9 @@ func TestCommandErrors(t *testing.T) {
 			"warning: {dir}/wsdl/gone.wsdl:3: import: {dir}/wsdl/missing.wsdl cannot be read (no such file or directory)",
 			"Error: nothing to import: the WSDL declares no wsdl:binding; files that could not be read: {dir}/wsdl/missing.wsdl\n"}, ""},
 		{"wsdl: a file, not a WSDL", []string{"import", "wsdl", "{dir}/proto/ok.proto"}, []string{"Error: {dir}/proto/ok.proto:1: malformed XML"}, ""},
-		{"wsdl: too many files", []string{"import", "wsdl", "{dir}/wsdl/many/root.wsdl"}, []string{"root.wsdl:258: import: the document spans more than 256 files"}, ""},
+		{"wsdl: too many files", []string{"import", "wsdl", "--max-files", "256", "{dir}/wsdl/many/root.wsdl"}, []string{"root.wsdl:258: import: {dir}/wsdl/many/root.wsdl: the document spans more than 256 files (raise the limit with --max-files)"}, ""},
+		{"wsdl: too many bytes", []string{"import", "wsdl", "--max-bytes", "100", "{dir}/wsdl/bad.wsdl"}, []string{"the document's files are larger than the limit of 100 bytes (raise the limit with --max-bytes)"}, ""},
+		{"wsdl: zero limit", []string{"import", "wsdl", "--max-files", "0", "{dir}/wsdl/bad.wsdl"}, []string{"--max-files and --max-bytes must be positive"}, "weft import wsdl"},
 		{"wsdl: bad operation kind", []string{"import", "wsdl", "--operation", "GetQuote=Read", "{dir}/wsdl/bad.wsdl"}, []string{`--operation "GetQuote=Read"`}, "weft import wsdl"},
 		{"wsdl: bad SOAP version", []string{"import", "wsdl", "--soap-version", "2", "{dir}/wsdl/bad.wsdl"}, []string{`--soap-version "2": want 1.1 or 1.2`}, "weft import wsdl"},
 	}

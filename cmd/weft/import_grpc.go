@@ -120,9 +120,11 @@ func originFor(cmd *cobra.Command, o protoschema.Origin, out string) (protoschem
 
 func newImportProto() *cobra.Command {
 	var (
-		f       grpcImportFlags
-		paths   []string
-		descSet string
+		f        grpcImportFlags
+		paths    []string
+		descSet  string
+		maxFiles int
+		maxBytes int64
 	)
 	cmd := &cobra.Command{
 		Use:   "proto FILE... | proto --descriptor-set FILE",
@@ -152,17 +154,25 @@ paths when they are outside DIR).`,
 			if err := f.parse(); err != nil {
 				return err
 			}
+			if maxFiles <= 0 || maxBytes <= 0 {
+				return usagef("--max-files and --max-bytes must be positive")
+			}
 			var files *protoschema.Files
 			var err error
 			switch {
 			case descSet != "" && len(args) > 0:
 				return usagef("give .proto files or --descriptor-set, not both")
 			case descSet != "":
-				files, err = protoschema.ReadDescriptorSet(descSet, protoschema.SetOptions{})
+				files, err = protoschema.ReadDescriptorSet(descSet, protoschema.SetOptions{MaxFiles: maxFiles, MaxBytes: maxBytes})
 			case len(args) == 0:
 				return usagef("missing FILE: name at least one .proto file, or --descriptor-set")
 			default:
-				files, err = protoschema.Compile(cmd.Context(), args, protoschema.CompileOptions{ImportPaths: paths})
+				files, err = protoschema.Compile(cmd.Context(), args, protoschema.CompileOptions{ImportPaths: paths, MaxFiles: maxFiles, MaxBytes: maxBytes})
+			}
+			var le *protoschema.LimitError
+			if errors.As(err, &le) {
+				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
+				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
 			}
 			if err != nil {
 				return err
@@ -173,6 +183,8 @@ paths when they are outside DIR).`,
 	f.register(cmd, "the server's address, host:port (default: an environment variable named after --name)")
 	cmd.Flags().StringArrayVarP(&paths, "import-path", "I", nil, "a directory imports are searched in, or VIRTUAL=DIR (repeatable, in order)")
 	cmd.Flags().StringVar(&descSet, "descriptor-set", "", "a binary FileDescriptorSet (protoc --include_imports -o, buf build -o)")
+	cmd.Flags().IntVar(&maxFiles, "max-files", protoschema.DefaultMaxFiles, "the most .proto files to read, imports included (or files in the descriptor set)")
+	cmd.Flags().Int64Var(&maxBytes, "max-bytes", protoschema.DefaultMaxBytes, "the most bytes those files may hold together")
 	return cmd
 }
 

@@ -14,6 +14,7 @@ func newImportWSDL() *cobra.Command {
 	var (
 		name, prefix, out, version string
 		kinds, services, ports     []string
+		load                       wsdl.LoadOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "wsdl SOURCE",
@@ -44,7 +45,15 @@ is outside DIR).`,
 			if version != "" && version != "1.1" && version != "1.2" {
 				return usagef("--soap-version %q: want 1.1 or 1.2", version)
 			}
-			defs, err := wsdl.Load(cmd.Context(), args[0], wsdl.LoadOptions{})
+			if load.MaxFiles <= 0 || load.MaxBytes <= 0 {
+				return usagef("--max-files and --max-bytes must be positive")
+			}
+			defs, err := wsdl.Load(cmd.Context(), args[0], load)
+			var le *wsdl.LimitError
+			if errors.As(err, &le) {
+				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
+				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
+			}
 			if err != nil {
 				return err
 			}
@@ -76,6 +85,8 @@ is outside DIR).`,
 	cmd.Flags().StringSliceVar(&kinds, "operation", nil, "make an operation (Name or Port/Name) a Query or a Mutation field: OP=Query")
 	cmd.Flags().StringSliceVar(&services, "service", nil, "import only this wsdl:service (repeatable)")
 	cmd.Flags().StringSliceVar(&ports, "port", nil, "import only this wsdl:port (repeatable)")
+	cmd.Flags().IntVar(&load.MaxFiles, "max-files", wsdl.DefaultMaxFiles, "the most files the WSDL may span (wsdl:import, xs:import, xs:include)")
+	cmd.Flags().Int64Var(&load.MaxBytes, "max-bytes", wsdl.DefaultMaxBytes, "the most bytes the WSDL's files may hold together")
 	cmd.Flags().StringVar(&version, "soap-version", "", "where a port type is bound in both, import the 1.1 or 1.2 binding (default 1.1)")
 	return cmd
 }

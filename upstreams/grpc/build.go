@@ -237,7 +237,15 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 				return nil, "spec.grpc.proto.files[" + strconv.Itoa(i) + "]", fmt.Errorf("%q: name files relative to an import path, without \"..\" (import paths are inside the config directory, and so are the files)", f)
 			}
 		}
-		opts := protoschema.CompileOptions{}
+		for _, l := range []struct {
+			field string
+			v     int64
+		}{{"maxFiles", int64(g.Proto.MaxFiles)}, {"maxBytes", g.Proto.MaxBytes}} {
+			if l.v < 0 {
+				return nil, "spec.grpc.proto." + l.field, fmt.Errorf("%d: must not be negative (0 means the default)", l.v)
+			}
+		}
+		opts := protoschema.CompileOptions{MaxFiles: g.Proto.MaxFiles, MaxBytes: g.Proto.MaxBytes}
 		onDisk := src.LocalPath != nil
 		if onDisk {
 			_, err := src.LocalPath(".")
@@ -269,6 +277,11 @@ func descriptors(ctx context.Context, src *upstreams.Source, g *GRPCOptions, con
 			opts.FS = src.FS()
 		}
 		files, err := protoschema.Compile(ctx, g.Proto.Files, opts)
+		var le *protoschema.LimitError
+		if errors.As(err, &le) {
+			field := map[string]string{"MaxFiles": "maxFiles", "MaxBytes": "maxBytes"}[le.Limit]
+			return nil, "spec.grpc.proto." + field, fmt.Errorf("%w (raise spec.grpc.proto.%s)", err, field)
+		}
 		return files, "spec.grpc.proto", err
 	case g.DescriptorSet != "":
 		data, path, err := src.ReadFile(g.DescriptorSet)

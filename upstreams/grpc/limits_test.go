@@ -183,6 +183,10 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"up.yaml:8:15: spec.grpc.services: nothing to import: no service of the descriptors is one of the services asked for (weft.test.v1.Nope)"}},
 		{"virtual import path climbing", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [../weft=.]}\n", "",
 			[]string{"up.yaml:7:", "spec.grpc.proto.importPaths[0]: import path \"../weft=.\": the name before = (../weft) must be a relative path"}},
+		{"too many bytes", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], maxBytes: 10}\n", "",
+			[]string{"up.yaml:7:", "spec.grpc.proto.maxBytes: ", "more than 10 bytes of .proto files to read (raise spec.grpc.proto.maxBytes)"}},
+		{"negative limit", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], maxFiles: -1}\n", "",
+			[]string{"up.yaml:7:", "spec.grpc.proto.maxFiles: -1: must not be negative (0 means the default)"}},
 		{"file under no import path", "  grpc:\n" + target + "    proto: {files: [" + grpctest.ProtoFile + "], importPaths: [other=weft]}\n", "",
 			[]string{"up.yaml:7:12: spec.grpc.proto: " + grpctest.ProtoFile + ": file does not exist in other="}},
 	}

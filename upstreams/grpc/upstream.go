@@ -100,6 +100,10 @@ type ProtoSource struct {
 	// VIRTUAL=DIR is the directory DIR seen as VIRTUAL: the import
 	// "VIRTUAL/x.proto" reads DIR/x.proto.
 	ImportPaths []string `yaml:"importPaths"`
+	// MaxFiles and MaxBytes bound the files read, imports included (0:
+	// protoschema.DefaultMaxFiles, DefaultMaxBytes).
+	MaxFiles int   `yaml:"maxFiles"`
+	MaxBytes int64 `yaml:"maxBytes"`
 }
 
 // Upstream is a gRPC upstream.

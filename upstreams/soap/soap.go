@@ -43,6 +43,10 @@ type Options struct {
 	// WSDL is the service description: a file relative to the resource's
 	// file, or an http(s) URL. Its imports are followed.
 	WSDL string `yaml:"wsdl" weft:"required"`
+	// WSDLMaxFiles and WSDLMaxBytes bound the files the WSDL spans, its
+	// imports included (0: wsdl.DefaultMaxFiles, DefaultMaxBytes).
+	WSDLMaxFiles int   `yaml:"wsdlMaxFiles"`
+	WSDLMaxBytes int64 `yaml:"wsdlMaxBytes"`
 	// Endpoint overrides the address the WSDL's ports give.
 	Endpoint string `yaml:"endpoint"`
 	// SOAPVersion picks "1.1" or "1.2" where a port type is bound in both.
@@ -115,7 +119,20 @@ func Build(ctx context.Context, src *upstreams.Source) (upstreams.Upstream, sche
 		client.Close()
 		return nil, schema.UpstreamInfo{}, d.Errorf(path, "%v", err)
 	}
-	defs, err := load(ctx, src, o.WSDL, client)
+	for _, l := range []struct {
+		field string
+		v     int64
+	}{{"wsdlMaxFiles", int64(o.WSDLMaxFiles)}, {"wsdlMaxBytes", o.WSDLMaxBytes}} {
+		if l.v < 0 {
+			return fail("spec.soap."+l.field, fmt.Errorf("%d: must not be negative (0 means the default)", l.v))
+		}
+	}
+	defs, err := load(ctx, src, o.WSDL, client, wsdl.LoadOptions{MaxFiles: o.WSDLMaxFiles, MaxBytes: o.WSDLMaxBytes})
+	var le *wsdl.LimitError
+	if errors.As(err, &le) {
+		field := map[string]string{"MaxFiles": "wsdlMaxFiles", "MaxBytes": "wsdlMaxBytes"}[le.Limit]
+		return fail("spec.soap."+field, fmt.Errorf("WSDL of upstream %s: %w (raise spec.soap.%s)", d.Name, err, field))
+	}
 	if err != nil {
 		return fail("spec.soap.wsdl", fmt.Errorf("WSDL of upstream %s: %w", d.Name, err))
 	}
@@ -250,8 +267,8 @@ func hasOperation(res *wsdl.Result, name string) bool {
 
 // load reads the WSDL from a URL through the upstream's own client (its
 // TLS and credentials), or from the config's files.
-func load(ctx context.Context, src *upstreams.Source, source string, client *transport.Client) (*wsdl.Definitions, error) {
-	opts := wsdl.LoadOptions{Client: client.HTTP()}
+func load(ctx context.Context, src *upstreams.Source, source string, client *transport.Client, opts wsdl.LoadOptions) (*wsdl.Definitions, error) {
+	opts.Client = client.HTTP()
 	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
 		return wsdl.Load(ctx, source, opts)
 	}

@@ -217,6 +217,9 @@ func TestBuildErrors(t *testing.T) {
 		{"port of a port type imported", shipping, "", "    ports: [ShippingPort, ShippingPort12]\n", "up.yaml:7:27: spec.soap.ports[1]: the WSDL imports no SOAP port ShippingPort12 ("},
 		{"HTTP port", filepath.Join(abs, "edge", "edge.wsdl"), "", "    ports: [Web]\n", "up.yaml:7:13: spec.soap.ports[0]: the WSDL imports no SOAP port Web ("},
 		{"no such service", shipping, "", "    services: [ShippingService, Shipping]\n", "up.yaml:7:33: spec.soap.services[1]: the WSDL imports no SOAP port of a service Shipping"},
+		{"too many files", shipping, "", "    wsdlMaxFiles: 1\n", "the document spans more than 1 files (raise spec.soap.wsdlMaxFiles)"},
+		{"too many bytes", shipping, "", "    wsdlMaxBytes: 100\n", "the document's files are larger than the limit of 100 bytes (raise spec.soap.wsdlMaxBytes)"},
+		{"negative limit", shipping, "", "    wsdlMaxBytes: -1\n", "spec.soap.wsdlMaxBytes: -1: must not be negative (0 means the default)"},
 		{"no operation", "empty.wsdl", "", "    endpoint: http://127.0.0.1:9/\n", "up.yaml:6:11: spec.soap.wsdl: the WSDL of upstream api: nothing to import: the WSDL declares no wsdl:binding"},
 	}
 	for _, tt := range tests {

@@ -62,6 +62,16 @@ func (d Diagnostic) String() string {
 // file:line:col.
 type CompileError struct {
 	Diagnostics []Diagnostic
+	// Limit is the limit the files went past, when one did.
+	Limit *LimitError
+}
+
+// Unwrap gives the limit the files went past, for errors.As.
+func (e *CompileError) Unwrap() error {
+	if e.Limit == nil {
+		return nil
+	}
+	return e.Limit
 }
 
 func (e *CompileError) Error() string {
@@ -145,7 +155,7 @@ func Compile(ctx context.Context, files []string, opts CompileOptions) (*Files, 
 		diags = append(diags, Diagnostic{File: res.diskPath(pos.Filename), Line: pos.Line, Column: pos.Col, Msg: errorText(pe)})
 	}
 	if len(diags) > 0 {
-		return nil, &CompileError{Diagnostics: diags}
+		return nil, &CompileError{Diagnostics: diags, Limit: res.limit}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		// A file named that no root holds: the error names it, and the
@@ -268,6 +278,8 @@ type sourceResolver struct {
 	defaulted bool
 	maxFiles  int
 	maxBytes  int64
+	// limit is the first limit passed, under mu.
+	limit *LimitError
 
 	mu    sync.Mutex
 	files int
@@ -494,6 +506,17 @@ func (r *sourceResolver) FindFileByPath(name string) (protocompile.SearchResult,
 	return protocompile.SearchResult{}, fmt.Errorf("%s: %w in %s", name, fs.ErrNotExist, r.rootList())
 }
 
+// hit keeps the first limit the files went past: the compiler reports it
+// as text, and the caller wants to know which limit to raise.
+func (r *sourceResolver) hit(e *LimitError) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.limit == nil {
+		r.limit = e
+	}
+	return e
+}
+
 // read reads one file within the limits left.
 func (r *sourceResolver) read(name string, f io.Reader) ([]byte, error) {
 	r.mu.Lock()
@@ -501,7 +524,7 @@ func (r *sourceResolver) read(name string, f io.Reader) ([]byte, error) {
 	files, left := r.files, r.maxBytes-r.bytes
 	r.mu.Unlock()
 	if files > r.maxFiles {
-		return nil, fmt.Errorf("%s: more than %d files to read", name, r.maxFiles)
+		return nil, r.hit(&LimitError{Limit: "MaxFiles", Value: int64(r.maxFiles), What: fmt.Sprintf("%s: more than %d files to read", name, r.maxFiles)})
 	}
 	data, err := io.ReadAll(io.LimitReader(f, left+1))
 	if err != nil {
@@ -512,7 +535,7 @@ func (r *sourceResolver) read(name string, f io.Reader) ([]byte, error) {
 	over := r.bytes > r.maxBytes
 	r.mu.Unlock()
 	if over {
-		return nil, fmt.Errorf("%s: more than %d bytes of .proto files to read", name, r.maxBytes)
+		return nil, r.hit(&LimitError{Limit: "MaxBytes", Value: r.maxBytes, What: fmt.Sprintf("%s: more than %d bytes of .proto files to read", name, r.maxBytes)})
 	}
 	return data, nil
 }

@@ -31,7 +31,7 @@ import (
 
 // Default limits on the descriptors one load reads.
 const (
-	DefaultMaxFiles = 1000
+	DefaultMaxFiles = 10000
 	DefaultMaxBytes = 64 << 20
 )
 
@@ -112,6 +112,19 @@ func standardFile(path string) (protoreflect.FileDescriptor, bool) {
 	return fd, err == nil
 }
 
+// LimitError is a set of files that goes past a limit of SetOptions or
+// CompileOptions; the caller says how to raise it.
+type LimitError struct {
+	// Limit is the option: "MaxFiles" or "MaxBytes".
+	Limit string
+	// Value is the limit's value.
+	Value int64
+	// What says what went past it.
+	What string
+}
+
+func (e *LimitError) Error() string { return e.What }
+
 // SetOptions bound the reading of a descriptor set.
 type SetOptions struct {
 	// MaxFiles and MaxBytes bound the set (defaults DefaultMaxFiles and
@@ -158,14 +171,14 @@ func ReadDescriptorSet(path string, opts SetOptions) (*Files, error) {
 func DescriptorSet(data []byte, opts SetOptions) (*Files, error) {
 	maxFiles, maxBytes := opts.limits()
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("larger than %d bytes", maxBytes)
+		return nil, &LimitError{Limit: "MaxBytes", Value: maxBytes, What: fmt.Sprintf("larger than %d bytes", maxBytes)}
 	}
 	var set descriptorpb.FileDescriptorSet
 	if err := proto.Unmarshal(data, &set); err != nil {
 		return nil, fmt.Errorf("not a FileDescriptorSet: %w", err)
 	}
 	if len(set.File) > maxFiles {
-		return nil, fmt.Errorf("%d files, more than the limit of %d", len(set.File), maxFiles)
+		return nil, &LimitError{Limit: "MaxFiles", Value: int64(maxFiles), What: fmt.Sprintf("%d files, more than the limit of %d", len(set.File), maxFiles)}
 	}
 	if len(set.File) == 0 {
 		return nil, errors.New("the descriptor set holds no file")

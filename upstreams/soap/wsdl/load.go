@@ -16,8 +16,8 @@ import (
 
 // Defaults of LoadOptions.
 const (
-	DefaultMaxBytes = 32 << 20
-	DefaultMaxFiles = 256
+	DefaultMaxBytes = 64 << 20
+	DefaultMaxFiles = 10000
 )
 
 // LoadOptions bound what Load reads, and say where from.
@@ -278,13 +278,32 @@ type notFoundError struct{ err error }
 func (e *notFoundError) Error() string { return e.err.Error() }
 func (e *notFoundError) Unwrap() error { return e.err }
 
+// LimitError is a WSDL that goes past one of LoadOptions' limits; the
+// caller says how to raise it.
+type LimitError struct {
+	// Limit is the option: "MaxFiles" or "MaxBytes".
+	Limit string
+	// Value is the limit's value.
+	Value int64
+	// Source is the document being loaded, or the file that went past
+	// MaxBytes.
+	Source string
+}
+
+func (e *LimitError) Error() string {
+	if e.Limit == "MaxFiles" {
+		return fmt.Sprintf("%s: the document spans more than %d files", e.Source, e.Value)
+	}
+	return fmt.Sprintf("%s: the document's files are larger than the limit of %d bytes", e.Source, e.Value)
+}
+
 // read reads and parses one file, within the limits.
 func (l *loader) read(loc string) (*file, error) {
 	if err := l.ctx.Err(); err != nil {
 		return nil, err
 	}
 	if len(l.defs.files) >= l.opts.MaxFiles {
-		return nil, fmt.Errorf("the document spans more than %d files", l.opts.MaxFiles)
+		return nil, &LimitError{Limit: "MaxFiles", Value: int64(l.opts.MaxFiles), Source: l.defs.Source}
 	}
 	l.seen[loc] = true
 	limit := l.opts.MaxBytes - l.total
@@ -316,7 +335,7 @@ func (l *loader) read(loc string) (*file, error) {
 		return nil, fmt.Errorf("%s: %w", l.displayName(loc), err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: the document's files are larger than the limit of %d bytes", l.displayName(loc), l.opts.MaxBytes)
+		return nil, &LimitError{Limit: "MaxBytes", Value: l.opts.MaxBytes, Source: l.displayName(loc)}
 	}
 	l.total += int64(len(data))
 	f := &file{name: l.displayName(loc), loc: loc}
