@@ -151,7 +151,7 @@ func TestBuildErrors(t *testing.T) {
 		{"from on a bound field", `type Query { r: String @rest(upstream: "reviews", path: "/r") @from(key: "x") }`, `@from names where a field is in its parent's source`},
 		{"from without key", head + `type Product { upc: ID! @from(key: "") }`, `@from(key:) must not be empty`},
 		{"from to a missing upstream field", head + `type Product { upc: ID! label: String @from(key: "title") }`, `has no binding, and upstream "catalog"'s type Product has no field "title"`},
-		{"bad content type", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: {a: 1}, contentType: "text/xml") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "text/xml" is not one of`},
+		{"bad content type", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: {a: 1}, contentType: "application/xml") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "application/xml" is not one of`},
 		{"form without body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", contentType: "multipart/form-data") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `contentType "multipart/form-data" needs a body`},
 		{"bad cookie", `type Query { r: String @rest(upstream: "reviews", path: "/r", cookies: ["a=b"]) }`, `cookie "a=b" must be written "Name: value"`},
 		{"bad JSON body", `type Mutation { r: String @rest(upstream: "reviews", method: "POST", path: "/r", body: "{\"a\": ") } type Query { q: String @rest(upstream: "reviews", path: "/q") }`, `body: body is not JSON`},
