@@ -1,8 +1,6 @@
 package importload_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/weft-gateway/weft/internal/sharedspecs"
 	"github.com/weft-gateway/weft/upstreams"
 	"github.com/weft-gateway/weft/upstreams/graphql"
 	grpcup "github.com/weft-gateway/weft/upstreams/grpc"
@@ -75,8 +74,8 @@ var protoRoots = map[string]struct {
 // import --out` does beside a VirtualService that serves the SDL, and loads
 // that config with the real loader: none may fail to load.
 func TestImportedConfigsLoad(t *testing.T) {
-	root := repoRoot(t)
-	sources := append(testdataSources(t, root), sharedSources(t, root)...)
+	root := sharedspecs.RepoRoot(t)
+	sources := append(testdataSources(t, root), sharedSources(t)...)
 	if len(sources) < 10 {
 		t.Fatalf("found %d sources; the importers' testdata has more", len(sources))
 	}
@@ -294,37 +293,28 @@ func head(data []byte) []byte {
 
 // sharedSources lists the shared spec collection beside the repository;
 // a clone elsewhere has none, and only the testdata is loaded.
-func sharedSources(t *testing.T, root string) []source {
+func sharedSources(t *testing.T) []source {
 	t.Helper()
-	dir := filepath.Join(root, "..", "shared", "specs")
-	data, err := os.ReadFile(filepath.Join(dir, "index.tsv"))
-	if err != nil {
-		t.Logf("no shared spec collection at %s (%v): loading the importers' testdata only", dir, err)
+	dir, entries, ok := sharedspecs.Find(t, "")
+	if !ok {
+		t.Logf("no shared spec collection at %s: loading the importers' testdata only", dir)
 		return nil
 	}
 	var out []source
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Scan() // the header
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 4 {
-			continue
+	for _, e := range entries {
+		tree, rel := e.Tree()
+		if rel == "" {
+			t.Fatalf("index.tsv: entry %q has no repository folder", e.Path)
 		}
-		kind, entry := cols[0], cols[1]
-		// The tree is the repository's folder: kind/owner__name.
-		parts := strings.SplitN(entry, "/", 3)
-		if len(parts) < 3 {
-			t.Fatalf("index.tsv: entry %q has no repository folder", entry)
-		}
-		src := source{name: "shared/" + entry, kind: kind, tree: filepath.Join(dir, parts[0], parts[1]), entry: parts[2]}
-		if kind == "proto" {
+		src := source{name: "shared/" + e.Path, kind: e.Kind, tree: filepath.Join(dir, tree), entry: rel}
+		if e.Kind == "proto" {
 			// Roots span repositories (the well-known types have their
 			// own): the tree is every proto.
-			src.tree, src.entry = filepath.Join(dir, parts[0]), cols[2]
-			for _, r := range strings.Split(cols[3], ";") {
-				rel, err := filepath.Rel(parts[0], r)
+			src.tree, src.entry = filepath.Join(dir, e.Kind), e.Import
+			for _, r := range e.Roots {
+				rel, err := filepath.Rel(e.Kind, r)
 				if err != nil || strings.HasPrefix(rel, "..") {
-					t.Fatalf("index.tsv: root %q of %s is outside %s", r, entry, parts[0])
+					t.Fatalf("index.tsv: root %q of %s is outside %s", r, e.Path, e.Kind)
 				}
 				src.roots = append(src.roots, rel)
 			}
@@ -332,21 +322,4 @@ func sharedSources(t *testing.T, root string) []source {
 		out = append(out, src)
 	}
 	return out
-}
-
-// repoRoot finds the module's root from the package directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", dir)
-		}
-	}
 }

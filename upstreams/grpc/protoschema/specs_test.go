@@ -1,31 +1,15 @@
 package protoschema
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// repoRoot finds the module's root from the package directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", dir)
-		}
-	}
-}
+	"github.com/weft-gateway/weft/internal/sharedspecs"
+)
 
 // nothingSpecs are the entries that declare no service, and the error
 // their import gives.
@@ -38,43 +22,13 @@ type protoSpec struct {
 	roots       []string // import paths, relative to the collection
 }
 
-// sharedSpecs lists the .proto entries of the shared spec collection,
-// which sits beside the repository on the project's machines; a clone
-// elsewhere has none, and the test is skipped.
+// sharedSpecs lists the .proto entries of the shared spec collection; the
+// test is skipped where there is none.
 func sharedSpecs(t *testing.T) (dir string, specs []protoSpec) {
 	t.Helper()
-	dir = filepath.Join(repoRoot(t), "..", "shared", "specs")
-	f, err := os.Open(filepath.Join(dir, "index.tsv"))
-	if err != nil {
-		t.Skipf("no shared spec collection at %s: %v", dir, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	var cols map[string]int
-	for sc.Scan() {
-		row := strings.Split(sc.Text(), "\t")
-		if cols == nil {
-			cols = map[string]int{}
-			for i, c := range row {
-				cols[c] = i
-			}
-			for _, c := range []string{"kind", "entry", "entry_import", "roots"} {
-				if _, ok := cols[c]; !ok {
-					t.Fatalf("%s has no column %s", f.Name(), c)
-				}
-			}
-			continue
-		}
-		if len(row) <= cols["roots"] || row[cols["kind"]] != "proto" {
-			continue
-		}
-		specs = append(specs, protoSpec{entry: row[cols["entry"]], file: row[cols["entry_import"]], roots: strings.Split(row[cols["roots"]], ";")})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(specs) == 0 {
-		t.Fatalf("%s lists no proto entries", f.Name())
+	dir, all := sharedspecs.Load(t, "proto")
+	for _, e := range all {
+		specs = append(specs, protoSpec{entry: e.Path, file: e.Import, roots: e.Roots})
 	}
 	return dir, specs
 }

@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -10,48 +9,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/weft-gateway/weft/internal/sharedspecs"
 )
 
-// repoRoot finds the module's root from the package directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", dir)
-		}
-	}
-}
-
-// sharedSpecs lists the OpenAPI entries of the shared spec collection,
-// which sits beside the repository on the project's machines; a clone
-// elsewhere has none, and the test is skipped.
+// sharedSpecs lists the OpenAPI entries of the shared spec collection;
+// the test is skipped where there is none.
 func sharedSpecs(t *testing.T) (dir string, entries []string) {
 	t.Helper()
-	dir = filepath.Join(repoRoot(t), "..", "shared", "specs")
-	f, err := os.Open(filepath.Join(dir, "index.tsv"))
-	if err != nil {
-		t.Skipf("no shared spec collection at %s: %v", dir, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) > 1 && cols[0] == "openapi" {
-			entries = append(entries, cols[1])
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) == 0 {
-		t.Fatalf("%s lists no openapi entries", f.Name())
+	dir, all := sharedspecs.Load(t, "openapi")
+	for _, e := range all {
+		entries = append(entries, e.Path)
 	}
 	return dir, entries
 }

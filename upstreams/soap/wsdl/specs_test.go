@@ -1,68 +1,22 @@
 package wsdl
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/weft-gateway/weft/internal/sharedspecs"
 )
 
-// repoRoot finds the module's root from the package directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.mod above %s", dir)
-		}
-	}
-}
-
-// sharedSpecs lists the WSDL entries of the shared spec collection, which
-// sits beside the repository on the project's machines; a clone elsewhere
-// has none, and the test is skipped.
+// sharedSpecs lists the WSDL entries of the shared spec collection; the
+// test is skipped where there is none.
 func sharedSpecs(t *testing.T) (dir string, entries []string) {
 	t.Helper()
-	dir = filepath.Join(repoRoot(t), "..", "shared", "specs")
-	f, err := os.Open(filepath.Join(dir, "index.tsv"))
-	if err != nil {
-		t.Skipf("no shared spec collection at %s: %v", dir, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	var cols map[string]int
-	for sc.Scan() {
-		row := strings.Split(sc.Text(), "\t")
-		if cols == nil {
-			cols = map[string]int{}
-			for i, c := range row {
-				cols[c] = i
-			}
-			for _, c := range []string{"kind", "entry"} {
-				if _, ok := cols[c]; !ok {
-					t.Fatalf("%s has no column %s", f.Name(), c)
-				}
-			}
-			continue
-		}
-		if len(row) <= cols["entry"] || row[cols["kind"]] != "wsdl" {
-			continue
-		}
-		entries = append(entries, row[cols["entry"]])
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) == 0 {
-		t.Fatalf("%s lists no wsdl entries", f.Name())
+	dir, all := sharedspecs.Load(t, "wsdl")
+	for _, e := range all {
+		entries = append(entries, e.Path)
 	}
 	return dir, entries
 }
