@@ -402,7 +402,12 @@ func TestFaultString(t *testing.T) {
 }
 
 // isReset says whether err is a connection reset by the peer.
-func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+// isReset reports whether err is the connection dropped by the server: a
+// reset, or, when the reset reached the client while it was still
+// writing the request, a broken pipe.
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
 
 // wellFormed says whether a body parses in its protocol.
 func wellFormed(p faults.Protocol, body []byte) bool {
