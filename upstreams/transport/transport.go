@@ -149,7 +149,10 @@ func OptionPath(err error) string {
 
 // Client sends calls for one upstream over a pooled HTTP client.
 type Client struct {
-	auth    *auth
+	auth *auth
+	// own is Credentials of auth alone, made once: most calls carry it,
+	// and a slice per call was an allocation on every one.
+	own     Credentials
 	schemes map[string]*auth
 	name    string
 	merge   bool
@@ -238,6 +241,7 @@ func New(name string, opts Options) (*Client, error) {
 	if c.auth, err = newAuth(opts.Auth, c.http, opts.Timeout); err != nil {
 		return nil, &OptionError{Path: "auth", Err: fmt.Errorf("upstream %s: auth: %w", name, err)}
 	}
+	c.own = Credentials{list: []*auth{c.auth}}
 	for _, sn := range sortedNames(opts.Schemes) {
 		a := opts.Schemes[sn]
 		where := "authSchemes." + sn
@@ -293,7 +297,7 @@ type Credentials struct {
 // names picks none.
 func (c *Client) Credentials(names []string) (Credentials, error) {
 	if names == nil {
-		return Credentials{list: []*auth{c.auth}}, nil
+		return c.own, nil
 	}
 	cr := Credentials{list: make([]*auth, 0, len(names))}
 	for _, n := range names {
@@ -322,7 +326,7 @@ func sortedNames[V any](m map[string]V) []string {
 // client headers it forwards, its credentials (which win over a forwarded
 // header of the same name), and the request id.
 func (c *Client) Header(call *upstreams.Call) http.Header {
-	return c.HeaderWith(call, Credentials{list: []*auth{c.auth}})
+	return c.HeaderWith(call, c.own)
 }
 
 // HeaderWith is Header for a call that carries credentials cr.
@@ -441,7 +445,7 @@ func (a *Answer) Release() {
 // Exchange sends one request and reads its whole answer, bounded in size
 // and time, without parsing it (see Send for mergeKey).
 func (c *Client) Exchange(ctx context.Context, method, url string, header http.Header, body []byte, mergeKey string) (*Answer, error) {
-	return c.ExchangeWith(ctx, Credentials{list: []*auth{c.auth}}, method, url, header, body, mergeKey)
+	return c.ExchangeWith(ctx, c.own, method, url, header, body, mergeKey)
 }
 
 // ExchangeWith is Exchange for a call that carries credentials cr, whose
