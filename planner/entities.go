@@ -358,6 +358,11 @@ func (p *planner) newEntityFetch(o *owner, as, concrete, g string, up *trail, ab
 	}
 	if abstract && concrete != "" {
 		fetch.ParentTypes = []string{concrete}
+		if up != nil && up.field != nil {
+			// Objects from an upstream that does not say their type (a
+			// REST answer) have it told by the abstract type's @typeBy.
+			fetch.ParentRule = p.s.TypeRule(up.field.Type.Name())
+		}
 	}
 	if tf := o.fed.typeFetch; tf != nil {
 		// The objects' concrete types are known once it ran.

@@ -6,6 +6,7 @@ import (
 	"github.com/weft-gateway/weft/internal/jsonwrite"
 	"github.com/weft-gateway/weft/internal/tmpl"
 	"github.com/weft-gateway/weft/planner"
+	"github.com/weft-gateway/weft/schema"
 	"github.com/weft-gateway/weft/upstreams"
 )
 
@@ -35,7 +36,7 @@ func (l *loader) entityJobs(f *planner.Fetch, up upstreams.Upstream, parents []*
 		var et *planner.EntityType
 		if len(f.Entity.Types) == 1 {
 			et = f.Entity.Types[0]
-		} else if et = f.Entity.TypeFor(p.GetStringBytes("__typename")); et == nil {
+		} else if et = f.Entity.TypeFor(parentType(p, f.ParentRule)); et == nil {
 			continue // a type the fetch has no fields of
 		}
 		var ok bool
@@ -275,4 +276,15 @@ func pathIndex(v any) (int, bool) {
 		return int(n), n == float64(int(n))
 	}
 	return 0, false
+}
+
+// parentType is the concrete type of an entity fetch's parent: its
+// __typename, else, for an object from an upstream that does not say it
+// (a REST answer), what the abstract type's @typeBy rule tells.
+func parentType(p *fastjson.Value, rule *schema.TypeRule) []byte {
+	if tn := p.GetStringBytes("__typename"); len(tn) > 0 || rule == nil {
+		return tn
+	}
+	name, _ := ruleType(rule, p)
+	return []byte(name)
 }
