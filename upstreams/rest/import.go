@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"path"
 	"strconv"
 
 	"github.com/weft-gateway/weft/schema"
@@ -56,11 +57,12 @@ func importOpenAPI(ctx context.Context, src *upstreams.Source, o *OpenAPIOptions
 	var err error
 	if inMemory {
 		// A config that is not on disk (one a registry holds in memory):
-		// the document is read through the config's files, whole, so it
-		// cannot $ref other files.
-		var data []byte
-		if data, source, err = src.ReadFile(o.File); err == nil {
-			doc, err = openapi.Parse(source, data)
+		// the document and the files its $refs name are read through the
+		// config's files, named as the config names them.
+		var display string
+		if _, display, err = src.ReadFile(o.File); err == nil {
+			doc, err = openapi.Load(ctx, path.Clean(o.File), openapi.LoadOptions{FS: src.FS(), Display: display, MaxFiles: o.MaxFiles, MaxBytes: o.MaxBytes})
+			source = display
 		}
 	} else {
 		doc, err = openapi.Load(ctx, source, openapi.LoadOptions{Client: client.HTTP(), MaxFiles: o.MaxFiles, MaxBytes: o.MaxBytes})

@@ -44,6 +44,14 @@ type LoadOptions struct {
 	// (default http.DefaultClient). Its timeout, or the context's deadline,
 	// bounds each fetch.
 	Client *http.Client
+	// FS, when set, is read instead of the operating system's files: the
+	// source and the files its $refs name are slash-separated paths in it
+	// (a config held in memory, such as a registry's). A $ref that climbs
+	// above the FS's root cannot be read.
+	FS fs.FS
+	// Display, with FS, is the name errors and warnings give the source
+	// (and the files beside it); default the source itself.
+	Display string
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
@@ -98,6 +106,9 @@ func Load(ctx context.Context, source string, opts LoadOptions) (*Document, erro
 	if u, err := url.Parse(source); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		return loadURL(ctx, u, opts)
 	}
+	if opts.FS != nil {
+		return loadFS(ctx, source, opts)
+	}
 	return loadFile(ctx, source, opts)
 }
 
@@ -146,7 +157,71 @@ func loadFile(ctx context.Context, source string, opts LoadOptions) (*Document, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	c := newClosure(opts, readLocal, resolveLocal)
+	return loadLocal(ctx, source, abs, readLocal, opts)
+}
+
+// fsRoot is where an FS's files seem to be, to the parser, which reads
+// local documents by absolute paths: the FS's "a/b.yaml" is
+// fsRoot+"a/b.yaml". It is a directory below the root so that a $ref
+// climbing out of the FS is seen to, not clamped at the root.
+const fsRoot = "/config/"
+
+// loadFS reads the document from opts.FS, its files named to the parser
+// as if the FS were the file system's root.
+func loadFS(ctx context.Context, source string, opts LoadOptions) (*Document, error) {
+	if !fs.ValidPath(source) {
+		return nil, fmt.Errorf("%s: %w", source, fs.ErrInvalid)
+	}
+	read := func(_ context.Context, name string, limit int64) ([]byte, error) {
+		rel, err := filepath.Rel(fsRoot, name)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil, unreadable("it is outside the config's files")
+		}
+		f, err := opts.FS.Open(filepath.ToSlash(rel))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, unreadable("the file does not exist")
+			}
+			return nil, unreadable(err.Error())
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		if err != nil {
+			return nil, unreadable(err.Error())
+		}
+		if int64(len(data)) > limit {
+			return nil, errTooLarge
+		}
+		return data, nil
+	}
+	display := source
+	if opts.Display != "" {
+		display = opts.Display
+	}
+	d, err := loadLocal(ctx, display, fsRoot+source, read, opts)
+	if err != nil {
+		// The parser's and the closure's errors name the files as the
+		// parser saw them.
+		return nil, &renamedError{msg: strings.ReplaceAll(err.Error(), fsRoot+source, display), err: err}
+	}
+	return d, nil
+}
+
+// renamedError is an error whose text names a file otherwise; it unwraps
+// to the original, so a *LimitError is still one.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }
+
+// loadLocal reads the document at abs (source as the user named it) and
+// the local files its $refs reach, through read.
+func loadLocal(ctx context.Context, source, abs string, read func(context.Context, string, int64) ([]byte, error), opts LoadOptions) (*Document, error) {
+	var err error
+	c := newClosure(opts, read, resolveLocal)
 	if err := c.run(ctx, abs); err != nil {
 		return nil, err
 	}
