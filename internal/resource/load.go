@@ -98,10 +98,10 @@ func LoadDir(fsys fs.FS, dir string, opts Options) ([]*Document, error) {
 	files := listFiles(fsys, dir, opts, &errs)
 	var docs, named []*Document
 	for _, name := range files {
-		if !isResourceFile(fsys, name) {
-			continue
-		}
 		data, err := readFile(fsys, name, opts)
+		if err == nil && data == nil {
+			continue // not a file of resources
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -263,8 +263,9 @@ func isWithin(dir, anc string) bool {
 	return anc == "." || dir == anc || strings.HasPrefix(dir, anc+"/")
 }
 
-// sniffBytes is how much of a YAML file isResourceFile reads: enough for
-// the first document's top-level keys, however long its comments.
+// sniffBytes is how much of a YAML file readFile reads before it decides
+// whether the file holds resources: enough for the first document's
+// top-level keys, however long its comments.
 const sniffBytes = 64 << 10
 
 // resourceLine is a line that makes a YAML file a file of resources: one
@@ -272,30 +273,17 @@ const sniffBytes = 64 << 10
 // JSON).
 var resourceLine = regexp.MustCompile(`(?m)^(["']?(apiVersion|kind|metadata|spec)["']?\s*:|\{)`)
 
-// isResourceFile reports whether the YAML file name holds resources, or
-// tries to: it has a top-level apiVersion, kind, metadata or spec (or is
-// written as JSON). Other YAML files (an OpenAPI document or a fragment of
-// one kept beside the config, which an Upstream reads as its source) are
-// not config, however large, as a WSDL or a .proto is not. A file that
-// cannot be read is taken as one, for readFile to report.
-func isResourceFile(fsys fs.FS, name string) bool {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	head, err := io.ReadAll(io.LimitReader(f, sniffBytes))
-	if err != nil {
-		return true
-	}
-	return resourceLine.Match(head)
-}
-
 func isYAMLName(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".yaml" || ext == ".yml"
 }
 
+// readFile reads a config file within the size limit, once. A YAML file
+// with none of a resource's top-level keys (apiVersion, kind, metadata,
+// spec) and no flow mapping (a resource written as JSON) is not config
+// (an OpenAPI document kept beside the config, which an Upstream reads as
+// its source): it is skipped, however large, and readFile returns nil
+// data and no error.
 func readFile(fsys fs.FS, name string, opts Options) ([]byte, *Error) {
 	display := opts.display(name)
 	limit := opts.maxFileSize()
@@ -304,15 +292,23 @@ func readFile(fsys fs.FS, name string, opts Options) ([]byte, *Error) {
 		return nil, &Error{File: display, Msg: fmt.Sprintf("cannot read file: %v", err), Err: err}
 	}
 	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, sniffBytes))
+	if err != nil {
+		return nil, &Error{File: display, Msg: fmt.Sprintf("cannot read file: %v", err), Err: err}
+	}
+	if !resourceLine.Match(head) && isYAMLName(name) {
+		return nil, nil
+	}
 	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > limit {
 		return nil, tooLarge(display, limit)
 	}
 	// Read one byte past the limit: Stat sizes can be wrong (procfs,
 	// files growing while read), the reader cannot.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(len(head))))
 	if err != nil {
 		return nil, &Error{File: display, Msg: fmt.Sprintf("cannot read file: %v", err), Err: err}
 	}
+	data := append(head, rest...)
 	if int64(len(data)) > limit {
 		return nil, tooLarge(display, limit)
 	}
