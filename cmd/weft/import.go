@@ -75,13 +75,8 @@ With --out DIR it writes NAME.upstream.yaml and NAME.graphql there instead.`,
 				return usagef("--max-files, --max-bytes and --max-depth must be positive")
 			}
 			doc, err := openapi.Load(cmd.Context(), args[0], load)
-			var le *openapi.LimitError
-			if errors.As(err, &le) {
-				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
-				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
-			}
 			if err != nil {
-				return err
+				return withLimitFlag(err)
 			}
 			res, err := openapi.Import(doc, opts)
 			var none *openapi.NoOperationsError

@@ -169,13 +169,8 @@ paths when they are outside DIR).`,
 			default:
 				files, err = protoschema.Compile(cmd.Context(), args, protoschema.CompileOptions{ImportPaths: paths, MaxFiles: maxFiles, MaxBytes: maxBytes})
 			}
-			var le *protoschema.LimitError
-			if errors.As(err, &le) {
-				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
-				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
-			}
 			if err != nil {
-				return err
+				return withLimitFlag(err)
 			}
 			return f.run(cmd, files)
 		},

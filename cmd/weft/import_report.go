@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
+
+	"github.com/weft-gateway/weft/upstreams/grpc/protoschema"
+	"github.com/weft-gateway/weft/upstreams/rest/openapi"
+	"github.com/weft-gateway/weft/upstreams/soap/wsdl"
 )
 
 // printImport prints what an import left out or changed, one warning per
@@ -60,4 +65,27 @@ func noteFar(w io.Writer, p, out string) {
 		where = "--out " + out
 	}
 	fmt.Fprintf(w, "note: the Upstream names %s by its absolute path, since it is outside %s: copy it into the config directory to keep the config whole\n", p, where)
+}
+
+// withLimitFlag adds to an importer's limit error the flag that raises
+// the limit; other errors are returned as they are.
+func withLimitFlag(err error) error {
+	var limit string
+	var (
+		oe *openapi.LimitError
+		we *wsdl.LimitError
+		pe *protoschema.LimitError
+	)
+	switch {
+	case errors.As(err, &oe):
+		limit = oe.Limit
+	case errors.As(err, &we):
+		limit = we.Limit
+	case errors.As(err, &pe):
+		limit = pe.Limit
+	default:
+		return err
+	}
+	flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[limit]
+	return fmt.Errorf("%w (raise the limit with %s)", err, flag)
 }

@@ -49,13 +49,8 @@ is outside DIR).`,
 				return usagef("--max-files and --max-bytes must be positive")
 			}
 			defs, err := wsdl.Load(cmd.Context(), args[0], load)
-			var le *wsdl.LimitError
-			if errors.As(err, &le) {
-				flag := map[string]string{"MaxFiles": "--max-files", "MaxBytes": "--max-bytes"}[le.Limit]
-				return fmt.Errorf("%w (raise the limit with %s)", err, flag)
-			}
 			if err != nil {
-				return err
+				return withLimitFlag(err)
 			}
 			res, err := wsdl.Import(defs, opts)
 			var nothing *wsdl.NothingError
